@@ -1,0 +1,29 @@
+// swift-tools-version:6.0
+// Adjoint: a symbolic differentiation compiler. One target per pipeline stage; each depends only
+// on earlier ones, so the compiler itself keeps the data flowing one way:
+// syntax -> IR types and op table -> semantics -> driver -> the `adjoint` command.
+import PackageDescription
+
+let package = Package(
+    name: "Adjoint",
+    products: [
+        .executable(name: "adjoint", targets: ["adjoint"]),
+        .library(name: "AdjointDriver", targets: ["AdjointDriver"]),
+    ],
+    targets: [
+        .target(name: "AdjointSyntax"),
+        .target(name: "AdjointIR"),
+        .target(name: "AdjointSema", dependencies: ["AdjointSyntax", "AdjointIR"]),
+        .target(name: "AdjointDriver", dependencies: ["AdjointSyntax", "AdjointIR", "AdjointSema"]),
+        .executableTarget(name: "adjoint", dependencies: ["AdjointDriver"]),
+        .executableTarget(
+            name: "adjoint-bench", dependencies: ["AdjointDriver"], path: "bench/Sources/adjoint-bench"),
+        .testTarget(name: "AdjointSyntaxTests", dependencies: ["AdjointSyntax"]),
+        .testTarget(name: "AdjointIRTests", dependencies: ["AdjointIR"]),
+        .testTarget(name: "AdjointSemaTests", dependencies: ["AdjointSema", "AdjointSyntax", "AdjointIR"]),
+        .testTarget(
+            name: "AdjointDriverTests", dependencies: ["AdjointDriver", "AdjointSyntax"],
+            exclude: ["Goldens"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,63 @@
+/// The op table: every tensor operation of the model language. Each family lives in its own file
+/// with its shape rule and surface spelling (and, as the compiler grows, its derivative rule,
+/// reference evaluation and scalar C and Swift spellings), so adding an op touches one file, and
+/// the exhaustive switches here make a missing rule a compile error.
+public enum Op: Hashable, Sendable {
+    /// Shape-preserving functions of one operand: `-a`, `exp(a)`, `leaky_relu(a, 0.1)`.
+    case elementwise(Elementwise)
+    /// Broadcasting functions of two operands: `a + b`, `max(a, b)`.
+    case arithmetic(Arithmetic)
+    /// `sum(a)`, `mean(a, axis = 1)`, `logsumexp(a, axis = -1)`; `axis` nil reduces every axis.
+    case reduction(Reduction, axis: Int?)
+    /// `softmax(a, axis = -1)`, `log_softmax(a)`.
+    case normalizer(Normalizer, axis: Int)
+    /// `a @ b`, `transpose(a)`.
+    case linearAlgebra(LinearAlgebra)
+    /// Scalar losses of a prediction and a target: `mse(pred, y)`.
+    case loss(Loss)
+
+    /// How many tensor operands the op takes.
+    public var arity: Int {
+        switch self {
+        case .elementwise, .reduction, .normalizer: return 1
+        case .arithmetic, .loss: return 2
+        case .linearAlgebra(let op): return op.arity
+        }
+    }
+
+    /// The spelling in model files: `+`, `relu`, `softmax_cross_entropy`.
+    public var name: String {
+        switch self {
+        case .elementwise(let op): return op.name
+        case .arithmetic(let op): return op.name
+        case .reduction(let op, _): return op.name
+        case .normalizer(let op, _): return op.name
+        case .linearAlgebra(let op): return op.name
+        case .loss(let op): return op.name
+        }
+    }
+
+    /// The shape rule: the result's shape, or why these operand shapes are wrong.
+    public func resultShape(_ operands: [Shape]) -> Result<Shape, ShapeError> {
+        precondition(operands.count == arity, "\(name) takes \(arity) operands")
+        switch self {
+        case .elementwise: return .success(operands[0])
+        case .arithmetic: return Arithmetic.resultShape(operands[0], operands[1])
+        case .reduction(_, let axis): return Reduction.resultShape(operands[0], axis: axis)
+        case .normalizer(_, let axis): return Normalizer.resultShape(operands[0], axis: axis)
+        case .linearAlgebra(let op): return op.resultShape(operands)
+        case .loss(let op): return op.resultShape(operands[0], operands[1])
+        }
+    }
+
+    /// The same op with a negative axis counted from the front, for operands of `rank`, so that
+    /// `sum(a, axis = -1)` and `sum(a, axis = 1)` of a matrix are one op. Call after `resultShape`
+    /// has accepted the axis.
+    public func normalizingAxis(forRank rank: Int) -> Op {
+        switch self {
+        case .reduction(let op, let axis?) where axis < 0: return .reduction(op, axis: axis + rank)
+        case .normalizer(let op, let axis) where axis < 0: return .normalizer(op, axis: axis + rank)
+        default: return self
+        }
+    }
+}

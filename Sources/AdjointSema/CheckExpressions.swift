@@ -1,0 +1,151 @@
+import AdjointIR
+import AdjointSyntax
+
+extension Checker {
+    /// Types an expression, or returns nil after reporting its errors (every independent error in
+    /// it, once: both operands of a binary operation are checked before giving up).
+    mutating func checkExpression(_ expr: Expr) -> TypedExpr? {
+        switch expr.kind {
+        case .number(let literal):
+            return TypedExpr(.constant(literal.value, name: nil), shape: .scalar, range: expr.range)
+        case .name(let name):
+            guard let symbol = lookup(name) else { return nil }
+            switch symbol {
+            case .input(let shape): return TypedExpr(.input(name.name), shape: shape, range: expr.range)
+            case .param(let shape): return TypedExpr(.param(name.name), shape: shape, range: expr.range)
+            case .const(let value): return TypedExpr(.constant(value, name: name.name), shape: .scalar, range: expr.range)
+            case .value(let shape, _): return TypedExpr(.value(name.name), shape: shape, range: expr.range)
+            case .dim, .poisoned:
+                report(.notAValue(name.name, kind: symbol.kindDescription), at: name.range)
+                return nil
+            }
+        case .negate(let operand):
+            guard let typed = checkExpression(operand) else { return nil }
+            return TypedExpr(.apply(.elementwise(.negate), [typed]), shape: typed.shape, range: expr.range)
+        case .binary(let op, let lhs, let rhs):
+            let left = checkExpression(lhs)
+            let right = checkExpression(rhs)
+            guard let left, let right else { return nil }
+            return apply(Self.op(for: op), to: [left, right], sources: [lhs, rhs], at: expr)
+        case .call(let callee, let arguments):
+            return checkCall(callee, arguments, expr)
+        }
+    }
+
+    private static func op(for binary: BinaryOperator) -> Op {
+        switch binary {
+        case .add: return .arithmetic(.add)
+        case .subtract: return .arithmetic(.subtract)
+        case .multiply: return .arithmetic(.multiply)
+        case .divide: return .arithmetic(.divide)
+        case .power: return .arithmetic(.power)
+        case .matmul: return .linearAlgebra(.matmul)
+        }
+    }
+
+    private mutating func checkCall(_ callee: Identifier, _ arguments: [Argument], _ expr: Expr) -> TypedExpr? {
+        guard let builtin = Builtin.all[callee.name] else {
+            if let entry = symbols[callee.name] {
+                if case .poisoned = entry.symbol { return nil }
+                report(.notAFunction(callee.name, kind: entry.symbol.kindDescription), at: callee.range)
+            } else {
+                report(
+                    .unknownFunction(callee.name, suggestion: closestName(to: callee.name, among: Builtin.names)),
+                    at: callee.range)
+            }
+            return nil
+        }
+        let parameters = builtin.parameters
+        guard
+            let slots = bind(
+                arguments.map { ($0.label, $0.range) }, to: parameters.map { ($0.name, $0.isOptional) },
+                function: callee)
+        else { return nil }
+
+        var operands: [TypedExpr] = []
+        var sources: [Expr] = []
+        var constants: [String: Double] = [:]
+        var axisRange: SourceRange?
+        var ok = true
+        for (parameter, slot) in zip(parameters, slots) {
+            guard let slot else {
+                if let value = parameter.defaultValue { constants[parameter.name] = value }
+                continue
+            }
+            let argument = arguments[slot].value
+            switch parameter.kind {
+            case .tensor:
+                if let typed = checkExpression(argument) {
+                    operands.append(typed)
+                    sources.append(argument)
+                } else {
+                    ok = false
+                }
+            case .axis:
+                guard let value = integerLiteral(argument) else {
+                    report(
+                        .invalidArgument("'\(parameter.name)' must be an integer literal such as 1 or -1"),
+                        at: argument.range)
+                    ok = false
+                    continue
+                }
+                constants[parameter.name] = Double(value)
+                axisRange = argument.range
+            case .number, .positiveNumber:
+                guard let value = compileTimeNumber(argument) else {
+                    if ok {
+                        report(
+                            .invalidArgument("'\(parameter.name)' must be a number or a const known at compile time"),
+                            at: argument.range)
+                    }
+                    ok = false
+                    continue
+                }
+                if parameter.kind == .positiveNumber && !(value > 0) {
+                    report(.invalidArgument("'\(parameter.name)' must be greater than 0"), at: argument.range)
+                    ok = false
+                    continue
+                }
+                constants[parameter.name] = value
+            }
+        }
+        guard ok else { return nil }
+        return apply(builtin.makeOp(constants), to: operands, sources: sources, at: expr, axisRange: axisRange)
+    }
+
+    /// `2`, `-1`: an integer literal with an optional minus.
+    private func integerLiteral(_ expr: Expr) -> Int? {
+        switch expr.kind {
+        case .number(let literal) where literal.isInteger: return Int(exactly: literal.value)
+        case .negate(let inner): return integerLiteral(inner).map { -$0 }
+        default: return nil
+        }
+    }
+
+    /// A number literal, a negated one, or a `const`.
+    private mutating func compileTimeNumber(_ expr: Expr) -> Double? {
+        switch expr.kind {
+        case .number(let literal): return literal.value
+        case .negate(let inner): return compileTimeNumber(inner).map { -$0 }
+        case .name(let name):
+            if case .const(let value)? = symbols[name.name]?.symbol { return value }
+            return nil
+        default: return nil
+        }
+    }
+
+    /// Applies the op's shape rule; on failure reports a diagnostic at the whole expression, with
+    /// a note on each operand's shape.
+    private mutating func apply(
+        _ op: Op, to operands: [TypedExpr], sources: [Expr], at expr: Expr, axisRange: SourceRange? = nil
+    ) -> TypedExpr? {
+        switch op.resultShape(operands.map(\.shape)) {
+        case .success(let shape):
+            return TypedExpr(
+                .apply(op.normalizingAxis(forRank: operands[0].shape.rank), operands), shape: shape, range: expr.range)
+        case .failure(let error):
+            reportShapeError(error, op: op, operands: operands, sources: sources, at: expr, axisRange: axisRange)
+            return nil
+        }
+    }
+}

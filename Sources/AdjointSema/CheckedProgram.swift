@@ -1,0 +1,89 @@
+import AdjointIR
+import AdjointSyntax
+
+/// A model file that passed every check: declarations resolved, every expression typed with its
+/// shape and its calls resolved to ops of the op table. The next stage builds the tensor graph
+/// from it.
+public struct CheckedProgram: Sendable {
+    /// `dim batch` (size nil: known at run time) or `dim hidden = 32`.
+    public struct DimDecl: Sendable {
+        public var name: String
+        public var size: Int?
+        public var range: SourceRange
+    }
+
+    /// `input x: [batch, 64]`.
+    public struct InputDecl: Sendable {
+        public var name: String
+        public var shape: Shape
+        public var range: SourceRange
+    }
+
+    /// `param W1: [64, 32] = he`, with the default initializer filled in.
+    public struct ParamDecl: Sendable {
+        public var name: String
+        public var shape: Shape
+        public var initializer: Initializer
+        public var range: SourceRange
+    }
+
+    /// `const target = -10`.
+    public struct ConstDecl: Sendable {
+        public var name: String
+        public var value: Double
+        public var range: SourceRange
+    }
+
+    /// `h = relu(x @ W1 + b1)`: the typed expression and the source it came from.
+    public struct ValueDecl: Sendable {
+        public var name: String
+        public var expr: TypedExpr
+        public var source: Expr
+        public var range: SourceRange
+        public var shape: Shape { expr.shape }
+    }
+
+    /// `minimize loss`: `name` is the minimized value's name, or `loss` for an unnamed expression.
+    public struct Objective: Sendable {
+        public var name: String
+        public var expr: TypedExpr
+        public var source: Expr
+        /// Whether the file wrote a plain name after `minimize`.
+        public var isNamed: Bool
+    }
+
+    public var dims: [DimDecl] = []
+    public var inputs: [InputDecl] = []
+    public var params: [ParamDecl] = []
+    public var constants: [ConstDecl] = []
+    /// Named intermediates in file order (each only uses names before it).
+    public var values: [ValueDecl] = []
+    /// What `predict` returns, in the order listed.
+    public var outputs: [String] = []
+    public var objective: Objective
+    public var updateRule: UpdateRule
+}
+
+/// A checked expression: what it computes and its shape.
+public struct TypedExpr: Sendable {
+    public indirect enum Kind: Sendable {
+        /// A number, or a `const` (its name kept for printing).
+        case constant(Double, name: String?)
+        case input(String)
+        case param(String)
+        /// A named intermediate (`h`), by name.
+        case value(String)
+        /// An op of the op table applied to its operands; axes are counted from 0.
+        case apply(Op, [TypedExpr])
+    }
+
+    public var kind: Kind
+    public var shape: Shape
+    public var range: SourceRange
+
+    public init(_ kind: Kind, shape: Shape, range: SourceRange) {
+        self.kind = kind
+        self.shape = shape
+        self.range = range
+    }
+}

@@ -1,0 +1,46 @@
+import AdjointIR
+import AdjointSyntax
+
+extension Checker {
+    /// Turns the op table's `ShapeError` into a diagnostic in the user's terms.
+    mutating func reportShapeError(
+        _ error: ShapeError, op: Op, operands: [TypedExpr], sources: [Expr], at expr: Expr, axisRange: SourceRange?
+    ) {
+        let what = "'\(op.name)'"
+        let notes = operandNotes(op: op, operands: operands, sources: sources)
+        switch error {
+        case .cannotBroadcast(let a, let b):
+            report(.shapeMismatch("shapes \(a) and \(b) cannot be broadcast together for \(what)"), at: expr.range, notes: notes)
+        case .matmulInner(let a, let b):
+            report(
+                .shapeMismatch(
+                    "cannot multiply \(a) by \(b): the left operand's last size \(a.dims.last!) differs from the right operand's first size \(b.dims.first!)"
+                ), at: expr.range, notes: notes)
+        case .rank(let index, let needs, let got):
+            report(.invalidRank("\(what) needs \(needs), but operand \(index + 1) has shape \(got)"), at: expr.range, notes: notes)
+        case .axis(let axis, let rank):
+            report(.axisOutOfRange(axis, rank: rank), at: axisRange ?? expr.range, notes: notes)
+        case .shapesDiffer(let a, let b):
+            report(.shapeMismatch("\(what) needs both arguments to have the same shape, got \(a) and \(b)"), at: expr.range, notes: notes)
+        }
+    }
+
+    /// "'W2' has shape [32, 10]" at its declaration for a name, at the operand otherwise.
+    private func operandNotes(op: Op, operands: [TypedExpr], sources: [Expr]) -> [Diagnostic.Note] {
+        let positions: [String]
+        if case .arithmetic = op, op.name.first?.isLetter == false {
+            positions = ["left operand", "right operand"]
+        } else if case .linearAlgebra(.matmul) = op {
+            positions = ["left operand", "right operand"]
+        } else {
+            positions = ["argument 1", "argument 2", "argument 3"]
+        }
+        return zip(zip(operands, sources), positions).map { pair, position in
+            let (operand, source) = pair
+            if case .name(let name) = source.kind, let declaration = symbols[name.name]?.declaration {
+                return Diagnostic.Note("\(position) '\(name.name)' has shape \(operand.shape), declared here", at: declaration)
+            }
+            return Diagnostic.Note("\(position) has shape \(operand.shape)", at: source.range)
+        }
+    }
+}

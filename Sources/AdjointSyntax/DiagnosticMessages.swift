@@ -1,0 +1,235 @@
+/// Every diagnostic the front end can report, with a stable identifier. The identifiers are the
+/// contract (fixtures and tests match them, and grammar/README.md lists them); the wording may
+/// improve. Messages are lowercase, without a final period, and quote the source text.
+public enum DiagnosticID: String, CaseIterable, Sendable {
+    // lexical
+    case unexpectedCharacter = "unexpected-character"
+    case malformedNumber = "malformed-number"
+    case numberOutOfRange = "number-out-of-range"
+    // syntax
+    case expectedExpression = "expected-expression"
+    case expectedIdentifier = "expected-identifier"
+    case expectedToken = "expected-token"
+    case expectedStatement = "expected-statement"
+    case extraTokens = "extra-tokens"
+    case nestingTooDeep = "nesting-too-deep"
+    // names
+    case undeclaredName = "undeclared-name"
+    case usedBeforeAssignment = "used-before-assignment"
+    case redeclaration = "redeclaration"
+    case shadowsBuiltin = "shadows-builtin"
+    case notAValue = "not-a-value"
+    case notASize = "not-a-size"
+    // sizes and shapes
+    case nonIntegerSize = "non-integer-size"
+    case invalidSize = "invalid-size"
+    case sizeOverflow = "size-overflow"
+    case rankTooHigh = "rank-too-high"
+    case runtimeDimInParam = "runtime-dim-in-param"
+    case shapeMismatch = "shape-mismatch"
+    case invalidRank = "invalid-rank"
+    case axisOutOfRange = "axis-out-of-range"
+    // calls
+    case unknownFunction = "unknown-function"
+    case argumentCount = "argument-count"
+    case unknownArgument = "unknown-argument"
+    case duplicateArgument = "duplicate-argument"
+    case missingArgument = "missing-argument"
+    case invalidArgument = "invalid-argument"
+    // initializers
+    case unknownInitializer = "unknown-initializer"
+    case invalidInitializer = "invalid-initializer"
+    // minimize and update rules
+    case missingMinimize = "missing-minimize"
+    case duplicateMinimize = "duplicate-minimize"
+    case minimizeNotScalar = "minimize-not-scalar"
+    case minimizeNoParam = "minimize-no-param"
+    case unknownUpdateRule = "unknown-update-rule"
+    case unknownHyperparameter = "unknown-hyperparameter"
+    case duplicateHyperparameter = "duplicate-hyperparameter"
+    case hyperparameterOutOfRange = "hyperparameter-out-of-range"
+    // outputs
+    case invalidOutput = "invalid-output"
+    case duplicateOutput = "duplicate-output"
+}
+
+/// A diagnostic's identifier and text, made by one of the factories below.
+public struct DiagnosticMessage: Sendable {
+    public var id: DiagnosticID
+    public var text: String
+
+    init(_ id: DiagnosticID, _ text: String) {
+        self.id = id
+        self.text = text
+    }
+}
+
+// MARK: - Lexical
+
+extension DiagnosticMessage {
+    static func unexpectedCharacter(_ shown: String) -> Self {
+        Self(.unexpectedCharacter, "unexpected character \(shown)")
+    }
+    static func malformedNumber(_ text: String) -> Self {
+        Self(.malformedNumber, "malformed number '\(text)'")
+    }
+    static func numberOutOfRange(_ text: String) -> Self {
+        Self(.numberOutOfRange, "number '\(text)' is too large")
+    }
+}
+
+// MARK: - Syntax
+
+extension DiagnosticMessage {
+    static func expectedExpression(found: String) -> Self {
+        Self(.expectedExpression, "expected an expression, found \(found)")
+    }
+    static func expectedIdentifier(_ what: String, found: String) -> Self {
+        Self(.expectedIdentifier, "expected \(what), found \(found)")
+    }
+    static func expectedToken(_ expected: String, _ context: String, found: String) -> Self {
+        Self(.expectedToken, "expected \(expected) \(context), found \(found)")
+    }
+    static func expectedStatement(found: String) -> Self {
+        Self(
+            .expectedStatement,
+            "expected a statement (dim, input, param, const, output, minimize or NAME = EXPR), found \(found)")
+    }
+    static func extraTokens(found: String) -> Self {
+        Self(.extraTokens, "expected end of line after the statement, found \(found)")
+    }
+    static func nestingTooDeep(limit: Int) -> Self {
+        Self(.nestingTooDeep, "expression is nested more than \(limit) levels deep; name some parts of it")
+    }
+}
+
+// MARK: - Names
+
+extension DiagnosticMessage {
+    /// `suggestion` is a declared name close to the misspelled one, if any.
+    public static func undeclaredName(_ name: String, suggestion: String?) -> Self {
+        Self(.undeclaredName, "'\(name)' is not declared" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""))
+    }
+    public static func usedBeforeAssignment(_ name: String) -> Self {
+        Self(.usedBeforeAssignment, "'\(name)' is used before it is declared")
+    }
+    public static func redeclaration(_ name: String) -> Self {
+        Self(.redeclaration, "'\(name)' is already declared")
+    }
+    public static func shadowsBuiltin(_ name: String) -> Self {
+        Self(.shadowsBuiltin, "'\(name)' is a built-in function and cannot be redeclared")
+    }
+    public static func notAValue(_ name: String, kind: String) -> Self {
+        Self(.notAValue, "'\(name)' is \(kind), not a value")
+    }
+    public static func notASize(_ name: String, kind: String) -> Self {
+        Self(.notASize, "'\(name)' is \(kind), not a dim; a size must be an integer or a dim name")
+    }
+}
+
+// MARK: - Sizes and shapes
+
+extension DiagnosticMessage {
+    public static func nonIntegerSize(_ text: String) -> Self {
+        Self(.nonIntegerSize, "expected an integer size, found '\(text)'")
+    }
+    public static func invalidSize(_ text: String) -> Self {
+        Self(.invalidSize, "size '\(text)' must be at least 1")
+    }
+    public static func sizeOverflow(_ shape: String) -> Self {
+        Self(.sizeOverflow, "shape \(shape) has too many elements")
+    }
+    public static func rankTooHigh(_ rank: Int) -> Self {
+        Self(.rankTooHigh, "rank \(rank) is too high; tensors have rank 0 to 4")
+    }
+    public static func runtimeDimInParam(_ dim: String, param: String) -> Self {
+        Self(.runtimeDimInParam, "param '\(param)' cannot use runtime dim '\(dim)'; a param's size is fixed at compile time")
+    }
+    public static func shapeMismatch(_ text: String) -> Self { Self(.shapeMismatch, text) }
+    public static func invalidRank(_ text: String) -> Self { Self(.invalidRank, text) }
+    public static func axisOutOfRange(_ axis: Int, rank: Int) -> Self {
+        Self(
+            .axisOutOfRange,
+            rank == 0
+                ? "axis \(axis) is out of range: a scalar has no axes"
+                : "axis \(axis) is out of range for a rank-\(rank) tensor (valid: \(-rank) to \(rank - 1))")
+    }
+}
+
+// MARK: - Calls
+
+extension DiagnosticMessage {
+    public static func unknownFunction(_ name: String, suggestion: String?) -> Self {
+        Self(.unknownFunction, "unknown function '\(name)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""))
+    }
+    public static func notAFunction(_ name: String, kind: String) -> Self {
+        Self(.unknownFunction, "'\(name)' is \(kind), not a function")
+    }
+    public static func argumentCount(_ function: String, expected: String, got: Int) -> Self {
+        Self(.argumentCount, "'\(function)' takes \(expected), got \(got)")
+    }
+    public static func unknownArgument(_ label: String, function: String, valid: [String]) -> Self {
+        Self(
+            .unknownArgument,
+            "'\(function)' has no argument '\(label)'"
+                + (valid.isEmpty ? "" : " (its arguments: \(valid.joined(separator: ", ")))"))
+    }
+    public static func duplicateArgument(_ label: String) -> Self {
+        Self(.duplicateArgument, "argument '\(label)' is given twice")
+    }
+    public static func missingArgument(_ label: String, function: String) -> Self {
+        Self(.missingArgument, "'\(function)' needs argument '\(label)'")
+    }
+    public static func invalidArgument(_ text: String) -> Self { Self(.invalidArgument, text) }
+}
+
+// MARK: - Initializers
+
+extension DiagnosticMessage {
+    public static func unknownInitializer(_ name: String, valid: [String]) -> Self {
+        Self(.unknownInitializer, "unknown initializer '\(name)' (expected a number or one of \(valid.joined(separator: ", ")))")
+    }
+    public static func invalidInitializer(_ text: String) -> Self { Self(.invalidInitializer, text) }
+}
+
+// MARK: - Minimize and update rules
+
+extension DiagnosticMessage {
+    public static var missingMinimize: Self {
+        Self(.missingMinimize, "the model has no 'minimize' statement; add 'minimize LOSS'")
+    }
+    public static var duplicateMinimize: Self {
+        Self(.duplicateMinimize, "a model has exactly one 'minimize' statement")
+    }
+    public static func minimizeNotScalar(_ shape: String) -> Self {
+        Self(.minimizeNotScalar, "'minimize' needs a scalar, but this has shape \(shape); reduce it with sum or mean")
+    }
+    public static var minimizeNoParam: Self {
+        Self(.minimizeNoParam, "this does not depend on any param, so there is nothing to train")
+    }
+    public static func unknownUpdateRule(_ name: String, valid: [String]) -> Self {
+        Self(.unknownUpdateRule, "unknown update rule '\(name)' (expected one of \(valid.joined(separator: ", ")))")
+    }
+    public static func unknownHyperparameter(_ name: String, rule: String, valid: [String]) -> Self {
+        Self(
+            .unknownHyperparameter,
+            "'\(rule)' has no hyper-parameter '\(name)' (its hyper-parameters: \(valid.joined(separator: ", ")))")
+    }
+    public static func duplicateHyperparameter(_ name: String) -> Self {
+        Self(.duplicateHyperparameter, "hyper-parameter '\(name)' is given twice")
+    }
+    public static func hyperparameterOutOfRange(_ name: String, value: String, requirement: String) -> Self {
+        Self(.hyperparameterOutOfRange, "\(name) = \(value) is out of range: \(requirement)")
+    }
+}
+
+// MARK: - Outputs
+
+extension DiagnosticMessage {
+    public static func invalidOutput(_ name: String, kind: String) -> Self {
+        Self(.invalidOutput, "'\(name)' is \(kind); an output must be a named value (NAME = EXPR)")
+    }
+    public static func duplicateOutput(_ name: String) -> Self {
+        Self(.duplicateOutput, "'\(name)' is already an output")
+    }
+}

@@ -1,0 +1,61 @@
+/// Prints an expression back as source text with canonical spacing and only the parentheses that
+/// precedence needs: `relu(x @ W1 + b1)`, `(target - f)^2`, `-x^2`.
+public enum ExprPrinter {
+    public static func print(_ expr: Expr) -> String {
+        switch expr.kind {
+        case .number(let literal):
+            return literal.text
+        case .name(let identifier):
+            return identifier.name
+        case .negate(let operand):
+            // `-x^2` needs no parentheses; `-(a + b)` and `-(-x)` do.
+            return "-" + wrap(operand, if: strength(of: operand) < Strength.power)
+        case .binary(let op, let lhs, let rhs):
+            let own = strength(of: op)
+            if op == .power {
+                // Right-associative: `(a^b)^c` keeps its parentheses, `a^b^c` and `a^-b` need none.
+                let left = wrap(lhs, if: strength(of: lhs) <= own)
+                let right = wrap(rhs, if: strength(of: rhs) < Strength.negate)
+                return left + "^" + right
+            }
+            let left = wrap(lhs, if: strength(of: lhs) < own)
+            let right = wrap(rhs, if: strength(of: rhs) <= own)
+            return "\(left) \(op.rawValue) \(right)"
+        case .call(let callee, let arguments):
+            let list = arguments.map { argument in
+                (argument.label.map { "\($0.name) = " } ?? "") + print(argument.value)
+            }
+            return "\(callee.name)(\(list.joined(separator: ", ")))"
+        }
+    }
+
+    /// Binding strength of each printed form, loosest first.
+    private enum Strength {
+        static let additive = 1
+        static let multiplicative = 2
+        static let negate = 3
+        static let power = 4
+        static let primary = 5
+    }
+
+    private static func strength(of op: BinaryOperator) -> Int {
+        switch op {
+        case .add, .subtract: return Strength.additive
+        case .multiply, .divide, .matmul: return Strength.multiplicative
+        case .power: return Strength.power
+        }
+    }
+
+    private static func strength(of expr: Expr) -> Int {
+        switch expr.kind {
+        case .number(let literal): return literal.value < 0 ? Strength.negate : Strength.primary
+        case .name, .call: return Strength.primary
+        case .negate: return Strength.negate
+        case .binary(let op, _, _): return strength(of: op)
+        }
+    }
+
+    private static func wrap(_ expr: Expr, if needed: Bool) -> String {
+        needed ? "(\(print(expr)))" : print(expr)
+    }
+}

@@ -1,0 +1,381 @@
+/// Recursive-descent parser for the grammar in grammar/adjoint.ebnf. It never throws at its
+/// caller: a statement with a mistake is reported once, skipped to the end of its line, and kept as
+/// `.invalid`, and parsing goes on with the next statement.
+public struct Parser {
+    /// How deeply expressions may nest (parentheses, unary minus, powers, operator chains). Deeper
+    /// input gets a diagnostic instead of exhausting the stack of this or any later pass.
+    public static let maxNesting = 256
+
+    /// Parses a whole file.
+    public static func parse(_ file: SourceFile) -> (program: Program, diagnostics: [Diagnostic]) {
+        let (tokens, lexical) = Lexer.tokenize(file)
+        var parser = Parser(tokens: tokens)
+        let program = parser.parseProgram()
+        return (program, lexical + parser.diagnostics)
+    }
+
+    /// Unwinds out of a statement whose mistake is already reported.
+    private struct Abandon: Error {}
+
+    private let tokens: [Token]
+    private var index = 0
+    private var depth = 0
+    private var diagnostics: [Diagnostic] = []
+    /// The name the current statement declares, once read (kept if the statement fails).
+    private var declaredName: Identifier?
+
+    private init(tokens: [Token]) { self.tokens = tokens }
+
+    // MARK: - Tokens
+
+    private var current: Token { tokens[index] }
+
+    private func peek(_ ahead: Int) -> Token { tokens[min(index + ahead, tokens.count - 1)] }
+
+    @discardableResult
+    private mutating func advance() -> Token {
+        let token = tokens[index]
+        if index < tokens.count - 1 { index += 1 }
+        return token
+    }
+
+    private mutating func consume(_ kind: TokenKind) -> Token? {
+        current.kind == kind ? advance() : nil
+    }
+
+    /// Reports `message` at the current token and abandons the statement. An `.invalid` token was
+    /// already reported by the lexer, so it only abandons.
+    private mutating func fail(_ message: DiagnosticMessage, notes: [Diagnostic.Note] = []) -> Abandon {
+        if current.kind != .invalid {
+            diagnostics.append(Diagnostic(message, at: errorRange, notes: notes))
+        }
+        return Abandon()
+    }
+
+    /// Where a "expected X" diagnostic points: the current token, or, when the current token
+    /// starts a later line (the statement ran on through a dropped line break), just after the
+    /// last token of the statement's line, where the missing text belongs.
+    private var errorRange: SourceRange {
+        guard current.startsLine, index > 0 else { return current.range }
+        let end = tokens[index - 1].range.end
+        return SourceRange(start: end, end: end)
+    }
+
+    private mutating func expect(_ kind: TokenKind, _ context: String, notes: [Diagnostic.Note] = []) throws -> Token {
+        if let token = consume(kind) { return token }
+        throw fail(.expectedToken(kind.spelling, context, found: found), notes: notes)
+    }
+
+    private mutating func expectIdentifier(_ what: String) throws -> Identifier {
+        guard current.kind == .identifier else { throw fail(.expectedIdentifier(what, found: found)) }
+        let token = advance()
+        return Identifier(token.text, range: token.range)
+    }
+
+    /// How a message names the current token: `')'`, `'W1'`, `end of line`.
+    private var found: String {
+        if current.startsLine && index > 0 && current.kind != .end { return TokenKind.newline.spelling }
+        switch current.kind {
+        case .identifier, .number: return "'\(current.text)'"
+        default: return current.kind.spelling
+        }
+    }
+
+    // MARK: - Statements
+
+    private mutating func parseProgram() -> Program {
+        var statements: [Statement] = []
+        while current.kind != .end {
+            if consume(.newline) != nil { continue }
+            let start = current.range.start
+            let startIndex = index
+            declaredName = nil
+            do {
+                let kind = try parseStatement()
+                let end = tokens[max(index - 1, 0)].range.end
+                try expectEndOfStatement()
+                statements.append(Statement(kind, range: SourceRange(start: start, end: end)))
+            } catch {
+                let end = current.range.end
+                synchronize(statementStart: startIndex)
+                statements.append(Statement(.invalid(name: declaredName), range: SourceRange(start: start, end: end)))
+            }
+        }
+        return Program(statements: statements)
+    }
+
+    /// A statement ends at a line break, the end of the file, or, after an unclosed bracket earlier
+    /// in the file made the lexer drop line breaks, where the next line begins.
+    private mutating func expectEndOfStatement() throws {
+        if current.kind == .end || consume(.newline) != nil || current.startsLine { return }
+        throw fail(.extraTokens(found: found))
+    }
+
+    /// Skips to the start of the next statement: the next line break, or a line that begins like
+    /// a statement (`NAME =` or a keyword) inside an unclosed bracket of the broken statement.
+    private mutating func synchronize(statementStart: Int) {
+        depth = 0
+        while current.kind != .end {
+            if index != statementStart && current.startsLine && looksLikeStatementStart { return }
+            if advance().kind == .newline { return }
+        }
+    }
+
+    private var looksLikeStatementStart: Bool {
+        switch current.kind {
+        case .keyword(let keyword): return keyword != .using
+        case .identifier: return peek(1).kind == .equal
+        default: return false
+        }
+    }
+
+    private mutating func parseStatement() throws -> Statement.Kind {
+        switch current.kind {
+        case .keyword(.dim):
+            advance()
+            let name = try declare("a dim name")
+            let size = consume(.equal) != nil ? try parseSignedNumber("as the dim's size") : nil
+            return .dim(name: name, size: size)
+        case .keyword(.input):
+            advance()
+            let name = try declare("an input name")
+            let shape = consume(.colon) != nil ? try parseShape() : nil
+            return .input(name: name, shape: shape)
+        case .keyword(.param):
+            advance()
+            let name = try declare("a param name")
+            let shape = consume(.colon) != nil ? try parseShape() : nil
+            let initializer = consume(.equal) != nil ? try parseInitializer() : nil
+            return .param(name: name, shape: shape, initializer: initializer)
+        case .keyword(.const):
+            advance()
+            let name = try declare("a const name")
+            _ = try expect(.equal, "after the const's name")
+            return .const(name: name, value: try parseSignedNumber("as the const's value"))
+        case .keyword(.output):
+            advance()
+            var names = [try expectIdentifier("an output name")]
+            while consume(.comma) != nil { names.append(try expectIdentifier("an output name")) }
+            return .output(names: names)
+        case .keyword(.minimize):
+            advance()
+            let objective = try parseExpression()
+            let rule = consume(.keyword(.using)) != nil ? try parseUpdateRule() : nil
+            return .minimize(objective: objective, rule: rule)
+        case .identifier where peek(1).kind == .equal:
+            let name = try declare("a name")
+            advance()
+            return .assign(name: name, value: try parseExpression())
+        case .identifier:
+            let name = current.text
+            advance()
+            throw fail(.expectedToken("'='", "after '\(name)' to assign it", found: found))
+        default:
+            throw fail(.expectedStatement(found: found))
+        }
+    }
+
+    private mutating func declare(_ what: String) throws -> Identifier {
+        let name = try expectIdentifier(what)
+        declaredName = name
+        return name
+    }
+
+    /// `[d, d, ...]`
+    private mutating func parseShape() throws -> ShapeSyntax {
+        let open = try expect(.leftBracket, "to start a shape")
+        var sizes: [ShapeSyntax.Size] = []
+        if current.kind != .rightBracket {
+            repeat {
+                if current.kind == .identifier {
+                    let token = advance()
+                    sizes.append(.name(Identifier(token.text, range: token.range)))
+                } else if current.kind == .number || current.kind == .minus {
+                    sizes.append(.literal(try parseSignedNumber("as a size")))
+                } else {
+                    throw fail(.expectedToken("a size (an integer or a dim name)", "in the shape", found: found))
+                }
+            } while consume(.comma) != nil
+        }
+        let close = try expect(
+            .rightBracket, "to close the shape", notes: [Diagnostic.Note("'[' opened here", at: open.range)])
+        return ShapeSyntax(sizes: sizes, range: open.range.union(close.range))
+    }
+
+    /// `-2`, `he`, `normal(0, 0.01)`
+    private mutating func parseInitializer() throws -> InitializerSyntax {
+        if current.kind == .number || current.kind == .minus {
+            return .number(try parseSignedNumber("as the initial value"))
+        }
+        let name = try expectIdentifier("an initializer (a number, zeros, ones, glorot, he, normal or uniform)")
+        guard let open = consume(.leftParen) else { return .named(name, arguments: nil, range: name.range) }
+        let arguments = try parseLabeledNumbers(open: open, labelsRequired: false, context: "initializer")
+        return .named(name, arguments: arguments, range: name.range.union(tokens[index - 1].range))
+    }
+
+    /// `adam`, `adam()`, `adam(lr = 0.001, beta1 = 0.9)`
+    private mutating func parseUpdateRule() throws -> UpdateRuleSyntax {
+        let name = try expectIdentifier("an update rule name after 'using'")
+        guard let open = consume(.leftParen) else { return UpdateRuleSyntax(name: name, arguments: [], range: name.range) }
+        let arguments = try parseLabeledNumbers(open: open, labelsRequired: true, context: "update rule")
+        return UpdateRuleSyntax(name: name, arguments: arguments, range: name.range.union(tokens[index - 1].range))
+    }
+
+    /// The argument list after `(`, through `)`: numbers, each optionally `label = `.
+    private mutating func parseLabeledNumbers(open: Token, labelsRequired: Bool, context: String) throws
+        -> [LabeledNumber]
+    {
+        var arguments: [LabeledNumber] = []
+        if current.kind != .rightParen {
+            repeat {
+                var label: Identifier?
+                if current.kind == .identifier, peek(1).kind == .equal || labelsRequired {
+                    label = try expectIdentifier("a hyper-parameter name")
+                    _ = try expect(.equal, "after '\(label!.name)'")
+                } else if labelsRequired {
+                    throw fail(.expectedIdentifier("a hyper-parameter name (as in 'lr = 0.01')", found: found))
+                }
+                arguments.append(LabeledNumber(label: label, value: try parseSignedNumber("as a value")))
+            } while consume(.comma) != nil
+        }
+        _ = try expect(
+            .rightParen, "to close the \(context)'s arguments", notes: [Diagnostic.Note("'(' opened here", at: open.range)])
+        return arguments
+    }
+
+    /// `[-] NUMBER`, with the sign folded into the literal.
+    private mutating func parseSignedNumber(_ context: String) throws -> NumberLiteral {
+        let minus = consume(.minus)
+        guard current.kind == .number else { throw fail(.expectedToken("a number", context, found: found)) }
+        let token = advance()
+        let isInteger = token.text.allSatisfy(\.isNumber)
+        let magnitude = Double(token.text) ?? .nan  // the lexer only makes .number from valid text
+        guard let minus else {
+            return NumberLiteral(value: magnitude, text: token.text, isInteger: isInteger, range: token.range)
+        }
+        return NumberLiteral(
+            value: -magnitude, text: "-" + token.text, isInteger: isInteger, range: minus.range.union(token.range))
+    }
+
+    // MARK: - Expressions
+
+    /// expression = term { ("+" | "-") term }
+    private mutating func parseExpression() throws -> Expr {
+        var lhs = try parseTerm()
+        while let op = binaryOperator(in: [.add, .subtract]) {
+            advance()
+            lhs = try combine(op, lhs, try parseTerm())
+        }
+        return lhs
+    }
+
+    /// term = unary { ("*" | "/" | "@") unary }
+    private mutating func parseTerm() throws -> Expr {
+        var lhs = try parseUnary()
+        while let op = binaryOperator(in: [.multiply, .divide, .matmul]) {
+            advance()
+            lhs = try combine(op, lhs, try parseUnary())
+        }
+        return lhs
+    }
+
+    /// unary = "-" unary | power
+    private mutating func parseUnary() throws -> Expr {
+        guard let minus = consume(.minus) else { return try parsePower() }
+        try enter()
+        defer { depth -= 1 }
+        let operand = try parseUnary()
+        return try checked(Expr(.negate(operand), range: minus.range.union(operand.range)))
+    }
+
+    /// power = primary [ "^" unary ]   (right-associative: the exponent is itself a unary)
+    private mutating func parsePower() throws -> Expr {
+        let base = try parsePrimary()
+        guard consume(.caret) != nil else { return base }
+        try enter()
+        defer { depth -= 1 }
+        return try combine(.power, base, try parseUnary())
+    }
+
+    /// primary = NUMBER | NAME | NAME "(" arguments ")" | "(" expression ")"
+    private mutating func parsePrimary() throws -> Expr {
+        switch current.kind {
+        case .number:
+            let literal = try parseSignedNumber("")
+            return Expr(.number(literal), range: literal.range)
+        case .identifier:
+            let token = advance()
+            let name = Identifier(token.text, range: token.range)
+            guard let open = consume(.leftParen) else { return Expr(.name(name), range: name.range) }
+            try enter()
+            defer { depth -= 1 }
+            let arguments = try parseArguments(of: name, open: open)
+            let call = Expr(.call(callee: name, arguments: arguments), range: name.range.union(tokens[index - 1].range))
+            return try checked(call)
+        case .leftParen:
+            let open = advance()
+            try enter()
+            defer { depth -= 1 }
+            var inner = try parseExpression()
+            let close = try expect(
+                .rightParen, "to close the parenthesis", notes: [Diagnostic.Note("'(' opened here", at: open.range)])
+            inner.range = open.range.union(close.range)
+            return inner
+        default:
+            throw fail(.expectedExpression(found: found))
+        }
+    }
+
+    private mutating func parseArguments(of callee: Identifier, open: Token) throws -> [Argument] {
+        var arguments: [Argument] = []
+        if current.kind != .rightParen {
+            repeat {
+                var label: Identifier?
+                if current.kind == .identifier, peek(1).kind == .equal {
+                    label = try expectIdentifier("an argument name")
+                    advance()
+                }
+                arguments.append(Argument(label: label, value: try parseExpression()))
+            } while consume(.comma) != nil
+        }
+        _ = try expect(
+            .rightParen, "to close the arguments of '\(callee.name)'",
+            notes: [Diagnostic.Note("'(' opened here", at: open.range)])
+        return arguments
+    }
+
+    private func binaryOperator(in candidates: [BinaryOperator]) -> BinaryOperator? {
+        let op: BinaryOperator
+        switch current.kind {
+        case .plus: op = .add
+        case .minus: op = .subtract
+        case .star: op = .multiply
+        case .slash: op = .divide
+        case .at: op = .matmul
+        case .caret: op = .power
+        default: return nil
+        }
+        return candidates.contains(op) ? op : nil
+    }
+
+    private mutating func combine(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr) throws -> Expr {
+        try checked(Expr(.binary(op, lhs, rhs), range: lhs.range.union(rhs.range)))
+    }
+
+    /// Caps the height of expression trees (long operator chains are as deep as nested parentheses).
+    private mutating func checked(_ expr: Expr) throws -> Expr {
+        guard expr.height <= Self.maxNesting else {
+            diagnostics.append(Diagnostic(.nestingTooDeep(limit: Self.maxNesting), at: expr.range))
+            throw Abandon()
+        }
+        return expr
+    }
+
+    /// Counts one level of recursion; too deep a nesting is reported where it goes too deep.
+    private mutating func enter() throws {
+        depth += 1
+        if depth > Self.maxNesting {
+            throw fail(.nestingTooDeep(limit: Self.maxNesting))
+        }
+    }
+}

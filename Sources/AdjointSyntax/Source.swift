@@ -1,0 +1,127 @@
+/// A model file's text, kept as UTF-8 bytes so that positions are cheap byte offsets and a file
+/// that is not valid UTF-8 still lexes (the lexer reports the stray bytes).
+public struct SourceFile: Sendable {
+    /// The path as the user gave it; diagnostics print it unchanged.
+    public let path: String
+    /// The file's bytes.
+    public let bytes: [UInt8]
+    /// Byte offset where each line starts; `lineStarts[0] == 0`.
+    public let lineStarts: [Int]
+
+    /// Wraps raw bytes read from `path`.
+    public init(path: String, bytes: [UInt8]) {
+        self.path = path
+        self.bytes = bytes
+        var starts = [0]
+        for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
+            starts.append(offset + 1)
+        }
+        self.lineStarts = starts
+    }
+
+    /// Wraps text held in memory (tests, generated models).
+    public init(path: String, text: String) {
+        self.init(path: path, bytes: Array(text.utf8))
+    }
+
+    /// The 1-based line and column of a byte offset. Columns count characters (Unicode scalars),
+    /// not bytes, so a caret lines up under the quoted line in a terminal.
+    public func location(of offset: Int) -> SourceLocation {
+        let clamped = min(max(offset, 0), bytes.count)
+        let lineIndex = lineIndex(containing: clamped)
+        var column = 1
+        var index = lineStarts[lineIndex]
+        while index < clamped {
+            if !Self.isContinuationByte(bytes[index]) { column += 1 }
+            index += 1
+        }
+        return SourceLocation(line: lineIndex + 1, column: column)
+    }
+
+    /// The text of a 1-based line without its line break, with tabs and control characters shown
+    /// as spaces so that a caret line below it stays aligned.
+    public func lineText(_ line: Int) -> String {
+        guard line >= 1, line <= lineStarts.count else { return "" }
+        let start = lineStarts[line - 1]
+        var end = line < lineStarts.count ? lineStarts[line] - 1 : bytes.count
+        if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        // Decode scalar by scalar so that every scalar we count as a column prints as one.
+        var text = ""
+        var index = start
+        while index < end {
+            let lead = bytes[index]
+            let length = Self.sequenceLength(lead)
+            if length > 1, index + length <= end,
+                let scalarText = String(validating: bytes[index..<index + length], as: UTF8.self)
+            {
+                text += scalarText
+                index += length
+                continue
+            }
+            if Self.isContinuationByte(lead) {  // stray continuation bytes take no column
+                index += 1
+                continue
+            }
+            text += lead < 0x20 || lead == 0x7F || lead >= 0x80 ? " " : String(UnicodeScalar(lead))
+            index += 1
+        }
+        return text
+    }
+
+    func lineIndex(containing offset: Int) -> Int {
+        var low = 0
+        var high = lineStarts.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if lineStarts[middle] <= offset { low = middle } else { high = middle - 1 }
+        }
+        return low
+    }
+
+    static func isContinuationByte(_ byte: UInt8) -> Bool { byte & 0xC0 == 0x80 }
+
+    static func sequenceLength(_ lead: UInt8) -> Int {
+        switch lead {
+        case 0xC2...0xDF: return 2
+        case 0xE0...0xEF: return 3
+        case 0xF0...0xF4: return 4
+        default: return 1
+        }
+    }
+}
+
+/// A 1-based line and column.
+public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
+    public var line: Int
+    public var column: Int
+
+    public init(line: Int, column: Int) {
+        self.line = line
+        self.column = column
+    }
+
+    /// `LINE:COL`, as diagnostics print it.
+    public var description: String { "\(line):\(column)" }
+}
+
+/// A half-open range of byte offsets into a `SourceFile`.
+public struct SourceRange: Hashable, Sendable {
+    public var start: Int
+    public var end: Int
+
+    public init(start: Int, end: Int) {
+        self.start = start
+        self.end = max(start, end)
+    }
+
+    /// The smallest range covering both.
+    public func union(_ other: SourceRange) -> SourceRange {
+        SourceRange(start: min(start, other.start), end: max(end, other.end))
+    }
+
+    /// A range that the compiler invented (no source text); diagnostics never point at it.
+    public static let synthesized = SourceRange(start: -1, end: -1)
+
+    /// Whether this range stands for source text rather than something the compiler made up.
+    public var isSynthesized: Bool { start < 0 }
+}
