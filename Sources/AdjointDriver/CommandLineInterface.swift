@@ -1,8 +1,7 @@
-import AdjointDriver
-
-/// Parses `adjoint SUBCOMMAND [OPTIONS] FILE` (cli.md) and calls the driver.
-enum CommandLineInterface {
-    static let version = "0.1.0"
+/// Parses `adjoint SUBCOMMAND [OPTIONS] FILE` (cli.md) and runs the subcommand. It lives here
+/// rather than in the executable so that tests run the command line in process.
+public enum CommandLineInterface {
+    public static let version = "0.1.0"
 
     static let overview = """
         adjoint \(version): a symbolic differentiation compiler for small model files (.adj)
@@ -34,7 +33,8 @@ enum CommandLineInterface {
 
         """
 
-    static func run(_ arguments: [String]) -> CommandResult {
+    /// Runs the command line given without the program name.
+    public static func run(_ arguments: [String]) -> CommandResult {
         guard let subcommand = arguments.first else {
             return CommandResult(errors: overview, status: 2)
         }
