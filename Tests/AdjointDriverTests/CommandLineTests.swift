@@ -1,0 +1,47 @@
+import AdjointDriver
+import Foundation
+import Testing
+
+@Suite struct CommandLineTests {
+    private let digits = Repository.url("samples/digits.adj").path
+
+    @Test func helpAndVersion() {
+        #expect(CommandLineInterface.run(["--help"]).status == 0)
+        #expect(CommandLineInterface.run(["--help"]).output.contains("derive"))
+        #expect(CommandLineInterface.run(["derive", "--help"]).output.contains("usage: adjoint derive"))
+        #expect(CommandLineInterface.run(["--version"]).output.hasPrefix("adjoint "))
+    }
+
+    @Test func successExitsZero() {
+        let result = CommandLineInterface.run(["derive", digits])
+        #expect(result.status == 0)
+        #expect(result.errors.isEmpty)
+    }
+
+    @Test(arguments: [
+        ([], ""),
+        (["frobnicate"], "unknown subcommand 'frobnicate'"),
+        (["derive"], "missing the model file"),
+        (["derive", "--fast", "x.adj"], "unknown option '--fast'"),
+        (["derive", "a.adj", "b.adj"], "expected one model file, got 2"),
+        (["derive", "/nonexistent/model.adj"], "no such file"),
+        (["derive", "/tmp"], "is a directory"),
+    ] as [([String], String)])
+    func badUsageExitsTwo(arguments: [String], message: String) {
+        let result = CommandLineInterface.run(arguments)
+        #expect(result.status == 2)
+        #expect(result.output.isEmpty)
+        #expect(result.errors.contains(message), "\(result.errors)")
+    }
+
+    @Test func modelErrorsExitOneWithLocatedDiagnostics() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("adjoint-cli-\(UUID().uuidString).adj")
+        try "param a = 1\nminimize a @ b\n".write(to: url, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let result = CommandLineInterface.run(["derive", url.path])
+        #expect(result.status == 1)
+        #expect(result.output.isEmpty)
+        #expect(result.errors.hasPrefix("\(url.path):2:14: error: 'b' is not declared [undeclared-name]\n"))
+        #expect(result.errors.contains("minimize a @ b\n             ^\n"))
+    }
+}
