@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Adjoint: a symbolic differentiation compiler. One target per pipeline stage; each depends only
 // on earlier ones, so the compiler itself keeps the data flowing one way:
-// syntax -> IR types and op table -> semantics -> driver -> the `adjoint` command.
+// syntax -> IR types and op table -> semantics -> autodiff -> interpreter -> driver -> `adjoint`.
 import PackageDescription
 
 let package = Package(
@@ -14,13 +14,20 @@ let package = Package(
         .target(name: "AdjointSyntax"),
         .target(name: "AdjointIR"),
         .target(name: "AdjointSema", dependencies: ["AdjointSyntax", "AdjointIR"]),
-        .target(name: "AdjointDriver", dependencies: ["AdjointSyntax", "AdjointIR", "AdjointSema"]),
+        .target(name: "AdjointAutodiff", dependencies: ["AdjointIR", "AdjointSema"]),
+        .target(name: "AdjointInterpreter", dependencies: ["AdjointIR", "AdjointSema", "AdjointAutodiff"]),
+        .target(
+            name: "AdjointDriver",
+            dependencies: ["AdjointSyntax", "AdjointIR", "AdjointSema", "AdjointAutodiff", "AdjointInterpreter"]),
         .executableTarget(name: "adjoint", dependencies: ["AdjointDriver"]),
         .executableTarget(
             name: "adjoint-bench", dependencies: ["AdjointDriver"], path: "bench/Sources/adjoint-bench"),
         .testTarget(name: "AdjointSyntaxTests", dependencies: ["AdjointSyntax"]),
         .testTarget(name: "AdjointIRTests", dependencies: ["AdjointIR"]),
         .testTarget(name: "AdjointSemaTests", dependencies: ["AdjointSema", "AdjointSyntax", "AdjointIR"]),
+        .testTarget(
+            name: "AdjointAutodiffTests",
+            dependencies: ["AdjointAutodiff", "AdjointInterpreter", "AdjointSema", "AdjointSyntax", "AdjointIR"]),
         .testTarget(
             name: "AdjointDriverTests", dependencies: ["AdjointDriver", "AdjointSyntax"],
             exclude: ["Goldens"]),

@@ -15,9 +15,10 @@ func expectGolden(_ actual: String, _ name: String, sourceLocation: SourceLocati
         return
     }
     if expected != actual {
+        let diff = lineDiff(expected, actual)
         Issue.record(
-            "Goldens/\(name) differs (- golden, + now; UPDATE_GOLDENS=1 swift test accepts the change):\n"
-                + lineDiff(expected, actual), sourceLocation: sourceLocation)
+            "Goldens/\(name) differs (- golden, + now; UPDATE_GOLDENS=1 swift test accepts the change):\n\(diff)",
+            sourceLocation: sourceLocation)
     }
 }
 

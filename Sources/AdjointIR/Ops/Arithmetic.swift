@@ -1,9 +1,13 @@
+import Foundation
+
 /// Elementwise functions of two operands, with NumPy broadcasting.
 public enum Arithmetic: Hashable, Sendable {
     /// `a + b`, `a - b`, `a * b`, `a / b`, `a ^ b`
     case add, subtract, multiply, divide, power
     /// `max(a, b)`, `min(a, b)`
     case maximum, minimum
+    /// 1 where a >= b, else 0 (routes max's and min's gradient; used by derivative rules)
+    case greaterEqual
 
     /// The spelling in model files.
     public var name: String {
@@ -15,6 +19,21 @@ public enum Arithmetic: Hashable, Sendable {
         case .power: return "^"
         case .maximum: return "max"
         case .minimum: return "min"
+        case .greaterEqual: return ">="
+        }
+    }
+
+    /// The function on two numbers. `max` and `min` pick `a` on ties, as their gradients do.
+    public func apply(_ a: Double, _ b: Double) -> Double {
+        switch self {
+        case .add: return a + b
+        case .subtract: return a - b
+        case .multiply: return a * b
+        case .divide: return a / b
+        case .power: return Foundation.pow(a, b)
+        case .maximum: return a >= b ? a : b
+        case .minimum: return a <= b ? a : b
+        case .greaterEqual: return a >= b ? 1 : 0
         }
     }
 
@@ -27,5 +46,32 @@ public enum Arithmetic: Hashable, Sendable {
         [Arithmetic.maximum, .minimum].map { op in
             Builtin(op.name, [.tensor("a"), .tensor("b")]) { _ in .arithmetic(op) }
         }
+    }
+}
+
+// MARK: - Derivative rules
+extension Arithmetic {
+    /// y = a ∘ b with broadcasting; each cotangent is summed back to its operand's shape.
+    func vjp(_ g: inout Graph, a: NodeID, b: NodeID, y: NodeID, index: Int, cotangent c: NodeID) -> NodeID? {
+        let shape = g[index == 0 ? a : b].shape
+        let local: NodeID
+        switch (self, index) {
+        case (.add, _): local = c  // d/da a+b = 1, d/db a+b = 1
+        case (.subtract, 0): local = c  // d/da a−b = 1
+        case (.subtract, _): local = g.negate(c)  // d/db a−b = −1
+        case (.multiply, 0): local = g.times(c, b)  // d/da ab = b
+        case (.multiply, _): local = g.times(c, a)  // d/db ab = a
+        case (.divide, 0): local = g.divided(c, b)  // d/da a/b = 1/b
+        case (.divide, _): local = g.negate(g.divided(g.times(c, y), b))  // d/db a/b = −a/b² = −y/b
+        case (.power, 0):  // d/da aᵇ = b aᵇ⁻¹
+            local = g.times(c, g.times(b, g.apply(.power, a, g.minus(b, g.constant(1)))))
+        case (.power, _): local = g.times(c, g.times(y, g.apply(.log, a)))  // d/db aᵇ = aᵇ log a
+        case (.maximum, 0): local = g.times(c, g.apply(.greaterEqual, a, b))  // d/da max(a,b) = 1 if a ≥ b (ties go to a)
+        case (.maximum, _): local = g.times(c, g.minus(g.constant(1), g.apply(.greaterEqual, a, b)))  // d/db = 1 if a < b
+        case (.minimum, 0): local = g.times(c, g.apply(.greaterEqual, b, a))  // d/da min(a,b) = 1 if a ≤ b (ties go to a)
+        case (.minimum, _): local = g.times(c, g.minus(g.constant(1), g.apply(.greaterEqual, b, a)))  // d/db = 1 if b < a
+        case (.greaterEqual, _): return nil  // piecewise constant
+        }
+        return g.sum(local, to: shape)
     }
 }

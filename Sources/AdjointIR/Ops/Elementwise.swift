@@ -1,3 +1,5 @@
+import Foundation
+
 /// Functions applied to each element: the result has the operand's shape.
 public enum Elementwise: Hashable, Sendable {
     /// `-a`
@@ -10,6 +12,10 @@ public enum Elementwise: Hashable, Sendable {
     case sigmoid, relu, softplus
     /// `leaky_relu(a, slope)` = a if a > 0, slope * a otherwise
     case leakyRelu(slope: Double)
+    /// 1 where a > 0, else 0 (the derivative of relu; used by derivative rules)
+    case step
+    /// −1, 0 or 1 (the derivative of abs; used by derivative rules)
+    case sign
 
     /// The spelling in model files.
     public var name: String {
@@ -27,6 +33,29 @@ public enum Elementwise: Hashable, Sendable {
         case .relu: return "relu"
         case .softplus: return "softplus"
         case .leakyRelu: return "leaky_relu"
+        case .step: return "step"
+        case .sign: return "sign"
+        }
+    }
+
+    /// The function on one number, computed stably (sigmoid and softplus never overflow).
+    public func apply(_ x: Double) -> Double {
+        switch self {
+        case .negate: return -x
+        case .exp: return Foundation.exp(x)
+        case .log: return Foundation.log(x)
+        case .sqrt: return x.squareRoot()
+        case .abs: return Swift.abs(x)
+        case .square: return x * x
+        case .sin: return Foundation.sin(x)
+        case .cos: return Foundation.cos(x)
+        case .tanh: return Foundation.tanh(x)
+        case .sigmoid: return x >= 0 ? 1 / (1 + Foundation.exp(-x)) : Foundation.exp(x) / (1 + Foundation.exp(x))
+        case .relu: return x > 0 ? x : 0
+        case .softplus: return Swift.max(x, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(x)))
+        case .leakyRelu(let slope): return x > 0 ? x : slope * x
+        case .step: return x > 0 ? 1 : 0
+        case .sign: return x > 0 ? 1 : x < 0 ? -1 : 0
         }
     }
 
@@ -39,5 +68,31 @@ public enum Elementwise: Hashable, Sendable {
                     .elementwise(.leakyRelu(slope: $0["slope"]!))
                 }
             ]
+    }
+}
+
+// MARK: - Derivative rules
+extension Elementwise {
+    /// y = f(a); returns c ⊙ f'(a), reusing y where f' is written in terms of it.
+    func vjp(_ g: inout Graph, a: NodeID, y: NodeID, cotangent c: NodeID) -> NodeID? {
+        let one = g.constant(1)
+        switch self {
+        case .negate: return g.negate(c)  // d/da −a = −1
+        case .exp: return g.times(c, y)  // d/da eᵃ = eᵃ
+        case .log: return g.divided(c, a)  // d/da log a = 1/a
+        case .sqrt: return g.divided(c, g.times(g.constant(2), y))  // d/da √a = 1/(2√a)
+        case .abs: return g.times(c, g.apply(.sign, a))  // d/da |a| = sign(a), 0 at 0
+        case .square: return g.times(c, g.times(g.constant(2), a))  // d/da a² = 2a
+        case .sin: return g.times(c, g.apply(.cos, a))  // d/da sin a = cos a
+        case .cos: return g.negate(g.times(c, g.apply(.sin, a)))  // d/da cos a = −sin a
+        case .tanh: return g.times(c, g.minus(one, g.apply(.square, y)))  // d/da tanh a = 1 − tanh² a
+        case .sigmoid: return g.times(c, g.times(y, g.minus(one, y)))  // d/da σ(a) = σ(a)(1 − σ(a))
+        case .relu: return g.times(c, g.apply(.step, a))  // d/da relu a = 1 if a > 0, else 0 (also at 0)
+        case .softplus: return g.times(c, g.apply(.sigmoid, a))  // d/da log(1 + eᵃ) = σ(a)
+        case .leakyRelu(let slope):  // d/da = 1 if a > 0, else slope
+            let derivative = g.plus(g.constant(slope), g.times(g.constant(1 - slope), g.apply(.step, a)))
+            return g.times(c, derivative)
+        case .step, .sign: return nil  // piecewise constant: zero almost everywhere
+        }
     }
 }

@@ -35,3 +35,54 @@ public enum LinearAlgebra: Hashable, Sendable {
         [Builtin("transpose", [.tensor("a")]) { _ in .linearAlgebra(.transpose) }]
     }
 }
+
+// MARK: - Reference evaluation
+extension LinearAlgebra {
+    func evaluate(_ operands: [Tensor]) -> Tensor {
+        switch self {
+        case .matmul:
+            let (a, b) = (operands[0], operands[1])
+            // A vector on the left is one row, on the right one column.
+            let m = a.rank == 2 ? a.sizes[0] : 1
+            let k = a.sizes[a.rank - 1]
+            let n = b.rank == 2 ? b.sizes[1] : 1
+            var result = [Double](repeating: 0, count: m * n)
+            for i in 0..<m {
+                for p in 0..<k {
+                    let left = a.scalars[i * k + p]
+                    for j in 0..<n { result[i * n + j] += left * b.scalars[p * n + j] }
+                }
+            }
+            return Tensor(sizes: Array(a.sizes.dropLast() + b.sizes.dropFirst()), scalars: result)
+        case .transpose:
+            let a = operands[0]
+            let (rows, columns) = (a.sizes[0], a.sizes[1])
+            var result = [Double](repeating: 0, count: a.count)
+            for i in 0..<rows {
+                for j in 0..<columns { result[j * rows + i] = a.scalars[i * columns + j] }
+            }
+            return Tensor(sizes: [columns, rows], scalars: result)
+        }
+    }
+}
+
+// MARK: - Derivative rules
+extension LinearAlgebra {
+    func vjp(_ g: inout Graph, operands: [NodeID], index: Int, cotangent c: NodeID) -> NodeID? {
+        guard self == .matmul else { return g.transpose(c) }  // d transpose: transpose the cotangent
+        let (a, b) = (operands[0], operands[1])
+        let (aShape, bShape) = (g[a].shape, g[b].shape)
+        switch (aShape.rank, bShape.rank, index) {
+        case (2, 2, 0): return g.matmul(c, g.transpose(b))  // d/dA AB = C Bᵀ
+        case (2, 2, _): return g.matmul(g.transpose(a), c)  // d/dB AB = Aᵀ C
+        case (2, 1, 0):  // A[m,k] b[k]: d/dA = c bᵀ (an outer product)
+            return g.matmul(g.reshape(c, to: [aShape.dims[0], .fixed(1)]), g.reshape(b, to: [.fixed(1), bShape.dims[0]]))
+        case (2, 1, _): return g.matmul(g.transpose(a), c)  // d/db Ab = Aᵀ c
+        case (1, 2, 0): return g.matmul(b, c)  // a[k] B[k,n]: d/da = B c
+        case (1, 2, _):  // d/dB aᵀB = a cᵀ (an outer product)
+            return g.matmul(g.reshape(a, to: [aShape.dims[0], .fixed(1)]), g.reshape(c, to: [.fixed(1), bShape.dims[1]]))
+        case (_, _, 0): return g.times(c, b)  // a·b: d/da = c b
+        default: return g.times(c, a)  // d/db a·b = c a
+        }
+    }
+}

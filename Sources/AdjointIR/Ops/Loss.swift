@@ -1,3 +1,5 @@
+import Foundation
+
 /// Losses: a prediction and a target of the same shape in, a scalar out.
 public enum Loss: Hashable, Sendable {
     /// `mse(pred, target)` = mean of (pred − target)² over all elements
@@ -53,5 +55,88 @@ public enum Loss: Hashable, Sendable {
                 .loss(.huber(delta: $0["delta"]!))
             }
         ]
+    }
+}
+
+// MARK: - Reference evaluation
+extension Loss {
+    func evaluate(_ prediction: Tensor, _ target: Tensor) -> Tensor {
+        let (p, t) = (prediction.scalars, target.scalars)
+        let count = Double(p.count)
+        switch self {
+        case .mse: return Tensor(zip(p, t).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / count)
+        case .sse: return Tensor(zip(p, t).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) })
+        case .crossEntropy:
+            let rows = Double(p.count / prediction.sizes.last!)
+            return Tensor(-zip(p, t).reduce(0) { $0 + $1.1 * Foundation.log($1.0) } / rows)
+        case .softmaxCrossEntropy:
+            // Per row: −Σ t (z − lse(z)) = lse(z) Σ t − Σ t z, with lse shifted by the row's maximum.
+            let length = prediction.sizes.last!
+            let rows = p.count / length
+            var total = 0.0
+            for row in 0..<rows {
+                let z = Array(p[row * length..<(row + 1) * length])
+                let y = t[row * length..<(row + 1) * length]
+                let lse = stableLogSumExp(z)
+                total += zip(z, y).reduce(0) { $0 + $1.1 * (lse - $1.0) }
+            }
+            return Tensor(total / Double(rows))
+        case .binaryCrossEntropy:
+            return Tensor(
+                -zip(p, t).reduce(0) { $0 + $1.1 * Foundation.log($1.0) + (1 - $1.1) * Foundation.log(1 - $1.0) } / count)
+        case .sigmoidBinaryCrossEntropy:
+            // softplus(z) − t z, written so that exp never overflows.
+            return Tensor(
+                zip(p, t).reduce(0) { $0 + Swift.max($1.0, 0) - $1.1 * $1.0 + Foundation.log1p(Foundation.exp(-Swift.abs($1.0))) }
+                    / count)
+        case .huber(let delta):
+            return Tensor(
+                zip(p, t).reduce(0) { total, pair in
+                    let d = Swift.abs(pair.0 - pair.1)
+                    return total + (d <= delta ? 0.5 * d * d : delta * (d - 0.5 * delta))
+                } / count)
+        }
+    }
+}
+
+// MARK: - Derivative rules
+extension Loss {
+    /// ℓ(p, t) a scalar; c its (scalar) cotangent. N counts all elements, R the rows of a row-wise loss.
+    func vjp(_ g: inout Graph, p: NodeID, t: NodeID, index: Int, cotangent c: NodeID) -> NodeID? {
+        let shape = g[p].shape
+        let all = g.size(shape.dims)
+        let scaled = g.divided(c, all)  // c / N
+        switch (self, index) {
+        case (.mse, 0): return g.times(g.times(g.constant(2), scaled), g.minus(p, t))  // ∂/∂p = 2(p − t)/N
+        case (.mse, _): return g.times(g.times(g.constant(-2), scaled), g.minus(p, t))  // ∂/∂t = −2(p − t)/N
+        case (.sse, 0): return g.times(g.times(g.constant(2), c), g.minus(p, t))  // ∂/∂p = 2(p − t)
+        case (.sse, _): return g.times(g.times(g.constant(-2), c), g.minus(p, t))  // ∂/∂t = −2(p − t)
+        case (.crossEntropy, 0):  // ∂/∂p = −t/(R p)
+            return g.negate(g.times(rowScaled(&g, c, shape), g.divided(t, p)))
+        case (.crossEntropy, _): return g.negate(g.times(rowScaled(&g, c, shape), g.apply(.log, p)))  // ∂/∂t = −log(p)/R
+        case (.softmaxCrossEntropy, 0):  // ∂/∂z = (softmax(z) Σ t − t)/R; Σ t = 1 for one-hot targets
+            let last = shape.rank - 1
+            let probabilities = g.add(.normalizer(.softmax, axis: last), [p])
+            let targetMass = g.keepingAxis(g.reduce(.sum, t, axis: last), last, of: shape)
+            return g.times(rowScaled(&g, c, shape), g.minus(g.times(probabilities, targetMass), t))
+        case (.softmaxCrossEntropy, _):  // ∂/∂t = −log_softmax(z)/R
+            let logProbabilities = g.add(.normalizer(.logSoftmax, axis: shape.rank - 1), [p])
+            return g.negate(g.times(rowScaled(&g, c, shape), logProbabilities))
+        case (.binaryCrossEntropy, 0):  // ∂/∂p = (p − t)/(p(1 − p) N)
+            return g.times(scaled, g.divided(g.minus(p, t), g.times(p, g.minus(g.constant(1), p))))
+        case (.binaryCrossEntropy, _):  // ∂/∂t = (log(1 − p) − log p)/N
+            return g.times(scaled, g.minus(g.apply(.log, g.minus(g.constant(1), p)), g.apply(.log, p)))
+        case (.sigmoidBinaryCrossEntropy, 0): return g.times(scaled, g.minus(g.apply(.sigmoid, p), t))  // ∂/∂z = (σ(z) − t)/N
+        case (.sigmoidBinaryCrossEntropy, _): return g.negate(g.times(scaled, p))  // ∂/∂t = −z/N
+        case (.huber(let delta), _):  // ∂/∂p = clamp(p − t, −δ, δ)/N, and ∂/∂t its negation
+            let clamped = g.apply(.minimum, g.apply(.maximum, g.minus(p, t), g.constant(-delta)), g.constant(delta))
+            let gradient = g.times(scaled, clamped)
+            return index == 0 ? gradient : g.negate(gradient)
+        }
+    }
+
+    /// c / R, R the number of rows (every size but the last).
+    private func rowScaled(_ g: inout Graph, _ c: NodeID, _ shape: Shape) -> NodeID {
+        g.divided(c, g.size(Array(shape.dims.dropLast())))
     }
 }

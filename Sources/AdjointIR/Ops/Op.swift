@@ -3,6 +3,10 @@
 /// reference evaluation and scalar C and Swift spellings), so adding an op touches one file, and
 /// the exhaustive switches here make a missing rule a compile error.
 public enum Op: Hashable, Sendable {
+    /// Inputs, params, constants and sizes: the nodes without operands.
+    case leaf(Leaf)
+    /// Broadcasting, summing to a shape and reshaping, which the graph builder and derivative rules use.
+    case structural(Structural)
     /// Shape-preserving functions of one operand: `-a`, `exp(a)`, `leaky_relu(a, 0.1)`.
     case elementwise(Elementwise)
     /// Broadcasting functions of two operands: `a + b`, `max(a, b)`.
@@ -19,7 +23,8 @@ public enum Op: Hashable, Sendable {
     /// How many tensor operands the op takes.
     public var arity: Int {
         switch self {
-        case .elementwise, .reduction, .normalizer: return 1
+        case .leaf: return 0
+        case .elementwise, .reduction, .normalizer, .structural: return 1
         case .arithmetic, .loss: return 2
         case .linearAlgebra(let op): return op.arity
         }
@@ -28,6 +33,8 @@ public enum Op: Hashable, Sendable {
     /// The spelling in model files: `+`, `relu`, `softmax_cross_entropy`.
     public var name: String {
         switch self {
+        case .leaf(let leaf): return leaf.name
+        case .structural(let op): return op.name
         case .elementwise(let op): return op.name
         case .arithmetic(let op): return op.name
         case .reduction(let op, _): return op.name
@@ -41,6 +48,8 @@ public enum Op: Hashable, Sendable {
     public func resultShape(_ operands: [Shape]) -> Result<Shape, ShapeError> {
         precondition(operands.count == arity, "\(name) takes \(arity) operands")
         switch self {
+        case .leaf(let leaf): return .success(leaf.shape)
+        case .structural(let op): return op.resultShape(operands[0])
         case .elementwise: return .success(operands[0])
         case .arithmetic: return Arithmetic.resultShape(operands[0], operands[1])
         case .reduction(_, let axis): return Reduction.resultShape(operands[0], axis: axis)
@@ -58,6 +67,45 @@ public enum Op: Hashable, Sendable {
         case .reduction(let op, let axis?) where axis < 0: return .reduction(op, axis: axis + rank)
         case .normalizer(let op, let axis) where axis < 0: return .normalizer(op, axis: axis + rank)
         default: return self
+        }
+    }
+}
+
+// MARK: - Reference evaluation
+extension Op {
+    /// The op's value on concrete operands, in double precision: the reference every generated
+    /// kernel is checked against. Inputs and params are bound by the interpreter, not here.
+    public func evaluate(_ operands: [Tensor], dims: [String: Int]) -> Tensor {
+        switch self {
+        case .leaf(let leaf):
+            guard let value = leaf.evaluate(dims: dims) else { preconditionFailure("internal error: unbound \(leaf)") }
+            return value
+        case .structural(let op): return op.evaluate(operands[0], dims: dims)
+        case .elementwise(let op): return operands[0].map(op.apply)
+        case .arithmetic(let op): return Tensor.zip(operands[0], operands[1], op.apply)
+        case .reduction(let op, let axis): return op.evaluate(operands[0], axis: axis)
+        case .normalizer(let op, let axis): return op.evaluate(operands[0], axis: axis)
+        case .linearAlgebra(let op): return op.evaluate(operands)
+        case .loss(let op): return op.evaluate(operands[0], operands[1])
+        }
+    }
+}
+
+// MARK: - Derivative rules
+extension Op {
+    /// The vector-Jacobian product for one operand: given the cotangent `c` of the node `y`
+    /// (this op applied to `operands`), the cotangent it sends to `operands[index]`, built in
+    /// `graph` with that operand's shape. nil: the op is locally constant in that operand.
+    public func vjp(_ graph: inout Graph, result y: NodeID, operands: [NodeID], index: Int, cotangent c: NodeID) -> NodeID? {
+        switch self {
+        case .leaf: return nil
+        case .structural(let op): return op.vjp(&graph, operand: operands[0], cotangent: c)
+        case .elementwise(let op): return op.vjp(&graph, a: operands[0], y: y, cotangent: c)
+        case .arithmetic(let op): return op.vjp(&graph, a: operands[0], b: operands[1], y: y, index: index, cotangent: c)
+        case .reduction(let op, let axis): return op.vjp(&graph, a: operands[0], y: y, axis: axis, cotangent: c)
+        case .normalizer(let op, let axis): return op.vjp(&graph, a: operands[0], y: y, axis: axis, cotangent: c)
+        case .linearAlgebra(let op): return op.vjp(&graph, operands: operands, index: index, cotangent: c)
+        case .loss(let op): return op.vjp(&graph, p: operands[0], t: operands[1], index: index, cotangent: c)
         }
     }
 }

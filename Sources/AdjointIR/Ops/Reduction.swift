@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reductions over one axis (which the result loses) or over every element (a scalar result).
 public enum Reduction: Hashable, Sendable {
     /// `sum(a)`, `sum(a, axis = k)`
@@ -27,6 +29,64 @@ public enum Reduction: Hashable, Sendable {
             Builtin(op.name, [.tensor("a"), .axis("axis", default: nil)]) {
                 .reduction(op, axis: $0["axis"].map { Int($0) })
             }
+        }
+    }
+}
+
+// MARK: - Reference evaluation
+extension Reduction {
+    func evaluate(_ a: Tensor, axis: Int?) -> Tensor {
+        guard let axis else { return Tensor(reduce(a.scalars)) }
+        let (outer, length, inner) = a.split(at: axis)
+        var result = [Double](repeating: 0, count: outer * inner)
+        var slice = [Double](repeating: 0, count: length)
+        for o in 0..<outer {
+            for i in 0..<inner {
+                for k in 0..<length { slice[k] = a.scalars[(o * length + k) * inner + i] }
+                result[o * inner + i] = reduce(slice)
+            }
+        }
+        var sizes = a.sizes
+        sizes.remove(at: axis)
+        return Tensor(sizes: sizes, scalars: result)
+    }
+
+    func reduce(_ values: [Double]) -> Double {
+        switch self {
+        case .sum: return values.reduce(0, +)
+        case .mean: return values.reduce(0, +) / Double(values.count)
+        case .logsumexp: return stableLogSumExp(values)
+        }
+    }
+}
+
+/// log Σ exp(x), shifted by the largest element so that nothing overflows; −inf for all −inf.
+func stableLogSumExp(_ values: [Double]) -> Double {
+    guard let largest = values.max(), largest.isFinite else { return values.max() ?? -.infinity }
+    return largest + Foundation.log(values.reduce(0) { $0 + Foundation.exp($1 - largest) })
+}
+
+extension Tensor {
+    /// The element counts before, along and after `axis`.
+    func split(at axis: Int) -> (outer: Int, length: Int, inner: Int) {
+        (sizes[..<axis].reduce(1, *), sizes[axis], sizes[(axis + 1)...].reduce(1, *))
+    }
+}
+
+// MARK: - Derivative rules
+extension Reduction {
+    /// y = reduce(a) along `axis` (nil: every element); the cotangent spreads back over the axis.
+    func vjp(_ g: inout Graph, a: NodeID, y: NodeID, axis: Int?, cotangent c: NodeID) -> NodeID? {
+        let shape = g[a].shape
+        let spread = g.broadcast(g.keepingAxis(c, axis, of: shape), to: shape)
+        switch self {
+        case .sum: return spread  // d/daᵢ Σ a = 1
+        case .mean:  // d/daᵢ (Σ a)/n = 1/n
+            let count = g.size(axis.map { [shape.dims[$0]] } ?? shape.dims)
+            return g.divided(spread, count)
+        case .logsumexp:  // d/daᵢ log Σ eᵃ = eᵃⁱ⁻ʸ = softmax(a)ᵢ
+            let shifted = g.minus(a, g.keepingAxis(y, axis, of: shape))
+            return g.times(spread, g.apply(.exp, shifted))
         }
     }
 }

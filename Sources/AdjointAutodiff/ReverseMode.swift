@@ -1,0 +1,72 @@
+import AdjointIR
+import AdjointSema
+
+/// The forward program and its reverse-mode adjoint program in one graph.
+public struct GradientProgram: Sendable {
+    /// Forward and adjoint nodes together (the adjoint reuses forward values). Roots: the loss,
+    /// then `∂loss/∂p` for each differentiated param.
+    public var graph: Graph
+    public var forward: ForwardGraph
+    /// Each differentiated param's name and the node of its gradient (the param's shape).
+    public var gradients: [(param: String, node: NodeID)]
+    /// Nodes below this index belong to the forward program; the rest were made by the reverse pass.
+    public var forwardNodeCount: Int
+
+    /// The root name of a param's gradient: `∂loss/∂W1`.
+    public static func gradientName(loss: String, param: String) -> String { "∂\(loss)/∂\(param)" }
+}
+
+/// Reverse-mode differentiation. From the minimized scalar with seed 1, visits the forward nodes
+/// in reverse topological order and accumulates each operand's adjoint from the op table's
+/// vector-Jacobian products. Only nodes on a path from a differentiated param to the loss get an
+/// adjoint (none for inputs or constants), and every forward value is reused, not recomputed.
+public enum ReverseMode {
+    /// Differentiates the loss with respect to `params` (all params if nil).
+    public static func differentiate(_ forward: ForwardGraph, wrt params: [String]? = nil) -> GradientProgram {
+        var graph = forward.graph
+        let forwardNodeCount = graph.nodes.count
+        let wanted = forward.params.filter { params?.contains($0.name) ?? true }
+
+        // Nodes that depend on a wanted param (forward sweep) and that the loss depends on (backward sweep).
+        var dependsOnParam = [Bool](repeating: false, count: forwardNodeCount)
+        for (_, node) in wanted { dependsOnParam[node.index] = true }
+        for index in 0..<forwardNodeCount where !dependsOnParam[index] {
+            dependsOnParam[index] = graph.nodes[index].operands.contains { dependsOnParam[$0.index] }
+        }
+        var onPath = [Bool](repeating: false, count: forwardNodeCount)
+        onPath[forward.loss.index] = dependsOnParam[forward.loss.index]
+        for index in (0..<forwardNodeCount).reversed() where onPath[index] {
+            for operand in graph.nodes[index].operands where dependsOnParam[operand.index] {
+                onPath[operand.index] = true
+            }
+        }
+
+        var adjoints: [NodeID: NodeID] = [:]
+        if onPath[forward.loss.index] { adjoints[forward.loss] = graph.constant(1) }
+        for index in (0..<forwardNodeCount).reversed() where onPath[index] {
+            let id = NodeID(index)
+            guard let cotangent = adjoints[id] else { continue }
+            let node = graph[id]
+            for (position, operand) in node.operands.enumerated() where onPath[operand.index] {
+                guard
+                    let contribution = node.op.vjp(
+                        &graph, result: id, operands: node.operands, index: position, cotangent: cotangent)
+                else { continue }
+                adjoints[operand] = adjoints[operand].map { graph.plus($0, contribution) } ?? contribution
+            }
+        }
+
+        let lossName = forward.graph.roots.first?.name ?? "loss"
+        var gradients: [(String, NodeID)] = []
+        for (name, node) in wanted {
+            // A param the loss does not reach has a zero gradient.
+            let gradient = adjoints[node] ?? graph.broadcast(graph.constant(0), to: graph[node].shape)
+            gradients.append((name, gradient))
+        }
+        graph.roots =
+            [Graph.Root(name: lossName, node: forward.loss)]
+            + gradients.map { Graph.Root(name: GradientProgram.gradientName(loss: lossName, param: $0.0), node: $0.1) }
+        return GradientProgram(
+            graph: graph, forward: forward, gradients: gradients, forwardNodeCount: forwardNodeCount)
+    }
+}

@@ -1,0 +1,96 @@
+/// A node's position in its graph. Operands always come before their users, so ids are a
+/// topological order.
+public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let index: Int
+
+    public init(_ index: Int) { self.index = index }
+
+    public static func < (a: NodeID, b: NodeID) -> Bool { a.index < b.index }
+
+    /// `%12`, as the text form writes it.
+    public var description: String { "%\(index)" }
+}
+
+/// One SSA value: an op applied to earlier nodes, with its static shape.
+public struct Node: Hashable, Sendable {
+    public var op: Op
+    public var operands: [NodeID]
+    public var shape: Shape
+
+    public init(op: Op, operands: [NodeID], shape: Shape) {
+        self.op = op
+        self.operands = operands
+        self.shape = shape
+    }
+}
+
+/// A tensor program in SSA form. Hash-consed: adding a node equal to an existing one (same op, same
+/// operands) returns the existing id, so common subexpressions are shared by construction.
+/// `roots` name the values the program computes (`loss`, `∂loss/∂W1`).
+public struct Graph: Sendable, Equatable {
+    public private(set) var nodes: [Node] = []
+    public var roots: [Root] = []
+    private var ids: [Node: NodeID] = [:]
+
+    /// A named result of the program.
+    public struct Root: Hashable, Sendable {
+        public var name: String
+        public var node: NodeID
+
+        public init(name: String, node: NodeID) {
+            self.name = name
+            self.node = node
+        }
+    }
+
+    public init() {}
+
+    public static func == (a: Graph, b: Graph) -> Bool { a.nodes == b.nodes && a.roots == b.roots }
+
+    public subscript(_ id: NodeID) -> Node { nodes[id.index] }
+
+
+    /// The root named `name`.
+    public func root(_ name: String) -> NodeID? { roots.first { $0.name == name }?.node }
+
+    /// Adds `op` applied to `operands` exactly as given (no simplification) and returns its id, or
+    /// the id of the equal node already present. The shapes must satisfy the op's shape rule: the
+    /// front end checked the user's program, so a failure here is a compiler bug.
+    @discardableResult
+    public mutating func addRaw(_ op: Op, _ operands: [NodeID]) -> NodeID {
+        let shape: Shape
+        switch op.resultShape(operands.map { self[$0].shape }) {
+        case .success(let result): shape = result
+        case .failure(let error):
+            preconditionFailure("internal error: \(op) on \(operands.map { self[$0].shape }): \(error)")
+        }
+        let node = Node(op: op, operands: operands, shape: shape)
+        if let existing = ids[node] { return existing }
+        let id = NodeID(nodes.count)
+        nodes.append(node)
+        ids[node] = id
+        return id
+    }
+
+    /// The nodes that the roots depend on, in topological order.
+    public func live() -> [NodeID] {
+        var needed = [Bool](repeating: false, count: nodes.count)
+        for root in roots { needed[root.node.index] = true }
+        for index in nodes.indices.reversed() where needed[index] {
+            for operand in nodes[index].operands { needed[operand.index] = true }
+        }
+        return nodes.indices.filter { needed[$0] }.map(NodeID.init)
+    }
+
+    /// A copy without the nodes no root depends on (dead-code removal), renumbered densely.
+    public func removingDeadCode() -> Graph {
+        var result = Graph()
+        var map: [NodeID: NodeID] = [:]
+        for id in live() {
+            let node = self[id]
+            map[id] = result.addRaw(node.op, node.operands.map { map[$0]! })
+        }
+        result.roots = roots.map { Root(name: $0.name, node: map[$0.node]!) }
+        return result
+    }
+}

@@ -1,0 +1,68 @@
+/// Ops that move or stretch elements without arithmetic. The front end never writes them; the
+/// graph builder makes broadcasting explicit with them, and derivative rules use them.
+public enum Structural: Hashable, Sendable {
+    /// Stretch to a shape by NumPy broadcasting.
+    case broadcast(Shape)
+    /// Sum away the axes that broadcasting to the operand's shape from this shape stretched (the
+    /// adjoint of `broadcast`).
+    case sumTo(Shape)
+    /// The same elements in the same order, another shape with as many elements.
+    case reshape(Shape)
+
+    /// The spelling in the IR's text form.
+    var name: String {
+        switch self {
+        case .broadcast: return "broadcast"
+        case .sumTo: return "sum_to"
+        case .reshape: return "reshape"
+        }
+    }
+
+    var target: Shape {
+        switch self {
+        case .broadcast(let shape), .sumTo(let shape), .reshape(let shape): return shape
+        }
+    }
+
+    func resultShape(_ a: Shape) -> Result<Shape, ShapeError> {
+        switch self {
+        case .broadcast(let target):
+            return Shape.broadcast(a, target) == target ? .success(target) : .failure(.cannotBroadcast(a, target))
+        case .sumTo(let target):
+            return Shape.broadcast(target, a) == a ? .success(target) : .failure(.cannotBroadcast(target, a))
+        case .reshape(let target):
+            return a.hasSameElementCount(as: target) ? .success(target) : .failure(.shapesDiffer(a, target))
+        }
+    }
+
+    func evaluate(_ a: Tensor, dims: [String: Int]) -> Tensor {
+        switch self {
+        case .broadcast(let target): return a.broadcast(to: target.sizes(dims))
+        case .sumTo(let target): return a.sum(to: target.sizes(dims))
+        case .reshape(let target): return Tensor(sizes: target.sizes(dims), scalars: a.scalars)
+        }
+    }
+}
+
+extension Shape {
+    /// Whether both have the same number of elements for every value of the runtime dims: the same
+    /// runtime dims, and the same product of fixed sizes.
+    func hasSameElementCount(as other: Shape) -> Bool {
+        func runtime(_ shape: Shape) -> [String] {
+            shape.dims.compactMap { if case .runtime(let name) = $0 { name } else { nil } }.sorted()
+        }
+        return runtime(self) == runtime(other) && fixedElementCount == other.fixedElementCount
+    }
+}
+
+// MARK: - Derivative rules
+extension Structural {
+    func vjp(_ g: inout Graph, operand a: NodeID, cotangent c: NodeID) -> NodeID? {
+        let shape = g[a].shape
+        switch self {
+        case .broadcast: return g.sum(c, to: shape)  // stretched copies each send their cotangent back: a sum
+        case .sumTo: return g.broadcast(c, to: shape)  // every summed element gets the sum's cotangent
+        case .reshape: return g.reshape(c, to: shape)  // the same elements, the operand's shape
+        }
+    }
+}

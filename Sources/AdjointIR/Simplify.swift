@@ -1,0 +1,198 @@
+/// Algebraic simplification, applied to every node as it is added to a graph (so derivative rules
+/// can be written plainly and still give small programs). Each rule is named `lhs -> rhs`; a rule
+/// returns the replacement node, or nil when it does not apply. Rules only ever make a node
+/// smaller or move scalars outward, so rewriting terminates.
+public enum Simplifier {
+    /// One rewrite rule.
+    public struct Rule: Sendable {
+        public var name: String
+        var rewrite: @Sendable (Op, [NodeID], inout Graph) -> NodeID?
+    }
+
+    /// Tries the rules in order; the first that applies wins.
+    static func simplify(_ op: Op, _ operands: [NodeID], in graph: inout Graph) -> NodeID? {
+        for rule in rules {
+            if let result = rule.rewrite(op, operands, &graph) { return result }
+        }
+        return nil
+    }
+
+    /// The rule named `name` (for tests).
+    public static func rule(_ name: String) -> Rule? { rules.first { $0.name == name } }
+
+    public static let rules: [Rule] = [
+        // Constant folding: an arithmetic or elementwise op of scalar constants is a constant.
+        Rule(name: "f(c1, c2) -> c") { op, operands, graph in
+            guard !operands.isEmpty, operands.allSatisfy({ graph[$0].shape.isScalar }) else { return nil }
+            switch op {
+            case .elementwise, .arithmetic: break
+            default: return nil
+            }
+            let values = operands.compactMap { id -> Double? in
+                if case .leaf(.constant(let value)) = graph[id].op { return value }
+                return nil
+            }
+            guard values.count == operands.count else { return nil }
+            return graph.constant(op.evaluate(values.map { Tensor($0) }, dims: [:]).scalar)
+        },
+        Rule(name: "x + 0 -> x") { op, operands, graph in
+            guard op == .arithmetic(.add) else { return nil }
+            return graph.keeping(operands[0], if: graph.constantValue(operands[1]) == 0, shapeOf: operands)
+                ?? graph.keeping(operands[1], if: graph.constantValue(operands[0]) == 0, shapeOf: operands)
+        },
+        Rule(name: "x - 0 -> x") { op, operands, graph in
+            guard op == .arithmetic(.subtract) else { return nil }
+            return graph.keeping(operands[0], if: graph.constantValue(operands[1]) == 0, shapeOf: operands)
+        },
+        Rule(name: "0 - x -> -x") { op, operands, graph in
+            guard op == .arithmetic(.subtract), graph.constantValue(operands[0]) == 0,
+                graph[operands[1]].shape == graph.resultShape(op, operands)
+            else { return nil }
+            return graph.negate(operands[1])
+        },
+        Rule(name: "x - (-y) -> x + y") { op, operands, graph in
+            guard op == .arithmetic(.subtract), case .elementwise(.negate) = graph[operands[1]].op else { return nil }
+            return graph.plus(operands[0], graph[operands[1]].operands[0])
+        },
+        Rule(name: "x + (-y) -> x - y") { op, operands, graph in
+            guard op == .arithmetic(.add), case .elementwise(.negate) = graph[operands[1]].op else { return nil }
+            return graph.minus(operands[0], graph[operands[1]].operands[0])
+        },
+        Rule(name: "x * 1 -> x") { op, operands, graph in
+            guard op == .arithmetic(.multiply) else { return nil }
+            return graph.keeping(operands[0], if: graph.constantValue(operands[1]) == 1, shapeOf: operands)
+                ?? graph.keeping(operands[1], if: graph.constantValue(operands[0]) == 1, shapeOf: operands)
+        },
+        // Assumes finite x, as every framework's simplifier does.
+        Rule(name: "x * 0 -> 0") { op, operands, graph in
+            guard op == .arithmetic(.multiply),
+                graph.constantValue(operands[0]) == 0 || graph.constantValue(operands[1]) == 0
+            else { return nil }
+            return graph.filled(0, graph.resultShape(op, operands))
+        },
+        Rule(name: "-1 * x -> -x") { op, operands, graph in
+            guard op == .arithmetic(.multiply), graph.constantValue(operands[0]) == -1,
+                graph[operands[1]].shape == graph.resultShape(op, operands)
+            else { return nil }
+            return graph.negate(operands[1])
+        },
+        Rule(name: "x / 1 -> x") { op, operands, graph in
+            guard op == .arithmetic(.divide) else { return nil }
+            return graph.keeping(operands[0], if: graph.constantValue(operands[1]) == 1, shapeOf: operands)
+        },
+        Rule(name: "0 / x -> 0") { op, operands, graph in
+            guard op == .arithmetic(.divide), graph.constantValue(operands[0]) == 0 else { return nil }
+            return graph.filled(0, graph.resultShape(op, operands))
+        },
+        Rule(name: "x ^ 1 -> x") { op, operands, graph in
+            guard op == .arithmetic(.power) else { return nil }
+            return graph.keeping(operands[0], if: graph.constantValue(operands[1]) == 1, shapeOf: operands)
+        },
+        Rule(name: "--x -> x") { op, operands, graph in
+            guard op == .elementwise(.negate), case .elementwise(.negate) = graph[operands[0]].op else { return nil }
+            return graph[operands[0]].operands[0]
+        },
+        // Scalars move to the front of a product and gather there: 2 * (3 * x) is 6 * x.
+        Rule(name: "x * s -> s * x") { op, operands, graph in
+            guard op == .arithmetic(.multiply), graph[operands[1]].shape.isScalar, !graph[operands[0]].shape.isScalar
+            else { return nil }
+            return graph.times(operands[1], operands[0])
+        },
+        Rule(name: "c1 * (c2 * x) -> (c1 c2) * x") { op, operands, graph in
+            guard op == .arithmetic(.multiply), case .leaf(.constant(let c1)) = graph[operands[0]].op,
+                case .arithmetic(.multiply) = graph[operands[1]].op,
+                case .leaf(.constant(let c2)) = graph[graph[operands[1]].operands[0]].op
+            else { return nil }
+            return graph.times(graph.constant(c1 * c2), graph[operands[1]].operands[1])
+        },
+        Rule(name: "(s * x) * y -> s * (x * y)") { op, operands, graph in
+            guard op == .arithmetic(.multiply), !graph[operands[1]].shape.isScalar,
+                case .arithmetic(.multiply) = graph[operands[0]].op,
+                graph[graph[operands[0]].operands[0]].shape.isScalar, !graph[graph[operands[0]].operands[1]].shape.isScalar
+            else { return nil }
+            let inner = graph[operands[0]].operands
+            return graph.times(inner[0], graph.times(inner[1], operands[1]))
+        },
+        Rule(name: "-(s * x) -> (-s) * x") { op, operands, graph in
+            guard op == .elementwise(.negate), case .arithmetic(.multiply) = graph[operands[0]].op,
+                case .leaf(.constant(let s)) = graph[graph[operands[0]].operands[0]].op
+            else { return nil }
+            return graph.times(graph.constant(-s), graph[operands[0]].operands[1])
+        },
+        Rule(name: "transpose(transpose(x)) -> x") { op, operands, graph in
+            guard op == .linearAlgebra(.transpose), graph[operands[0]].op == .linearAlgebra(.transpose) else { return nil }
+            return graph[operands[0]].operands[0]
+        },
+        // Scalar factors leave matrix products and sums: xᵀ(2 d) is 2 xᵀd.
+        Rule(name: "a @ (s * b) -> s * (a @ b)") { op, operands, graph in
+            guard op == .linearAlgebra(.matmul) else { return nil }
+            for side in 0..<2 {
+                let operand = graph[operands[side]]
+                guard case .arithmetic(.multiply) = operand.op, graph[operand.operands[0]].shape.isScalar,
+                    graph[operand.operands[1]].shape == operand.shape
+                else { continue }
+                var inner = operands
+                inner[side] = operand.operands[1]
+                return graph.times(operand.operands[0], graph.matmul(inner[0], inner[1]))
+            }
+            return nil
+        },
+        Rule(name: "sum_to(s * x) -> s * sum_to(x)") { op, operands, graph in
+            guard case .structural(.sumTo(let target)) = op, case .arithmetic(.multiply) = graph[operands[0]].op,
+                graph[graph[operands[0]].operands[0]].shape.isScalar,
+                graph[graph[operands[0]].operands[1]].shape == graph[operands[0]].shape
+            else { return nil }
+            let inner = graph[operands[0]].operands
+            return graph.times(inner[0], graph.sum(inner[1], to: target))
+        },
+        Rule(name: "sum(broadcast(s)) -> s * size") { op, operands, graph in
+            guard operands.count == 1 else { return nil }
+            let node = graph[operands[0]]
+            guard case .structural(.broadcast(let shape)) = node.op, graph[node.operands[0]].shape.isScalar else { return nil }
+            switch op {
+            case .reduction(.sum, nil), .structural(.sumTo(.scalar)):
+                return graph.times(node.operands[0], graph.size(shape.dims))
+            default: return nil
+            }
+        },
+        Rule(name: "broadcast(x) to its own shape -> x") { op, operands, graph in
+            switch op {
+            case .structural(let structural) where structural.target == graph[operands[0]].shape: return operands[0]
+            default: return nil
+            }
+        },
+        Rule(name: "reshape(reshape(x)) -> reshape(x)") { op, operands, graph in
+            guard case .structural(.reshape(let shape)) = op, case .structural(.reshape) = graph[operands[0]].op else {
+                return nil
+            }
+            return graph.reshape(graph[operands[0]].operands[0], to: shape)
+        },
+        Rule(name: "log(softmax(x)) -> log_softmax(x)") { op, operands, graph in
+            guard op == .elementwise(.log), case .normalizer(.softmax, let axis) = graph[operands[0]].op else { return nil }
+            return graph.add(.normalizer(.logSoftmax, axis: axis), graph[operands[0]].operands)
+        },
+        Rule(name: "exp(log_softmax(x)) -> softmax(x)") { op, operands, graph in
+            guard op == .elementwise(.exp), case .normalizer(.logSoftmax, let axis) = graph[operands[0]].op else {
+                return nil
+            }
+            return graph.add(.normalizer(.softmax, axis: axis), graph[operands[0]].operands)
+        },
+    ]
+}
+
+extension Graph {
+    /// The shape `op` would give these operands.
+    func resultShape(_ op: Op, _ operands: [NodeID]) -> Shape {
+        (try? op.resultShape(operands.map { self[$0].shape }).get()) ?? .scalar
+    }
+
+    /// `x` itself when `condition` holds and dropping the other operand keeps the result's shape.
+    func keeping(_ x: NodeID, if condition: Bool, shapeOf operands: [NodeID]) -> NodeID? {
+        guard condition else { return nil }
+        let result = operands.map { self[$0].shape }.reduce(Shape.scalar) { Shape.broadcast($0, $1) ?? $0 }
+        return self[x].shape == result ? x : nil
+    }
+
+    /// `value` everywhere in `shape`.
+    mutating func filled(_ value: Double, _ shape: Shape) -> NodeID { broadcast(constant(value), to: shape) }
+}

@@ -1,0 +1,54 @@
+import AdjointIR
+
+/// The checked program as a tensor graph: every input, param, named value and the minimized
+/// scalar become nodes (shared where equal), with roots naming the values a person wrote.
+public struct ForwardGraph: Sendable {
+    public var graph: Graph
+    /// Each param's leaf, in declaration order.
+    public var params: [(name: String, node: NodeID)]
+    /// Each input's leaf, in declaration order.
+    public var inputs: [(name: String, node: NodeID)]
+    /// The minimized scalar.
+    public var loss: NodeID
+    /// Names the user gave to values (`h`, `logits`), for printing.
+    public var valueNames: [NodeID: String]
+}
+
+extension CheckedProgram {
+    /// Builds the forward graph. Roots: the minimized value (named as in `objective`) and each output.
+    public func forwardGraph() -> ForwardGraph {
+        var graph = Graph()
+        var bindings: [String: NodeID] = [:]
+        var paramNodes: [(String, NodeID)] = []
+        var inputNodes: [(String, NodeID)] = []
+        for input in inputs {
+            let node = graph.add(.leaf(.input(input.name, input.shape)), [])
+            bindings[input.name] = node
+            inputNodes.append((input.name, node))
+        }
+        for param in params {
+            let node = graph.add(.leaf(.param(param.name, param.shape)), [])
+            bindings[param.name] = node
+            paramNodes.append((param.name, node))
+        }
+        var valueNames: [NodeID: String] = [:]
+        for value in values {
+            let node = lower(value.expr, &graph, bindings)
+            bindings[value.name] = node
+            if valueNames[node] == nil { valueNames[node] = value.name }
+        }
+        let loss = lower(objective.expr, &graph, bindings)
+        if valueNames[loss] == nil { valueNames[loss] = objective.name }
+        graph.roots = [Graph.Root(name: objective.name, node: loss)]
+            + outputs.map { Graph.Root(name: $0, node: bindings[$0]!) }
+        return ForwardGraph(graph: graph, params: paramNodes, inputs: inputNodes, loss: loss, valueNames: valueNames)
+    }
+
+    private func lower(_ expr: TypedExpr, _ graph: inout Graph, _ bindings: [String: NodeID]) -> NodeID {
+        switch expr.kind {
+        case .constant(let value, _): return graph.constant(value)
+        case .input(let name), .param(let name), .value(let name): return bindings[name]!
+        case .apply(let op, let operands): return graph.add(op, operands.map { lower($0, &graph, bindings) })
+        }
+    }
+}
