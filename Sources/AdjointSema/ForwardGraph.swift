@@ -12,6 +12,17 @@ public struct ForwardGraph: Sendable {
     public var loss: NodeID
     /// Names the user gave to values (`h`, `logits`), for printing.
     public var valueNames: [NodeID: String]
+
+    public init(
+        graph: Graph, params: [(name: String, node: NodeID)], inputs: [(name: String, node: NodeID)], loss: NodeID,
+        valueNames: [NodeID: String]
+    ) {
+        self.graph = graph
+        self.params = params
+        self.inputs = inputs
+        self.loss = loss
+        self.valueNames = valueNames
+    }
 }
 
 extension CheckedProgram {

@@ -10,7 +10,7 @@ public enum Leaf: Hashable, Sendable {
     case size([Dim])
 
     /// The spelling in the IR's text form.
-    var name: String {
+    public var name: String {
         switch self {
         case .input: return "input"
         case .param: return "param"

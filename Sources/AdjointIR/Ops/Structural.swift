@@ -10,7 +10,7 @@ public enum Structural: Hashable, Sendable {
     case reshape(Shape)
 
     /// The spelling in the IR's text form.
-    var name: String {
+    public var name: String {
         switch self {
         case .broadcast: return "broadcast"
         case .sumTo: return "sum_to"
