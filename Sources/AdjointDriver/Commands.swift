@@ -1,3 +1,4 @@
+import AdjointSema
 import AdjointSyntax
 import Foundation
 
@@ -23,18 +24,38 @@ public struct CommandResult: Sendable, Equatable {
 /// The subcommands, as functions of their parsed options. The `adjoint` executable only parses
 /// arguments and calls these, so tests run them in process.
 public enum Commands {
-    /// `adjoint derive MODEL.adj`: the checked forward program with every shape.
-    public static func derive(path: String) -> CommandResult {
+    /// `adjoint derive MODEL.adj`: the forward program with every shape, the adjoint program,
+    /// the closed-form gradients, values at the declared values and the flop counts.
+    public static func derive(path: String, wrt: [String] = [], format: Derivation.Format = .text) -> CommandResult {
+        let checked: CheckedProgram
+        switch load(path) {
+        case .success(let program): checked = program
+        case .failure(let failure): return failure.result
+        }
+        if let unknown = wrt.first(where: { name in !checked.params.contains { $0.name == name } }) {
+            return .usage("--wrt '\(unknown)' is not a param of \(path) (its params: \(checked.params.map(\.name).joined(separator: ", ")))")
+        }
+        return CommandResult(output: Derivation(path: path, program: checked, wrt: wrt).render(format), status: 0)
+    }
+
+    /// Why a command stopped before doing its work: the result to return.
+    public struct Failure: Error {
+        public var result: CommandResult
+    }
+
+    /// Reads and checks a model file: a usage error (exit 2) if it cannot be read, the
+    /// diagnostics (exit 1) if it has errors.
+    public static func load(_ path: String) -> Result<CheckedProgram, Failure> {
         let file: SourceFile
         switch ModelFileReader.read(path) {
         case .success(let read): file = read
-        case .failure(let error): return .usage(error.description)
+        case .failure(let error): return .failure(Failure(result: .usage(error.description)))
         }
         let result = Frontend.check(file)
         guard let checked = result.checked else {
-            return CommandResult(errors: result.renderedDiagnostics, status: 1)
+            return .failure(Failure(result: CommandResult(errors: result.renderedDiagnostics, status: 1)))
         }
-        return CommandResult(output: ForwardProgramPrinter.print(checked, path: path), status: 0)
+        return .success(checked)
     }
 }
 

@@ -48,6 +48,10 @@ extension CheckedProgram {
             bindings[value.name] = node
             if valueNames[node] == nil { valueNames[node] = value.name }
         }
+        for constant in constants {
+            let node = graph.constant(constant.value)
+            if valueNames[node] == nil { valueNames[node] = constant.name }
+        }
         let loss = lower(objective.expr, &graph, bindings)
         if valueNames[loss] == nil { valueNames[loss] = objective.name }
         graph.roots = [Graph.Root(name: objective.name, node: loss)]

@@ -104,39 +104,35 @@ extension Loss {
     /// ℓ(p, t) a scalar; c its (scalar) cotangent. N counts all elements, R the rows of a row-wise loss.
     func vjp(_ g: inout Graph, p: NodeID, t: NodeID, index: Int, cotangent c: NodeID) -> NodeID? {
         let shape = g[p].shape
-        let all = g.size(shape.dims)
-        let scaled = g.divided(c, all)  // c / N
+        let count = g.size(shape.dims)
+        let rows = g.size(Array(shape.dims.dropLast()))
+        /// (k c / n) ⊙ x: a scalar factor in front, as a textbook writes it.
+        func scaled(_ k: Double, _ n: NodeID, _ x: NodeID) -> NodeID {
+            g.times(g.divided(g.times(g.constant(k), c), n), x)
+        }
         switch (self, index) {
-        case (.mse, 0): return g.times(g.times(g.constant(2), scaled), g.minus(p, t))  // ∂/∂p = 2(p − t)/N
-        case (.mse, _): return g.times(g.times(g.constant(-2), scaled), g.minus(p, t))  // ∂/∂t = −2(p − t)/N
+        case (.mse, 0): return scaled(2, count, g.minus(p, t))  // ∂/∂p = (2/N)(p − t)
+        case (.mse, _): return scaled(-2, count, g.minus(p, t))  // ∂/∂t = −(2/N)(p − t)
         case (.sse, 0): return g.times(g.times(g.constant(2), c), g.minus(p, t))  // ∂/∂p = 2(p − t)
         case (.sse, _): return g.times(g.times(g.constant(-2), c), g.minus(p, t))  // ∂/∂t = −2(p − t)
-        case (.crossEntropy, 0):  // ∂/∂p = −t/(R p)
-            return g.negate(g.times(rowScaled(&g, c, shape), g.divided(t, p)))
-        case (.crossEntropy, _): return g.negate(g.times(rowScaled(&g, c, shape), g.apply(.log, p)))  // ∂/∂t = −log(p)/R
+        case (.crossEntropy, 0): return scaled(-1, rows, g.divided(t, p))  // ∂/∂p = −t/(R p)
+        case (.crossEntropy, _): return scaled(-1, rows, g.apply(.log, p))  // ∂/∂t = −log(p)/R
         case (.softmaxCrossEntropy, 0):  // ∂/∂z = (softmax(z) Σ t − t)/R; Σ t = 1 for one-hot targets
             let last = shape.rank - 1
             let probabilities = g.add(.normalizer(.softmax, axis: last), [p])
             let targetMass = g.keepingAxis(g.reduce(.sum, t, axis: last), last, of: shape)
-            return g.times(rowScaled(&g, c, shape), g.minus(g.times(probabilities, targetMass), t))
+            return g.divided(g.times(c, g.minus(g.times(probabilities, targetMass), t)), rows)
         case (.softmaxCrossEntropy, _):  // ∂/∂t = −log_softmax(z)/R
-            let logProbabilities = g.add(.normalizer(.logSoftmax, axis: shape.rank - 1), [p])
-            return g.negate(g.times(rowScaled(&g, c, shape), logProbabilities))
+            return scaled(-1, rows, g.add(.normalizer(.logSoftmax, axis: shape.rank - 1), [p]))
         case (.binaryCrossEntropy, 0):  // ∂/∂p = (p − t)/(p(1 − p) N)
-            return g.times(scaled, g.divided(g.minus(p, t), g.times(p, g.minus(g.constant(1), p))))
+            return scaled(1, count, g.divided(g.minus(p, t), g.times(p, g.minus(g.constant(1), p))))
         case (.binaryCrossEntropy, _):  // ∂/∂t = (log(1 − p) − log p)/N
-            return g.times(scaled, g.minus(g.apply(.log, g.minus(g.constant(1), p)), g.apply(.log, p)))
-        case (.sigmoidBinaryCrossEntropy, 0): return g.times(scaled, g.minus(g.apply(.sigmoid, p), t))  // ∂/∂z = (σ(z) − t)/N
-        case (.sigmoidBinaryCrossEntropy, _): return g.negate(g.times(scaled, p))  // ∂/∂t = −z/N
+            return scaled(1, count, g.minus(g.apply(.log, g.minus(g.constant(1), p)), g.apply(.log, p)))
+        case (.sigmoidBinaryCrossEntropy, 0): return scaled(1, count, g.minus(g.apply(.sigmoid, p), t))  // ∂/∂z = (σ(z) − t)/N
+        case (.sigmoidBinaryCrossEntropy, _): return scaled(-1, count, p)  // ∂/∂t = −z/N
         case (.huber(let delta), _):  // ∂/∂p = clamp(p − t, −δ, δ)/N, and ∂/∂t its negation
             let clamped = g.apply(.minimum, g.apply(.maximum, g.minus(p, t), g.constant(-delta)), g.constant(delta))
-            let gradient = g.times(scaled, clamped)
-            return index == 0 ? gradient : g.negate(gradient)
+            return scaled(index == 0 ? 1 : -1, count, clamped)
         }
-    }
-
-    /// c / R, R the number of rows (every size but the last).
-    private func rowScaled(_ g: inout Graph, _ c: NodeID, _ shape: Shape) -> NodeID {
-        g.divided(c, g.size(Array(shape.dims.dropLast())))
     }
 }

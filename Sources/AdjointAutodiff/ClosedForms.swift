@@ -1,0 +1,174 @@
+import AdjointIR
+import AdjointSema
+
+/// The gradient of the loss with respect to each param as one formula, with every subexpression
+/// that the formulas use more than once bound to a name (`where δ₁ = ...`) rather than copied, so
+/// their size stays proportional to the program's.
+public struct ClosedForms: Sendable {
+    /// `∂loss/∂W1 = xᵀ δ₂`, one per differentiated param, in declaration order.
+    public var gradients: [(param: String, formula: Formula)]
+    /// Shared subexpressions, each defined before its first use.
+    public var bindings: [(name: String, formula: Formula)]
+    /// The minimized value's name, for `∂loss/∂...`.
+    public var loss: String
+
+    /// The total number of formula nodes (gradients and bindings).
+    public var size: Int { gradients.reduce(0) { $0 + $1.formula.size } + bindings.reduce(0) { $0 + $1.formula.size } }
+
+    public init(_ program: GradientProgram) {
+        let graph = program.graph
+        loss = program.graph.roots.first?.name ?? "loss"
+        // Uses of each node by the nodes the gradients reach (each reached node counted once).
+        var uses: [NodeID: Int] = [:]
+        var reached = Set<NodeID>()
+        var stack = program.gradients.map(\.node)
+        for root in stack { uses[root, default: 0] += 1 }
+        while let id = stack.popLast() {
+            guard reached.insert(id).inserted else { continue }
+            for operand in graph[id].operands {
+                uses[operand, default: 0] += 1
+                stack.append(operand)
+            }
+        }
+        var builder = FormulaBuilder(graph: graph, program: program, uses: uses)
+        gradients = program.gradients.map { ($0.param, builder.formula($0.node, top: true)) }
+        bindings = builder.bindings
+    }
+
+}
+
+/// Turns nodes into formulas, binding shared ones as it meets them. With `operandName` set it
+/// expands one level only, naming each operand (the adjoint-program listing).
+struct FormulaBuilder {
+        let graph: Graph
+        let program: GradientProgram
+        let uses: [NodeID: Int]
+        var operandName: ((NodeID) -> String?)?
+        var names: [NodeID: String] = [:]
+        var bindings: [(name: String, formula: Formula)] = []
+        var forwardCount = 0
+        var adjointCount = 0
+
+        init(graph: Graph, program: GradientProgram, uses: [NodeID: Int], operandName: ((NodeID) -> String?)? = nil) {
+            self.graph = graph
+            self.program = program
+            self.uses = uses
+            self.operandName = operandName
+        }
+
+        /// The formula of `id`: its name if bound, else its expansion. `top` forces expansion (a
+        /// gradient's own formula).
+        mutating func formula(_ id: NodeID, top: Bool = false) -> Formula {
+            if let name = names[id] { return .symbol(name) }
+            if !top, let operandName, let name = operandName(id) { return .symbol(name) }
+            guard !top, operandName == nil, (uses[id] ?? 0) > 1, !isTrivial(id) else { return expand(id) }
+            let expansion = expand(id)
+            let name: String
+            if let user = program.forward.valueNames[id], !bindings.contains(where: { $0.name == user }) {
+                name = user
+            } else if id.index < program.forwardNodeCount {
+                forwardCount += 1
+                name = "v" + subscriptDigits(forwardCount)
+            } else {
+                adjointCount += 1
+                name = "δ" + subscriptDigits(adjointCount)
+            }
+            names[id] = name
+            bindings.append((name, expansion))
+            return .symbol(name)
+        }
+
+        /// Leaves, and transparent wrappers of leaves, are cheaper to repeat than to name.
+        func isTrivial(_ id: NodeID) -> Bool {
+            let node = graph[id]
+            switch node.op {
+            case .leaf: return true
+            // A scalar made from constants and sizes (`2 / n`) is as short as a name.
+            case _ where node.shape.isScalar && !node.operands.isEmpty && node.operands.allSatisfy({ operand in
+                switch graph[operand].op {
+                case .leaf(.constant), .leaf(.size): return true
+                default: return false
+                }
+            }):
+                return true
+            case .structural(.broadcast), .structural(.reshape), .linearAlgebra(.transpose):
+                return isTrivial(node.operands[0])
+            default: return false
+            }
+        }
+
+        mutating func expand(_ id: NodeID) -> Formula {
+            let node = graph[id]
+            let operands = node.operands
+            switch node.op {
+            case .leaf(.input(let name, _)), .leaf(.param(let name, _)): return .symbol(name)
+            case .leaf(.constant(let value)):
+                // A `const` keeps its name.
+                if id.index < program.forwardNodeCount, let name = program.forward.valueNames[id] { return .symbol(name) }
+                return .number(value)
+            case .leaf(.size(let dims)): return sizeFormula(dims)
+            case .structural(.broadcast), .structural(.reshape):
+                return formula(operands[0])  // broadcasting is implicit in the notation
+            case .structural(.sumTo(let target)):
+                let source = graph[operands[0]].shape
+                let offset = source.rank - target.rank
+                let axes = (0..<source.rank).filter { $0 < offset || (target.dims[$0 - offset] == .fixed(1) && source.dims[$0] != .fixed(1)) }
+                return .reduce("Σ", over: axes.map { axisLabel(source, $0) }.joined(separator: ","), formula(operands[0]))
+            case .elementwise(.negate): return .negate(formula(operands[0]))
+            case .elementwise(.square): return .power(formula(operands[0]), .number(2))
+            case .elementwise(.step): return .indicator(formula(operands[0]), ">", .number(0))
+            case .elementwise(let op): return .call(op.name, [formula(operands[0])])
+            case .arithmetic(let op):
+                let (a, b) = (formula(operands[0]), formula(operands[1]))
+                switch op {
+                case .add: return .add(a, b)
+                case .subtract: return .subtract(a, b)
+                case .multiply:
+                    if graph[operands[0]].shape.isScalar || graph[operands[1]].shape.isScalar {
+                        return graph[operands[1]].shape.isScalar && !graph[operands[0]].shape.isScalar ? .product(b, a) : .product(a, b)
+                    }
+                    return .hadamard(a, b)
+                case .divide: return .quotient(a, b)
+                case .power: return .power(a, b)
+                case .maximum: return .call("max", [a, b])
+                case .minimum: return .call("min", [a, b])
+                case .greaterEqual: return .indicator(a, "≥", b)
+                }
+            case .reduction(let op, let axis):
+                let symbol = op == .sum ? "Σ" : op.name
+                return .reduce(symbol, over: axis.map { axisLabel(graph[operands[0]].shape, $0) }, formula(operands[0]))
+            case .normalizer(let op, let axis):
+                let argument = formula(operands[0])
+                return axis == graph[operands[0]].shape.rank - 1
+                    ? .call(op.name, [argument]) : .call(op.name, [argument, .symbol("axis = \(axis)")])
+            case .linearAlgebra(.matmul): return .product(formula(operands[0]), formula(operands[1]))
+            case .linearAlgebra(.transpose): return .transpose(formula(operands[0]))
+            case .loss(let op): return .call(op.name, [formula(operands[0]), formula(operands[1])])
+            }
+        }
+
+        /// A reduced axis by its dim's name (`batch`), or `axisK` for a fixed size.
+        func axisLabel(_ shape: Shape, _ axis: Int) -> String {
+            if case .runtime(let name) = shape.dims[axis] { return name }
+            return "axis\(axis)"
+        }
+
+        func sizeFormula(_ dims: [Dim]) -> Formula {
+            var fixed = 1
+            var names: [String] = []
+            for dim in dims {
+                switch dim {
+                case .fixed(let size): fixed *= size
+                case .runtime(let name): names.append(name)
+                }
+            }
+            var result: Formula? = fixed == 1 ? nil : .number(Double(fixed))
+            for name in names { result = result.map { .product($0, .symbol(name)) } ?? .symbol(name) }
+            return result ?? .number(1)
+        }
+}
+
+/// `₁₂` for 12.
+func subscriptDigits(_ value: Int) -> String {
+    String(String(value).map { Character(UnicodeScalar(0x2080 + Int(String($0))!)!) })
+}

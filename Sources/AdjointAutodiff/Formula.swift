@@ -1,0 +1,37 @@
+import AdjointIR
+
+/// A formula as a person writes it, in matrix notation: what closed forms print.
+public indirect enum Formula: Sendable, Equatable {
+    /// `x`, `W1`, `batch`, `δ₁` (a bound subexpression)
+    case symbol(String)
+    case number(Double)
+    case add(Formula, Formula)
+    case subtract(Formula, Formula)
+    case negate(Formula)
+    /// Juxtaposition: a scalar times anything (`2 x`), or a matrix product (`x W`).
+    case product(Formula, Formula)
+    /// The elementwise product of two tensors: `a ⊙ b`.
+    case hadamard(Formula, Formula)
+    case quotient(Formula, Formula)
+    case power(Formula, Formula)
+    /// `xᵀ`
+    case transpose(Formula)
+    /// `relu(a)`, `max(a, b)`, `softmax(a)`
+    case call(String, [Formula])
+    /// `𝟙(a > 0)`: 1 where the comparison holds, else 0.
+    case indicator(Formula, String, Formula)
+    /// `Σ_batch a`, `mean_axis1 a`: a reduction, over the axes named by `over` (nil: every element).
+    case reduce(String, over: String?, Formula)
+
+    /// How many formula nodes it has (the measure of expression swell).
+    public var size: Int {
+        switch self {
+        case .symbol, .number: return 1
+        case .negate(let a), .transpose(let a), .reduce(_, _, let a): return 1 + a.size
+        case .add(let a, let b), .subtract(let a, let b), .product(let a, let b), .hadamard(let a, let b),
+            .quotient(let a, let b), .power(let a, let b), .indicator(let a, _, let b):
+            return 1 + a.size + b.size
+        case .call(_, let arguments): return 1 + arguments.reduce(0) { $0 + $1.size }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import AdjointIR
+
+/// Prints formulas as Unicode text (`2 xᵀ(x W − y)`) or LaTeX (`2 x^\top (x W - y)`), with only
+/// the parentheses precedence needs.
+public enum FormulaPrinter {
+    /// The output notation.
+    public enum Notation: Sendable {
+        case text, latex
+    }
+
+    public static func print(_ formula: Formula, _ notation: Notation = .text) -> String {
+        Printer(notation: notation).print(formula)
+    }
+
+    private struct Printer {
+        let notation: Notation
+        var latex: Bool { notation == .latex }
+
+        /// Binding strength, loosest first.
+        func level(_ formula: Formula) -> Int {
+            switch formula {
+            case .add, .subtract: return 1
+            case .product, .hadamard, .quotient: return 2
+            case .negate, .reduce: return 3
+            case .number(let value): return value < 0 ? 3 : 5
+            case .power, .transpose: return 4
+            case .symbol, .call, .indicator: return 5
+            }
+        }
+
+        func wrap(_ formula: Formula, below minimum: Int) -> String {
+            let text = print(formula)
+            guard level(formula) < minimum else { return text }
+            return latex ? "\\left(\(text)\\right)" : "(\(text))"
+        }
+
+        func print(_ formula: Formula) -> String {
+            switch formula {
+            case .symbol(let name): return latex ? latexName(name) : name
+            case .number(let value):
+                let text = formatNumber(value)
+                return latex ? text : text.replacingOccurrences(of: "-", with: "−")
+            case .add(let a, let b): return "\(print(a)) + \(wrap(b, below: 2))"
+            case .subtract(let a, let b): return "\(print(a)) \(latex ? "-" : "−") \(wrap(b, below: 2))"
+            case .negate(let a): return (latex ? "-" : "−") + wrap(a, below: 4)
+            case .product(let a, let b):
+                // Juxtaposition: scalar factors and matrix products (`2 xᵀ(x W − y)`).
+                let left = wrap(a, below: 3)
+                let right = wrap(b, below: isProduct(b) ? 2 : 3)
+                let separator = right.hasPrefix("(") || (latex && right.hasPrefix("\\left(")) ? "" : " "
+                return left + separator + right
+            case .hadamard(let a, let b):
+                return "\(wrap(a, below: 3)) \(latex ? "\\odot" : "⊙") \(wrap(b, below: 3))"
+            case .quotient(let a, let b):
+                if latex { return "\\frac{\(print(a))}{\(print(b))}" }
+                return "\(wrap(a, below: 3)) / \(wrap(b, below: 4))"
+            case .power(let a, let b):
+                if case .number(let exponent) = b, !latex, let superscript = superscriptInteger(exponent) {
+                    return wrap(a, below: 5) + superscript
+                }
+                return latex ? "{\(wrap(a, below: 5))}^{\(print(b))}" : "\(wrap(a, below: 5))^\(wrap(b, below: 5))"
+            case .transpose(let a): return wrap(a, below: 5) + (latex ? "^\\top" : "ᵀ")
+            case .call(let name, let arguments):
+                let list = arguments.map(print).joined(separator: ", ")
+                return latex ? "\\operatorname{\(name.replacingOccurrences(of: "_", with: "\\_"))}\\left(\(list)\\right)" : "\(name)(\(list))"
+            case .indicator(let a, let relation, let b):
+                if latex {
+                    let symbol = relation == "≥" ? "\\geq" : relation
+                    return "\\mathbb{1}\\left[\(print(a)) \(symbol) \(print(b))\\right]"
+                }
+                return "𝟙(\(print(a)) \(relation) \(print(b)))"
+            case .reduce(let symbol, let over, let a):
+                let operand = wrap(a, below: 4)
+                if latex {
+                    let name = symbol == "Σ" ? "\\sum" : "\\operatorname{\(symbol)}"
+                    return name + (over.map { "_{\\text{\($0)}}" } ?? "") + " " + operand
+                }
+                return symbol + (over.map { "_\($0)" } ?? "") + " " + operand
+            }
+        }
+
+        func isProduct(_ formula: Formula) -> Bool {
+            if case .product = formula { return true }
+            return false
+        }
+
+        /// `δ₁` as `\delta_{1}`, `W1` as `W_{1}`.
+        func latexName(_ name: String) -> String {
+            var base = ""
+            var index = ""
+            for scalar in name.unicodeScalars {
+                if (0x2080...0x2089).contains(scalar.value) {
+                    index += String(scalar.value - 0x2080)
+                } else {
+                    base.unicodeScalars.append(scalar)
+                }
+            }
+            if base == "δ" { base = "\\delta" }
+            if index.isEmpty, let digits = base.firstIndex(where: \.isNumber), base.first?.isLetter == true,
+                base[digits...].allSatisfy(\.isNumber)
+            {
+                index = String(base[digits...])
+                base = String(base[..<digits])
+            }
+            base = base.replacingOccurrences(of: "_", with: "\\_")
+            if base.count > 1 && !base.hasPrefix("\\") { base = "\\mathrm{\(base)}" }
+            return index.isEmpty ? base : "\(base)_{\(index)}"
+        }
+
+        func superscriptInteger(_ value: Double) -> String? {
+            guard value == value.rounded(), abs(value) < 10, value != 1 else { return nil }
+            let digits: [Character] = ["⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"]
+            return (value < 0 ? "⁻" : "") + String(digits[Int(abs(value))])
+        }
+    }
+}
