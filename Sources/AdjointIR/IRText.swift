@@ -20,7 +20,7 @@ public enum IRText {
     }
 
     /// The op's name in the text form: one word per op.
-    static func mnemonic(_ op: Op) -> String {
+    public static func mnemonic(_ op: Op) -> String {
         switch op {
         case .leaf(let leaf): return leaf.name
         case .structural(let op): return op.name
