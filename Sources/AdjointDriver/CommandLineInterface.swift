@@ -6,30 +6,87 @@ public enum CommandLineInterface {
     static let overview = """
         adjoint \(version): a symbolic differentiation compiler for small model files (.adj)
 
-        usage: adjoint SUBCOMMAND [OPTIONS] MODEL.adj
+        usage: adjoint SUBCOMMAND MODEL.adj [OPTIONS]
 
         subcommands:
-          derive    print the checked forward program with every shape
+          derive    the forward program with shapes, the adjoint program, the closed-form
+                    gradients, their values at declared values and the flop counts
+          eval      the loss (and gradients) in the double-precision reference interpreter
+          check     reverse mode against central finite differences
+          graph     the computation graph in Graphviz DOT
 
         options:
           --help       show help (also after a subcommand: adjoint derive --help)
           --version    print the version
 
-        exit status: 0 success, 1 errors in the model file, 2 bad usage
+        exit status: 0 success, 1 errors in the model file (or a failed check), 2 bad usage
 
         """
 
     static let deriveHelp = """
-        usage: adjoint derive MODEL.adj
+        usage: adjoint derive MODEL.adj [--wrt NAME]... [--format text|latex|json]
 
-        Checks MODEL.adj and prints its forward program: each dim, const, input and param with its
-        resolved shape, then one line per named value, as in
-          h: [batch, 32] = relu(x @ W1 + b1)
-        and the update rule with every hyper-parameter. Errors in the model file are printed as
-        FILE:LINE:COL: error: MESSAGE [ID] with the line and a caret, and exit with status 1.
+        Checks MODEL.adj and prints:
+          - the forward program: each dim, const, input and param with its shape, then one line
+            per named value, as in  h: [batch, 32] = relu(x @ W1 + b1)
+          - the reverse-mode adjoint program, one line per adjoint
+          - the closed-form gradient of the minimized scalar with respect to each param, shared
+            subexpressions bound by name (`where δ₁ = ...`)
+          - when every param is `= NUMBER` and there are no inputs, the loss and gradients there
+          - the flops of the forward pass and of the reverse pass, and their ratio
+        Errors in the model file print as FILE:LINE:COL: error: MESSAGE [ID] with the line and a
+        caret, and exit with status 1.
 
         options:
-          --help    show this help
+          --wrt NAME        only the gradient with respect to param NAME (repeatable)
+          --format FORMAT   text (default), latex (the closed forms as an align* block) or json
+          --help            show this help
+
+        """
+
+    static let evalHelp = """
+        usage: adjoint eval MODEL.adj --values VALUES.json [--gradient]
+
+        Runs the model in the reference interpreter (double precision) and prints JSON:
+          {"loss": L}  or with --gradient  {"gradient": {"W1": [...], ...}, "loss": L}
+        each tensor a flat row-major list. VALUES.json is
+          {"dims": {"batch": 4}, "params": {"W1": [...]}, "inputs": {"x": [...], "y": [...]}}
+        Every runtime dim and input must be given; a param left out takes its initializer's value
+        with seed 0. An unknown name, a missing input or a list of the wrong length is an error
+        that names it (exit 2).
+
+        options:
+          --values FILE   the values to evaluate at (required)
+          --gradient      also print the gradient of the loss with respect to every param
+          --help          show this help
+
+        """
+
+    static let checkHelp = """
+        usage: adjoint check MODEL.adj [--seed N] [--dim NAME=SIZE]...
+
+        Gradient check: with params at their initializers (seeded) and inputs drawn uniformly
+        from (0.1, 0.9), compares the reverse-mode gradient of every param with central finite
+        differences in double precision (h = 1e-5 max(1, |θ|), at most 16 elements per param),
+        and prints each param's worst relative error, max |reverse − difference| divided by the
+        largest gradient magnitude (at least 1e-3). Exits 1 if any exceeds 1e-6.
+
+        options:
+          --seed N          the random seed (default 0)
+          --dim NAME=SIZE   the size of runtime dim NAME (default 3, 4, ... in declaration order)
+          --help            show this help
+
+        """
+
+    static let graphHelp = """
+        usage: adjoint graph MODEL.adj [--backward]
+
+        Prints the computation graph in Graphviz DOT (render with `dot -Tsvg`): inputs and params
+        as boxes, every op as a node with its name and shape, edges from operands to users.
+
+        options:
+          --backward   also the adjoint graph of the reverse pass, shaded, with each gradient named
+          --help       show this help
 
         """
 
@@ -39,39 +96,75 @@ public enum CommandLineInterface {
             return CommandResult(errors: overview, status: 2)
         }
         let rest = Array(arguments.dropFirst())
+        let help: String
+        let options: [ArgumentParser.Option]
+        let body: (ArgumentParser.Parsed) -> CommandResult
         switch subcommand {
         case "--help", "-h", "help":
             return CommandResult(output: overview, status: 0)
         case "--version":
             return CommandResult(output: "adjoint \(version)\n", status: 0)
         case "derive":
-            if rest.contains("--help") || rest.contains("-h") { return CommandResult(output: deriveHelp, status: 0) }
-            switch singleFile(rest, subcommand: subcommand) {
-            case .success(let path): return Commands.derive(path: path)
-            case .failure(let error): return error.result
-            }
+            help = deriveHelp
+            options = [.init(name: "wrt", takesValue: true, repeatable: true), .init(name: "format", takesValue: true)]
+            body = derive
+        case "eval":
+            help = evalHelp
+            options = [.init(name: "values", takesValue: true), .init(name: "gradient", takesValue: false)]
+            body = eval
+        case "check":
+            help = checkHelp
+            options = [.init(name: "seed", takesValue: true), .init(name: "dim", takesValue: true, repeatable: true)]
+            body = check
+        case "graph":
+            help = graphHelp
+            options = [.init(name: "backward", takesValue: false)]
+            body = { Commands.graph(path: $0.file, backward: $0.has("backward")) }
         default:
             return .usage("unknown subcommand '\(subcommand)' (see 'adjoint --help')")
         }
+        if rest.contains("--help") || rest.contains("-h") { return CommandResult(output: help, status: 0) }
+        switch ArgumentParser(subcommand: subcommand, options: options).parse(rest) {
+        case .success(let parsed): return body(parsed)
+        case .failure(let failure): return failure.result
+        }
     }
 
-    struct UsageError: Error {
-        var result: CommandResult
-    }
-
-    /// Exactly one model file and no options.
-    private static func singleFile(_ arguments: [String], subcommand: String) -> Result<String, UsageError> {
-        var files: [String] = []
-        for argument in arguments {
-            if argument.hasPrefix("-") && argument != "-" {
-                return .failure(UsageError(result: .usage("unknown option '\(argument)' for '\(subcommand)' (see 'adjoint \(subcommand) --help')")))
+    private static func derive(_ parsed: ArgumentParser.Parsed) -> CommandResult {
+        var format = Derivation.Format.text
+        if let name = parsed.value("format") {
+            guard let chosen = Derivation.Format(rawValue: name) else {
+                return .usage("derive: unknown format '\(name)' (expected text, latex or json)")
             }
-            files.append(argument)
+            format = chosen
         }
-        guard files.count == 1 else {
-            let problem = files.isEmpty ? "missing the model file" : "expected one model file, got \(files.count)"
-            return .failure(UsageError(result: .usage("\(subcommand): \(problem) (usage: adjoint \(subcommand) MODEL.adj)")))
+        return Commands.derive(path: parsed.file, wrt: parsed.all("wrt"), format: format)
+    }
+
+    private static func eval(_ parsed: ArgumentParser.Parsed) -> CommandResult {
+        guard let values = parsed.value("values") else {
+            return .usage("eval: missing --values VALUES.json (see 'adjoint eval --help')")
         }
-        return .success(files[0])
+        return Commands.eval(path: parsed.file, valuesPath: values, gradient: parsed.has("gradient"))
+    }
+
+    private static func check(_ parsed: ArgumentParser.Parsed) -> CommandResult {
+        var seed: UInt64 = 0
+        if let text = parsed.value("seed") {
+            guard let value = UInt64(text) else {
+                return .usage("check: --seed needs a non-negative integer, got '\(text)'")
+            }
+            seed = value
+        }
+        var dims: [String: Int] = [:]
+        for assignment in parsed.all("dim") {
+            let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let size = Int(parts[1]), size >= 1, size <= 1 << 16 else {
+                return .usage("check: --dim needs NAME=SIZE with a size from 1 to 65536, got '\(assignment)'")
+            }
+            guard dims[parts[0]] == nil else { return .usage("check: --dim \(parts[0]) given more than once") }
+            dims[parts[0]] = size
+        }
+        return Commands.check(path: parsed.file, seed: seed, dims: dims)
     }
 }

@@ -1,3 +1,5 @@
+import AdjointAutodiff
+import AdjointInterpreter
 import AdjointSema
 import AdjointSyntax
 import Foundation
@@ -27,20 +29,92 @@ public enum Commands {
     /// `adjoint derive MODEL.adj`: the forward program with every shape, the adjoint program,
     /// the closed-form gradients, values at the declared values and the flop counts.
     public static func derive(path: String, wrt: [String] = [], format: Derivation.Format = .text) -> CommandResult {
-        let checked: CheckedProgram
-        switch load(path) {
-        case .success(let program): checked = program
-        case .failure(let failure): return failure.result
+        withModel(path) { checked in
+            if let unknown = wrt.first(where: { name in !checked.params.contains { $0.name == name } }) {
+                return .usage("--wrt '\(unknown)' is not a param of \(path) (its params: \(checked.params.map(\.name).joined(separator: ", ")))")
+            }
+            return CommandResult(output: Derivation(path: path, program: checked, wrt: wrt).render(format), status: 0)
         }
-        if let unknown = wrt.first(where: { name in !checked.params.contains { $0.name == name } }) {
-            return .usage("--wrt '\(unknown)' is not a param of \(path) (its params: \(checked.params.map(\.name).joined(separator: ", ")))")
+    }
+
+    /// `adjoint eval MODEL.adj --values VALUES.json [--gradient]`: the loss (and gradients) in
+    /// the reference interpreter, as JSON.
+    public static func eval(path: String, valuesPath: String, gradient: Bool) -> CommandResult {
+        withModel(path) { checked in
+            guard let data = FileManager.default.contents(atPath: valuesPath) else {
+                return .usage("cannot read the values file '\(valuesPath)'")
+            }
+            do throws(Evaluation.ValuesError) {
+                let (bindings, dims) = try Evaluation.bindings(data, for: checked)
+                return CommandResult(
+                    output: Evaluation.run(checked, bindings: bindings, dims: dims, gradient: gradient), status: 0)
+            } catch {
+                return .usage("\(valuesPath): \(error.description)")
+            }
         }
-        return CommandResult(output: Derivation(path: path, program: checked, wrt: wrt).render(format), status: 0)
+    }
+
+    /// The runtime dims `check` uses unless `--dim` says otherwise: small, and different from
+    /// each other so that a transposed pair of axes shows up as a wrong number rather than hiding.
+    static func defaultCheckSize(_ index: Int) -> Int { 3 + index }
+
+    /// `adjoint check MODEL.adj [--seed N] [--dim NAME=SIZE]...`: reverse mode against central
+    /// differences; exit 1 if any param's worst relative error exceeds 1e-6.
+    public static func check(path: String, seed: UInt64 = 0, dims given: [String: Int] = [:]) -> CommandResult {
+        withModel(path) { checked in
+            var dims: [String: Int] = [:]
+            for name in given.keys.sorted() {
+                guard let dim = checked.dims.first(where: { $0.name == name }) else {
+                    return .usage("--dim \(name): '\(name)' is not a dim of \(path)")
+                }
+                guard dim.size == nil else {
+                    return .usage("--dim \(name): '\(name)' is fixed at \(dim.size!) in \(path); only runtime dims take a size")
+                }
+                dims[name] = given[name]
+            }
+            for (index, dim) in checked.dims.filter({ $0.size == nil }).enumerated() where dims[dim.name] == nil {
+                dims[dim.name] = defaultCheckSize(index)
+            }
+            let reports = GradientCheck.run(checked, seed: seed, dims: dims)
+            let dimText = dims.isEmpty ? "" : ", " + dims.keys.sorted().map { "\($0) = \(dims[$0]!)" }.joined(separator: ", ")
+            var lines = ["gradient check of \(path) (seed \(seed)\(dimText)): reverse mode against central differences"]
+            let width = reports.map(\.param.count).max() ?? 0
+            var failed: [String] = []
+            for report in reports {
+                let passed = report.worstRelativeError <= GradientCheck.tolerance
+                if !passed { failed.append(report.param) }
+                let name = report.param.padding(toLength: width, withPad: " ", startingAt: 0)
+                let sampled = report.checkedElements == report.totalElements
+                    ? "all \(report.totalElements) elements" : "\(report.checkedElements) of \(report.totalElements) elements"
+                lines.append(
+                    "\(name)  worst relative error \(String(format: "%.2e", report.worstRelativeError))  (\(sampled))  \(passed ? "ok" : "FAIL")")
+            }
+            let output = lines.joined(separator: "\n") + "\n"
+            if failed.isEmpty { return CommandResult(output: output, status: 0) }
+            let message = "adjoint: error: gradient check failed for \(failed.joined(separator: ", ")) (worst relative error above \(GradientCheck.tolerance))\n"
+            return CommandResult(output: output, errors: message, status: 1)
+        }
+    }
+
+    /// `adjoint graph MODEL.adj [--backward]`: the computation graph in Graphviz DOT.
+    public static func graph(path: String, backward: Bool) -> CommandResult {
+        withModel(path) { checked in
+            let gradient = ReverseMode.differentiate(checked.forwardGraph())
+            return CommandResult(output: GraphPrinter.dot(gradient, backward: backward), status: 0)
+        }
     }
 
     /// Why a command stopped before doing its work: the result to return.
     public struct Failure: Error {
         public var result: CommandResult
+    }
+
+    /// Runs `body` on the checked model, or returns why the model could not be loaded.
+    static func withModel(_ path: String, _ body: (CheckedProgram) -> CommandResult) -> CommandResult {
+        switch load(path) {
+        case .success(let program): return body(program)
+        case .failure(let failure): return failure.result
+        }
     }
 
     /// Reads and checks a model file: a usage error (exit 2) if it cannot be read, the

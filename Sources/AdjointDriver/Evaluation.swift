@@ -11,25 +11,56 @@ public enum Evaluation {
         public var description: String
     }
 
+    /// One entry of the values file: a number or a flat row-major list of numbers.
+    private enum Numbers: Decodable {
+        case number(Double)
+        case list([Double])
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let number = try? container.decode(Double.self) {
+                self = .number(number)
+            } else {
+                self = .list(try container.decode([Double].self))
+            }
+        }
+
+        var scalars: [Double] {
+            switch self {
+            case .number(let number): return [number]
+            case .list(let list): return list
+            }
+        }
+    }
+
     /// Reads `{"dims": {...}, "params": {...}, "inputs": {...}}`: every runtime dim and input must
     /// be given; a missing param takes its initializer's value with seed 0; an unknown name or a
     /// list of the wrong length is an error.
     public static func bindings(_ json: Data, for program: CheckedProgram) throws(ValuesError)
         -> (bindings: [String: Tensor], dims: [String: Int])
     {
-        guard let object = try? JSONSerialization.jsonObject(with: json), let root = object as? [String: Any] else {
-            throw ValuesError(description: "the values file is not a JSON object")
+        let root: [String: [String: Numbers]]
+        do {
+            root = try JSONDecoder().decode([String: [String: Numbers]].self, from: json)
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            let path = context.codingPath.map(\.stringValue)
+            switch path.count {
+            case 0: throw ValuesError(description: "the values file must be a JSON object")
+            case 1: throw ValuesError(description: "\"\(path[0])\" must be an object of names")
+            default: throw ValuesError(description: "'\(path[1])' must be a number or a flat list of numbers")
+            }
+        } catch {
+            throw ValuesError(description: "the values file is not valid JSON")
         }
         for key in root.keys.sorted() where !["dims", "params", "inputs"].contains(key) {
             throw ValuesError(description: "unknown key '\(key)' (expected dims, params, inputs)")
         }
-        let dimsObject = try section(root, "dims")
         var dims: [String: Int] = [:]
-        for name in dimsObject.keys.sorted() {
+        for (name, value) in (root["dims"] ?? [:]).sorted(by: { $0.key < $1.key }) {
             guard let dim = program.dims.first(where: { $0.name == name }), dim.size == nil else {
                 throw ValuesError(description: "'\(name)' is not a runtime dim of the model")
             }
-            guard let value = dimsObject[name] as? NSNumber, let size = Int(exactly: value.doubleValue), size >= 1 else {
+            guard case .number(let number) = value, let size = Int(exactly: number), size >= 1 else {
                 throw ValuesError(description: "dim '\(name)' must be an integer of at least 1")
             }
             dims[name] = size
@@ -38,14 +69,13 @@ public enum Evaluation {
             throw ValuesError(description: "missing runtime dim '\(dim.name)' in \"dims\"")
         }
         var bindings = program.initialParams(seed: 0)
-        let params = try section(root, "params")
-        for name in params.keys.sorted() {
+        for (name, value) in (root["params"] ?? [:]).sorted(by: { $0.key < $1.key }) {
             guard let param = program.params.first(where: { $0.name == name }) else {
                 throw ValuesError(description: "'\(name)' is not a param of the model")
             }
-            bindings[name] = try tensor(params[name]!, name: name, sizes: param.shape.sizes(dims))
+            bindings[name] = try tensor(value, name: name, sizes: param.shape.sizes(dims))
         }
-        let inputs = try section(root, "inputs")
+        let inputs = root["inputs"] ?? [:]
         for name in inputs.keys.sorted() where !program.inputs.contains(where: { $0.name == name }) {
             throw ValuesError(description: "'\(name)' is not an input of the model")
         }
@@ -58,33 +88,12 @@ public enum Evaluation {
         return (bindings, dims)
     }
 
-    private static func section(_ root: [String: Any], _ key: String) throws(ValuesError) -> [String: Any] {
-        guard let value = root[key] else { return [:] }
-        guard let object = value as? [String: Any] else { throw ValuesError(description: "\"\(key)\" must be an object") }
-        return object
-    }
-
-    /// A flat row-major list (or one number for a scalar).
-    private static func tensor(_ value: Any, name: String, sizes: [Int]) throws(ValuesError) -> Tensor {
+    private static func tensor(_ value: Numbers, name: String, sizes: [Int]) throws(ValuesError) -> Tensor {
         let count = sizes.reduce(1, *)
-        var numbers: [Double]
-        if let number = value as? NSNumber, !(value is Bool) {
-            numbers = [number.doubleValue]
-        } else if let list = value as? [Any] {
-            numbers = []
-            for element in list {
-                guard let number = element as? NSNumber, !(element is Bool) else {
-                    throw ValuesError(description: "'\(name)' must be a list of numbers")
-                }
-                numbers.append(number.doubleValue)
-            }
-        } else {
-            throw ValuesError(description: "'\(name)' must be a number or a flat list of numbers")
+        guard value.scalars.count == count else {
+            throw ValuesError(description: "'\(name)' has shape \(sizes) and needs \(count) numbers, got \(value.scalars.count)")
         }
-        guard numbers.count == count else {
-            throw ValuesError(description: "'\(name)' has shape \(sizes) and needs \(count) numbers, got \(numbers.count)")
-        }
-        return Tensor(sizes: sizes, scalars: numbers)
+        return Tensor(sizes: sizes, scalars: value.scalars)
     }
 
     /// The JSON `eval` prints: the loss, and with `gradient` every param's gradient.

@@ -11,7 +11,12 @@ public enum GraphPrinter {
         if !backward { roots.roots = program.forward.graph.roots }
         var names: [NodeID: String] = [:]
         for (id, name) in program.forward.valueNames { names[id] = name }
-        if backward { for root in graph.roots.dropFirst() { names[root.node] = root.name } }
+        if backward {
+            // Params whose gradients are one node (x and y in `(x + y) z`) share its label.
+            for root in graph.roots.dropFirst() {
+                names[root.node] = names[root.node].map { "\($0), \(root.name)" } ?? root.name
+            }
+        }
         var lines = [
             "digraph adjoint {", "  rankdir=LR;", "  node [fontname=\"Helvetica\", fontsize=11];",
         ]

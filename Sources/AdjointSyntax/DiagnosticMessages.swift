@@ -90,10 +90,11 @@ extension DiagnosticMessage {
     static func expectedToken(_ expected: String, _ context: String, found: String) -> Self {
         Self(.expectedToken, "expected \(expected) \(context), found \(found)")
     }
-    static func expectedStatement(found: String) -> Self {
+    static func expectedStatement(found: String, suggestion: String? = nil) -> Self {
         Self(
             .expectedStatement,
-            "expected a statement (dim, input, param, const, output, minimize or NAME = EXPR), found \(found)")
+            "expected a statement (dim, input, param, const, output, minimize or NAME = EXPR), found \(found)"
+                + (suggestion.map { "; did you mean '\($0)'?" } ?? ""))
     }
     static func extraTokens(found: String) -> Self {
         Self(.extraTokens, "expected end of line after the statement, found \(found)")

@@ -1,7 +1,14 @@
-/// Turns a `SourceFile` into tokens. Lexical mistakes become diagnostics and `.invalid` tokens, so
-/// the parser can skip the statement without reporting the same mistake a second time.
+/// Turns a `SourceFile` into tokens. A stray character (one that can start no token) is reported
+/// and then lexed as though it were absent, so `app$le` is one mistake and still the name `apple`
+/// rather than a cascade of errors about a name that went missing. Malformed and out-of-range
+/// numbers become diagnostics and `.invalid` tokens, so the parser can skip the statement without
+/// reporting the same mistake a second time.
 public struct Lexer {
-    private let file: SourceFile
+    /// The file's bytes without its stray characters; offsets below index this array.
+    private let bytes: [UInt8]
+    /// For each byte of `bytes`, its offset in the file: token ranges are file offsets.
+    private let origin: [Int]
+    private let fileLength: Int
     private var offset = 0
     private var tokens: [Token] = []
     private var diagnostics: [Diagnostic] = []
@@ -9,14 +16,74 @@ public struct Lexer {
     /// Lexes the whole file. Line breaks that do not end a statement (inside brackets, after a
     /// trailing operator or comma) are already removed from the result.
     public static func tokenize(_ file: SourceFile) -> (tokens: [Token], diagnostics: [Diagnostic]) {
-        var lexer = Lexer(file: file)
+        let (bytes, origin, strays) = removingStrayCharacters(file.bytes)
+        var lexer = Lexer(bytes: bytes, origin: origin, fileLength: file.bytes.count)
+        lexer.diagnostics = strays
         lexer.lexAll()
         return (joinContinuedLines(lexer.tokens), lexer.diagnostics)
     }
 
-    private init(file: SourceFile) { self.file = file }
+    private init(bytes: [UInt8], origin: [Int], fileLength: Int) {
+        self.bytes = bytes
+        self.origin = origin
+        self.fileLength = fileLength
+    }
 
-    private var bytes: [UInt8] { file.bytes }
+    /// The bytes that can be part of a token, whitespace or a comment, each with its file offset,
+    /// and a diagnostic for every other character (a whole UTF-8 sequence, or one invalid byte).
+    private static func removingStrayCharacters(_ file: [UInt8]) -> ([UInt8], [Int], [Diagnostic]) {
+        var kept: [UInt8] = []
+        var origin: [Int] = []
+        var diagnostics: [Diagnostic] = []
+        kept.reserveCapacity(file.count)
+        origin.reserveCapacity(file.count)
+        var inComment = false
+        var offset = 0
+        while offset < file.count {
+            let byte = file[offset]
+            if byte == UInt8(ascii: "#") { inComment = true }
+            if byte == UInt8(ascii: "\n") { inComment = false }
+            let length = inComment || canAppear(byte) ? 1 : min(max(SourceFile.sequenceLength(byte), 1), file.count - offset)
+            if length == 1 && (inComment || canAppear(byte)) {
+                kept.append(byte)
+                origin.append(offset)
+            } else {
+                diagnostics.append(Diagnostic(.unexpectedCharacter(shown(file[offset..<offset + length])),
+                    at: SourceRange(start: offset, end: offset + length)))
+            }
+            offset += length
+        }
+        return (kept, origin, diagnostics)
+    }
+
+    /// Whether `byte` can be part of a token or of the space between tokens.
+    private static func canAppear(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"), UInt8(ascii: "#"), UInt8(ascii: "."):
+            return true
+        default:
+            return isIdentifierStart(byte) || isDigit(byte) || punctuation[byte] != nil
+        }
+    }
+
+    /// How a message quotes a stray character: `'$'`, or `byte 0xFF` when it is not printable UTF-8.
+    private static func shown(_ slice: ArraySlice<UInt8>) -> String {
+        if let text = String(validating: slice, as: UTF8.self), let scalar = text.unicodeScalars.first,
+            scalar.value >= 0x20, scalar.value != 0x7F
+        {
+            return "'\(text)'"
+        }
+        return "byte 0x" + String(slice.first!, radix: 16, uppercase: true)
+    }
+
+    /// The file range of `bytes[start..<end]`.
+    private func range(_ start: Int, _ end: Int) -> SourceRange {
+        guard start < end else {
+            let at = start < origin.count ? origin[start] : fileLength
+            return SourceRange(start: at, end: at)
+        }
+        return SourceRange(start: origin[start], end: origin[end - 1] + 1)
+    }
 
     private func peek(_ ahead: Int = 0) -> UInt8? {
         offset + ahead < bytes.count ? bytes[offset + ahead] : nil
@@ -40,11 +107,13 @@ public struct Lexer {
             case _ where Self.isDigit(byte) || (byte == UInt8(ascii: ".") && peek(1).map(Self.isDigit) == true):
                 lexNumber()
             default:
+                // Stray characters were removed, so this is punctuation or a `.` that starts no number.
+                offset += 1
                 if let kind = Self.punctuation[byte] {
-                    offset += 1
                     add(kind, from: start)
                 } else {
-                    lexUnexpectedCharacter()
+                    report(.unexpectedCharacter("'.'"), at: range(start, offset))
+                    tokens.append(Token(kind: .invalid, range: range(start, offset), text: ""))
                 }
             }
         }
@@ -72,7 +141,7 @@ public struct Lexer {
             offset += 1
         }
         let text = String(decoding: bytes[start..<offset], as: UTF8.self)
-        let range = SourceRange(start: start, end: offset)
+        let range = range(start, offset)
         guard wellFormed else {
             report(.malformedNumber(text), at: range)
             tokens.append(Token(kind: .invalid, range: range, text: text))
@@ -86,29 +155,10 @@ public struct Lexer {
         tokens.append(Token(kind: .number, range: range, text: text))
     }
 
-    private mutating func lexUnexpectedCharacter() {
-        let start = offset
-        let length = SourceFile.sequenceLength(bytes[start])
-        let end = min(start + max(length, 1), bytes.count)
-        offset = end
-        let slice = bytes[start..<end]
-        let shown: String
-        if let text = String(validating: slice, as: UTF8.self), let scalar = text.unicodeScalars.first,
-            scalar.value >= 0x20, scalar.value != 0x7F
-        {
-            shown = "'\(text)'"
-        } else {
-            shown = "byte 0x" + String(bytes[start], radix: 16, uppercase: true)
-        }
-        let range = SourceRange(start: start, end: end)
-        report(.unexpectedCharacter(shown), at: range)
-        tokens.append(Token(kind: .invalid, range: range, text: ""))
-    }
-
     private mutating func add(_ kind: TokenKind, from start: Int) {
         // Blank and comment lines give one line break, not many.
         if kind == .newline, tokens.last?.kind == .newline || tokens.isEmpty { return }
-        let range = SourceRange(start: start, end: offset)
+        let range = range(start, offset)
         let text: String
         switch kind {
         case .identifier, .number: text = String(decoding: bytes[start..<offset], as: UTF8.self)

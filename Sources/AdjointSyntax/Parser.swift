@@ -9,7 +9,9 @@ public struct Parser {
     /// Parses a whole file.
     public static func parse(_ file: SourceFile) -> (program: Program, diagnostics: [Diagnostic]) {
         let (tokens, lexical) = Lexer.tokenize(file)
-        var parser = Parser(tokens: tokens)
+        var parser = Parser(tokens: tokens, file: file)
+        parser.strayLines = Set(
+            lexical.filter { $0.id == .unexpectedCharacter }.map { file.lineIndex(containing: $0.range.start) })
         let program = parser.parseProgram()
         return (program, lexical + parser.diagnostics)
     }
@@ -24,7 +26,26 @@ public struct Parser {
     /// The name the current statement declares, once read (kept if the statement fails).
     private var declaredName: Identifier?
 
-    private init(tokens: [Token]) { self.tokens = tokens }
+    private let file: SourceFile
+    /// Lines (0-based) holding a stray character. The lexer reported it and lexed on as though it
+    /// were absent; a statement on such a line that still does not parse (`h = x $ y` reads as
+    /// `h = x y`) is abandoned without a second diagnostic for the same mistake.
+    private var strayLines: Set<Int> = []
+    /// The first token of the statement being parsed.
+    private var statementStart = 0
+
+    private init(tokens: [Token], file: SourceFile) {
+        self.tokens = tokens
+        self.file = file
+    }
+
+    /// Whether a stray character on the current statement's lines, up to the error, explains it.
+    private var strayCharacterExplainsError: Bool {
+        guard !strayLines.isEmpty else { return false }
+        let first = file.lineIndex(containing: tokens[statementStart].range.start)
+        let last = file.lineIndex(containing: max(errorRange.end, tokens[statementStart].range.start))
+        return (first...last).contains { strayLines.contains($0) }
+    }
 
     // MARK: - Tokens
 
@@ -46,7 +67,7 @@ public struct Parser {
     /// Reports `message` at the current token and abandons the statement. An `.invalid` token was
     /// already reported by the lexer, so it only abandons.
     private mutating func fail(_ message: DiagnosticMessage, notes: [Diagnostic.Note] = []) -> Abandon {
-        if current.kind != .invalid {
+        if current.kind != .invalid && !strayCharacterExplainsError {
             diagnostics.append(Diagnostic(message, at: errorRange, notes: notes))
         }
         return Abandon()
@@ -56,7 +77,7 @@ public struct Parser {
     /// starts a later line (the statement ran on through a dropped line break), just after the
     /// last token of the statement's line, where the missing text belongs.
     private var errorRange: SourceRange {
-        guard current.startsLine, index > 0 else { return current.range }
+        guard current.startsLine, index > statementStart else { return current.range }
         let end = tokens[index - 1].range.end
         return SourceRange(start: end, end: end)
     }
@@ -89,6 +110,7 @@ public struct Parser {
             if consume(.newline) != nil { continue }
             let start = current.range.start
             let startIndex = index
+            statementStart = index
             declaredName = nil
             do {
                 let kind = try parseStatement()
@@ -166,8 +188,16 @@ public struct Parser {
             let name = try declare("a name")
             advance()
             return .assign(name: name, value: try parseExpression())
+        case .identifier where peek(1).kind == .identifier
+            && closestName(to: current.text, among: Keyword.statementKeywords) != nil:
+            // `im hidden = 32`: a misspelled keyword. The second name is what the statement
+            // declares, so later uses of it are not reported as undeclared.
+            let keyword = closestName(to: current.text, among: Keyword.statementKeywords)
+            declaredName = Identifier(peek(1).text, range: peek(1).range)
+            throw fail(.expectedStatement(found: "'\(current.text)'", suggestion: keyword))
         case .identifier:
             let name = current.text
+            declaredName = Identifier(name, range: current.range)
             advance()
             throw fail(.expectedToken("'='", "after '\(name)' to assign it", found: found))
         default:

@@ -52,6 +52,9 @@ public enum TokenKind: Hashable, Sendable {
 
 /// The reserved words. Built-in function names are not keywords.
 public enum Keyword: String, CaseIterable, Sendable {
+    /// The keywords a statement can start with, for "did you mean" suggestions.
+    static let statementKeywords = allCases.filter(\.startsStatement).map(\.rawValue)
+
     case dim, input, param, const, output, minimize, using
 
     /// Keywords that begin a statement. A line starting with one always starts a new statement,

@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ([], ""),
+        ([], "usage: adjoint SUBCOMMAND"),
         (["frobnicate"], "unknown subcommand 'frobnicate'"),
         (["derive"], "missing the model file"),
         (["derive", "--fast", "x.adj"], "unknown option '--fast'"),
