@@ -29,7 +29,8 @@ let package = Package(
             name: "AdjointAutodiffTests",
             dependencies: ["AdjointAutodiff", "AdjointInterpreter", "AdjointSema", "AdjointSyntax", "AdjointIR"]),
         .testTarget(
-            name: "AdjointDriverTests", dependencies: ["AdjointDriver", "AdjointSyntax"],
+            name: "AdjointDriverTests",
+            dependencies: ["AdjointDriver", "AdjointInterpreter", "AdjointAutodiff", "AdjointSema", "AdjointIR", "AdjointSyntax"],
             exclude: ["Goldens"]),
     ],
     swiftLanguageModes: [.v6]
