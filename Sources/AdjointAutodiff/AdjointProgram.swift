@@ -2,19 +2,23 @@ import AdjointIR
 
 /// The reverse-mode program as a person reads it: one line per value the reverse pass computes,
 /// `%41: [batch, 10] = softmax(logits) ⊙ %40 − y`, in the order it computes them. Forward values
-/// appear by their names; broadcasts and reshapes are implicit in the notation.
+/// appear by their names; an unnamed forward value the reverse pass reuses (a pre-activation) gets
+/// a line of its own first, marked `(forward)`, so the listing is self-contained. Broadcasts and
+/// reshapes are implicit in the notation.
 public enum AdjointProgramPrinter {
     public static func lines(_ program: GradientProgram, notation: FormulaPrinter.Notation = .text) -> [String] {
         let graph = program.graph
         let live = graph.live()
         var rootNames: [NodeID: String] = [:]
-        for root in graph.roots.dropFirst() where rootNames[root.node] == nil { rootNames[root.node] = root.name }
+        // Params with one gradient node (x and y in `(x + y) z`) share its line.
+        for root in graph.roots.dropFirst() { rootNames[root.node] = rootNames[root.node].map { "\($0), \(root.name)" } ?? root.name }
         func isTransparent(_ id: NodeID) -> Bool {
             switch graph[id].op {
             case .structural(.broadcast), .structural(.reshape): return true
             default: return false
             }
         }
+        var reusedForward: Set<NodeID> = []
         func name(_ id: NodeID) -> String? {
             if isTransparent(id) { return nil }
             switch graph[id].op {
@@ -23,7 +27,10 @@ public enum AdjointProgramPrinter {
             case .leaf(.size): return nil
             default: break
             }
-            if id.index < program.forwardNodeCount, let user = program.forward.valueNames[id] { return user }
+            if id.index < program.forwardNodeCount {
+                if let user = program.forward.valueNames[id] { return user }
+                reusedForward.insert(id)
+            }
             return "%\(id.index)"
         }
         var builder = FormulaBuilder(graph: graph, program: program, uses: [:], operandName: name)
@@ -39,6 +46,12 @@ public enum AdjointProgramPrinter {
             let formula = FormulaPrinter.print(builder.formula(node, top: true), notation)
             lines.append("\(GradientProgram.gradientName(loss: graph.roots[0].name, param: param)): \(graph[node].shape) = \(formula)")
         }
-        return lines
+        // The unnamed forward values used above, and those they use in turn.
+        var forwardLines: [NodeID: String] = [:]
+        while let id = reusedForward.subtracting(forwardLines.keys).min() {
+            let formula = FormulaPrinter.print(builder.formula(id, top: true), notation)
+            forwardLines[id] = "%\(id.index): \(graph[id].shape) = \(formula)  (forward)"
+        }
+        return forwardLines.keys.sorted().map { forwardLines[$0]! } + lines
     }
 }

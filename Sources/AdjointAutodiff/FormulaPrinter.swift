@@ -20,6 +20,7 @@ public enum FormulaPrinter {
         func level(_ formula: Formula) -> Int {
             switch formula {
             case .add, .subtract: return 1
+            case .quotient where latex: return 5  // \frac{a}{b} is a single box
             case .product, .hadamard, .quotient: return 2
             case .negate, .reduce: return 3
             case .number(let value): return value < 0 ? 3 : 5

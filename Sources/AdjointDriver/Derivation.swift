@@ -127,7 +127,7 @@ public struct Derivation {
         }
         let cost = self.cost
         object["flops"] = ["forward": cost.forward.description, "reverse": cost.reverse.description, "ratio": cost.ratio]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

@@ -109,7 +109,7 @@ public enum Evaluation {
             object["gradient"] = Dictionary(
                 uniqueKeysWithValues: differentiated.gradients.map { ($0.param, values[$0.node]!.scalars.map(jsonNumber)) })
         }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 

@@ -21,18 +21,22 @@ public enum GradientCheck {
     public static let tolerance = 1e-6
 
     /// Checks every param at its initial values (seeded) and at random inputs drawn uniformly from
-    /// (0.1, 0.9) (inside the domain of log, sqrt and the probability losses). Params with more
-    /// than `elementsPerParam` elements are checked at that many elements, chosen by the seed.
+    /// (0.1, 0.9) (inside the domain of log, sqrt and the probability losses); an input that is the
+    /// target of `softmax_cross_entropy` has each row scaled to sum to 1, the loss's precondition.
+    /// Params with more than `elementsPerParam` elements are checked at that many elements, chosen
+    /// by the seed.
     public static func run(
         _ program: CheckedProgram, seed: UInt64, dims: [String: Int], elementsPerParam: Int = 16
     ) -> [Report] {
         let gradient = ReverseMode.differentiate(program.forwardGraph())
         var bindings = program.initialParams(seed: seed)
         var random = SplitMix64(seed: seed ^ 0x5EED)
+        let distributions = distributionInputs(gradient.forward.graph)
         for input in program.inputs {
             let sizes = input.shape.sizes(dims)
-            bindings[input.name] = Tensor(
-                sizes: sizes, scalars: (0..<sizes.reduce(1, *)).map { _ in 0.1 + 0.8 * random.uniform() })
+            var value = Tensor(sizes: sizes, scalars: (0..<sizes.reduce(1, *)).map { _ in 0.1 + 0.8 * random.uniform() })
+            if distributions.contains(input.name) { value = value.normalizingRows() }
+            bindings[input.name] = value
         }
         let reverse = Interpreter.evaluate(gradient.graph, bindings: bindings, dims: dims)
         let lossGraph = gradient.forward.graph
@@ -66,5 +70,27 @@ public enum GradientCheck {
             }
             return Report(param: param, worstRelativeError: worst, checkedElements: elements.count, totalElements: count)
         }
+    }
+
+    /// The inputs used directly as targets of `softmax_cross_entropy`.
+    static func distributionInputs(_ graph: Graph) -> Set<String> {
+        var names: Set<String> = []
+        for node in graph.nodes where node.op == .loss(.softmaxCrossEntropy) {
+            if case .leaf(.input(let name, _)) = graph[node.operands[1]].op { names.insert(name) }
+        }
+        return names
+    }
+}
+
+extension Tensor {
+    /// Each row along the last axis divided by its sum: a distribution per row.
+    func normalizingRows() -> Tensor {
+        var result = self
+        let width = max(sizes.last ?? 1, 1)
+        for start in stride(from: 0, to: count, by: width) {
+            let total = scalars[start..<start + width].reduce(0, +)
+            for index in start..<start + width { result.scalars[index] /= total }
+        }
+        return result
     }
 }

@@ -9,11 +9,15 @@ struct OpCase: CustomTestStringConvertible, Sendable {
     var op: Op
     var shapes: [[Int]]
     var domains: [ClosedRange<Double>]
+    /// Operands drawn as distributions: each row along the last axis scaled to sum to 1 (the
+    /// targets of softmax_cross_entropy, whose fused gradient assumes it).
+    var distributions: Set<Int>
 
-    init(_ op: Op, _ shapes: [[Int]], _ domains: [ClosedRange<Double>]? = nil) {
+    init(_ op: Op, _ shapes: [[Int]], _ domains: [ClosedRange<Double>]? = nil, distributions: Set<Int> = []) {
         self.op = op
         self.shapes = shapes
         self.domains = domains ?? shapes.map { _ in -2...2 }
+        self.distributions = distributions
     }
 
     var testDescription: String { "\(op) on \(shapes)" }
@@ -53,10 +57,11 @@ let allOpCases: [OpCase] = {
         OpCase(.linearAlgebra(.matmul), [[3], [3, 4]]), OpCase(.linearAlgebra(.matmul), [[3], [3]]),
         OpCase(.linearAlgebra(.transpose), [[2, 3]]),
     ]
-    cases += [Loss.mse, .sse, .softmaxCrossEntropy, .sigmoidBinaryCrossEntropy, .huber(delta: 0.5)].map {
+    cases += [Loss.mse, .sse, .sigmoidBinaryCrossEntropy, .huber(delta: 0.5)].map {
         OpCase(.loss($0), [[2, 3], [2, 3]], [-2...2, probability])
     }
-    cases.append(OpCase(.loss(.softmaxCrossEntropy), [[4], [4]], [-2...2, probability]))
+    cases.append(OpCase(.loss(.softmaxCrossEntropy), [[2, 3], [2, 3]], [-2...2, probability], distributions: [1]))
+    cases.append(OpCase(.loss(.softmaxCrossEntropy), [[4], [4]], [-2...2, probability], distributions: [1]))
     cases.append(OpCase(.loss(.crossEntropy), [[2, 3], [2, 3]], [probability, probability]))
     cases.append(OpCase(.loss(.binaryCrossEntropy), [[2, 3], [2, 3]], [probability, probability]))
     cases += [
@@ -91,7 +96,9 @@ let allOpCases: [OpCase] = {
         var random = TestRandom(state: 42)
         var bindings: [String: Tensor] = ["v": random.tensor(outputSizes, -1, 1)]
         for (index, sizes) in testCase.shapes.enumerated() {
-            bindings["p\(index)"] = random.tensor(sizes, testCase.domains[index].lowerBound, testCase.domains[index].upperBound)
+            var tensor = random.tensor(sizes, testCase.domains[index].lowerBound, testCase.domains[index].upperBound)
+            if testCase.distributions.contains(index) { tensor = normalizingRows(tensor) }
+            bindings["p\(index)"] = tensor
         }
         let reverse = Interpreter.roots(program.graph, bindings: bindings, dims: [:])
         func loss(_ bindings: [String: Tensor]) -> Double {
@@ -146,4 +153,15 @@ let allOpCases: [OpCase] = {
         // 15 elementwise, 8 arithmetic, 3 reductions, 2 normalizers, 2 linear, 7 losses, 3 structural.
         #expect(families.count == 40, "\(families.sorted())")
     }
+}
+
+/// Each row along the last axis divided by its sum.
+func normalizingRows(_ tensor: Tensor) -> Tensor {
+    var result = tensor
+    let width = tensor.sizes.last ?? 1
+    for start in stride(from: 0, to: tensor.count, by: width) {
+        let total = tensor.scalars[start..<start + width].reduce(0, +)
+        for index in start..<start + width { result.scalars[index] /= total }
+    }
+    return result
 }

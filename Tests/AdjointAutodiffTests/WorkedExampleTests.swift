@@ -84,12 +84,11 @@ import Testing
     @Test func softmaxCrossEntropyGradientIsSoftmaxMinusTargetOverRows() throws {
         let program = try checkedProgram(
             """
-            dim rows
-            input y: [rows, 3]
+            input y: [2, 3]
             param z: [2, 3] = 0
             loss = softmax_cross_entropy(z, y)
             minimize loss
-            """.replacingOccurrences(of: "dim rows\ninput y: [rows, 3]", with: "input y: [2, 3]"))
+            """)
         let gradient = ReverseMode.differentiate(program.forwardGraph())
         let z = Tensor(sizes: [2, 3], scalars: [1, 2, 3, 1e4, -1e4, 0])
         let y = Tensor(sizes: [2, 3], scalars: [0, 0, 1, 1, 0, 0])

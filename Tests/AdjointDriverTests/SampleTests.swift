@@ -19,6 +19,16 @@ import Testing
         expectGolden(text, URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent + ".derive.txt")
     }
 
+    /// The LaTeX and JSON printers, on a matrix model and on a scalar one.
+    @Test(arguments: ["samples/digits.adj", "samples/linear-regression.adj"], [Derivation.Format.latex, .json])
+    func otherFormatsMatchGoldens(path: String, format: Derivation.Format) {
+        let result = Commands.derive(path: Repository.url(path).path, format: format)
+        #expect(result.status == 0, "\(result.errors)")
+        let text = result.output.replacingOccurrences(of: Repository.root.path + "/", with: "")
+        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        expectGolden(text, "\(name).derive.\(format.rawValue == "latex" ? "tex" : format.rawValue)")
+    }
+
     @Test func digitsPrintsEveryNamedValueWithItsShape() {
         let result = Commands.derive(path: Repository.url("samples/digits.adj").path)
         for line in [

@@ -117,11 +117,11 @@ extension Loss {
         case (.sse, _): return g.times(g.times(g.constant(-2), c), g.minus(p, t))  // ∂/∂t = −2(p − t)
         case (.crossEntropy, 0): return scaled(-1, rows, g.divided(t, p))  // ∂/∂p = −t/(R p)
         case (.crossEntropy, _): return scaled(-1, rows, g.apply(.log, p))  // ∂/∂t = −log(p)/R
-        case (.softmaxCrossEntropy, 0):  // ∂/∂z = (softmax(z) Σ t − t)/R; Σ t = 1 for one-hot targets
-            let last = shape.rank - 1
-            let probabilities = g.add(.normalizer(.softmax, axis: last), [p])
-            let targetMass = g.keepingAxis(g.reduce(.sum, t, axis: last), last, of: shape)
-            return g.divided(g.times(c, g.minus(g.times(probabilities, targetMass), t)), rows)
+        case (.softmaxCrossEntropy, 0):
+            // ∂/∂z = (softmax(z) − t)/R, the fused form, exact when each target row sums to 1
+            // (one-hot or probabilities: the loss's precondition, as in TensorFlow's fused kernel).
+            let probabilities = g.add(.normalizer(.softmax, axis: shape.rank - 1), [p])
+            return g.divided(g.times(c, g.minus(probabilities, t)), rows)
         case (.softmaxCrossEntropy, _):  // ∂/∂t = −log_softmax(z)/R
             return scaled(-1, rows, g.add(.normalizer(.logSoftmax, axis: shape.rank - 1), [p]))
         case (.binaryCrossEntropy, 0):  // ∂/∂p = (p − t)/(p(1 − p) N)
