@@ -21,7 +21,7 @@ let package = Package(
             dependencies: ["AdjointSyntax", "AdjointIR", "AdjointSema", "AdjointAutodiff", "AdjointInterpreter"]),
         .executableTarget(name: "adjoint", dependencies: ["AdjointDriver"]),
         .executableTarget(
-            name: "adjoint-bench", dependencies: ["AdjointDriver"], path: "bench/Sources/adjoint-bench"),
+            name: "adjoint-bench", dependencies: ["AdjointDriver", "AdjointAutodiff"], path: "bench/Sources/adjoint-bench"),
         .testTarget(name: "AdjointSyntaxTests", dependencies: ["AdjointSyntax"]),
         .testTarget(name: "AdjointIRTests", dependencies: ["AdjointIR"]),
         .testTarget(name: "AdjointSemaTests", dependencies: ["AdjointSema", "AdjointSyntax", "AdjointIR"]),

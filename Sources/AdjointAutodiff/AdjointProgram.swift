@@ -48,9 +48,14 @@ public enum AdjointProgramPrinter {
         }
         // The unnamed forward values used above, and those they use in turn.
         var forwardLines: [NodeID: String] = [:]
-        while let id = reusedForward.subtracting(forwardLines.keys).min() {
+        var work = Array(reusedForward)
+        reusedForward = []
+        while let id = work.popLast() {
+            guard forwardLines[id] == nil else { continue }
             let formula = FormulaPrinter.print(builder.formula(id, top: true), notation)
             forwardLines[id] = "%\(id.index): \(graph[id].shape) = \(formula)  (forward)"
+            work += reusedForward
+            reusedForward = []
         }
         return forwardLines.keys.sorted().map { forwardLines[$0]! } + lines
     }

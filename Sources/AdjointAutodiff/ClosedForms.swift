@@ -32,7 +32,7 @@ public struct ClosedForms: Sendable {
         }
         var builder = FormulaBuilder(graph: graph, program: program, uses: uses)
         gradients = program.gradients.map { ($0.param, builder.formula($0.node, top: true)) }
-        bindings = builder.bindings
+        bindings = builder.finishBindings()
     }
 
 }
@@ -45,9 +45,25 @@ struct FormulaBuilder {
         let uses: [NodeID: Int]
         var operandName: ((NodeID) -> String?)?
         var names: [NodeID: String] = [:]
-        var bindings: [(name: String, formula: Formula)] = []
+        /// The formulas of bound nodes; a node bound because it sat too deep is expanded later.
+        var boundFormulas: [NodeID: Formula] = [:]
+        /// Nodes named but not yet expanded (see `maxInlineDepth`).
+        var pending: [NodeID] = []
+        var usedNames: Set<String> = []
         var forwardCount = 0
         var adjointCount = 0
+        /// How many expansions are in progress, one inside the other.
+        var depth = 0
+        /// How deep the formula being written is nested (a shared value's own formula starts at 0).
+        var inlineDepth = 0
+
+        /// A formula nested deeper than this gets its deeper part bound by name rather than
+        /// inlined: a formula nested dozens deep is unreadable.
+        static let maxInlineDepth = 24
+        /// Expansions nested deeper than this (shared values inside shared values, in a model of
+        /// thousands of layers) are finished later from a work list rather than by recursion,
+        /// which would exhaust the stack.
+        static let maxDepth = 512
 
         init(graph: Graph, program: GradientProgram, uses: [NodeID: Int], operandName: ((NodeID) -> String?)? = nil) {
             self.graph = graph
@@ -61,10 +77,36 @@ struct FormulaBuilder {
         mutating func formula(_ id: NodeID, top: Bool = false) -> Formula {
             if let name = names[id] { return .symbol(name) }
             if !top, let operandName, let name = operandName(id) { return .symbol(name) }
-            guard !top, operandName == nil, (uses[id] ?? 0) > 1, !isTrivial(id) else { return expand(id) }
-            let expansion = expand(id)
+            guard !top, operandName == nil, !isTrivial(id) else { return expanded(id) }
+            if inlineDepth >= Self.maxInlineDepth || depth >= Self.maxDepth {
+                pending.append(id)
+                return .symbol(bind(id))
+            }
+            guard (uses[id] ?? 0) > 1 else { return expanded(id) }
+            let outer = inlineDepth
+            inlineDepth = 0
+            let expansion = expanded(id)
+            inlineDepth = outer
+            let name = bind(id)
+            boundFormulas[id] = expansion
+            return .symbol(name)
+        }
+
+        private mutating func expanded(_ id: NodeID) -> Formula {
+            depth += 1
+            inlineDepth += 1
+            defer {
+                depth -= 1
+                inlineDepth -= 1
+            }
+            return expand(id)
+        }
+
+        /// Names `id`: its name in the model if it has one, else `v₁, v₂, ...` for forward values
+        /// and `δ₁, δ₂, ...` for adjoints.
+        private mutating func bind(_ id: NodeID) -> String {
             let name: String
-            if let user = program.forward.valueNames[id], !bindings.contains(where: { $0.name == user }) {
+            if let user = program.forward.valueNames[id], !usedNames.contains(user) {
                 name = user
             } else if id.index < program.forwardNodeCount {
                 forwardCount += 1
@@ -73,9 +115,19 @@ struct FormulaBuilder {
                 adjointCount += 1
                 name = "δ" + subscriptDigits(adjointCount)
             }
+            usedNames.insert(name)
             names[id] = name
-            bindings.append((name, expansion))
-            return .symbol(name)
+            return name
+        }
+
+        /// Expands the nodes cut for depth (each from depth 0, cutting again where needed) and
+        /// returns every binding, each after the bindings it uses (graph order is topological).
+        mutating func finishBindings() -> [(name: String, formula: Formula)] {
+            while let id = pending.popLast() {
+                (depth, inlineDepth) = (0, 0)
+                boundFormulas[id] = expanded(id)
+            }
+            return boundFormulas.keys.sorted().map { (names[$0]!, boundFormulas[$0]!) }
         }
 
         /// Leaves, and transparent wrappers of leaves, are cheaper to repeat than to name.
