@@ -45,7 +45,9 @@ public enum Commands {
                 return .usage("cannot read the values file '\(valuesPath)'")
             }
             do throws(Evaluation.ValuesError) {
-                let (bindings, dims) = try Evaluation.bindings(data, for: checked)
+                let dims = try Evaluation.dims(data, for: checked)
+                if let refusal = tooLarge(checked, dims: dims) { return refusal }
+                let (bindings, _) = try Evaluation.bindings(data, for: checked)
                 return CommandResult(
                     output: Evaluation.run(checked, bindings: bindings, dims: dims, gradient: gradient), status: 0)
             } catch {
@@ -75,6 +77,7 @@ public enum Commands {
             for (index, dim) in checked.dims.filter({ $0.size == nil }).enumerated() where dims[dim.name] == nil {
                 dims[dim.name] = defaultCheckSize(index)
             }
+            if let refusal = tooLarge(checked, dims: dims) { return refusal }
             let reports = GradientCheck.run(checked, seed: seed, dims: dims)
             let dimText = dims.isEmpty ? "" : ", " + dims.keys.sorted().map { "\($0) = \(dims[$0]!)" }.joined(separator: ", ")
             var lines = ["gradient check of \(path) (seed \(seed)\(dimText)): reverse mode against central differences"]
@@ -94,6 +97,16 @@ public enum Commands {
             let message = "adjoint: error: gradient check failed for \(failed.joined(separator: ", ")) (worst relative error above \(GradientCheck.tolerance))\n"
             return CommandResult(output: output, errors: message, status: 1)
         }
+    }
+
+    /// A usage error if evaluating `program` at `dims` would take more memory than the
+    /// interpreter allows.
+    static func tooLarge(_ program: CheckedProgram, dims: [String: Int]) -> CommandResult? {
+        let graph = ReverseMode.differentiate(program.forwardGraph()).graph
+        guard Interpreter.elementCount(graph, dims: dims) == nil else { return nil }
+        let sizes = dims.keys.sorted().map { "\($0) = \(dims[$0]!)" }.joined(separator: ", ")
+        return .usage(
+            "the model\(sizes.isEmpty ? "" : " at \(sizes)") needs more than \(Interpreter.maxElements) numbers in the reference interpreter; use smaller sizes")
     }
 
     /// `adjoint graph MODEL.adj [--backward]`: the computation graph in Graphviz DOT.

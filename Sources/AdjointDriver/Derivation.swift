@@ -37,6 +37,7 @@ public struct Derivation {
         for param in program.params {
             guard case .constant = param.initializer else { return nil }
         }
+        guard Interpreter.elementCount(gradient.graph, dims: [:]) != nil else { return nil }
         bindings = program.initialParams(seed: 0)
         let values = Interpreter.evaluate(gradient.graph, bindings: bindings, dims: [:])
         return (values[gradient.forward.loss]!.scalar, gradient.gradients.map { ($0.param, values[$0.node]!) })

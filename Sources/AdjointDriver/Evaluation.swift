@@ -39,35 +39,8 @@ public enum Evaluation {
     public static func bindings(_ json: Data, for program: CheckedProgram) throws(ValuesError)
         -> (bindings: [String: Tensor], dims: [String: Int])
     {
-        let root: [String: [String: Numbers]]
-        do {
-            root = try JSONDecoder().decode([String: [String: Numbers]].self, from: json)
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            let path = context.codingPath.map(\.stringValue)
-            switch path.count {
-            case 0: throw ValuesError(description: "the values file must be a JSON object")
-            case 1: throw ValuesError(description: "\"\(path[0])\" must be an object of names")
-            default: throw ValuesError(description: "'\(path[1])' must be a number or a flat list of numbers")
-            }
-        } catch {
-            throw ValuesError(description: "the values file is not valid JSON")
-        }
-        for key in root.keys.sorted() where !["dims", "params", "inputs"].contains(key) {
-            throw ValuesError(description: "unknown key '\(key)' (expected dims, params, inputs)")
-        }
-        var dims: [String: Int] = [:]
-        for (name, value) in (root["dims"] ?? [:]).sorted(by: { $0.key < $1.key }) {
-            guard let dim = program.dims.first(where: { $0.name == name }), dim.size == nil else {
-                throw ValuesError(description: "'\(name)' is not a runtime dim of the model")
-            }
-            guard case .number(let number) = value, let size = Int(exactly: number), size >= 1 else {
-                throw ValuesError(description: "dim '\(name)' must be an integer of at least 1")
-            }
-            dims[name] = size
-        }
-        for dim in program.dims where dim.size == nil && dims[dim.name] == nil {
-            throw ValuesError(description: "missing runtime dim '\(dim.name)' in \"dims\"")
-        }
+        let root = try decode(json)
+        let dims = try readDims(root, for: program)
         var bindings = program.initialParams(seed: 0)
         for (name, value) in (root["params"] ?? [:]).sorted(by: { $0.key < $1.key }) {
             guard let param = program.params.first(where: { $0.name == name }) else {
@@ -86,6 +59,51 @@ public enum Evaluation {
             bindings[input.name] = try tensor(value, name: input.name, sizes: input.shape.sizes(dims))
         }
         return (bindings, dims)
+    }
+
+    /// The runtime dims the values file gives (checked as `bindings` checks them), so that a
+    /// caller can refuse sizes too large to evaluate before any tensor is made.
+    public static func dims(_ json: Data, for program: CheckedProgram) throws(ValuesError) -> [String: Int] {
+        try readDims(try decode(json), for: program)
+    }
+
+    private static func decode(_ json: Data) throws(ValuesError) -> [String: [String: Numbers]] {
+        let root: [String: [String: Numbers]]
+        do {
+            root = try JSONDecoder().decode([String: [String: Numbers]].self, from: json)
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            let path = context.codingPath.map(\.stringValue)
+            switch path.count {
+            case 0: throw ValuesError(description: "the values file must be a JSON object")
+            case 1: throw ValuesError(description: "\"\(path[0])\" must be an object of names")
+            default: throw ValuesError(description: "'\(path[1])' must be a number or a flat list of numbers")
+            }
+        } catch {
+            throw ValuesError(description: "the values file is not valid JSON")
+        }
+        for key in root.keys.sorted() where !["dims", "params", "inputs"].contains(key) {
+            throw ValuesError(description: "unknown key '\(key)' (expected dims, params, inputs)")
+        }
+        return root
+    }
+
+    private static func readDims(_ root: [String: [String: Numbers]], for program: CheckedProgram) throws(ValuesError)
+        -> [String: Int]
+    {
+        var dims: [String: Int] = [:]
+        for (name, value) in (root["dims"] ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard let dim = program.dims.first(where: { $0.name == name }), dim.size == nil else {
+                throw ValuesError(description: "'\(name)' is not a runtime dim of the model")
+            }
+            guard case .number(let number) = value, let size = Int(exactly: number), size >= 1 else {
+                throw ValuesError(description: "dim '\(name)' must be an integer of at least 1")
+            }
+            dims[name] = size
+        }
+        for dim in program.dims where dim.size == nil && dims[dim.name] == nil {
+            throw ValuesError(description: "missing runtime dim '\(dim.name)' in \"dims\"")
+        }
+        return dims
     }
 
     private static func tensor(_ value: Numbers, name: String, sizes: [Int]) throws(ValuesError) -> Tensor {

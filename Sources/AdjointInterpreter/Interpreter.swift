@@ -26,3 +26,26 @@ public enum Interpreter {
         return Dictionary(graph.roots.map { ($0.name, values[$0.node]!) }, uniquingKeysWith: { first, _ in first })
     }
 }
+
+extension Interpreter {
+    /// The most scalars the interpreter holds for one evaluation (2^27 doubles, 1 GiB): a model
+    /// or a runtime size beyond it is refused with a message rather than exhausting memory.
+    public static let maxElements = 1 << 27
+
+    /// The number of scalars evaluating every live node of `graph` takes, or nil if it exceeds
+    /// `maxElements` (counted without overflow).
+    public static func elementCount(_ graph: Graph, dims: [String: Int]) -> Int? {
+        var total = 0
+        for id in graph.live() {
+            var count = 1
+            for dim in graph[id].shape.dims {
+                let (product, overflow) = count.multipliedReportingOverflow(by: concreteSize(dim, dims))
+                guard !overflow, product <= maxElements else { return nil }
+                count = product
+            }
+            total += count
+            if total > maxElements { return nil }
+        }
+        return total
+    }
+}

@@ -88,6 +88,19 @@ final class TemporaryFile {
         #expect(result.errors.contains(message), "\(result.errors)")
     }
 
+    /// Sizes too large for the interpreter are refused before any memory is taken.
+    @Test func hugeSizesAreRefusedNotAllocated() throws {
+        let values = try TemporaryFile(#"{"dims": {"n": 1000000000}}"#, suffix: ".json")
+        let eval = CommandLineInterface.run(["eval", linear, "--values", values.path])
+        #expect(eval.status == 2)
+        #expect(eval.errors.contains("needs more than 134217728 numbers"))
+        let huge = try TemporaryFile("param W: [100000, 100000] = 0\nminimize sum(W)\n", suffix: ".adj")
+        let derive = CommandLineInterface.run(["derive", huge.path])
+        #expect(derive.status == 0)
+        #expect(!derive.output.contains("# values at the declared values"))
+        #expect(CommandLineInterface.run(["check", huge.path]).status == 2)
+    }
+
     @Test func evalUsageErrors() {
         #expect(CommandLineInterface.run(["eval", linear]).errors.contains("missing --values"))
         #expect(CommandLineInterface.run(["eval", linear, "--values", "/nonexistent.json"]).status == 2)
