@@ -48,7 +48,11 @@ public enum GradientCheck {
             let count = analytic.count
             var elements = Array(0..<count)
             if count > elementsPerParam {
-                elements = (0..<elementsPerParam).map { _ in Int(random.next() % UInt64(count)) }
+                // Distinct elements: the first steps of a Fisher–Yates shuffle.
+                for index in 0..<elementsPerParam {
+                    elements.swapAt(index, index + Int(random.next() % UInt64(count - index)))
+                }
+                elements = Array(elements.prefix(elementsPerParam))
             }
             var worst = 0.0
             var scale = absoluteFloor
