@@ -63,6 +63,19 @@ import Testing
         #expect(diagnostics[2].message.contains("'é'"))
     }
 
+    /// A stray character is reported and then lexed as though absent, so the name around it
+    /// survives: one mistake, one diagnostic, not a cascade about a missing `apple`.
+    @Test func strayCharacterInsideATokenIsSkipped() {
+        let source = SourceFile(path: "t.adj", text: "app$le = 1$00 .")
+        let (tokens, diagnostics) = Lexer.tokenize(source)
+        #expect(tokens.map(\.kind) == [.identifier, .equal, .number, .invalid, .end])
+        #expect(tokens[0].text == "apple")
+        #expect(tokens[0].range == SourceRange(start: 0, end: 6))
+        #expect(tokens[2].text == "100")
+        #expect(diagnostics.map { $0.location(in: source).description } == ["1:4", "1:11", "1:15"])
+        #expect(diagnostics.map(\.id) == [.unexpectedCharacter, .unexpectedCharacter, .unexpectedCharacter])
+    }
+
     @Test func nonASCIIInCommentsIsFine() {
         #expect(diagnostics("# ∂loss/∂W — ünïcödé\nx = 1") == [])
     }

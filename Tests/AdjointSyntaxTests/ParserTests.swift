@@ -118,6 +118,21 @@ private func parseDiagnostics(_ text: String) -> [(DiagnosticID, String)] {
         #expect(parseDiagnostics("h = x $ y\nz = 1e + 2\n").map(\.0) == [.unexpectedCharacter, .malformedNumber])
     }
 
+    /// `im hidden = 32`: the keyword is suggested, and `hidden` counts as declared so its uses
+    /// are not reported again.
+    @Test func misspelledKeywordIsSuggested() {
+        let file = SourceFile(path: "t.adj", text: "im hidden = 32\nparm W: [hidden]\n")
+        let (program, diagnostics) = Parser.parse(file)
+        #expect(diagnostics.map { $0.location(in: file).description } == ["1:1", "2:1"])
+        #expect(diagnostics[0].message.hasSuffix("found 'im'; did you mean 'dim'?"))
+        #expect(diagnostics[1].message.hasSuffix("found 'parm'; did you mean 'param'?"))
+        guard case .invalid(let name?) = program.statements.first?.kind else {
+            Issue.record("expected an invalid statement that declares a name")
+            return
+        }
+        #expect(name.name == "hidden")
+    }
+
     @Test func extraTokensAndStrayStatements() {
         #expect(parseDiagnostics("h = x y").map(\.0) == [.extraTokens])
         #expect(parseDiagnostics(") = 2").map(\.0) == [.expectedStatement])
