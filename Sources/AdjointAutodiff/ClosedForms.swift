@@ -24,8 +24,11 @@ public struct ClosedForms: Sendable {
     /// The formulas of `formulas`' nodes in `graph`, sharing bindings. Nodes below
     /// `forwardNodeCount` are forward values (bound as `v₁`, or by their name in `valueNames`); the
     /// rest are bound as `δ₁`.
+    /// `assigned` names nodes that print as those names wherever they are used, except as a
+    /// formula of their own (the values an update assigns, used by the assignments after them).
     init(
-        graph: Graph, formulas: [(String, NodeID)], loss: String, valueNames: [NodeID: String], forwardNodeCount: Int
+        graph: Graph, formulas: [(String, NodeID)], loss: String, valueNames: [NodeID: String], forwardNodeCount: Int,
+        assigned: [NodeID: String] = [:]
     ) {
         self.loss = loss
         // Uses of each node by the nodes the formulas reach (each reached node counted once).
@@ -42,6 +45,7 @@ public struct ClosedForms: Sendable {
         }
         var builder = FormulaBuilder(
             graph: graph, naming: .init(valueNames: valueNames, forwardNodeCount: forwardNodeCount, loss: loss), uses: uses)
+        builder.assigned = assigned
         gradients = formulas.map { ($0.0, builder.formula($0.1, top: true)) }
         bindings = builder.finishBindings()
     }
@@ -75,6 +79,8 @@ struct FormulaBuilder {
         let uses: [NodeID: Int]
         var operandName: ((NodeID) -> String?)?
         var names: [NodeID: String] = [:]
+        /// Nodes that print as a name except at the top of their own formula.
+        var assigned: [NodeID: String] = [:]
         /// The formulas of bound nodes; a node bound because it sat too deep is expanded later.
         var boundFormulas: [NodeID: Formula] = [:]
         /// Nodes named but not yet expanded (see `maxInlineDepth`).
@@ -106,6 +112,7 @@ struct FormulaBuilder {
         /// gradient's own formula).
         mutating func formula(_ id: NodeID, top: Bool = false) -> Formula {
             if let name = names[id] { return .symbol(name) }
+            if !top, let name = assigned[id] { return .symbol(name) }
             if !top, let operandName, let name = operandName(id) { return .symbol(name) }
             guard !top, operandName == nil, !isTrivial(id) else { return expanded(id) }
             if inlineDepth >= Self.maxInlineDepth || depth >= Self.maxDepth {

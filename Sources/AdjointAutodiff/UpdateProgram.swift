@@ -37,9 +37,10 @@ public struct UpdateProgram: Sendable {
     public var newState: [(slot: String, node: NodeID)]
     /// `step` only: the loss at the params given (before the update).
     public var loss: NodeID?
-    /// The gradients the update uses: `gradient` leaves for `apply`, reverse-mode nodes for `step`.
+    /// Each param's gradient: `gradient` leaves for `apply`, reverse-mode nodes for `step` (which
+    /// the update's arithmetic may have folded into its own nodes, so they need not be live).
     public var gradients: [(param: String, node: NodeID)]
-    /// Names for the shared values of the update (`bc1`, `g_W1`), for printing formulas.
+    /// Names for the shared values of the update (`lr_t`, `g_W1`), for printing formulas.
     public var valueNames: [NodeID: String]
     /// Nodes below this index were there before the update was added (forward and reverse pass).
     public var updateStart: Int
@@ -159,7 +160,7 @@ extension UpdateProgram {
             let sums = moments("s")
             for (index, param) in params.enumerated() {
                 let gradient = gradients[index]
-                let squared = g.times(gradient, gradient)
+                let squared = g.apply(.square, gradient)
                 let sum = rule.kind == .adagrad
                     ? g.plus(sums[index], squared)
                     : g.plus(g.times(constant(alpha), sums[index]), g.times(constant(1 - alpha), squared))
@@ -169,26 +170,27 @@ extension UpdateProgram {
             }
         case .adam, .adamw:
             // m ← β₁ m + (1 − β₁) g; v ← β₂ v + (1 − β₂) g²; with the bias corrections
-            // bc1 = 1 − β₁ᵗ and bc2 = 1 − β₂ᵗ: p ← p − (η / bc1) m / (√v / √bc2 + ε).
+            // bc1 = 1 − β₁ᵗ and bc2 = 1 − β₂ᵗ: p ← p − lr_t m / (√v / bc2_sqrt + ε) with
+            // lr_t = η / bc1 and bc2_sqrt = √bc2, as PyTorch computes it.
             // AdamW first decays the param itself: p ← p (1 − η λ).
             let (beta1, beta2, eps) = (value("beta1"), value("beta2"), value("eps"))
             let firsts = moments("m")
             let seconds = moments("v")
             let bc1 = g.minus(constant(1), g.apply(.power, constant(beta1), tNext))
             let bc2 = g.minus(constant(1), g.apply(.power, constant(beta2), tNext))
-            names[bc1] = "bc1"
-            names[bc2] = "bc2"
             let stepSize = g.divided(constant(lr), bc1)
             let bc2Root = g.apply(.sqrt, bc2)
+            names[stepSize] = "lr_t"
+            names[bc2Root] = "bc2_sqrt"
             for (index, param) in params.enumerated() {
                 let gradient = gradients[index]
                 let m = g.plus(g.times(constant(beta1), firsts[index]), g.times(constant(1 - beta1), gradient))
-                let v = g.plus(g.times(constant(beta2), seconds[index]), g.times(constant(1 - beta2), g.times(gradient, gradient)))
+                let v = g.plus(g.times(constant(beta2), seconds[index]), g.times(constant(1 - beta2), g.apply(.square, gradient)))
                 newState.append((slots[index].name, m))
                 newState.append((slots[params.count + index].name, v))
                 var current = param.value
                 if rule.kind == .adamw && decay != 0 {
-                    current = g.times(current, constant(1 - lr * decay))
+                    current = g.times(constant(1 - lr * decay), current)
                 }
                 let denominator = g.plus(g.divided(g.apply(.sqrt, v), bc2Root), constant(eps))
                 newParams.append((param.name, g.minus(current, g.times(stepSize, g.divided(m, denominator)))))

@@ -9,6 +9,11 @@ public enum Training {
         public var bindings: [String: Tensor]
         /// The update rule's state by slot name (`t` a scalar).
         public var state: [String: Tensor]
+
+        public init(bindings: [String: Tensor], state: [String: Tensor]) {
+            self.bindings = bindings
+            self.state = state
+        }
     }
 
     /// The state `NAME_state_init` makes: every moment zero and `t = 0`.
