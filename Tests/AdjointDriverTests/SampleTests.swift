@@ -46,7 +46,7 @@ import Testing
     @Test func updateInOtherFormats() throws {
         let path = Repository.url("samples/adamw.adj").path
         let latex = Commands.derive(path: path, format: .latex, update: true).output
-        #expect(latex.contains("m_{We} &\\leftarrow 0.9 m_{We} + 0.1 g_{We}"), "\(latex)")
+        #expect(latex.contains("m_{\\mathrm{We}} &\\leftarrow 0.9 m_{\\mathrm{We}} + 0.1 g_{\\mathrm{We}}"), "\(latex)")
         let json = Commands.derive(path: path, format: .json, update: true).output
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let update = try #require(object["update"] as? [String: Any])
