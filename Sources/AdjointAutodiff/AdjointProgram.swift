@@ -22,7 +22,8 @@ public enum AdjointProgramPrinter {
         func name(_ id: NodeID) -> String? {
             if isTransparent(id) { return nil }
             switch graph[id].op {
-            case .leaf(.input(let name, _)), .leaf(.param(let name, _)): return name
+            case .leaf(.input(let name, _)), .leaf(.param(let name, _)), .leaf(.state(let name, _)): return name
+            case .leaf(.gradient(let param, _)): return GradientProgram.gradientName(loss: graph.roots[0].name, param: param)
             case .leaf(.constant(let value)): return formatNumber(value)
             case .leaf(.size): return nil
             default: break
@@ -33,7 +34,7 @@ public enum AdjointProgramPrinter {
             }
             return "%\(id.index)"
         }
-        var builder = FormulaBuilder(graph: graph, program: program, uses: [:], operandName: name)
+        var builder = FormulaBuilder(graph: graph, naming: .init(program), uses: [:], operandName: name)
         var lines: [String] = []
         for id in live where id.index >= program.forwardNodeCount && !isTransparent(id) {
             if case .leaf = graph[id].op { continue }

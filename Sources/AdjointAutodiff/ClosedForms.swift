@@ -16,12 +16,25 @@ public struct ClosedForms: Sendable {
     public var size: Int { gradients.reduce(0) { $0 + $1.formula.size } + bindings.reduce(0) { $0 + $1.formula.size } }
 
     public init(_ program: GradientProgram) {
-        let graph = program.graph
-        loss = program.graph.roots.first?.name ?? "loss"
-        // Uses of each node by the nodes the gradients reach (each reached node counted once).
+        self.init(
+            graph: program.graph, formulas: program.gradients, loss: program.graph.roots.first?.name ?? "loss",
+            valueNames: program.forward.valueNames, forwardNodeCount: program.forwardNodeCount)
+    }
+
+    /// The formulas of `formulas`' nodes in `graph`, sharing bindings. Nodes below
+    /// `forwardNodeCount` are forward values (bound as `v₁`, or by their name in `valueNames`); the
+    /// rest are bound as `δ₁`.
+    /// `assigned` names nodes that print as those names wherever they are used, except as a
+    /// formula of their own (the values an update assigns, used by the assignments after them).
+    init(
+        graph: Graph, formulas: [(String, NodeID)], loss: String, valueNames: [NodeID: String], forwardNodeCount: Int,
+        assigned: [NodeID: String] = [:]
+    ) {
+        self.loss = loss
+        // Uses of each node by the nodes the formulas reach (each reached node counted once).
         var uses: [NodeID: Int] = [:]
         var reached = Set<NodeID>()
-        var stack = program.gradients.map(\.node)
+        var stack = formulas.map(\.1)
         for root in stack { uses[root, default: 0] += 1 }
         while let id = stack.popLast() {
             guard reached.insert(id).inserted else { continue }
@@ -30,21 +43,44 @@ public struct ClosedForms: Sendable {
                 stack.append(operand)
             }
         }
-        var builder = FormulaBuilder(graph: graph, program: program, uses: uses)
-        gradients = program.gradients.map { ($0.param, builder.formula($0.node, top: true)) }
+        var builder = FormulaBuilder(
+            graph: graph, naming: .init(valueNames: valueNames, forwardNodeCount: forwardNodeCount, loss: loss), uses: uses)
+        builder.assigned = assigned
+        gradients = formulas.map { ($0.0, builder.formula($0.1, top: true)) }
         bindings = builder.finishBindings()
     }
-
 }
 
 /// Turns nodes into formulas, binding shared ones as it meets them. With `operandName` set it
 /// expands one level only, naming each operand (the adjoint-program listing).
 struct FormulaBuilder {
+        /// How the graph's nodes are named: the model's own names, which nodes are forward values,
+        /// the minimized value's name.
+        struct Naming {
+            var valueNames: [NodeID: String]
+            var forwardNodeCount: Int
+            var loss: String
+
+            init(valueNames: [NodeID: String], forwardNodeCount: Int, loss: String) {
+                self.valueNames = valueNames
+                self.forwardNodeCount = forwardNodeCount
+                self.loss = loss
+            }
+
+            init(_ program: GradientProgram) {
+                self.init(
+                    valueNames: program.forward.valueNames, forwardNodeCount: program.forwardNodeCount,
+                    loss: program.graph.roots.first?.name ?? "loss")
+            }
+        }
+
         let graph: Graph
-        let program: GradientProgram
+        let naming: Naming
         let uses: [NodeID: Int]
         var operandName: ((NodeID) -> String?)?
         var names: [NodeID: String] = [:]
+        /// Nodes that print as a name except at the top of their own formula.
+        var assigned: [NodeID: String] = [:]
         /// The formulas of bound nodes; a node bound because it sat too deep is expanded later.
         var boundFormulas: [NodeID: Formula] = [:]
         /// Nodes named but not yet expanded (see `maxInlineDepth`).
@@ -65,9 +101,9 @@ struct FormulaBuilder {
         /// which would exhaust the stack.
         static let maxDepth = 512
 
-        init(graph: Graph, program: GradientProgram, uses: [NodeID: Int], operandName: ((NodeID) -> String?)? = nil) {
+        init(graph: Graph, naming: Naming, uses: [NodeID: Int], operandName: ((NodeID) -> String?)? = nil) {
             self.graph = graph
-            self.program = program
+            self.naming = naming
             self.uses = uses
             self.operandName = operandName
         }
@@ -76,6 +112,7 @@ struct FormulaBuilder {
         /// gradient's own formula).
         mutating func formula(_ id: NodeID, top: Bool = false) -> Formula {
             if let name = names[id] { return .symbol(name) }
+            if !top, let name = assigned[id] { return .symbol(name) }
             if !top, let operandName, let name = operandName(id) { return .symbol(name) }
             guard !top, operandName == nil, !isTrivial(id) else { return expanded(id) }
             if inlineDepth >= Self.maxInlineDepth || depth >= Self.maxDepth {
@@ -106,9 +143,9 @@ struct FormulaBuilder {
         /// and `δ₁, δ₂, ...` for adjoints.
         private mutating func bind(_ id: NodeID) -> String {
             let name: String
-            if let user = program.forward.valueNames[id], !usedNames.contains(user) {
+            if let user = naming.valueNames[id], !usedNames.contains(user) {
                 name = user
-            } else if id.index < program.forwardNodeCount {
+            } else if id.index < naming.forwardNodeCount {
                 forwardCount += 1
                 name = "v" + subscriptDigits(forwardCount)
             } else {
@@ -153,10 +190,11 @@ struct FormulaBuilder {
             let node = graph[id]
             let operands = node.operands
             switch node.op {
-            case .leaf(.input(let name, _)), .leaf(.param(let name, _)): return .symbol(name)
+            case .leaf(.input(let name, _)), .leaf(.param(let name, _)), .leaf(.state(let name, _)): return .symbol(name)
+            case .leaf(.gradient(let param, _)): return .symbol(GradientProgram.gradientName(loss: naming.loss, param: param))
             case .leaf(.constant(let value)):
                 // A `const` keeps its name.
-                if id.index < program.forwardNodeCount, let name = program.forward.valueNames[id] { return .symbol(name) }
+                if id.index < naming.forwardNodeCount, let name = naming.valueNames[id] { return .symbol(name) }
                 return .number(value)
             case .leaf(.size(let dims)): return sizeFormula(dims)
             case .structural(.broadcast), .structural(.reshape):

@@ -1,4 +1,5 @@
 import AdjointIR
+import Foundation
 
 /// Prints formulas as Unicode text (`2 xᵀ(x W − y)`) or LaTeX (`2 x^\top (x W - y)`), with only
 /// the parentheses precedence needs.
@@ -25,6 +26,8 @@ public enum FormulaPrinter {
             case .negate, .reduce: return 3
             case .number(let value): return value < 0 ? 3 : 5
             case .power, .transpose: return 4
+            // A gradient's name `∂loss/∂W` reads as a quotient: `(∂loss/∂W)²`.
+            case .symbol(let name) where name.contains("/"): return 4
             case .symbol, .call, .indicator: return 5
             }
         }
@@ -39,7 +42,8 @@ public enum FormulaPrinter {
             switch formula {
             case .symbol(let name): return latex ? latexName(name) : name
             case .number(let value):
-                let text = formatNumber(value)
+                // 15 significant digits: 1 − 0.9 prints as 0.1, not 0.09999999999999998.
+                let text = formatNumber(Double(String(format: "%.15g", value)) ?? value)
                 return latex ? text : text.replacingOccurrences(of: "-", with: "−")
             case .add(let a, let b): return "\(print(a)) + \(wrap(b, below: 2))"
             case .subtract(let a, let b): return "\(print(a)) \(latex ? "-" : "−") \(wrap(b, below: 2))"

@@ -24,7 +24,7 @@ public enum CommandLineInterface {
         """
 
     static let deriveHelp = """
-        usage: adjoint derive MODEL.adj [--wrt NAME]... [--format text|latex|json]
+        usage: adjoint derive MODEL.adj [--wrt NAME]... [--format text|latex|json] [--update]
 
         Checks MODEL.adj and prints:
           - the forward program: each dim, const, input and param with its shape, then one line
@@ -34,22 +34,28 @@ public enum CommandLineInterface {
             subexpressions bound by name (`where δ₁ = ...`)
           - when every param is `= NUMBER` and there are no inputs, the loss and gradients there
           - the flops of the forward pass and of the reverse pass, and their ratio
+          - with --update, the update rule's formulas: each step's t <- t + 1, then for every
+            param its state (velocity, sums of squares, moments) and its new value
         Errors in the model file print as FILE:LINE:COL: error: MESSAGE [ID] with the line and a
         caret, and exit with status 1.
 
         options:
           --wrt NAME        only the gradient with respect to param NAME (repeatable)
           --format FORMAT   text (default), latex (the closed forms as an align* block) or json
+          --update          also print the update rule's formulas
           --help            show this help
 
         """
 
     static let evalHelp = """
-        usage: adjoint eval MODEL.adj --values VALUES.json [--gradient]
+        usage: adjoint eval MODEL.adj --values VALUES.json [--gradient] [--step | --steps N]
 
         Runs the model in the reference interpreter (double precision) and prints JSON:
           {"loss": L}  or with --gradient  {"gradient": {"W1": [...], ...}, "loss": L}
-        each tensor a flat row-major list. VALUES.json is
+        each tensor a flat row-major list. With --step (or --steps N) it also runs one (or N)
+        training steps of the model's update rule on the same inputs, from zero state, and adds
+          "losses": [the loss before each step], "params": {after the steps},
+          "state": {the update rule's state after the steps, "t" the step count} VALUES.json is
           {"dims": {"batch": 4}, "params": {"W1": [...]}, "inputs": {"x": [...], "y": [...]}}
         Every runtime dim and input must be given; a param left out takes its initializer's value
         with seed 0. An unknown name, a missing input or a list of the wrong length is an error
@@ -58,6 +64,8 @@ public enum CommandLineInterface {
         options:
           --values FILE   the values to evaluate at (required)
           --gradient      also print the gradient of the loss with respect to every param
+          --step          apply one update (the model's `using` rule) and print the new params
+          --steps N       apply N updates (1 to 1000000) from the same values
           --help          show this help
 
         """
@@ -106,11 +114,17 @@ public enum CommandLineInterface {
             return CommandResult(output: "adjoint \(version)\n", status: 0)
         case "derive":
             help = deriveHelp
-            options = [.init(name: "wrt", takesValue: true, repeatable: true), .init(name: "format", takesValue: true)]
+            options = [
+                .init(name: "wrt", takesValue: true, repeatable: true), .init(name: "format", takesValue: true),
+                .init(name: "update", takesValue: false),
+            ]
             body = derive
         case "eval":
             help = evalHelp
-            options = [.init(name: "values", takesValue: true), .init(name: "gradient", takesValue: false)]
+            options = [
+                .init(name: "values", takesValue: true), .init(name: "gradient", takesValue: false),
+                .init(name: "step", takesValue: false), .init(name: "steps", takesValue: true),
+            ]
             body = eval
         case "check":
             help = checkHelp
@@ -138,14 +152,22 @@ public enum CommandLineInterface {
             }
             format = chosen
         }
-        return Commands.derive(path: parsed.file, wrt: parsed.all("wrt"), format: format)
+        return Commands.derive(path: parsed.file, wrt: parsed.all("wrt"), format: format, update: parsed.has("update"))
     }
 
     private static func eval(_ parsed: ArgumentParser.Parsed) -> CommandResult {
         guard let values = parsed.value("values") else {
             return .usage("eval: missing --values VALUES.json (see 'adjoint eval --help')")
         }
-        return Commands.eval(path: parsed.file, valuesPath: values, gradient: parsed.has("gradient"))
+        var steps = parsed.has("step") ? 1 : 0
+        if let text = parsed.value("steps") {
+            guard !parsed.has("step") else { return .usage("eval: give --step or --steps N, not both") }
+            guard let count = Int(text), count >= 1, count <= 1_000_000 else {
+                return .usage("eval: --steps needs an integer from 1 to 1000000, got '\(text)'")
+            }
+            steps = count
+        }
+        return Commands.eval(path: parsed.file, valuesPath: values, gradient: parsed.has("gradient"), steps: steps)
     }
 
     private static func check(_ parsed: ArgumentParser.Parsed) -> CommandResult {

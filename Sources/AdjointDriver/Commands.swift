@@ -28,18 +28,21 @@ public struct CommandResult: Sendable, Equatable {
 public enum Commands {
     /// `adjoint derive MODEL.adj`: the forward program with every shape, the adjoint program,
     /// the closed-form gradients, values at the declared values and the flop counts.
-    public static func derive(path: String, wrt: [String] = [], format: Derivation.Format = .text) -> CommandResult {
+    public static func derive(path: String, wrt: [String] = [], format: Derivation.Format = .text, update: Bool = false)
+        -> CommandResult
+    {
         withModel(path) { checked in
             if let unknown = wrt.first(where: { name in !checked.params.contains { $0.name == name } }) {
                 return .usage("--wrt '\(unknown)' is not a param of \(path) (its params: \(checked.params.map(\.name).joined(separator: ", ")))")
             }
-            return CommandResult(output: Derivation(path: path, program: checked, wrt: wrt).render(format), status: 0)
+            let derivation = Derivation(path: path, program: checked, wrt: wrt, update: update)
+            return CommandResult(output: derivation.render(format), status: 0)
         }
     }
 
-    /// `adjoint eval MODEL.adj --values VALUES.json [--gradient]`: the loss (and gradients) in
-    /// the reference interpreter, as JSON.
-    public static func eval(path: String, valuesPath: String, gradient: Bool) -> CommandResult {
+    /// `adjoint eval MODEL.adj --values VALUES.json [--gradient] [--steps N]`: the loss (and
+    /// gradients, and the params after `steps` updates) in the reference interpreter, as JSON.
+    public static func eval(path: String, valuesPath: String, gradient: Bool, steps: Int = 0) -> CommandResult {
         withModel(path) { checked in
             guard let data = FileManager.default.contents(atPath: valuesPath) else {
                 return .usage("cannot read the values file '\(valuesPath)'")
@@ -49,7 +52,8 @@ public enum Commands {
                 if let refusal = tooLarge(checked, dims: dims) { return refusal }
                 let (bindings, _) = try Evaluation.bindings(data, for: checked)
                 return CommandResult(
-                    output: Evaluation.run(checked, bindings: bindings, dims: dims, gradient: gradient), status: 0)
+                    output: Evaluation.run(checked, bindings: bindings, dims: dims, gradient: gradient, steps: steps),
+                    status: 0)
             } catch {
                 return .usage("\(valuesPath): \(error.description)")
             }

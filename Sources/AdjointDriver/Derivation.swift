@@ -10,13 +10,19 @@ public struct Derivation {
     public var program: CheckedProgram
     public var gradient: GradientProgram
     public var closedForms: ClosedForms
+    /// The update rule's formulas, when asked for (`--update`).
+    public var update: UpdateFormulas?
 
-    /// Differentiates `program` with respect to `wrt` (every param if empty).
-    public init(path: String, program: CheckedProgram, wrt: [String] = []) {
+    /// Differentiates `program` with respect to `wrt` (every param if empty); with `update`, also
+    /// writes out the update rule.
+    public init(path: String, program: CheckedProgram, wrt: [String] = [], update: Bool = false) {
         self.path = path
         self.program = program
         gradient = ReverseMode.differentiate(program.forwardGraph(), wrt: wrt.isEmpty ? nil : wrt)
         closedForms = ClosedForms(gradient)
+        if update {
+            self.update = UpdateFormulas(UpdateProgram.apply(program), loss: closedForms.loss)
+        }
     }
 
     /// The output format of `derive`.
@@ -80,6 +86,15 @@ public struct Derivation {
                 lines.append("\(gradientLabel(param)) = \(value.count == 1 ? formatValue(value.scalar) : value.scalars.map(formatValue).description)")
             }
         }
+        if let update {
+            lines.append("")
+            lines.append("# update: \(program.updateRule), one step in order (each line uses the values above it)")
+            for (name, formula) in update.assignments { lines.append("\(name) ← \(FormulaPrinter.print(formula))") }
+            if !update.bindings.isEmpty {
+                lines.append("where")
+                for (name, formula) in update.bindings { lines.append("  \(name) = \(FormulaPrinter.print(formula))") }
+            }
+        }
         let cost = self.cost
         lines.append("")
         lines.append("# cost (flops)")
@@ -101,6 +116,18 @@ public struct Derivation {
             lines.append("\(prefix)\(FormulaPrinter.print(.symbol(binding.name), .latex)) &= \(FormulaPrinter.print(binding.formula, .latex)) \\\\")
         }
         lines.append("\\end{align*}")
+        if let update {
+            lines.append("% update: \(program.updateRule), one step in order")
+            lines.append("\\begin{align*}")
+            for (name, formula) in update.assignments {
+                lines.append("\(FormulaPrinter.print(.symbol(name), .latex)) &\\leftarrow \(FormulaPrinter.print(formula, .latex)) \\\\")
+            }
+            for (index, binding) in update.bindings.enumerated() {
+                let prefix = index == 0 ? "\\text{where } " : ""
+                lines.append("\(prefix)\(FormulaPrinter.print(.symbol(binding.name), .latex)) &= \(FormulaPrinter.print(binding.formula, .latex)) \\\\")
+            }
+            lines.append("\\end{align*}")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -124,6 +151,17 @@ public struct Derivation {
             object["values"] = [
                 "loss": values.loss,
                 "gradient": Dictionary(uniqueKeysWithValues: values.gradients.map { ($0.0, $0.1.scalars) }),
+            ]
+        }
+        if let update {
+            object["update"] = [
+                "rule": program.updateRule.description,
+                "assignments": update.assignments.map { name, formula in
+                    ["name": name, "text": FormulaPrinter.print(formula), "latex": FormulaPrinter.print(formula, .latex)]
+                },
+                "bindings": update.bindings.map { name, formula in
+                    ["name": name, "text": FormulaPrinter.print(formula), "latex": FormulaPrinter.print(formula, .latex)]
+                },
             ]
         }
         let cost = self.cost

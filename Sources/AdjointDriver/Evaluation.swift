@@ -114,10 +114,11 @@ public enum Evaluation {
         return Tensor(sizes: sizes, scalars: value.scalars)
     }
 
-    /// The JSON `eval` prints: the loss, and with `gradient` every param's gradient.
-    public static func run(_ program: CheckedProgram, bindings: [String: Tensor], dims: [String: Int], gradient: Bool)
-        -> String
-    {
+    /// The JSON `eval` prints: the loss, with `gradient` every param's gradient, and with
+    /// `steps` > 0 the losses, params and state of that many training steps from zero state.
+    public static func run(
+        _ program: CheckedProgram, bindings: [String: Tensor], dims: [String: Int], gradient: Bool, steps: Int = 0
+    ) -> String {
         let differentiated = ReverseMode.differentiate(program.forwardGraph())
         var graph = differentiated.graph
         if !gradient { graph.roots = [graph.roots[0]] }
@@ -126,6 +127,19 @@ public enum Evaluation {
         if gradient {
             object["gradient"] = Dictionary(
                 uniqueKeysWithValues: differentiated.gradients.map { ($0.param, values[$0.node]!.scalars.map(jsonNumber)) })
+        }
+        if steps > 0 {
+            let update = UpdateProgram.step(differentiated, rule: program.updateRule)
+            let start = Training.Point(bindings: bindings, state: Training.initialState(update))
+            let (losses, final) = Training.steps(update, from: start, dims: dims, count: steps)
+            object["losses"] = losses.map(jsonNumber)
+            object["params"] = Dictionary(
+                uniqueKeysWithValues: program.params.map { ($0.name, final.bindings[$0.name]!.scalars.map(jsonNumber)) })
+            object["state"] = Dictionary(
+                uniqueKeysWithValues: update.slots.map { slot in
+                    let scalars = final.state[slot.name]!.scalars
+                    return (slot.name, slot.param == nil ? jsonNumber(scalars[0]) : scalars.map(jsonNumber) as Any)
+                })
         }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self) + "\n"

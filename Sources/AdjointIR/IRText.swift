@@ -42,7 +42,9 @@ public enum IRText {
 
     static func attributes(_ op: Op) -> String {
         switch op {
-        case .leaf(.input(let name, let shape)), .leaf(.param(let name, let shape)): return "\(name) \(shape)"
+        case .leaf(.input(let name, let shape)), .leaf(.param(let name, let shape)), .leaf(.state(let name, let shape)),
+            .leaf(.gradient(let name, let shape)):
+            return "\(name) \(shape)"
         case .leaf(.constant(let value)): return "\(value)"
         case .leaf(.size(let dims)): return "\(Shape(dims))"
         case .structural(let op): return "\(op.target)"
@@ -164,10 +166,15 @@ public enum IRText {
 
         mutating func op(_ word: String) throws(ParseError) -> Op {
             switch word {
-            case "input", "param":
+            case "input", "param", "state", "gradient":
                 let name = self.word()
                 let shape = try self.shape()
-                return .leaf(word == "input" ? .input(name, shape) : .param(name, shape))
+                switch word {
+                case "input": return .leaf(.input(name, shape))
+                case "param": return .leaf(.param(name, shape))
+                case "state": return .leaf(.state(name, shape))
+                default: return .leaf(.gradient(name, shape))
+                }
             case "constant":
                 guard let value = Double(self.word()) else { throw ParseError(line: line, message: "expected a number") }
                 return .leaf(.constant(value))

@@ -4,15 +4,23 @@ import AdjointIR
 /// are compared with.
 public enum Interpreter {
     /// The values of the nodes the roots need. `bindings` gives every input and param by name,
-    /// `dims` every runtime dim.
-    public static func evaluate(_ graph: Graph, bindings: [String: Tensor], dims: [String: Int]) -> [NodeID: Tensor] {
+    /// `dims` every runtime dim; `state` the update rule's state by slot name and `gradients` the
+    /// gradient leaves by param name, for graphs that have them.
+    public static func evaluate(
+        _ graph: Graph, bindings: [String: Tensor], dims: [String: Int], state: [String: Tensor] = [:],
+        gradients: [String: Tensor] = [:]
+    ) -> [NodeID: Tensor] {
         var values: [NodeID: Tensor] = [:]
+        func bound(_ value: Tensor?, _ name: String) -> Tensor {
+            guard let value else { preconditionFailure("internal error: '\(name)' is not bound") }
+            return value
+        }
         for id in graph.live() {
             let node = graph[id]
             switch node.op {
-            case .leaf(.input(let name, _)), .leaf(.param(let name, _)):
-                guard let value = bindings[name] else { preconditionFailure("internal error: '\(name)' is not bound") }
-                values[id] = value
+            case .leaf(.input(let name, _)), .leaf(.param(let name, _)): values[id] = bound(bindings[name], name)
+            case .leaf(.state(let name, _)): values[id] = bound(state[name], name)
+            case .leaf(.gradient(let name, _)): values[id] = bound(gradients[name], "∂/∂\(name)")
             default:
                 values[id] = node.op.evaluate(node.operands.map { values[$0]! }, dims: dims)
             }

@@ -8,6 +8,11 @@ public enum Leaf: Hashable, Sendable {
     case constant(Double)
     /// The product of some sizes, as a scalar: `mean` divides by it, and it may involve runtime dims.
     case size([Dim])
+    /// The update rule's state: `m_W1` and `v_W1` (Adam's moments), `v_W1` (momentum's velocity),
+    /// `s_W1` (Adagrad's and RMSProp's sums of squares), `t` (the step count, a scalar).
+    case state(String, Shape)
+    /// A param's gradient handed in from outside, named by the param (what `NAME_apply` reads).
+    case gradient(String, Shape)
 
     /// The spelling in the IR's text form.
     public var name: String {
@@ -16,12 +21,14 @@ public enum Leaf: Hashable, Sendable {
         case .param: return "param"
         case .constant: return "constant"
         case .size: return "size"
+        case .state: return "state"
+        case .gradient: return "gradient"
         }
     }
 
     var shape: Shape {
         switch self {
-        case .input(_, let shape), .param(_, let shape): return shape
+        case .input(_, let shape), .param(_, let shape), .state(_, let shape), .gradient(_, let shape): return shape
         case .constant, .size: return .scalar
         }
     }
@@ -32,7 +39,7 @@ public enum Leaf: Hashable, Sendable {
         case .constant(let value): return Tensor(value)
         case .size(let sizes):
             return Tensor(Double(sizes.reduce(1) { product, dim in product * concreteSize(dim, dims) }))
-        case .input, .param: return nil
+        case .input, .param, .state, .gradient: return nil
         }
     }
 }
