@@ -16,9 +16,10 @@ let package = Package(
         .target(name: "AdjointSema", dependencies: ["AdjointSyntax", "AdjointIR"]),
         .target(name: "AdjointAutodiff", dependencies: ["AdjointIR", "AdjointSema"]),
         .target(name: "AdjointInterpreter", dependencies: ["AdjointIR", "AdjointSema", "AdjointAutodiff"]),
+        .target(name: "AdjointCodegen", dependencies: ["AdjointIR", "AdjointSema", "AdjointAutodiff"]),
         .target(
             name: "AdjointDriver",
-            dependencies: ["AdjointSyntax", "AdjointIR", "AdjointSema", "AdjointAutodiff", "AdjointInterpreter"]),
+            dependencies: ["AdjointSyntax", "AdjointIR", "AdjointSema", "AdjointAutodiff", "AdjointInterpreter", "AdjointCodegen"]),
         .executableTarget(name: "adjoint", dependencies: ["AdjointDriver"]),
         .executableTarget(
             name: "adjoint-bench", dependencies: ["AdjointDriver", "AdjointAutodiff"], path: "bench/Sources/adjoint-bench"),
@@ -31,6 +32,10 @@ let package = Package(
         .testTarget(
             name: "AdjointDriverTests",
             dependencies: ["AdjointDriver", "AdjointInterpreter", "AdjointAutodiff", "AdjointSema", "AdjointIR", "AdjointSyntax"],
+            exclude: ["Goldens"]),
+        .testTarget(
+            name: "AdjointCodegenTests",
+            dependencies: ["AdjointCodegen", "AdjointDriver", "AdjointInterpreter", "AdjointAutodiff", "AdjointSema", "AdjointIR", "AdjointSyntax"],
             exclude: ["Goldens"]),
     ],
     swiftLanguageModes: [.v6]

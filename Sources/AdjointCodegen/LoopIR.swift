@@ -166,9 +166,22 @@ public struct Workspace: Hashable, Sendable {
     /// How many elements of 64-byte alignment per slot boundary, for an element of `bytes` bytes.
     static func alignment(elementBytes bytes: Int) -> Int { 64 / bytes }
 
-    /// The element offset at which slot `index` starts.
+    /// The element offset at which slot `index` starts: the slots before it, each rounded up to
+    /// the alignment (equal sizes written once with a count: `3 * ((32 * batch + 15) / 16 * 16)`).
     public func offset(_ index: Int, elementBytes: Int) -> IntExpr {
-        slots[..<index].reduce(IntExpr.zero) { $0 + .roundedUp($1, Workspace.alignment(elementBytes: elementBytes)) }
+        let alignment = Workspace.alignment(elementBytes: elementBytes)
+        var constant = 0
+        var terms: [(IntExpr, Int)] = []
+        for slot in slots[..<index] {
+            if case .constant(let count) = slot {
+                constant += (count + alignment - 1) / alignment * alignment
+            } else if let position = terms.firstIndex(where: { $0.0 == slot }) {
+                terms[position].1 += 1
+            } else {
+                terms.append((slot, 1))
+            }
+        }
+        return terms.reduce(IntExpr.constant(constant)) { $0 + .constant($1.1) * .roundedUp($1.0, alignment) }
     }
 
     /// The whole workspace in elements.

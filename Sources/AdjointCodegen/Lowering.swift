@@ -1,3 +1,4 @@
+import AdjointAutodiff
 import AdjointIR
 
 /// Lowers a kernel's graph to the loop IR: the fusion plan, then where every materialized value
@@ -55,6 +56,8 @@ struct KernelLowering {
         switch graph[id].op {
         case .leaf(.input(let name, _)): return .input(name)
         case .leaf(.param(let name, _)): return .param(name)
+        case .leaf(.state(let name, _)) where name != UpdateProgram.stepCount: return .state(name)
+        case .leaf(.gradient(let name, _)): return .gradient(name)
         default: return nil
         }
     }
@@ -213,6 +216,9 @@ struct KernelLowering {
         switch node.op {
         case .leaf(.input(let name, let shape)): return load(.input(name), index, shape)
         case .leaf(.param(let name, let shape)): return load(.param(name), index, shape)
+        case .leaf(.state(let name, _)) where name == UpdateProgram.stepCount: return .stepCount
+        case .leaf(.state(let name, let shape)): return load(.state(name), index, shape)
+        case .leaf(.gradient(let name, let shape)): return load(.gradient(name), index, shape)
         case .leaf(.constant(let value)): return .literal(value)
         case .leaf(.size(let dims)): return .integer(IntExpr.count(Shape(dims)))
         case .structural(.broadcast(let target)):

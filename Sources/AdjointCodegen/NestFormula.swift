@@ -29,7 +29,8 @@ extension KernelLowering {
         func grouped(_ text: String) -> String { top ? text : "(\(text))" }
         if !top, plan.materialized.contains(id), FusionPlan.NodeKind(node.op) != .leaf { return nodeName(id) }
         switch node.op {
-        case .leaf(.input(let name, _)), .leaf(.param(let name, _)): return name
+        case .leaf(.input(let name, _)), .leaf(.param(let name, _)), .leaf(.state(let name, _)): return name
+        case .leaf(.gradient(let name, _)): return "grad_" + name
         case .leaf(.constant(let value)): return formatNumber(value)
         case .leaf(.size(let dims)): return dims.isEmpty ? "1" : dims.map(\.description).joined(separator: " * ")
         case .structural(.broadcast), .structural(.reshape): return operand(0)
