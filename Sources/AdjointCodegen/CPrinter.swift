@@ -134,23 +134,31 @@ public struct CPrinter {
 
     /// `init` and `state_init`: SplitMix64 and Box-Muller in double, as kernels.md fixes them.
     func initialization() -> [String] {
-        var lines = [
-            "/* SplitMix64: the generator of kernels.md, so that every backend starts from the same params. */",
-            "static uint64_t \(name)_next(uint64_t *state)", "{",
-            "    uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));",
-            "    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);",
-            "    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);", "    return z ^ (z >> 31);", "}", "",
-            "/* Uniform in [0, 1): the top 53 bits. */",
-            "static double \(name)_uniform(uint64_t *state)", "{",
-            "    return (double)(\(name)_next(state) >> 11) * 0x1.0p-53;", "}", "",
-            "/* Standard normal: Box-Muller on two uniform draws, one normal per pair. */",
-            "static double \(name)_normal(uint64_t *state)", "{", "    double u1 = \(name)_uniform(state);",
-            "    double u2 = \(name)_uniform(state);",
-            "    return sqrt(-2.0 * log(1.0 - u1)) * cos(2.0 * 3.141592653589793 * u2);", "}", "",
-            "void \(name)_init(\(name)_params *p, uint64_t seed)", "{",
-        ]
-        let draws = kernels.params.contains { if case .constant = $0.initialization { false } else { true } }
-        lines.append(draws ? "    uint64_t state = seed;" : "    (void)seed;")
+        let draws = kernels.params.map(\.initialization).filter { if case .constant = $0 { false } else { true } }
+        let normal = draws.contains { if case .normal = $0 { true } else { false } }
+        var lines: [String] = []
+        if !draws.isEmpty {
+            lines += [
+                "/* SplitMix64: the generator of kernels.md, so that every backend starts from the same params. */",
+                "static uint64_t \(name)_next(uint64_t *state)", "{",
+                "    uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));",
+                "    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);",
+                "    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);", "    return z ^ (z >> 31);", "}", "",
+                "/* Uniform in [0, 1): the top 53 bits. */",
+                "static double \(name)_uniform(uint64_t *state)", "{",
+                "    return (double)(\(name)_next(state) >> 11) * 0x1.0p-53;", "}", "",
+            ]
+        }
+        if normal {
+            lines += [
+                "/* Standard normal: Box-Muller on two uniform draws, one normal per pair. */",
+                "static double \(name)_normal(uint64_t *state)", "{", "    double u1 = \(name)_uniform(state);",
+                "    double u2 = \(name)_uniform(state);",
+                "    return sqrt(-2.0 * log(1.0 - u1)) * cos(2.0 * 3.141592653589793 * u2);", "}", "",
+            ]
+        }
+        lines += ["void \(name)_init(\(name)_params *p, uint64_t seed)", "{"]
+        lines.append(draws.isEmpty ? "    (void)seed;" : "    uint64_t state = seed;")
         let double = CSyntax(precision: .double)
         for param in kernels.params {
             let field = "p->" + CIdentifiers.field(param.name)
@@ -177,8 +185,9 @@ public struct CPrinter {
         for dim in kernels.runtimeDims {
             lines.append("    if (\(CIdentifiers.user(dim)) < 1) return 0;")
         }
-        lines.append("    size_t count = 0, kernel;")
-        for kernel in kernels.kernels where !kernel.workspace.slots.isEmpty {
+        let needing = kernels.kernels.filter { !$0.workspace.slots.isEmpty }
+        lines.append(needing.isEmpty ? "    size_t count = 0;" : "    size_t count = 0, kernel;")
+        for kernel in needing {
             let count = kernel.workspace.elementCount(elementBytes: precision.bytes)
             lines.append("    kernel = (size_t)(\(integer(count))); /* \(kernel.kind.rawValue) */")
             lines.append("    if (kernel > count) count = kernel;")

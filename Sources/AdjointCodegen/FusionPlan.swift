@@ -24,8 +24,13 @@ struct FusionPlan {
     /// The order in which materialized nodes are computed.
     private(set) var schedule: [NodeID] = []
 
+    /// Whether the kernel has a workspace. Without one (`apply`), an elementwise value with several
+    /// users is computed again in each rather than kept in a buffer.
+    let hasWorkspace: Bool
+
     init(_ spec: KernelSpec) {
         graph = spec.graph
+        hasWorkspace = spec.kind != .apply
         var needed = [Bool](repeating: false, count: graph.nodes.count)
         for result in spec.results { needed[result.node.index] = true }
         for index in graph.nodes.indices.reversed() where needed[index] {
@@ -76,9 +81,16 @@ struct FusionPlan {
         }
     }
 
-    /// Whether a pointwise node is computed inside its only user's nest.
+    /// Whether a pointwise node is computed inside its only user's nest (inside each user's, for a
+    /// kernel without workspace).
     private func isFused(_ id: NodeID) -> Bool {
-        guard uses[id.index] == 1, let user = users[id.index].first else { return false }
+        guard !users[id.index].isEmpty else { return false }
+        // Scalars are cheap locals: a scalar with several users is never computed twice.
+        if !hasWorkspace && !graph[id].shape.isScalar { return users[id.index].allSatisfy { isFused(id, into: $0) } }
+        return uses[id.index] == 1 && isFused(id, into: users[id.index][0])
+    }
+
+    private func isFused(_ id: NodeID, into user: NodeID) -> Bool {
         let node = graph[id]
         let userNode = graph[user]
         switch NodeKind(userNode.op) {
@@ -98,7 +110,11 @@ struct FusionPlan {
     /// Whether a view's reader lets its operand be computed inline (the view used once by a node
     /// that reads each element once).
     private func isFusedView(_ view: NodeID) -> Bool {
-        guard uses[view.index] == 1, let user = users[view.index].first else { return false }
+        guard uses[view.index] == 1 || !hasWorkspace, !users[view.index].isEmpty else { return false }
+        return users[view.index].allSatisfy { isFusedView(view, into: $0) }
+    }
+
+    private func isFusedView(_ view: NodeID, into user: NodeID) -> Bool {
         let userNode = graph[user]
         switch NodeKind(userNode.op) {
         case .leaf: return false

@@ -31,6 +31,20 @@ struct KernelLowering {
     var workspaceSlots: [IntExpr] = []
     /// Loop variables of the nest being built.
     var loopCounter = 0
+    /// The names already bound in the body being built, by node and index: a value needed twice
+    /// in one body (possible where there is no workspace) is computed once.
+    var memo: [Memo: ScalarExpr] = [:]
+
+    struct Memo: Hashable {
+        var node: NodeID
+        var index: [IntExpr]
+    }
+
+    /// Starts the statements of a new loop body (names bound in another body are out of scope).
+    mutating func newBody() -> [Statement] {
+        memo.removeAll()
+        return []
+    }
 
     init(_ spec: KernelSpec, redirected: Set<NodeID>) {
         self.spec = spec
@@ -114,6 +128,7 @@ struct KernelLowering {
         var body: [Statement] = []
         for id in plan.schedule {
             loopCounter = 0
+            memo.removeAll()
             body.append(.comment(formulaLine(id)))
             body += nest(id)
         }
@@ -209,6 +224,14 @@ struct KernelLowering {
         return result.reversed()
     }
 
+    /// Binds a node's element to its name in `body`.
+    mutating func bind(_ id: NodeID, _ index: [IntExpr], _ value: ScalarExpr, _ body: inout [Statement]) -> ScalarExpr {
+        let name = Self.localName(id)
+        body.append(.define(name, value))
+        memo[Memo(node: id, index: index)] = .name(name)
+        return .name(name)
+    }
+
     /// Computes a node's element at `index`, binding the result of each op to a name (so that the
     /// op table's spellings, which may use an operand twice, only see names, literals and loads).
     mutating func compute(_ id: NodeID, _ index: [IntExpr], _ body: inout [Statement]) -> ScalarExpr {
@@ -230,15 +253,15 @@ struct KernelLowering {
         case .linearAlgebra(.transpose):
             return value(node.operands[0], index.reversed(), &body)
         case .elementwise(let op):
+            if let known = memo[Memo(node: id, index: index)] { return known }
             let a = value(node.operands[0], index, &body)
-            body.append(.define(Self.localName(id), .elementwise(op, a)))
-            return .name(Self.localName(id))
+            return bind(id, index, .elementwise(op, a), &body)
         case .arithmetic(let op):
+            if let known = memo[Memo(node: id, index: index)] { return known }
             let (first, second) = (node.operands[0], node.operands[1])
             let a = value(first, broadcastIndex(index, to: node.shape, from: graph[first].shape), &body)
             let b = value(second, broadcastIndex(index, to: node.shape, from: graph[second].shape), &body)
-            body.append(.define(Self.localName(id), .arithmetic(op, a, b)))
-            return .name(Self.localName(id))
+            return bind(id, index, .arithmetic(op, a, b), &body)
         case .structural(.sumTo), .reduction, .normalizer, .linearAlgebra(.matmul), .loss:
             preconditionFailure("internal error: \(node.op) is computed by its own loop nest")
         }

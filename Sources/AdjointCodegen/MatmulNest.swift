@@ -35,7 +35,7 @@ extension KernelLowering {
         if n == nil || (transposedB && !transposedA) {
             // Dot products: C[i,j] = Σ_k A[i,k] B[k,j], contiguous along k in both.
             let total = "dot\(id.index)"
-            var body: [Statement] = []
+            var body = newBody()
             let x = value(a, aIndex, &body)
             let y = value(b, bIndex, &body)
             body.append(.assign(total, .arithmetic(.add, .name(total), .arithmetic(.multiply, x, y))))
@@ -50,10 +50,10 @@ extension KernelLowering {
         let zero = loops(zeroIndex, shape, [.store(target, flatIndex(zeroIndex, shape), .literal(0))])
         // The innermost loop: C[i, j] += a B[k, j] along j, with a = A[i, k] hoisted out of it.
         let factor = "a\(id.index)"
-        var inner: [Statement] = []
+        var inner = newBody()
         let x = value(a, aIndex, &inner)
         inner.append(.define(factor, x))
-        var update: [Statement] = []
+        var update = newBody()
         let y = value(b, bIndex, &update)
         update.append(.accumulate(target, flatIndex(resultIndex, shape), .arithmetic(.multiply, .name(factor), y)))
 

@@ -58,7 +58,7 @@ extension KernelLowering {
     mutating func pointwiseNest(_ id: NodeID) -> [Statement] {
         let shape = graph[id].shape
         let index = loopVariables(shape)
-        var body: [Statement] = []
+        var body = newBody()
         let value = compute(id, index, &body)
         if case .local(let name) = placement[id]!, value == .name(name) { return body }
         body.append(store(id, index, value))
@@ -83,7 +83,7 @@ extension KernelLowering {
         func finish(_ total: ScalarExpr) -> ScalarExpr { divisor.map { .arithmetic(.divide, total, .integer($0)) } ?? total }
         if outer.allSatisfy({ o in inner.allSatisfy { o < $0 } }) {
             let total = "sum\(id.index)"
-            var body: [Statement] = []
+            var body = newBody()
             let x = value(operand, index, &body)
             body.append(.assign(total, .arithmetic(.add, .name(total), x)))
             let row = [Statement.declare(total, .literal(0))] + loops(index, shape, axes: inner, body)
@@ -94,7 +94,7 @@ extension KernelLowering {
         let resultShape = graph[id].shape
         let zeroIndex = loopVariables(resultShape)
         var statements = loops(zeroIndex, resultShape, [.store(target, flatIndex(zeroIndex, resultShape), .literal(0))])
-        var body: [Statement] = []
+        var body = newBody()
         let x = value(operand, index, &body)
         body.append(.accumulate(target, flatIndex(resultIndex(index), resultShape), x))
         statements += loops(index, shape, body)
@@ -122,7 +122,7 @@ extension KernelLowering {
         var row = logSumExpStatements(id, operand, index, shape, along)
         let lse = ScalarExpr.name("lse\(id.index)")
         if let normalizer {
-            var body: [Statement] = []
+            var body = newBody()
             let x = value(operand, index, &body)
             body.append(store(id, index, .normalizer(normalizer, x, logSumExp: lse)))
             row += loops(index, shape, axes: along, body)
@@ -137,10 +137,10 @@ extension KernelLowering {
         _ id: NodeID, _ operand: NodeID, _ index: [IntExpr], _ shape: Shape, _ along: [Int]
     ) -> [Statement] {
         let (largest, total) = ("max\(id.index)", "sum\(id.index)")
-        var maxBody: [Statement] = []
+        var maxBody = newBody()
         let x1 = value(operand, index, &maxBody)
         maxBody.append(.assign(largest, .arithmetic(.maximum, .name(largest), x1)))
-        var sumBody: [Statement] = []
+        var sumBody = newBody()
         let x2 = value(operand, index, &sumBody)
         sumBody.append(
             .assign(total, .arithmetic(.add, .name(total), .call(.exp, [.arithmetic(.subtract, x2, .name(largest))]))))
@@ -162,7 +162,7 @@ extension KernelLowering {
         if op == .softmaxCrossEntropy {
             let last = [shape.rank - 1]
             var row = logSumExpStatements(id, prediction, index, shape, last)
-            var body: [Statement] = []
+            var body = newBody()
             let z = value(prediction, index, &body)
             let t = value(target, index, &body)
             body.append(
@@ -170,7 +170,7 @@ extension KernelLowering {
             row += loops(index, shape, axes: last, body)
             statements += loops(index, shape, axes: Array(0..<(shape.rank - 1)), row)
         } else {
-            var body: [Statement] = []
+            var body = newBody()
             let p = value(prediction, index, &body)
             let t = value(target, index, &body)
             body.append(.assign(total, .arithmetic(.add, .name(total), .lossTerm(op, p, t, logSumExp: nil))))

@@ -152,7 +152,8 @@ extension Loss {
     /// loss = sign × Σ term / normalization.
     public var normalization: (sign: Double, over: Normalization) {
         switch self {
-        case .mse, .binaryCrossEntropy, .sigmoidBinaryCrossEntropy, .huber: return (1, .count)
+        case .mse, .sigmoidBinaryCrossEntropy, .huber: return (1, .count)
+        case .binaryCrossEntropy: return (-1, .count)
         case .sse: return (1, .none)
         case .crossEntropy: return (-1, .rows)
         case .softmaxCrossEntropy: return (1, .rows)
