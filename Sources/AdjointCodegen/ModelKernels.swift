@@ -75,10 +75,12 @@ public struct ModelKernels: Sendable {
         specs.append(
             KernelSpec(kind: .apply, graph: apply.graph, results: Self.updateResults(apply), arguments: [],
                 names: Self.asciiNames(apply.valueNames)))
+        var stepNames = Self.asciiNames(step.valueNames)
+        for (param, node) in step.gradients where stepNames[node] == nil { stepNames[node] = "d_" + param }
         specs.append(
             KernelSpec(
                 kind: .step, graph: step.graph, results: [(step.loss!, .returned)] + Self.updateResults(step),
-                arguments: inputs(forward.graph, [forward.loss]) + dims, names: Self.asciiNames(step.valueNames)))
+                arguments: inputs(forward.graph, [forward.loss]) + dims, names: stepNames))
 
         if !program.outputs.isEmpty {
             let outputs = program.outputs.map { (name: $0, node: forward.graph.root($0)!) }
