@@ -228,7 +228,10 @@ public struct CPrinter {
         let pad = String(repeating: "    ", count: indent)
         switch statement {
         case .comment(let text):
-            return ["", pad + "/* " + text.replacingOccurrences(of: "*/", with: "* /") + " */"]
+            let lines = text.replacingOccurrences(of: "*/", with: "* /").split(separator: "\n")
+            return [""] + lines.enumerated().map { index, line in
+                pad + (index == 0 ? "/* " : "   ") + line + (index == lines.count - 1 ? " */" : "")
+            }
         case .loop(let variable, let start, let end, let step, let body):
             let increment = step == 1 ? "++\(variable)" : "\(variable) += \(step)"
             return ["\(pad)for (int64_t \(variable) = \(integer(start)); \(variable) < \(integer(end)); \(increment)) {"]

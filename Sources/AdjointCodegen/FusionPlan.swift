@@ -161,10 +161,11 @@ struct FusionPlan {
         return result
     }
 
-    /// The materialized nodes and leaves a nest for `id` reads, through fused nodes and views;
-    /// for each leaf, whether some path to it changes the index (a view or a broadcast).
-    func frontier(of id: NodeID) -> (nodes: Set<NodeID>, leaves: [NodeID: Bool]) {
-        var nodes = Set<NodeID>()
+    /// The materialized nodes and leaves a nest for `id` reads, through fused nodes and views,
+    /// each with whether some path to it changes the index (a view, a broadcast, or a reduction
+    /// or product that reads many elements for one).
+    func frontier(of id: NodeID) -> (nodes: [NodeID: Bool], leaves: [NodeID: Bool]) {
+        var nodes: [NodeID: Bool] = [:]
         var leaves: [NodeID: Bool] = [:]
         func visit(_ id: NodeID, remapped: Bool) {
             let node = graph[id]
@@ -174,7 +175,7 @@ struct FusionPlan {
                 if case .leaf = operandNode.op {
                     leaves[operand] = (leaves[operand] ?? false) || moves
                 } else if materialized.contains(operand) {
-                    nodes.insert(operand)
+                    nodes[operand] = (nodes[operand] ?? false) || moves
                 } else {
                     visit(operand, remapped: moves)
                 }

@@ -123,7 +123,7 @@ public indirect enum ScalarExpr: Hashable, Sendable {
 
 /// A statement of a kernel body.
 public indirect enum Statement: Hashable, Sendable {
-    /// A comment line: the formula a loop nest computes.
+    /// A comment: the formula a loop nest computes, one line per value it delivers.
     case comment(String)
     /// `for (var = start; var < end; var += step) { body }`.
     case loop(variable: String, start: IntExpr, end: IntExpr, step: Int, body: [Statement])

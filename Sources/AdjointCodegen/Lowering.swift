@@ -29,6 +29,9 @@ struct KernelLowering {
     /// at the end, because a later nest still reads the old value.
     let redirected: Set<NodeID>
     var workspaceSlots: [IntExpr] = []
+    /// The schedule in groups: each group one loop nest. Elementwise nests of one shape that
+    /// follow each other share a loop (an update's moments and its param: one pass over memory).
+    var groups: [[NodeID]] = []
     /// Loop variables of the nest being built.
     var loopCounter = 0
     /// The names already bound in the body being built, by node and index: a value needed twice
@@ -60,6 +63,7 @@ struct KernelLowering {
                 placement[id] = first
             }
         }
+        groups = groupSchedule()
         allocateWorkspace()
     }
 
@@ -78,23 +82,62 @@ struct KernelLowering {
 
     // MARK: - In-place updates
 
+    /// The storage a node is written to in place (a param or state slot), if any.
+    func inPlaceTarget(_ id: NodeID) -> Storage? {
+        guard let storage = placement[id], destinations[id]?.contains(.storage(storage)) == true,
+            KernelSpec.Destination.storage(storage).isInPlace
+        else { return nil }
+        return storage
+    }
+
     /// Delivered nodes whose in-place write would come before a read of the old value: a later
-    /// nest reads the leaf, or the writing nest itself reads it at another index.
+    /// nest reads the leaf, or the writing nest itself reads it at another index. (Within a group,
+    /// `groupSchedule` lets no member read a leaf that an earlier member overwrote.)
     func inPlaceHazards() -> Set<NodeID> {
         var hazards = Set<NodeID>()
-        let frontiers = plan.schedule.map { plan.frontier(of: $0) }
-        for (position, id) in plan.schedule.enumerated() {
-            guard let storage = placement[id], destinations[id]?.contains(.storage(storage)) == true,
-                KernelSpec.Destination.storage(storage).isInPlace
-            else { continue }
-            for (reader, frontier) in frontiers.enumerated() {
-                for (leaf, moved) in frontier.leaves where leafStorage(leaf) == storage {
-                    let pointwise = FusionPlan.NodeKind(graph[id].op) == .pointwise
-                    if reader > position || (reader == position && (moved || !pointwise)) { hazards.insert(id) }
+        let frontiers = groups.map { $0.map { plan.frontier(of: $0).leaves } }
+        for (position, group) in groups.enumerated() {
+            for id in group {
+                guard let storage = inPlaceTarget(id) else { continue }
+                let pointwise = FusionPlan.NodeKind(graph[id].op) == .pointwise
+                for (reader, members) in frontiers.enumerated() {
+                    for leaves in members {
+                        for (leaf, moved) in leaves where leafStorage(leaf) == storage {
+                            if reader > position || (reader == position && (moved || !pointwise)) { hazards.insert(id) }
+                        }
+                    }
                 }
             }
         }
         return hazards
+    }
+
+    /// Groups consecutive elementwise nests of one shape into one loop nest, when each member
+    /// reads the earlier members' results only at its own index and reads no buffer that an
+    /// earlier member updates in place (it would see the new value).
+    func groupSchedule() -> [[NodeID]] {
+        var groups: [[NodeID]] = []
+        func joinable(_ id: NodeID) -> Bool {
+            FusionPlan.NodeKind(graph[id].op) == .pointwise && !graph[id].shape.isScalar
+        }
+        for id in plan.schedule {
+            if let last = groups.last, joinable(id), last.allSatisfy({ joinable($0) && graph[$0].shape == graph[id].shape }) {
+                let frontier = plan.frontier(of: id)
+                let written = Set(last.compactMap(inPlaceTarget))
+                let readsAtOwnIndex = last.allSatisfy { frontier.nodes[$0] != true }
+                let readsNothingOverwritten = !frontier.leaves.keys.contains { leafStorage($0).map(written.contains) == true }
+                let target = inPlaceTarget(id)
+                let othersReadInPlace = last.allSatisfy { member in
+                    !plan.frontier(of: member).leaves.contains { leaf, moved in moved && leafStorage(leaf) == target }
+                }
+                if readsAtOwnIndex && readsNothingOverwritten && (target == nil || othersReadInPlace) {
+                    groups[groups.count - 1].append(id)
+                    continue
+                }
+            }
+            groups.append([id])
+        }
+        return groups
     }
 
     // MARK: - Workspace
@@ -102,14 +145,16 @@ struct KernelLowering {
     /// Gives every materialized node that has no other place a workspace slot, by liveness.
     mutating func allocateWorkspace() {
         var lastReader: [NodeID: Int] = [:]
-        for (position, id) in plan.schedule.enumerated() {
-            for read in plan.frontier(of: id).nodes { lastReader[read] = position }
+        for (position, group) in groups.enumerated() {
+            for id in group {
+                for read in plan.frontier(of: id).nodes.keys { lastReader[read] = position }
+            }
         }
         var allocator = SlotAllocator()
         var slotOf: [NodeID: Int] = [:]
         var releases: [Int: [NodeID]] = [:]
-        for (position, id) in plan.schedule.enumerated() {
-            if placement[id] == nil {
+        for (position, group) in groups.enumerated() {
+            for id in group where placement[id] == nil {
                 let slot = allocator.allocate(SymbolicCount(graph[id].shape))
                 slotOf[id] = slot
                 placement[id] = .workspace(slot)
@@ -126,11 +171,11 @@ struct KernelLowering {
 
     mutating func kernel() -> Kernel {
         var body: [Statement] = []
-        for id in plan.schedule {
+        for group in groups {
             loopCounter = 0
             memo.removeAll()
-            body.append(.comment(formulaLine(id)))
-            body += nest(id)
+            body.append(.comment(group.map(formulaLine).joined(separator: "\n")))
+            body += group.count == 1 ? nest(group[0]) : groupNest(group)
         }
         var result: ScalarExpr?
         for (id, list) in destinations.sorted(by: { $0.key < $1.key }) {
@@ -190,7 +235,10 @@ struct KernelLowering {
     /// computed in place (a fused node or a view).
     mutating func value(_ id: NodeID, _ index: [IntExpr], _ body: inout [Statement]) -> ScalarExpr {
         if case .leaf = graph[id].op { return compute(id, index, &body) }
-        if let storage = placement[id] { return load(storage, index, graph[id].shape) }
+        if let storage = placement[id] {
+            // A member of the same loop nest, computed earlier in this body: its register.
+            return memo[Memo(node: id, index: index)] ?? load(storage, index, graph[id].shape)
+        }
         return compute(id, index, &body)
     }
 

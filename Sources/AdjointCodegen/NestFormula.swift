@@ -9,7 +9,7 @@ extension KernelLowering {
     /// `v7: [batch, 32] = relu(v6 + b1)`; for a node delivered to a destination, also where.
     func formulaLine(_ id: NodeID) -> String {
         let target = placement[id].map { if case .local = $0 { "" } else { " -> " + describe($0) } } ?? ""
-        return "\(nodeName(id)): \(graph[id].shape) = \(formula(id, top: true))\(target)"
+        return "\(nodeName(id)): \(graph[id].shape) = \(formula(id, own: true, grouped: false))\(target)"
     }
 
     /// A buffer as a comment names it.
@@ -23,26 +23,29 @@ extension KernelLowering {
         }
     }
 
-    func formula(_ id: NodeID, top: Bool = false) -> String {
+    /// The formula of a node: `own` for the nest's own node (a materialized operand is named
+    /// instead), `grouped` where an infix formula needs parentheses (not as a call's argument).
+    func formula(_ id: NodeID, own: Bool = false, grouped: Bool = true) -> String {
         let node = graph[id]
-        func operand(_ position: Int) -> String { formula(node.operands[position]) }
-        func grouped(_ text: String) -> String { top ? text : "(\(text))" }
-        if !top, plan.materialized.contains(id), FusionPlan.NodeKind(node.op) != .leaf { return nodeName(id) }
+        func operand(_ position: Int) -> String { formula(node.operands[position], grouped: false) }
+        func infix(_ position: Int) -> String { formula(node.operands[position]) }
+        func parenthesized(_ text: String) -> String { grouped ? "(\(text))" : text }
+        if !own, plan.materialized.contains(id), FusionPlan.NodeKind(node.op) != .leaf { return nodeName(id) }
         switch node.op {
         case .leaf(.input(let name, _)), .leaf(.param(let name, _)), .leaf(.state(let name, _)): return name
         case .leaf(.gradient(let name, _)): return "grad_" + name
         case .leaf(.constant(let value)): return formatNumber(value)
         case .leaf(.size(let dims)): return dims.isEmpty ? "1" : dims.map(\.description).joined(separator: " * ")
-        case .structural(.broadcast), .structural(.reshape): return operand(0)
+        case .structural(.broadcast), .structural(.reshape): return formula(node.operands[0], grouped: grouped)
         case .structural(.sumTo(let target)): return "sum_to(\(operand(0)), \(target))"
         case .linearAlgebra(.transpose): return "transpose(\(operand(0)))"
-        case .linearAlgebra(.matmul): return grouped("\(operand(0)) @ \(operand(1))")
-        case .elementwise(.negate): return "-" + operand(0)
+        case .linearAlgebra(.matmul): return parenthesized("\(infix(0)) @ \(infix(1))")
+        case .elementwise(.negate): return "-" + infix(0)
         case .elementwise(.leakyRelu(let slope)): return "leaky_relu(\(operand(0)), \(formatNumber(slope)))"
         case .elementwise(let op): return "\(op.name)(\(operand(0)))"
         case .arithmetic(.maximum), .arithmetic(.minimum):
             return "\(node.op.name)(\(operand(0)), \(operand(1)))"
-        case .arithmetic(let op): return grouped("\(operand(0)) \(op.name) \(operand(1))")
+        case .arithmetic(let op): return parenthesized("\(infix(0)) \(op.name) \(infix(1))")
         case .reduction(let op, let axis):
             return "\(op.name)(\(operand(0))\(axis.map { ", axis = \($0)" } ?? ""))"
         case .normalizer(let op, let axis): return "\(op.name)(\(operand(0)), axis = \(axis))"

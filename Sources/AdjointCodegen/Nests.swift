@@ -65,6 +65,20 @@ extension KernelLowering {
         return loops(index, shape, body)
     }
 
+    /// Several elementwise nodes of one shape in one loop nest, in schedule order; a member
+    /// reads an earlier member's element from its register.
+    mutating func groupNest(_ group: [NodeID]) -> [Statement] {
+        let shape = graph[group[0]].shape
+        let index = loopVariables(shape)
+        var body = newBody()
+        for id in group {
+            let value = compute(id, index, &body)
+            body.append(store(id, index, value))
+            memo[Memo(node: id, index: index)] = value
+        }
+        return loops(index, shape, body)
+    }
+
     // MARK: - Sums
 
     /// A sum over the operand's axes marked `reduced` (divided by `divisor` for a mean), its
