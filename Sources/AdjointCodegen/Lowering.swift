@@ -194,6 +194,8 @@ struct KernelLowering {
                 }
             }
         }
+        precondition(
+            spec.kind != .apply || workspaceSlots.isEmpty, "internal error: the update alone needs no buffers, but got \(workspaceSlots)")
         let runtimeDims = spec.arguments.compactMap { if case .dim(let name) = $0 { name } else { nil } }
         return Kernel(
             kind: spec.kind, arguments: spec.arguments, takesWorkspace: spec.kind != .apply, checkedDims: runtimeDims,
@@ -207,10 +209,12 @@ struct KernelLowering {
         shape.dims.map { $0 == .fixed(1) ? .zero : freshVariable() }
     }
 
-    mutating func freshVariable() -> IntExpr {
+    mutating func freshName() -> String {
         defer { loopCounter += 1 }
-        return .variable("i\(loopCounter)")
+        return "i\(loopCounter)"
     }
+
+    mutating func freshVariable() -> IntExpr { .variable(freshName()) }
 
     /// Row-major offset of `index` in `shape`, in Horner form: `(i0 * 32 + i1)`.
     func flatIndex(_ index: [IntExpr], _ shape: Shape) -> IntExpr {

@@ -64,8 +64,8 @@ extension KernelLowering {
             case .variable(let pName) = p, case .variable(let jName) = j
         {
             // Tiled i-k-j: for each tile of B (k0, j0), every row of A passes over it.
-            let (k0, j0) = (freshVariable(), freshVariable())
-            guard case .variable(let k0Name) = k0, case .variable(let j0Name) = j0 else { return zero }
+            let (k0Name, j0Name) = (freshName(), freshName())
+            let (k0, j0) = (IntExpr.variable(k0Name), IntExpr.variable(j0Name))
             let jLoop = Statement.loop(
                 variable: jName, start: j0, end: .min(j0 + .constant(Self.tile.j), .constant(nSize)), step: 1, body: update)
             let pLoop = Statement.loop(

@@ -37,6 +37,16 @@ typealias HarnessOutput = [String: [Double]]
 
 enum CHarness {
     static let seed: UInt64 = 7
+    /// Tensors with more elements are compared at every k-th element and by the sum of all
+    /// magnitudes (printing two million numbers would take longer than computing them).
+    static let sampleLimit = 4096
+
+    /// The elements of `values` that `show` prints.
+    static func sampled(_ values: [Double]) -> [Double] {
+        guard values.count > sampleLimit else { return values }
+        let stride = (values.count + sampleLimit - 1) / sampleLimit
+        return Swift.stride(from: 0, to: values.count, by: stride).map { values[$0] }
+    }
     static let steps = 5
     static let flags = ["-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror"]
 
@@ -83,9 +93,13 @@ enum CHarness {
         var lines = [
             "#define _POSIX_C_SOURCE 200112L", "#include <math.h>", "#include <stdio.h>", "#include <stdlib.h>",
             "#include <string.h>", "#include \"\(name).h\"", "",
+            "/* Prints a tensor, or every k-th element of a large one and the sum of all magnitudes. */",
             "static void show(const char *key, const \(real) *values, size_t count)", "{",
-            "    printf(\"%s\", key);", "    for (size_t i = 0; i < count; ++i) printf(\" %.17g\", (double)values[i]);",
-            "    printf(\"\\n\");", "}", "",
+            "    size_t stride = count > \(sampleLimit) ? (count + \(sampleLimit - 1)) / \(sampleLimit) : 1;",
+            "    printf(\"%s\", key);", "    for (size_t i = 0; i < count; i += stride) printf(\" %.17g\", (double)values[i]);",
+            "    printf(\"\\n\");", "    if (stride == 1) return;", "    double total = 0;",
+            "    for (size_t i = 0; i < count; ++i) total += fabs((double)values[i]);",
+            "    printf(\"sumabs:%s %.17g\\n\", key, total);", "}", "",
         ]
         func literal(_ tensor: Tensor) -> String {
             tensor.scalars.map { "\($0)" }.joined(separator: ", ")
@@ -143,6 +157,11 @@ enum CHarness {
         lines.append("    printf(\"loss %.17g\\n\", (double)\(call(.loss, ["&p"], ["ws"])));")
         lines.append("    printf(\"gradient_loss %.17g\\n\", (double)\(call(.gradient, ["&p"], ["&g", "ws"])));")
         lines += fields("grad", "g")
+        // The whole gradient, which `apply` is checked on, as the flat array of kernels.md.
+        lines += [
+            "    FILE *grads = fopen(\"grads.bin\", \"wb\");",
+            "    if (!grads || fwrite(&g, sizeof g, 1, grads) != 1 || fclose(grads) != 0) return 3;",
+        ]
         if let predict = kernels.kernel(.predict) {
             for case .output(let output, let shape) in predict.arguments {
                 let count = shape.sizes(test.dims).reduce(1, *)
@@ -170,7 +189,9 @@ enum CHarness {
     }
 
     /// Compiles the case's model and harness with the strict flags, runs it, and parses its output.
-    static func run(_ test: KernelCase) throws -> (kernels: ModelKernels, bindings: [String: Tensor], output: HarnessOutput) {
+    static func run(_ test: KernelCase) throws -> (
+        kernels: ModelKernels, bindings: [String: Tensor], output: HarnessOutput, gradients: [String: Tensor]
+    ) {
         let program = try checkedProgram(test.source, path: "\(test.name).adj")
         let kernels = ModelKernels(program, name: test.name, modelPath: "\(test.name).adj")
         let printer = CPrinter(kernels, precision: test.precision, tool: "adjoint test")
@@ -187,12 +208,25 @@ enum CHarness {
         let result = try AdjointCodegenTests.run(folder.appendingPathComponent("harness").path, [], in: folder)
         try #require(result.status == 0, "harness exited \(result.status):\n\(result.errors)")
         #expect(result.errors.isEmpty, "the harness wrote to standard error:\n\(result.errors)")
+        let data = try Data(contentsOf: folder.appendingPathComponent("grads.bin"))
+        let flat: [Double] =
+            test.precision == .float
+            ? data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)).map(Double.init) }
+            : data.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+        var gradients: [String: Tensor] = [:]
+        var offset = 0
+        for param in kernels.params {
+            let sizes = param.shape.sizes([:])
+            let count = sizes.reduce(1, *)
+            gradients[param.name] = Tensor(sizes: sizes, scalars: Array(flat[offset..<offset + count]))
+            offset += count
+        }
         var output: HarnessOutput = [:]
         for line in result.output.split(separator: "\n") {
             let words = line.split(separator: " ")
             guard let key = words.first else { continue }
             output[String(key), default: []] += words.dropFirst().map { Double(String($0)) ?? .nan }
         }
-        return (kernels, bindings, output)
+        return (kernels, bindings, output, gradients)
     }
 }

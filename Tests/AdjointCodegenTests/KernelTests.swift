@@ -11,7 +11,7 @@ import Testing
 /// for a runtime dim of 0.
 func verify(_ test: KernelCase) throws {
     let program = try checkedProgram(test.source, path: "\(test.name).adj")
-    let (kernels, bindings, output) = try CHarness.run(test)
+    let (kernels, bindings, output, cGradients) = try CHarness.run(test)
     let tolerance = test.tolerance
     // Adam divides each moment by its own scale, so an element whose gradient is at float's
     // rounding level still moves by a full ±lr per step: in float, params and moments after Adam
@@ -25,10 +25,16 @@ func verify(_ test: KernelCase) throws {
             Issue.record("\(test.testDescription): the harness printed no \(key)", sourceLocation: sourceLocation)
             return
         }
-        let error = relativeError(actual, expected)
+        let error = relativeError(actual, CHarness.sampled(expected))
         #expect(
             error <= tolerance, "\(test.testDescription): \(key) off by \(error) (C \(actual.prefix(6)), reference \(expected.prefix(6)))",
             sourceLocation: sourceLocation)
+        if expected.count > CHarness.sampleLimit {
+            let total = expected.reduce(0) { $0 + abs($1) }
+            #expect(
+                relativeError(output["sumabs:" + key] ?? [], [total]) <= tolerance, "\(test.testDescription): Σ|\(key)|",
+                sourceLocation: sourceLocation)
+        }
     }
     let dims = test.dims
 
@@ -45,10 +51,6 @@ func verify(_ test: KernelCase) throws {
 
     // apply on the C gradient, from zero state.
     let params = Dictionary(uniqueKeysWithValues: program.params.map { ($0.name, bindings[$0.name]!) })
-    var cGradients: [String: Tensor] = [:]
-    for param in program.params {
-        cGradients[param.name] = Tensor(sizes: param.shape.sizes([:]), scalars: output["grad:\(param.name)"] ?? [])
-    }
     let apply = UpdateProgram.apply(program)
     let applied = Training.apply(apply, params: params, gradients: cGradients, state: Training.initialState(apply))
     for param in program.params { expectClose("apply_param:\(param.name)", applied.bindings[param.name]!.scalars) }
@@ -80,7 +82,7 @@ func verify(_ test: KernelCase) throws {
     let initial = program.initialParams(seed: CHarness.seed)
     for param in program.params {
         let expected = initial[param.name]!.scalars.map(test.rounded)
-        #expect(output["init:\(param.name)"] == expected, "\(test.testDescription): init of \(param.name)")
+        #expect(output["init:\(param.name)"] == CHarness.sampled(expected), "\(test.testDescription): init of \(param.name)")
     }
 
     // A runtime dim below 1: NaN, no workspace.
@@ -270,14 +272,16 @@ enum TestModels {
 
     static func sampleCases(dims: [Int], precisions: [Precision], sanitize: Bool = false) -> [KernelCase] {
         var result: [KernelCase] = []
-        for path in Repository.samples where !path.hasSuffix("deep-mlp.adj") {
+        for path in Repository.samples {
             let source = sample(path)
             let runtime = source.split(separator: "\n").compactMap { line -> String? in
                 let words = line.split(separator: " ")
                 return words.count >= 2 && words[0] == "dim" && !line.contains("=") ? String(words[1]) : nil
             }
+            // deep-mlp (1.9 million params) at one batch size: the interpreter's five steps dominate.
+            let sizes = runtime.isEmpty ? [1] : path.hasSuffix("deep-mlp.adj") ? [dims.min()!] : dims
             for precision in precisions {
-                for size in runtime.isEmpty ? [1] : dims {
+                for size in sizes {
                     let big = source.contains("784")
                     result.append(
                         KernelCase(
@@ -306,7 +310,7 @@ enum TestModels {
 
     /// Under AddressSanitizer and UndefinedBehaviorSanitizer: every sample, and the op models.
     @Test(
-        arguments: TestModels.sampleCases(dims: [7], precisions: [.double], sanitize: true)
+        arguments: TestModels.sampleCases(dims: [3], precisions: [.double], sanitize: true)
             + TestModels.cases(dims: [7], precisions: [.float], sanitize: true).filter { test in
                 TestModels.ops.contains { $0.name == test.name } || test.name == "clip_adam"
             })
