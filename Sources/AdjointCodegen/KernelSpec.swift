@@ -2,9 +2,9 @@ import AdjointIR
 
 /// What one kernel computes before lowering: a graph, the nodes it must deliver and where each
 /// goes, and its arguments.
-public struct KernelSpec: Sendable {
+struct KernelSpec: Sendable {
     /// Where a delivered value goes.
-    public enum Destination: Hashable, Sendable {
+    enum Destination: Hashable, Sendable {
         /// The kernel's return value (the loss).
         case returned
         /// A buffer: a gradient, an output, or (in place) a param or a state slot.
@@ -22,25 +22,14 @@ public struct KernelSpec: Sendable {
         }
     }
 
-    public var kind: KernelKind
-    public var graph: Graph
+    var kind: KernelKind
+    var graph: Graph
     /// The nodes to deliver, in order (a node may be delivered to several destinations).
-    public var results: [(node: NodeID, destination: Destination)]
+    var results: [(node: NodeID, destination: Destination)]
     /// Inputs, runtime dims and outputs, in the order of kernels.md.
-    public var arguments: [Argument]
+    var arguments: [Argument]
     /// Names a person gave to nodes (`h`, `logits`), for the formula comments.
-    public var names: [NodeID: String]
-
-    public init(
-        kind: KernelKind, graph: Graph, results: [(node: NodeID, destination: Destination)], arguments: [Argument],
-        names: [NodeID: String]
-    ) {
-        self.kind = kind
-        self.graph = graph
-        self.results = results
-        self.arguments = arguments
-        self.names = names
-    }
+    var names: [NodeID: String]
 }
 
 extension Graph {

@@ -4,8 +4,8 @@ import AdjointIR
 /// Lowers a kernel's graph to the loop IR: the fusion plan, then where every materialized value
 /// lives (a destination of the kernel, a workspace slot chosen by liveness, or a local scalar),
 /// then one loop nest per materialized node in schedule order, each preceded by its formula.
-public enum Lowering {
-    public static func lower(_ spec: KernelSpec) -> Kernel {
+enum Lowering {
+    static func lower(_ spec: KernelSpec) -> Kernel {
         var redirected = Set<NodeID>()
         while true {
             var lowering = KernelLowering(spec, redirected: redirected)

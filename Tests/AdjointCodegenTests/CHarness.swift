@@ -53,7 +53,7 @@ enum CHarness {
     /// Params and inputs for a case: inputs uniform in (0.1, 0.9) (inside log's and the
     /// probability losses' domains), rows of a `softmax_cross_entropy` target summing to 1.
     static func bindings(_ program: CheckedProgram, _ test: KernelCase) -> [String: Tensor] {
-        var random = TestRandom(state: 2026)
+        var random = SplitMix64(seed: 2026)
         var bindings: [String: Tensor] = [:]
         if test.paramsFromInit {
             bindings = program.initialParams(seed: seed).mapValues { $0.map(test.rounded) }

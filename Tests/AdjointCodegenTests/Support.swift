@@ -1,4 +1,5 @@
 import AdjointIR
+import AdjointInterpreter
 import AdjointSema
 import AdjointSyntax
 import Foundation
@@ -26,22 +27,11 @@ func checkedProgram(_ text: String, path: String = "t.adj") throws -> CheckedPro
     return try #require(checked)
 }
 
-/// A deterministic stream of test values (SplitMix64).
-struct TestRandom {
-    var state: UInt64
+extension SplitMix64 {
+    /// Uniform in [low, high).
+    mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * uniform() }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func uniform(_ low: Double, _ high: Double) -> Double {
-        low + (high - low) * Double(next() >> 11) * 0x1.0p-53
-    }
-
+    /// A tensor of uniform draws.
     mutating func tensor(_ sizes: [Int], _ low: Double, _ high: Double) -> Tensor {
         Tensor(sizes: sizes, scalars: (0..<sizes.reduce(1, *)).map { _ in uniform(low, high) })
     }
