@@ -183,6 +183,18 @@ enum CHarness {
             lines.append("    printf(\"zero_loss %.17g\\n\", (double)\(call(.loss, ["&p"], ["ws"], dims: "0")));")
             lines.append("    printf(\"zero_step %.17g\\n\", (double)\(call(.step, ["&p0", "&s"], ["ws"], dims: "0")));")
             lines.append("    printf(\"zero_bytes %.17g\\n\", (double)\(name)_workspace_size(\(kernels.runtimeDims.map { _ in "0" }.joined(separator: ", "))));")
+            if let predict = kernels.kernel(.predict) {
+                // predict with a runtime dim of 0 writes nothing: the outputs keep a marker.
+                lines.append("    {")
+                for case .output(let output, _) in predict.arguments {
+                    lines.append("    \(real) out_\(output)[1] = {-12345};")
+                }
+                lines.append("    \(call(.predict, ["&p"], ["ws"], dims: "0"));")
+                for case .output(let output, _) in predict.arguments {
+                    lines.append("    printf(\"zero_predict %.17g\\n\", (double)out_\(output)[0]);")
+                }
+                lines.append("    }")
+            }
         }
         lines += ["    free(ws);", "    return 0;", "}", ""]
         return lines.joined(separator: "\n")

@@ -90,6 +90,9 @@ func verify(_ test: KernelCase) throws {
         #expect(output["zero_loss"]?.first?.isNaN == true)
         #expect(output["zero_step"]?.first?.isNaN == true)
         #expect(output["zero_bytes"] == [0])
+        if !program.outputs.isEmpty {
+            #expect(output["zero_predict"] == [Double](repeating: -12345, count: program.outputs.count))
+        }
     }
 }
 
