@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "adjoint", targets: ["adjoint"]),
         .library(name: "AdjointDriver", targets: ["AdjointDriver"]),
+        .plugin(name: "AdjointPlugin", targets: ["AdjointPlugin"]),
     ],
     targets: [
         .target(name: "AdjointSyntax"),
@@ -21,6 +22,7 @@ let package = Package(
             name: "AdjointDriver",
             dependencies: ["AdjointSyntax", "AdjointIR", "AdjointSema", "AdjointAutodiff", "AdjointInterpreter", "AdjointCodegen"]),
         .executableTarget(name: "adjoint", dependencies: ["AdjointDriver"]),
+        .plugin(name: "AdjointPlugin", capability: .buildTool(), dependencies: ["adjoint"]),
         .executableTarget(
             name: "adjoint-bench", dependencies: ["AdjointDriver", "AdjointAutodiff"], path: "bench/Sources/adjoint-bench"),
         .testTarget(name: "AdjointSyntaxTests", dependencies: ["AdjointSyntax"]),

@@ -91,6 +91,18 @@ public enum FormulaPrinter {
 
         /// `δ₁` as `\delta_{1}`, `W1` as `W_{1}`.
         func latexName(_ name: String) -> String {
+            // `∂loss/∂W1` as a fraction of partials.
+            if name.hasPrefix("∂"), let slash = name.firstIndex(of: "/"), name[name.index(after: slash)...].hasPrefix("∂") {
+                let top = String(name[name.index(after: name.startIndex)..<slash])
+                let bottom = String(name[name.index(slash, offsetBy: 2)...])
+                return "\\frac{\\partial \(latexName(top))}{\\partial \(latexName(bottom))}"
+            }
+            // `m_W1` as m with the subscript W1.
+            if let underscore = name.firstIndex(of: "_"), underscore != name.startIndex, name.index(after: underscore) != name.endIndex {
+                let subscriptText = String(name[name.index(after: underscore)...])
+                let base = String(name[..<underscore])
+                return "\(base.count > 1 ? "\\mathrm{\(base)}" : base)_{\(latexName(subscriptText))}"
+            }
             var base = ""
             var index = ""
             for scalar in name.unicodeScalars {

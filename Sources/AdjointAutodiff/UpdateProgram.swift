@@ -111,7 +111,11 @@ extension UpdateProgram {
             let coefficient = g.apply(.minimum, g.divided(constant(clipNorm), g.plus(norm, constant(1e-6))), constant(1))
             names[norm] = "‖g‖"
             names[coefficient] = "clip"
-            gradients = gradients.map { g.times(coefficient, $0) }
+            gradients = zip(params, gradients).map { param, gradient in
+                let clipped = g.times(coefficient, gradient)
+                names[clipped] = "g_\(param.name)"
+                return clipped
+            }
         }
 
         let lr = value("lr")

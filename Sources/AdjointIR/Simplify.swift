@@ -177,6 +177,12 @@ public enum Simplifier {
             }
             return graph.add(.normalizer(.softmax, axis: axis), graph[operands[0]].operands)
         },
+        // The same loss on logits, computed without log(0) where sigmoid saturates, and with the
+        // gradient (σ(z) − t)/N rather than ((p − t)/(p(1 − p))) p(1 − p), which is 0/0 there.
+        Rule(name: "binary_cross_entropy(sigmoid(z), t) -> sigmoid_binary_cross_entropy(z, t)") { op, operands, graph in
+            guard op == .loss(.binaryCrossEntropy), graph[operands[0]].op == .elementwise(.sigmoid) else { return nil }
+            return graph.add(.loss(.sigmoidBinaryCrossEntropy), [graph[operands[0]].operands[0], operands[1]])
+        },
     ]
 }
 

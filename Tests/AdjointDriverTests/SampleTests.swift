@@ -29,6 +29,32 @@ import Testing
         expectGolden(text, "\(name).derive.\(format.rawValue == "latex" ? "tex" : format.rawValue)")
     }
 
+    /// One sample per update-rule family: `derive --update` prints what the golden file holds.
+    @Test(arguments: [
+        "samples/linear-regression.adj", "samples/momentum.adj", "samples/adagrad.adj", "samples/rmsprop.adj",
+        "samples/digits.adj", "samples/adamw.adj",
+    ])
+    func deriveUpdateMatchesGolden(path: String) {
+        let result = Commands.derive(path: Repository.url(path).path, update: true)
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("\nt ← t + 1\n"))
+        let text = result.output.replacingOccurrences(of: Repository.root.path + "/", with: "")
+        expectGolden(text, URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent + ".update.txt")
+    }
+
+    /// The update formulas in LaTeX and JSON.
+    @Test func updateInOtherFormats() throws {
+        let path = Repository.url("samples/adamw.adj").path
+        let latex = Commands.derive(path: path, format: .latex, update: true).output
+        #expect(latex.contains("m_{\\mathrm{We}} &\\leftarrow 0.9 m_{\\mathrm{We}} + 0.1 g_{\\mathrm{We}}"), "\(latex)")
+        let json = Commands.derive(path: path, format: .json, update: true).output
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let update = try #require(object["update"] as? [String: Any])
+        let assignments = try #require(update["assignments"] as? [[String: String]])
+        #expect(assignments.first?["name"] == "t")
+        #expect(assignments.contains { $0["name"] == "We" && $0["text"] == "0.99999 We − lr_t(m_We / (sqrt(v_We) / bc2_sqrt + 1e−08))" })
+    }
+
     @Test func digitsPrintsEveryNamedValueWithItsShape() {
         let result = Commands.derive(path: Repository.url("samples/digits.adj").path)
         for line in [

@@ -68,6 +68,40 @@ final class TemporaryFile {
         #expect(!lossOnly.output.contains("gradient"))
     }
 
+    /// Two steps of `sgd(lr = 0.05)` on the line fit, by hand: the gradients −2 and −2/3 move a and
+    /// b to 2.1 and 31/30; there the residuals are 2/15, 7/30, −2/3, the loss 31/180, the
+    /// gradients −14/15 and −1/5, and the params become 161/75 and 313/300.
+    @Test func evalStepsApplyTheUpdateRule() throws {
+        let values = try TemporaryFile(
+            #"{"dims": {"n": 3}, "params": {"a": 2, "b": [1]}, "inputs": {"x": [1, 2, 3], "y": [3, 5, 8]}}"#,
+            suffix: ".json")
+        let result = CommandLineInterface.run(["eval", linear, "--values", values.path, "--steps", "2"])
+        #expect(result.status == 0, "\(result.errors)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+        let losses = try #require(object["losses"] as? [Double])
+        #expect(losses.count == 2)
+        #expect(abs(losses[0] - 1.0 / 3) < 1e-15 && abs(losses[1] - 31.0 / 180) < 1e-15)
+        let params = try #require(object["params"] as? [String: [Double]])
+        #expect(abs(params["a"]![0] - 161.0 / 75) < 1e-14)
+        #expect(abs(params["b"]![0] - 313.0 / 300) < 1e-14)
+        let state = try #require(object["state"] as? [String: Any])
+        #expect(state["t"] as? Double == 2)
+
+        let one = CommandLineInterface.run(["eval", linear, "--values", values.path, "--step"])
+        let first = try #require(try JSONSerialization.jsonObject(with: Data(one.output.utf8)) as? [String: Any])
+        #expect(abs(((first["params"] as? [String: [Double]])?["a"]?[0] ?? 0) - 2.1) < 1e-15)
+
+        for (options, message) in [
+            (["--steps", "0"], "--steps needs an integer from 1 to 1000000"),
+            (["--steps", "x"], "--steps needs an integer"),
+            (["--step", "--steps", "2"], "not both"),
+        ] {
+            let bad = CommandLineInterface.run(["eval", linear, "--values", values.path] + options)
+            #expect(bad.status == 2)
+            #expect(bad.errors.contains(message), "\(bad.errors)")
+        }
+    }
+
     @Test(arguments: [
         (#"{"dims": {"n": 3}, "inputs": {"x": [1, 2, 3]}}"#, "missing input 'y'"),
         (#"{"dims": {"n": 3}, "inputs": {"x": [1, 2], "y": [1, 2, 3]}}"#, "'x' has shape [3] and needs 3 numbers, got 2"),

@@ -111,6 +111,10 @@ import Testing
             rule: "exp(log_softmax(x)) -> softmax(x)",
             lhs: { g, l in (.elementwise(.exp), [raw(&g, .normalizer(.logSoftmax, axis: 0), l.v)]) },
             rhs: { g, l in raw(&g, .normalizer(.softmax, axis: 0), l.v) }),
+        Case(
+            rule: "binary_cross_entropy(sigmoid(z), t) -> sigmoid_binary_cross_entropy(z, t)",
+            lhs: { g, l in (.loss(.binaryCrossEntropy), [raw(&g, .elementwise(.sigmoid), l.x), raw(&g, .elementwise(.sigmoid), l.y)]) },
+            rhs: { g, l in raw(&g, .loss(.sigmoidBinaryCrossEntropy), l.x, raw(&g, .elementwise(.sigmoid), l.y)) }),
     ]
 
     @Test(arguments: cases)
