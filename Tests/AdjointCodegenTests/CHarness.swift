@@ -20,6 +20,8 @@ struct KernelCase: CustomTestStringConvertible, Sendable {
     var paramsFromInit = false
     /// The range params are drawn from when printed as literals.
     var paramRange: ClosedRange<Double> = -1...1
+    /// Whether `apply` is checked on its own (for the largest model, only through `step`).
+    var checksApply = true
 
     var testDescription: String {
         "\(name) \(precision.rawValue) \(dims.keys.sorted().map { "\($0)=\(dims[$0]!)" }.joined(separator: ","))"

@@ -49,20 +49,15 @@ func verify(_ test: KernelCase) throws {
     let outputs = Interpreter.evaluate(forward.graph, bindings: bindings, dims: dims)
     for name in program.outputs { expectClose("output:\(name)", outputs[forward.graph.root(name)!]!.scalars) }
 
-    // apply on the C gradient, from zero state.
-    let params = Dictionary(uniqueKeysWithValues: program.params.map { ($0.name, bindings[$0.name]!) })
-    let apply = UpdateProgram.apply(program)
-    let applied = Training.apply(apply, params: params, gradients: cGradients, state: Training.initialState(apply))
-    for param in program.params { expectClose("apply_param:\(param.name)", applied.bindings[param.name]!.scalars) }
-    for slot in apply.slots where slot.name != UpdateProgram.stepCount {
-        expectClose("apply:\(slot.name)", applied.state[slot.name]!.scalars)
+    // apply on the C gradient, from zero state (for the largest sample, only through step, whose
+    // result is gradient then apply).
+    if test.checksApply {
+        try verifyApply(test, program, bindings, cGradients, output)
     }
-    #expect(output["apply_t"] == [1])
 
-    // Five fused steps.
+    // Five fused steps (the reference shared by runs of the same model, sizes and precision).
     let step = UpdateProgram.step(program)
-    let start = Training.Point(bindings: bindings, state: Training.initialState(step))
-    let (losses, final) = Training.steps(step, from: start, dims: dims, count: CHarness.steps)
+    let (losses, final) = ReferenceSteps.shared.steps(test, step, bindings)
     if let actual = output["step_loss"], actual.count == losses.count {
         for (index, (a, b)) in zip(actual, losses).enumerated() {
             #expect(relativeError([a], [b]) <= tolerance, "\(test.testDescription): step \(index + 1) loss \(a) vs \(b)")
@@ -93,6 +88,58 @@ func verify(_ test: KernelCase) throws {
         if !program.outputs.isEmpty {
             #expect(output["zero_predict"] == [Double](repeating: -12345, count: program.outputs.count))
         }
+    }
+}
+
+/// `apply` on the C gradient from zero state, against the interpreter on the same gradient.
+func verifyApply(
+    _ test: KernelCase, _ program: CheckedProgram, _ bindings: [String: Tensor], _ cGradients: [String: Tensor],
+    _ output: HarnessOutput
+) throws {
+    let adamFamily = [UpdateRuleKind.adam, .adamw].contains(program.updateRule.kind)
+    let tolerance = test.precision == .float && adamFamily ? 1e-3 : test.tolerance
+    func expectClose(_ key: String, _ expected: [Double]) {
+        let error = relativeError(output[key] ?? [], CHarness.sampled(expected))
+        #expect(error <= tolerance, "\(test.testDescription): \(key) off by \(error)")
+    }
+    let params = Dictionary(uniqueKeysWithValues: program.params.map { ($0.name, bindings[$0.name]!) })
+    let apply = UpdateProgram.apply(program)
+    let applied = Training.apply(apply, params: params, gradients: cGradients, state: Training.initialState(apply))
+    for param in program.params { expectClose("apply_param:\(param.name)", applied.bindings[param.name]!.scalars) }
+    for slot in apply.slots where slot.name != UpdateProgram.stepCount {
+        expectClose("apply:\(slot.name)", applied.state[slot.name]!.scalars)
+    }
+    #expect(output["apply_t"] == [1])
+}
+
+/// Five reference steps per model, sizes and precision, computed once: the plain and the
+/// sanitized run of the largest sample share them (the interpreter takes half a minute).
+final class ReferenceSteps: @unchecked Sendable {
+    static let shared = ReferenceSteps()
+    private let lock = NSLock()
+    private var locks: [String: NSLock] = [:]
+    private var results: [String: (losses: [Double], final: Training.Point)] = [:]
+
+    func steps(_ test: KernelCase, _ step: UpdateProgram, _ bindings: [String: Tensor]) -> (
+        losses: [Double], final: Training.Point
+    ) {
+        let key = "\(test.source) \(test.precision) \(test.dims.sorted { $0.key < $1.key })"
+        lock.lock()
+        let keyLock = locks[key] ?? NSLock()
+        locks[key] = keyLock
+        lock.unlock()
+        keyLock.lock()
+        defer { keyLock.unlock() }
+        lock.lock()
+        let known = results[key]
+        lock.unlock()
+        if let known { return known }
+        let start = Training.Point(bindings: bindings, state: Training.initialState(step))
+        let result = Training.steps(step, from: start, dims: test.dims, count: CHarness.steps)
+        lock.lock()
+        results[key] = result
+        lock.unlock()
+        return result
     }
 }
 
@@ -266,7 +313,9 @@ enum TestModels {
                 }
                 for (name, rule) in rules {
                     result.append(
-                        KernelCase(name: name, source: ruleModel(rule), dims: ["batch": size], precision: precision, sanitize: sanitize))
+                        KernelCase(
+                            name: "rule_" + name, source: ruleModel(rule), dims: ["batch": size], precision: precision,
+                            sanitize: sanitize))
                 }
             }
         }
@@ -281,16 +330,18 @@ enum TestModels {
                 let words = line.split(separator: " ")
                 return words.count >= 2 && words[0] == "dim" && !line.contains("=") ? String(words[1]) : nil
             }
-            // deep-mlp (1.9 million params) at one batch size: the interpreter's five steps dominate.
-            let sizes = runtime.isEmpty ? [1] : path.hasSuffix("deep-mlp.adj") ? [dims.min()!] : dims
-            for precision in precisions {
+            // deep-mlp (1.9 million params) at one batch size, in double: the interpreter's five
+            // steps take half a minute (mnist-mlp covers a large model in float).
+            let deep = path.hasSuffix("deep-mlp.adj")
+            let sizes = runtime.isEmpty ? [1] : deep ? [1] : dims
+            for precision in precisions where !deep || precision == .double {
                 for size in sizes {
                     let big = source.contains("784")
                     result.append(
                         KernelCase(
                             name: identifier(path), source: source,
                             dims: Dictionary(uniqueKeysWithValues: runtime.map { ($0, size) }), precision: precision,
-                            sanitize: sanitize, paramsFromInit: big))
+                            sanitize: sanitize, paramsFromInit: big, checksApply: !deep))
                 }
             }
         }
@@ -313,9 +364,9 @@ enum TestModels {
 
     /// Under AddressSanitizer and UndefinedBehaviorSanitizer: every sample, and the op models.
     @Test(
-        arguments: TestModels.sampleCases(dims: [3], precisions: [.double], sanitize: true)
+        arguments: TestModels.sampleCases(dims: [1], precisions: [.double], sanitize: true)
             + TestModels.cases(dims: [7], precisions: [.float], sanitize: true).filter { test in
-                TestModels.ops.contains { $0.name == test.name } || test.name == "clip_adam"
+                TestModels.ops.contains { $0.name == test.name } || test.name == "rule_clip_adam"
             })
     func sanitizersReportNothing(test: KernelCase) throws {
         try verify(test)
