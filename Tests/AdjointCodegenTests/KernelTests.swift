@@ -262,6 +262,23 @@ enum TestModels {
             """
         ),
         (
+            "two_dims",
+            """
+            dim n
+            dim m
+            input x: [n, m]
+            input y: [n]
+            input unused: [m]
+            param a = 0.5
+            param c: [2] = ones
+            s = sum(x * a, axis = 1)
+            loss = mse(s, y) + mean(x * a) + sum(c * c)
+            total = sum(unused) + a
+            output s, loss, total
+            minimize loss using sgd(lr = 0.1)
+            """
+        ),
+        (
             "tiled",
             """
             dim n
@@ -308,7 +325,7 @@ enum TestModels {
                     // vanish below float's rounding.
                     result.append(
                         KernelCase(
-                            name: name, source: source, dims: ["n": size], precision: precision, sanitize: sanitize,
+                            name: name, source: source, dims: sizes(source, size), precision: precision, sanitize: sanitize,
                             paramRange: name == "tiled" ? -0.1...0.1 : -1...1))
                 }
                 for (name, rule) in rules {
@@ -322,14 +339,25 @@ enum TestModels {
         return result
     }
 
+    /// The runtime dims a model file declares.
+    static func runtimeDims(_ source: String) -> [String] {
+        source.split(separator: "\n").compactMap { line -> String? in
+            let words = line.split(separator: " ")
+            return words.count >= 2 && words[0] == "dim" && !line.contains("=") ? String(words[1]) : nil
+        }
+    }
+
+    /// Every runtime dim of a model at `size`, the second one at a different size (5 for 7) so
+    /// that swapped axes show.
+    static func sizes(_ source: String, _ size: Int) -> [String: Int] {
+        Dictionary(uniqueKeysWithValues: runtimeDims(source).enumerated().map { ($1, $0 == 0 || size == 1 ? size : size - 2) })
+    }
+
     static func sampleCases(dims: [Int], precisions: [Precision], sanitize: Bool = false) -> [KernelCase] {
         var result: [KernelCase] = []
         for path in Repository.samples {
             let source = sample(path)
-            let runtime = source.split(separator: "\n").compactMap { line -> String? in
-                let words = line.split(separator: " ")
-                return words.count >= 2 && words[0] == "dim" && !line.contains("=") ? String(words[1]) : nil
-            }
+            let runtime = runtimeDims(source)
             // deep-mlp (1.9 million params) at one batch size, in double: the interpreter's five
             // steps take half a minute (mnist-mlp covers a large model in float).
             let deep = path.hasSuffix("deep-mlp.adj")

@@ -25,7 +25,7 @@ import Testing
         let program = try checkedProgram(source)
         let kernels = ModelKernels(program, name: name, modelPath: "t.adj")
         for size in [1, 4] {
-            let dims = ["n": size]
+            let dims = TestModels.sizes(source, size)
             let test = KernelCase(name: name, source: source, dims: dims, precision: .double)
             let bindings = CHarness.bindings(program, test)
             let gradient = ReverseMode.differentiate(program.forwardGraph())
