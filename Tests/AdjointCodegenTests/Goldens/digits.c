@@ -51,13 +51,13 @@ size_t digits_workspace_size(int64_t batch)
 {
     if (batch < 1) return 0;
     size_t count = 0, kernel;
-    kernel = (size_t)(2 * ((32 * batch + 15) / 16 * 16)); /* loss */
+    kernel = (size_t)((32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16); /* loss */
     if (kernel > count) count = kernel;
     kernel = (size_t)(3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16); /* gradient */
     if (kernel > count) count = kernel;
-    kernel = (size_t)(2368 + 4 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16); /* step */
+    kernel = (size_t)(2368 + 3 * ((32 * batch + 15) / 16 * 16) + 2 * ((10 * batch + 15) / 16 * 16)); /* step */
     if (kernel > count) count = kernel;
-    kernel = (size_t)(2 * ((32 * batch + 15) / 16 * 16)); /* predict */
+    kernel = (size_t)((32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16); /* predict */
     if (kernel > count) count = kernel;
     return count * sizeof(float);
 }
@@ -83,26 +83,26 @@ float digits_loss(const digits_params *restrict p, const float *restrict x, cons
         }
     }
 
-    /* h: [batch, 32] = relu(v6 + b1) -> workspace slot 1 */
+    /* h: [batch, 32] = relu(v6 + b1) -> workspace slot 0 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
             const float v7 = (w0[i0 * 32 + i1] + p->b1[i1]);
             const float v8 = (v7 > 0.0f ? v7 : 0.0f);
-            w1[i0 * 32 + i1] = v8;
+            w0[i0 * 32 + i1] = v8;
         }
     }
 
-    /* v9: [batch, 10] = h @ W2 -> workspace slot 0 */
+    /* v9: [batch, 10] = h @ W2 -> workspace slot 1 */
     for (int64_t i3 = 0; i3 < batch; ++i3) {
         for (int64_t i4 = 0; i4 < 10; ++i4) {
-            w0[i3 * 10 + i4] = 0.0f;
+            w1[i3 * 10 + i4] = 0.0f;
         }
     }
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const float a9 = w1[i0 * 32 + i1];
+            const float a9 = w0[i0 * 32 + i1];
             for (int64_t i2 = 0; i2 < 10; ++i2) {
-                w0[i0 * 10 + i2] += (a9 * p->W2[i1 * 10 + i2]);
+                w1[i0 * 10 + i2] += (a9 * p->W2[i1 * 10 + i2]);
             }
         }
     }
@@ -110,7 +110,7 @@ float digits_loss(const digits_params *restrict p, const float *restrict x, cons
     /* logits: [batch, 10] = v9 + b2 -> workspace slot 1 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const float v10 = (w0[i0 * 10 + i1] + p->b2[i1]);
+            const float v10 = (w1[i0 * 10 + i1] + p->b2[i1]);
             w1[i0 * 10 + i1] = v10;
         }
     }
@@ -158,37 +158,37 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
         }
     }
 
-    /* v7: [batch, 32] = v6 + b1 -> workspace slot 1
-       h: [batch, 32] = relu(v7) -> workspace slot 2 */
+    /* v7: [batch, 32] = v6 + b1 -> workspace slot 0
+       h: [batch, 32] = relu(v7) -> workspace slot 1 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
             const float v7 = (w0[i0 * 32 + i1] + p->b1[i1]);
-            w1[i0 * 32 + i1] = v7;
+            w0[i0 * 32 + i1] = v7;
             const float v8 = (v7 > 0.0f ? v7 : 0.0f);
-            w2[i0 * 32 + i1] = v8;
+            w1[i0 * 32 + i1] = v8;
         }
     }
 
-    /* v9: [batch, 10] = h @ W2 -> workspace slot 0 */
+    /* v9: [batch, 10] = h @ W2 -> workspace slot 2 */
     for (int64_t i3 = 0; i3 < batch; ++i3) {
         for (int64_t i4 = 0; i4 < 10; ++i4) {
-            w0[i3 * 10 + i4] = 0.0f;
+            w2[i3 * 10 + i4] = 0.0f;
         }
     }
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const float a9 = w2[i0 * 32 + i1];
+            const float a9 = w1[i0 * 32 + i1];
             for (int64_t i2 = 0; i2 < 10; ++i2) {
-                w0[i0 * 10 + i2] += (a9 * p->W2[i1 * 10 + i2]);
+                w2[i0 * 10 + i2] += (a9 * p->W2[i1 * 10 + i2]);
             }
         }
     }
 
-    /* logits: [batch, 10] = v9 + b2 -> workspace slot 3 */
+    /* logits: [batch, 10] = v9 + b2 -> workspace slot 2 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const float v10 = (w0[i0 * 10 + i1] + p->b2[i1]);
-            w3[i0 * 10 + i1] = v10;
+            const float v10 = (w2[i0 * 10 + i1] + p->b2[i1]);
+            w2[i0 * 10 + i1] = v10;
         }
     }
 
@@ -197,39 +197,39 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         float max11 = (-INFINITY);
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            max11 = (max11 >= w3[i0 * 10 + i1] ? max11 : w3[i0 * 10 + i1]);
+            max11 = (max11 >= w2[i0 * 10 + i1] ? max11 : w2[i0 * 10 + i1]);
         }
         float sum11 = 0.0f;
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            sum11 = (sum11 + expf((w3[i0 * 10 + i1] - max11)));
+            sum11 = (sum11 + expf((w2[i0 * 10 + i1] - max11)));
         }
         const float lse11 = (max11 - max11 == 0.0f ? max11 + logf(sum11) : max11);
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            total11 = (total11 + (y[i0 * 10 + i1] * (lse11 - w3[i0 * 10 + i1])));
+            total11 = (total11 + (y[i0 * 10 + i1] * (lse11 - w2[i0 * 10 + i1])));
         }
     }
     const float v11 = (total11 / ((float)(batch)));
 
-    /* v15: [batch, 10] = softmax(logits, axis = 1) -> workspace slot 0 */
+    /* v15: [batch, 10] = softmax(logits, axis = 1) -> workspace slot 3 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         float max15 = (-INFINITY);
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            max15 = (max15 >= w3[i0 * 10 + i1] ? max15 : w3[i0 * 10 + i1]);
+            max15 = (max15 >= w2[i0 * 10 + i1] ? max15 : w2[i0 * 10 + i1]);
         }
         float sum15 = 0.0f;
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            sum15 = (sum15 + expf((w3[i0 * 10 + i1] - max15)));
+            sum15 = (sum15 + expf((w2[i0 * 10 + i1] - max15)));
         }
         const float lse15 = (max15 - max15 == 0.0f ? max15 + logf(sum15) : max15);
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            w0[i0 * 10 + i1] = expf((w3[i0 * 10 + i1] - lse15));
+            w3[i0 * 10 + i1] = expf((w2[i0 * 10 + i1] - lse15));
         }
     }
 
     /* v17: [batch, 10] = (v15 - y) / batch -> workspace slot 3 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const float v16 = (w0[i0 * 10 + i1] - y[i0 * 10 + i1]);
+            const float v16 = (w3[i0 * 10 + i1] - y[i0 * 10 + i1]);
             const float v17 = (v16 / ((float)(batch)));
             w3[i0 * 10 + i1] = v17;
         }
@@ -245,14 +245,14 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
         }
     }
 
-    /* v20: [batch, 32] = v17 @ transpose(W2) -> workspace slot 0 */
+    /* v20: [batch, 32] = v17 @ transpose(W2) -> workspace slot 2 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i2 = 0; i2 < 32; ++i2) {
             float dot20 = 0.0f;
             for (int64_t i1 = 0; i1 < 10; ++i1) {
                 dot20 = (dot20 + (w3[i0 * 10 + i1] * p->W2[i2 * 10 + i1]));
             }
-            w0[i0 * 32 + i2] = dot20;
+            w2[i0 * 32 + i2] = dot20;
         }
     }
 
@@ -264,19 +264,19 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
     }
     for (int64_t i1 = 0; i1 < batch; ++i1) {
         for (int64_t i0 = 0; i0 < 32; ++i0) {
-            const float a22 = w2[i1 * 32 + i0];
+            const float a22 = w1[i1 * 32 + i0];
             for (int64_t i2 = 0; i2 < 10; ++i2) {
                 g->W2[i0 * 10 + i2] += (a22 * w3[i1 * 10 + i2]);
             }
         }
     }
 
-    /* v24: [batch, 32] = v20 * step(v7) -> workspace slot 2 */
+    /* v24: [batch, 32] = v20 * step(v7) -> workspace slot 0 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const float v23 = (w1[i0 * 32 + i1] > 0.0f ? 1.0f : 0.0f);
-            const float v24 = (w0[i0 * 32 + i1] * v23);
-            w2[i0 * 32 + i1] = v24;
+            const float v23 = (w0[i0 * 32 + i1] > 0.0f ? 1.0f : 0.0f);
+            const float v24 = (w2[i0 * 32 + i1] * v23);
+            w0[i0 * 32 + i1] = v24;
         }
     }
 
@@ -286,7 +286,7 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
     }
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
-            g->b1[i1] += w2[i0 * 32 + i1];
+            g->b1[i1] += w0[i0 * 32 + i1];
         }
     }
 
@@ -300,7 +300,7 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
         for (int64_t i0 = 0; i0 < 64; ++i0) {
             const float a27 = x[i1 * 64 + i0];
             for (int64_t i2 = 0; i2 < 32; ++i2) {
-                g->W1[i0 * 32 + i2] += (a27 * w2[i1 * 32 + i2]);
+                g->W1[i0 * 32 + i2] += (a27 * w0[i1 * 32 + i2]);
             }
         }
     }
@@ -423,10 +423,10 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
     float *restrict w0 = (float *)workspace;
     float *restrict w1 = (float *)workspace + (32 * batch + 15) / 16 * 16;
     float *restrict w2 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16);
-    float *restrict w3 = (float *)workspace + 3 * ((32 * batch + 15) / 16 * 16);
-    float *restrict w4 = (float *)workspace + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16;
-    float *restrict w5 = (float *)workspace + 4 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16;
-    float *restrict w6 = (float *)workspace + 320 + 4 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16;
+    float *restrict w3 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16;
+    float *restrict w4 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16) + 2 * ((10 * batch + 15) / 16 * 16);
+    float *restrict w5 = (float *)workspace + 3 * ((32 * batch + 15) / 16 * 16) + 2 * ((10 * batch + 15) / 16 * 16);
+    float *restrict w6 = (float *)workspace + 320 + 3 * ((32 * batch + 15) / 16 * 16) + 2 * ((10 * batch + 15) / 16 * 16);
 
     /* v6: [batch, 32] = x @ W1 -> workspace slot 0 */
     for (int64_t i3 = 0; i3 < batch; ++i3) {
@@ -443,37 +443,37 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
         }
     }
 
-    /* v7: [batch, 32] = v6 + b1 -> workspace slot 1
-       h: [batch, 32] = relu(v7) -> workspace slot 2 */
+    /* v7: [batch, 32] = v6 + b1 -> workspace slot 0
+       h: [batch, 32] = relu(v7) -> workspace slot 1 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
             const float v7 = (w0[i0 * 32 + i1] + p->b1[i1]);
-            w1[i0 * 32 + i1] = v7;
+            w0[i0 * 32 + i1] = v7;
             const float v8 = (v7 > 0.0f ? v7 : 0.0f);
-            w2[i0 * 32 + i1] = v8;
+            w1[i0 * 32 + i1] = v8;
         }
     }
 
-    /* v9: [batch, 10] = h @ W2 -> workspace slot 0 */
+    /* v9: [batch, 10] = h @ W2 -> workspace slot 2 */
     for (int64_t i3 = 0; i3 < batch; ++i3) {
         for (int64_t i4 = 0; i4 < 10; ++i4) {
-            w0[i3 * 10 + i4] = 0.0f;
+            w2[i3 * 10 + i4] = 0.0f;
         }
     }
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const float a9 = w2[i0 * 32 + i1];
+            const float a9 = w1[i0 * 32 + i1];
             for (int64_t i2 = 0; i2 < 10; ++i2) {
-                w0[i0 * 10 + i2] += (a9 * p->W2[i1 * 10 + i2]);
+                w2[i0 * 10 + i2] += (a9 * p->W2[i1 * 10 + i2]);
             }
         }
     }
 
-    /* logits: [batch, 10] = v9 + b2 -> workspace slot 3 */
+    /* logits: [batch, 10] = v9 + b2 -> workspace slot 2 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const float v10 = (w0[i0 * 10 + i1] + p->b2[i1]);
-            w3[i0 * 10 + i1] = v10;
+            const float v10 = (w2[i0 * 10 + i1] + p->b2[i1]);
+            w2[i0 * 10 + i1] = v10;
         }
     }
 
@@ -482,51 +482,51 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         float max11 = (-INFINITY);
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            max11 = (max11 >= w3[i0 * 10 + i1] ? max11 : w3[i0 * 10 + i1]);
+            max11 = (max11 >= w2[i0 * 10 + i1] ? max11 : w2[i0 * 10 + i1]);
         }
         float sum11 = 0.0f;
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            sum11 = (sum11 + expf((w3[i0 * 10 + i1] - max11)));
+            sum11 = (sum11 + expf((w2[i0 * 10 + i1] - max11)));
         }
         const float lse11 = (max11 - max11 == 0.0f ? max11 + logf(sum11) : max11);
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            total11 = (total11 + (y[i0 * 10 + i1] * (lse11 - w3[i0 * 10 + i1])));
+            total11 = (total11 + (y[i0 * 10 + i1] * (lse11 - w2[i0 * 10 + i1])));
         }
     }
     const float v11 = (total11 / ((float)(batch)));
 
-    /* v15: [batch, 10] = softmax(logits, axis = 1) -> workspace slot 0 */
+    /* v15: [batch, 10] = softmax(logits, axis = 1) -> workspace slot 3 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         float max15 = (-INFINITY);
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            max15 = (max15 >= w3[i0 * 10 + i1] ? max15 : w3[i0 * 10 + i1]);
+            max15 = (max15 >= w2[i0 * 10 + i1] ? max15 : w2[i0 * 10 + i1]);
         }
         float sum15 = 0.0f;
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            sum15 = (sum15 + expf((w3[i0 * 10 + i1] - max15)));
+            sum15 = (sum15 + expf((w2[i0 * 10 + i1] - max15)));
         }
         const float lse15 = (max15 - max15 == 0.0f ? max15 + logf(sum15) : max15);
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            w0[i0 * 10 + i1] = expf((w3[i0 * 10 + i1] - lse15));
+            w3[i0 * 10 + i1] = expf((w2[i0 * 10 + i1] - lse15));
         }
     }
 
     /* v17: [batch, 10] = (v15 - y) / batch -> workspace slot 3 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const float v16 = (w0[i0 * 10 + i1] - y[i0 * 10 + i1]);
+            const float v16 = (w3[i0 * 10 + i1] - y[i0 * 10 + i1]);
             const float v17 = (v16 / ((float)(batch)));
             w3[i0 * 10 + i1] = v17;
         }
     }
 
-    /* d_b2: [10] = sum_to(v17, [10]) -> workspace slot 0 */
+    /* d_b2: [10] = sum_to(v17, [10]) -> workspace slot 2 */
     for (int64_t i2 = 0; i2 < 10; ++i2) {
-        w0[i2] = 0.0f;
+        w2[i2] = 0.0f;
     }
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            w0[i1] += w3[i0 * 10 + i1];
+            w2[i1] += w3[i0 * 10 + i1];
         }
     }
 
@@ -549,19 +549,19 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
     }
     for (int64_t i1 = 0; i1 < batch; ++i1) {
         for (int64_t i0 = 0; i0 < 32; ++i0) {
-            const float a22 = w2[i1 * 32 + i0];
+            const float a22 = w1[i1 * 32 + i0];
             for (int64_t i2 = 0; i2 < 10; ++i2) {
                 w5[i0 * 10 + i2] += (a22 * w3[i1 * 10 + i2]);
             }
         }
     }
 
-    /* v24: [batch, 32] = v20 * step(v7) -> workspace slot 2 */
+    /* v24: [batch, 32] = v20 * step(v7) -> workspace slot 0 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const float v23 = (w1[i0 * 32 + i1] > 0.0f ? 1.0f : 0.0f);
+            const float v23 = (w0[i0 * 32 + i1] > 0.0f ? 1.0f : 0.0f);
             const float v24 = (w4[i0 * 32 + i1] * v23);
-            w2[i0 * 32 + i1] = v24;
+            w0[i0 * 32 + i1] = v24;
         }
     }
 
@@ -571,7 +571,7 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
     }
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
-            w1[i1] += w2[i0 * 32 + i1];
+            w1[i1] += w0[i0 * 32 + i1];
         }
     }
 
@@ -585,7 +585,7 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
         for (int64_t i0 = 0; i0 < 64; ++i0) {
             const float a27 = x[i1 * 64 + i0];
             for (int64_t i2 = 0; i2 < 32; ++i2) {
-                w6[i0 * 32 + i2] += (a27 * w2[i1 * 32 + i2]);
+                w6[i0 * 32 + i2] += (a27 * w0[i1 * 32 + i2]);
             }
         }
     }
@@ -678,11 +678,11 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
        v101: [10] = b2 - (lr_t * (v91 / ((sqrt(v95) / bc2_sqrt) + 1e-08))) -> params b2 */
     for (int64_t i0 = 0; i0 < 10; ++i0) {
         const float v89 = (0.9f * s->m_b2[i0]);
-        const float v90 = (0.09999999999999998f * w0[i0]);
+        const float v90 = (0.09999999999999998f * w2[i0]);
         const float v91 = (v89 + v90);
         s->m_b2[i0] = v91;
         const float v92 = (0.999f * s->v_b2[i0]);
-        const float v93 = (w0[i0] * w0[i0]);
+        const float v93 = (w2[i0] * w2[i0]);
         const float v94 = (0.0010000000000000009f * v93);
         const float v95 = (v92 + v94);
         s->v_b2[i0] = v95;
@@ -719,26 +719,26 @@ void digits_predict(const digits_params *restrict p, const float *restrict x, in
         }
     }
 
-    /* h: [batch, 32] = relu(v6 + b1) -> workspace slot 1 */
+    /* h: [batch, 32] = relu(v6 + b1) -> workspace slot 0 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
             const float v7 = (w0[i0 * 32 + i1] + p->b1[i1]);
             const float v8 = (v7 > 0.0f ? v7 : 0.0f);
-            w1[i0 * 32 + i1] = v8;
+            w0[i0 * 32 + i1] = v8;
         }
     }
 
-    /* v9: [batch, 10] = h @ W2 -> workspace slot 0 */
+    /* v9: [batch, 10] = h @ W2 -> workspace slot 1 */
     for (int64_t i3 = 0; i3 < batch; ++i3) {
         for (int64_t i4 = 0; i4 < 10; ++i4) {
-            w0[i3 * 10 + i4] = 0.0f;
+            w1[i3 * 10 + i4] = 0.0f;
         }
     }
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const float a9 = w1[i0 * 32 + i1];
+            const float a9 = w0[i0 * 32 + i1];
             for (int64_t i2 = 0; i2 < 10; ++i2) {
-                w0[i0 * 10 + i2] += (a9 * p->W2[i1 * 10 + i2]);
+                w1[i0 * 10 + i2] += (a9 * p->W2[i1 * 10 + i2]);
             }
         }
     }
@@ -746,7 +746,7 @@ void digits_predict(const digits_params *restrict p, const float *restrict x, in
     /* logits: [batch, 10] = v9 + b2 -> logits */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const float v10 = (w0[i0 * 10 + i1] + p->b2[i1]);
+            const float v10 = (w1[i0 * 10 + i1] + p->b2[i1]);
             logits[i0 * 10 + i1] = v10;
         }
     }
