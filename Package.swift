@@ -17,9 +17,10 @@ let package = Package(
         .target(name: "AdjointSema", dependencies: ["AdjointSyntax", "AdjointIR"]),
         .target(name: "AdjointAutodiff", dependencies: ["AdjointIR", "AdjointSema"]),
         .target(name: "AdjointInterpreter", dependencies: ["AdjointIR", "AdjointSema", "AdjointAutodiff"]),
+        .target(name: "AdjointCodegen", dependencies: ["AdjointIR", "AdjointSema", "AdjointAutodiff"]),
         .target(
             name: "AdjointDriver",
-            dependencies: ["AdjointSyntax", "AdjointIR", "AdjointSema", "AdjointAutodiff", "AdjointInterpreter"]),
+            dependencies: ["AdjointSyntax", "AdjointIR", "AdjointSema", "AdjointAutodiff", "AdjointInterpreter", "AdjointCodegen"]),
         .executableTarget(name: "adjoint", dependencies: ["AdjointDriver"]),
         .plugin(name: "AdjointPlugin", capability: .buildTool(), dependencies: ["adjoint"]),
         .executableTarget(name: "adjoint-fuzz", dependencies: ["AdjointDriver"]),
@@ -34,6 +35,10 @@ let package = Package(
         .testTarget(
             name: "AdjointDriverTests",
             dependencies: ["AdjointDriver", "AdjointInterpreter", "AdjointAutodiff", "AdjointSema", "AdjointIR", "AdjointSyntax"],
+            exclude: ["Goldens"]),
+        .testTarget(
+            name: "AdjointCodegenTests",
+            dependencies: ["AdjointCodegen", "AdjointDriver", "AdjointInterpreter", "AdjointAutodiff", "AdjointSema", "AdjointIR", "AdjointSyntax"],
             exclude: ["Goldens"]),
     ],
     swiftLanguageModes: [.v6]

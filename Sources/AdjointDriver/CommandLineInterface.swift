@@ -14,6 +14,7 @@ public enum CommandLineInterface {
           eval      the loss (and gradients) in the double-precision reference interpreter
           check     reverse mode against central finite differences
           graph     the computation graph in Graphviz DOT
+          compile   the kernels as C source (NAME.h, NAME.c)
 
         options:
           --help       show help (also after a subcommand: adjoint derive --help)
@@ -98,6 +99,24 @@ public enum CommandLineInterface {
 
         """
 
+    static let compileHelp = """
+        usage: adjoint compile MODEL.adj --emit c [-o DIR] [--name NAME] [--precision float|double]
+
+        Writes the model's kernels (kernels.md) as dependency-free C99: NAME.h and NAME.c with the
+        params, grads and state structs, NAME_init (the initializers, SplitMix64), NAME_state_init,
+        NAME_workspace_size, NAME_loss, NAME_gradient, NAME_apply, NAME_step (forward, reverse
+        pass and update fused) and, when the model has outputs, NAME_predict. Each file is
+        written whole or not at all; the paths written are printed, then the workspace size.
+
+        options:
+          --emit c            the language (c; swift is not built yet)
+          -o DIR, --output DIR  the folder to write into (default: the current folder)
+          --name NAME         the prefix of every symbol (default: the model file's name)
+          --precision P       float (default) or double
+          --help              show this help
+
+        """
+
     /// Runs the command line given without the program name.
     public static func run(_ arguments: [String]) -> CommandResult {
         guard let subcommand = arguments.first else {
@@ -134,11 +153,20 @@ public enum CommandLineInterface {
             help = graphHelp
             options = [.init(name: "backward", takesValue: false)]
             body = { Commands.graph(path: $0.file, backward: $0.has("backward")) }
+        case "compile":
+            help = compileHelp
+            options = [
+                .init(name: "emit", takesValue: true), .init(name: "output", takesValue: true),
+                .init(name: "name", takesValue: true), .init(name: "precision", takesValue: true),
+            ]
+            body = compile
         default:
             return .usage("unknown subcommand '\(subcommand)' (see 'adjoint --help')")
         }
         if rest.contains("--help") || rest.contains("-h") { return CommandResult(output: help, status: 0) }
-        switch ArgumentParser(subcommand: subcommand, options: options).parse(rest) {
+        // `-o DIR` is the short form of `--output DIR`.
+        let arguments = subcommand == "compile" ? rest.map { $0 == "-o" ? "--output" : $0 } : rest
+        switch ArgumentParser(subcommand: subcommand, options: options).parse(arguments) {
         case .success(let parsed): return body(parsed)
         case .failure(let failure): return failure.result
         }

@@ -75,3 +75,21 @@ extension Arithmetic {
         return g.sum(local, to: shape)
     }
 }
+
+// MARK: - Scalar spellings
+extension Arithmetic {
+    /// The C or Swift expression for one element, given the operands' spellings (names, literals or
+    /// element loads: `max` and `min` use each twice).
+    public func spelling(_ a: String, _ b: String, _ s: some ScalarSyntax) -> String {
+        switch self {
+        case .add: return "(\(a) + \(b))"
+        case .subtract: return "(\(a) - \(b))"
+        case .multiply: return "(\(a) * \(b))"
+        case .divide: return "(\(a) / \(b))"
+        case .power: return s.call(.pow, a, b)
+        case .maximum: return "(\(a) >= \(b) ? \(a) : \(b))"  // ties pick a, as `apply`
+        case .minimum: return "(\(a) <= \(b) ? \(a) : \(b))"
+        case .greaterEqual: return "(\(a) >= \(b) ? \(s.literal(1)) : \(s.literal(0)))"
+        }
+    }
+}

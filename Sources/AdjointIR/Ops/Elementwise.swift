@@ -96,3 +96,46 @@ extension Elementwise {
         }
     }
 }
+
+// MARK: - Scalar spellings
+/// The math functions that the scalar spellings call; a printer names them for its language and
+/// element type (C `expf` for `float`, `fabs` for `abs`; Swift `exp`, `abs`).
+public enum MathFunction: String, Hashable, Sendable, CaseIterable {
+    case exp, log, sqrt, abs, sin, cos, tanh, log1p, pow, max
+}
+
+/// How a printer writes the pieces of a scalar expression: calls of math functions and number
+/// literals of its element type. The spellings below only combine these with operators and `?:`,
+/// which C and Swift write alike, so one spelling serves both printers.
+public protocol ScalarSyntax {
+    func call(_ function: MathFunction, _ arguments: String...) -> String
+    func literal(_ value: Double) -> String
+}
+
+extension Elementwise {
+    /// The C or Swift expression for one element, given its operand's spelling `a`, which must be a
+    /// name, a literal or an element load (the lowering binds anything larger to a name first,
+    /// because some spellings use `a` twice).
+    public func spelling(_ a: String, _ s: some ScalarSyntax) -> String {
+        let (zero, one) = (s.literal(0), s.literal(1))
+        switch self {
+        case .negate: return "(-\(a))"
+        case .exp: return s.call(.exp, a)
+        case .log: return s.call(.log, a)
+        case .sqrt: return s.call(.sqrt, a)
+        case .abs: return s.call(.abs, a)
+        case .square: return "(\(a) * \(a))"
+        case .sin: return s.call(.sin, a)
+        case .cos: return s.call(.cos, a)
+        case .tanh: return s.call(.tanh, a)
+        case .sigmoid:  // stable on both sides, as `apply`
+            let negative = s.call(.exp, a)
+            return "(\(a) >= \(zero) ? \(one) / (\(one) + \(s.call(.exp, "(-\(a))"))) : \(negative) / (\(one) + \(negative)))"
+        case .relu: return "(\(a) > \(zero) ? \(a) : \(zero))"
+        case .softplus: return "(\(s.call(.max, a, zero)) + \(s.call(.log1p, s.call(.exp, "(-\(s.call(.abs, a)))"))))"
+        case .leakyRelu(let slope): return "(\(a) > \(zero) ? \(a) : \(s.literal(slope)) * \(a))"
+        case .step: return "(\(a) > \(zero) ? \(one) : \(zero))"
+        case .sign: return "(\(a) > \(zero) ? \(one) : (\(a) < \(zero) ? \(s.literal(-1)) : \(zero)))"
+        }
+    }
+}

@@ -144,3 +144,47 @@ extension Loss {
         }
     }
 }
+
+// MARK: - Scalar spellings
+extension Loss {
+    /// What the accumulated total of `termSpelling` is divided by, and its sign.
+    public enum Normalization: Sendable {
+        /// The number of elements (a mean).
+        case count
+        /// The number of rows along the last axis.
+        case rows
+        /// Nothing (a plain sum).
+        case none
+    }
+
+    /// loss = sign × Σ term / normalization.
+    public var normalization: (sign: Double, over: Normalization) {
+        switch self {
+        case .mse, .sigmoidBinaryCrossEntropy, .huber: return (1, .count)
+        case .binaryCrossEntropy: return (-1, .count)
+        case .sse: return (1, .none)
+        case .crossEntropy: return (-1, .rows)
+        case .softmaxCrossEntropy: return (1, .rows)
+        }
+    }
+
+    /// The summand for one element of prediction `p` and target `t` (names, literals or loads;
+    /// each may be used twice). `softmax_cross_entropy` needs its row's logsumexp `lse`: its
+    /// summand is t (lse − z), as the reference evaluation computes it.
+    public func termSpelling(_ p: String, _ t: String, logSumExp lse: String? = nil, _ s: some ScalarSyntax) -> String {
+        let one = s.literal(1)
+        switch self {
+        case .mse, .sse: return "((\(p) - \(t)) * (\(p) - \(t)))"
+        case .crossEntropy: return "(\(t) * \(s.call(.log, p)))"
+        case .softmaxCrossEntropy: return "(\(t) * (\(lse ?? "0") - \(p)))"
+        case .binaryCrossEntropy:
+            return "(\(t) * \(s.call(.log, p)) + (\(one) - \(t)) * \(s.call(.log, "(\(one) - \(p))")))"
+        case .sigmoidBinaryCrossEntropy:  // softplus(z) − t z without overflow
+            return "(\(s.call(.max, p, s.literal(0))) - \(t) * \(p) + \(s.call(.log1p, s.call(.exp, "(-\(s.call(.abs, p)))"))))"
+        case .huber(let delta):
+            let d = s.call(.abs, "(\(p) - \(t))")
+            let (k, half) = (s.literal(delta), s.literal(0.5))
+            return "(\(d) <= \(k) ? \(half) * \(d) * \(d) : \(k) * (\(d) - \(half) * \(k)))"
+        }
+    }
+}

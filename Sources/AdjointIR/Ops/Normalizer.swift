@@ -60,3 +60,15 @@ extension Normalizer {
         }
     }
 }
+
+// MARK: - Scalar spellings
+extension Normalizer {
+    /// One element `x` of the result, given logsumexp `lse` of its slice along the axis: the
+    /// reference's `exp(x − lse)` or `x − lse`.
+    public func spelling(_ x: String, logSumExp lse: String, _ s: some ScalarSyntax) -> String {
+        switch self {
+        case .softmax: return s.call(.exp, "(\(x) - \(lse))")
+        case .logSoftmax: return "(\(x) - \(lse))"
+        }
+    }
+}

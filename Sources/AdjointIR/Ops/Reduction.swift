@@ -90,3 +90,14 @@ extension Reduction {
         }
     }
 }
+
+// MARK: - Scalar spellings
+extension Reduction {
+    /// `sum` and `mean` add with `+` (`mean` divides once at the end); `logsumexp` takes two passes,
+    /// the largest element and then Σ exp(x − m), which this finishes:
+    /// log Σ exp(x) from the largest element `m` and Σ exp(x − m) `shiftedSum`; the largest
+    /// element itself when it is not finite, as `stableLogSumExp`.
+    public static func logSumExpSpelling(largest m: String, shiftedSum: String, _ s: some ScalarSyntax) -> String {
+        "(\(m) - \(m) == \(s.literal(0)) ? \(m) + \(s.call(.log, shiftedSum)) : \(m))"
+    }
+}

@@ -1,0 +1,68 @@
+import AdjointIR
+
+/// The element type of generated kernels (`--precision`).
+public enum Precision: String, Sendable, CaseIterable {
+    case float, double
+
+    /// The C type, and the size of one element.
+    public var cType: String { rawValue }
+    public var bytes: Int { self == .float ? 4 : 8 }
+}
+
+/// C's spellings of numbers and math functions for one element type: `expf` and `1.5f` for
+/// float, `exp` and `1.5` for double.
+struct CSyntax: ScalarSyntax {
+    var precision: Precision
+
+    func call(_ function: MathFunction, _ arguments: String...) -> String {
+        let base: String
+        switch function {
+        case .abs: base = "fabs"
+        case .max: base = "fmax"
+        default: base = function.rawValue
+        }
+        return "\(base)\(precision == .float ? "f" : "")(\(arguments.joined(separator: ", ")))"
+    }
+
+    /// The shortest text that reads back as the same double (Swift's `description`), with `f`
+    /// for float; negative numbers in parentheses so they can follow any operator.
+    func literal(_ value: Double) -> String {
+        if value.isNaN { return "NAN" }
+        if value.isInfinite { return value < 0 ? "(-INFINITY)" : "INFINITY" }
+        let text = "\(value)" + (precision == .float ? "f" : "")
+        return value < 0 || (value == 0 && value.sign == .minus) ? "(\(text))" : text
+    }
+}
+
+/// Identifiers in generated C: names from the model file are kept unless they are C keywords,
+/// standard names the kernels use, or names of the kernels' own variables (`p`, `i0`, `v12`),
+/// which get a trailing underscore.
+enum CIdentifiers {
+    static let reserved: Set<String> = [
+        "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum", "extern",
+        "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return", "short", "signed",
+        "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "_Bool",
+        "_Complex", "_Imaginary", "bool", "true", "false", "NULL", "NAN", "INFINITY", "p", "g", "s", "workspace",
+        "fabs", "fabsf", "fmax", "fmaxf", "pow", "powf", "log1p", "log1pf", "expf", "logf", "sqrtf", "sinf", "cosf",
+        "tanhf", "memset", "memcpy", "size_t", "int64_t", "uint64_t", "main", "class", "new", "delete", "this",
+        "template", "namespace", "operator", "private", "public", "protected", "virtual", "try", "catch", "throw",
+    ]
+
+    /// The prefixes of the kernels' own variables, each followed by digits (`i0`, `v12`, `w3`).
+    static let generatedPrefixes: Set<String> = ["i", "v", "sum", "max", "lse", "total", "dot", "a", "w"]
+
+    /// Whether a name has the form of one of the kernels' own variables.
+    static func looksGenerated(_ name: String) -> Bool {
+        let letters = name.prefix { $0.isLetter }
+        let digits = name.dropFirst(letters.count)
+        return generatedPrefixes.contains(String(letters)) && !digits.isEmpty && digits.allSatisfy(\.isNumber)
+    }
+
+    /// A name from the model file used as a bare identifier (an argument).
+    static func user(_ name: String) -> String {
+        reserved.contains(name) || looksGenerated(name) ? name + "_" : name
+    }
+
+    /// A name from the model file used as a struct field (only keywords clash).
+    static func field(_ name: String) -> String { reserved.contains(name) && !["p", "g", "s", "workspace"].contains(name) ? name + "_" : name }
+}

@@ -1,0 +1,191 @@
+import AdjointIR
+
+/// The first decisions of the lowering: which nodes get a loop nest of their own (materialized)
+/// and which are computed inline inside the nest that uses them (fused), in what order the nests
+/// run, and which materialized values each nest reads.
+///
+/// - Views (`broadcast`, `reshape`, `transpose`) are never computed: a reader folds them into its
+///   indices, so `xᵀ` and `Wᵀ` are read in place.
+/// - An elementwise node is fused into its user when it has exactly one, the user reads each of
+///   its elements once (an elementwise op of the same shape, or a one-pass reduction), and no
+///   broadcast stretches it (which would compute it again for every copy). Chains of elementwise
+///   ops thus become one loop nest without temporaries, and a sum of `(p − t)²` one loop.
+/// - Everything else is materialized: matrix products, reductions, normalizers and losses, values
+///   with several users, and every delivered result.
+struct FusionPlan {
+    let graph: Graph
+    /// The nodes the results need, in topological order.
+    let live: [NodeID]
+    /// How many times each node is used: operand edges among live nodes, plus one per delivery.
+    private(set) var uses: [Int]
+    private(set) var users: [[NodeID]]
+    /// Nodes with a loop nest (or, for scalars, a statement) of their own.
+    private(set) var materialized: Set<NodeID> = []
+    /// The order in which materialized nodes are computed.
+    private(set) var schedule: [NodeID] = []
+
+    /// Whether the kernel has a workspace. Without one (`apply`), an elementwise value with several
+    /// users is computed again in each rather than kept in a buffer.
+    let hasWorkspace: Bool
+
+    init(_ spec: KernelSpec) {
+        graph = spec.graph
+        hasWorkspace = spec.kind != .apply
+        var needed = [Bool](repeating: false, count: graph.nodes.count)
+        for result in spec.results { needed[result.node.index] = true }
+        for index in graph.nodes.indices.reversed() where needed[index] {
+            for operand in graph.nodes[index].operands { needed[operand.index] = true }
+        }
+        live = graph.nodes.indices.filter { needed[$0] }.map(NodeID.init)
+        uses = [Int](repeating: 0, count: graph.nodes.count)
+        users = [[NodeID]](repeating: [], count: graph.nodes.count)
+        for id in live {
+            for operand in graph[id].operands {
+                uses[operand.index] += 1
+                users[operand.index].append(id)
+            }
+        }
+        let delivered = Set(spec.results.map(\.node))
+        for node in delivered { uses[node.index] += 1 }
+        for id in live {
+            let kind = NodeKind(graph[id].op)
+            switch kind {
+            case .leaf, .view: if delivered.contains(id) { materialized.insert(id) }
+            case .pointwise: if delivered.contains(id) || !isFused(id) { materialized.insert(id) }
+            case .complex: materialized.insert(id)
+            }
+        }
+        schedule = Self.order(materialized, graph: graph, live: live, deferred: Set(
+            spec.results.filter { $0.destination.isInPlace }.map(\.node)))
+    }
+
+    /// What kind of lowering an op needs.
+    enum NodeKind {
+        /// Inputs, params, state, constants, sizes: read, never computed.
+        case leaf
+        /// Index maps: folded into the reader's indices.
+        case view
+        /// Elementwise and broadcasting arithmetic: computed per element wherever needed.
+        case pointwise
+        /// Reductions, normalizers, losses and matrix products: a loop nest of their own.
+        case complex
+
+        init(_ op: Op) {
+            switch op {
+            case .leaf: self = .leaf
+            case .structural(.sumTo): self = .complex
+            case .structural, .linearAlgebra(.transpose): self = .view
+            case .elementwise, .arithmetic: self = .pointwise
+            case .reduction, .normalizer, .linearAlgebra(.matmul), .loss: self = .complex
+            }
+        }
+    }
+
+    /// Whether a pointwise node is computed inside its only user's nest (inside each user's, for a
+    /// kernel without workspace).
+    private func isFused(_ id: NodeID) -> Bool {
+        guard !users[id.index].isEmpty else { return false }
+        // Scalars are cheap locals: a scalar with several users is never computed twice.
+        if !hasWorkspace && !graph[id].shape.isScalar { return users[id.index].allSatisfy { isFused(id, into: $0) } }
+        return uses[id.index] == 1 && isFused(id, into: users[id.index][0])
+    }
+
+    private func isFused(_ id: NodeID, into user: NodeID) -> Bool {
+        let node = graph[id]
+        let userNode = graph[user]
+        switch NodeKind(userNode.op) {
+        case .leaf: return false
+        case .view:
+            // Through a reshape or transpose that keeps every element once; never through a
+            // broadcast that stretches.
+            if case .structural(.broadcast) = userNode.op, userNode.shape != node.shape { return false }
+            return isFusedView(user)
+        case .pointwise:
+            return userNode.shape == node.shape
+        case .complex:
+            return readsOnce(user, operand: userNode.operands.firstIndex(of: id)!)
+        }
+    }
+
+    /// Whether a view's reader lets its operand be computed inline (the view used once by a node
+    /// that reads each element once).
+    private func isFusedView(_ view: NodeID) -> Bool {
+        guard uses[view.index] == 1 || !hasWorkspace, !users[view.index].isEmpty else { return false }
+        return users[view.index].allSatisfy { isFusedView(view, into: $0) }
+    }
+
+    private func isFusedView(_ view: NodeID, into user: NodeID) -> Bool {
+        let userNode = graph[user]
+        switch NodeKind(userNode.op) {
+        case .leaf: return false
+        case .view: return isFusedView(user)
+        case .pointwise: return userNode.shape == graph[view].shape
+        case .complex: return readsOnce(user, operand: userNode.operands.firstIndex(of: view)!)
+        }
+    }
+
+    /// Whether a complex node reads each element of an operand exactly once.
+    private func readsOnce(_ id: NodeID, operand: Int) -> Bool {
+        switch graph[id].op {
+        case .structural(.sumTo), .reduction(.sum, _), .reduction(.mean, _): return true
+        case .loss(.softmaxCrossEntropy): return operand == 1
+        case .loss: return true
+        default: return false
+        }
+    }
+
+    /// A topological order of the materialized nodes that puts the writes of params and state
+    /// updated in place (`deferred`) as late as their users allow, after every other nest.
+    private static func order(_ nodes: Set<NodeID>, graph: Graph, live: [NodeID], deferred: Set<NodeID>) -> [NodeID] {
+        // Dependencies between materialized nodes, through fused nodes and views.
+        var dependencies: [NodeID: Set<NodeID>] = [:]
+        var reached: [NodeID: Set<NodeID>] = [:]  // for each live node: the materialized nodes it reads
+        for id in live {
+            var set = Set<NodeID>()
+            for operand in graph[id].operands {
+                if nodes.contains(operand) { set.insert(operand) } else { set.formUnion(reached[operand] ?? []) }
+            }
+            reached[id] = set
+            if nodes.contains(id) { dependencies[id] = set }
+        }
+        var remaining = live.filter { nodes.contains($0) }
+        var done = Set<NodeID>()
+        var result: [NodeID] = []
+        while !remaining.isEmpty {
+            let ready = remaining.filter { dependencies[$0]!.isSubset(of: done) }
+            let next = ready.first { !deferred.contains($0) } ?? ready[0]
+            result.append(next)
+            done.insert(next)
+            remaining.removeAll { $0 == next }
+        }
+        return result
+    }
+
+    /// The materialized nodes and leaves a nest for `id` reads, through fused nodes and views,
+    /// each with whether some path to it changes the index (a view, a broadcast, or a reduction
+    /// or product that reads many elements for one).
+    func frontier(of id: NodeID) -> (nodes: [NodeID: Bool], leaves: [NodeID: Bool]) {
+        var nodes: [NodeID: Bool] = [:]
+        var leaves: [NodeID: Bool] = [:]
+        func visit(_ id: NodeID, remapped: Bool) {
+            let node = graph[id]
+            for operand in node.operands {
+                let operandNode = graph[operand]
+                let moves = remapped || NodeKind(node.op) != .pointwise || operandNode.shape != node.shape
+                if case .leaf = operandNode.op {
+                    leaves[operand] = (leaves[operand] ?? false) || moves
+                } else if materialized.contains(operand) {
+                    nodes[operand] = (nodes[operand] ?? false) || moves
+                } else {
+                    visit(operand, remapped: moves)
+                }
+            }
+        }
+        if case .leaf = graph[id].op {
+            leaves[id] = false
+        } else {
+            visit(id, remapped: false)
+        }
+        return (nodes, leaves)
+    }
+}

@@ -1,0 +1,205 @@
+import AdjointIR
+
+/// The loop IR between the tensor graph and the printers: loop nests with static bounds (runtime
+/// dims as variables), scalar statements, reductions into named totals, and buffers of known
+/// sizes. Every decision (what is fused, where a buffer lives, the loop order, tiling) is made by
+/// the lowering; a printer only spells what it is given, so the C and Swift printers agree.
+
+/// An integer expression: an index, a loop bound or a buffer size. Runtime dims are variables.
+public indirect enum IntExpr: Hashable, Sendable {
+    case constant(Int)
+    /// A loop variable.
+    case variable(String)
+    /// A runtime dim (a kernel argument).
+    case dim(String)
+    case sum([IntExpr])
+    case product([IntExpr])
+    /// Integer division and remainder (the un-flattening of a reshape).
+    case quotient(IntExpr, IntExpr)
+    case remainder(IntExpr, IntExpr)
+    /// The smaller of two (a tile's end).
+    case min(IntExpr, IntExpr)
+    /// Rounded up to a multiple of a constant (a workspace slot's start stays 64-byte aligned).
+    case roundedUp(IntExpr, Int)
+
+    public static let zero = IntExpr.constant(0)
+    public static let one = IntExpr.constant(1)
+
+    /// `a + b`, folding constants and zeros.
+    public static func + (a: IntExpr, b: IntExpr) -> IntExpr {
+        switch (a, b) {
+        case (.constant(0), _): return b
+        case (_, .constant(0)): return a
+        case (.constant(let x), .constant(let y)): return .constant(x + y)
+        case (.sum(let xs), .sum(let ys)): return .sum(xs + ys)
+        case (.sum(let xs), _): return .sum(xs + [b])
+        case (_, .sum(let ys)): return .sum([a] + ys)
+        default: return .sum([a, b])
+        }
+    }
+
+    /// `a * b`, folding constants, ones and zeros.
+    public static func * (a: IntExpr, b: IntExpr) -> IntExpr {
+        switch (a, b) {
+        case (.constant(0), _), (_, .constant(0)): return .zero
+        case (.constant(1), _): return b
+        case (_, .constant(1)): return a
+        case (.constant(let x), .constant(let y)): return .constant(x * y)
+        case (.product(let xs), .product(let ys)): return .product(xs + ys)
+        case (.product(let xs), _): return .product(xs + [b])
+        case (_, .product(let ys)): return .product([a] + ys)
+        default: return .product([a, b])
+        }
+    }
+
+    /// The size a dim stands for.
+    public init(_ dim: Dim) {
+        switch dim {
+        case .fixed(let size): self = .constant(size)
+        case .runtime(let name): self = .dim(name)
+        }
+    }
+
+    /// The number of elements of a shape.
+    public static func count(_ shape: Shape) -> IntExpr { shape.dims.reduce(IntExpr.one) { $0 * IntExpr($1) } }
+
+    /// The value when every runtime dim is known.
+    public func evaluate(_ dims: [String: Int]) -> Int {
+        switch self {
+        case .constant(let value): return value
+        case .variable(let name): preconditionFailure("internal error: loop variable \(name) has no value here")
+        case .dim(let name): return dims[name] ?? 0
+        case .sum(let terms): return terms.reduce(0) { $0 + $1.evaluate(dims) }
+        case .product(let factors): return factors.reduce(1) { $0 * $1.evaluate(dims) }
+        case .quotient(let a, let b): return a.evaluate(dims) / b.evaluate(dims)
+        case .remainder(let a, let b): return a.evaluate(dims) % b.evaluate(dims)
+        case .min(let a, let b): return Swift.min(a.evaluate(dims), b.evaluate(dims))
+        case .roundedUp(let a, let multiple): return (a.evaluate(dims) + multiple - 1) / multiple * multiple
+        }
+    }
+}
+
+/// Where a buffer's elements live.
+public enum Storage: Hashable, Sendable {
+    /// A param, in the params struct (`p->W1`).
+    case param(String)
+    /// A param's gradient, in the grads struct (`g->W1`).
+    case gradient(String)
+    /// An update rule's state slot, in the state struct (`s->m_W1`).
+    case state(String)
+    /// An input, a kernel argument.
+    case input(String)
+    /// An output of `predict`, a caller-owned kernel argument.
+    case output(String)
+    /// A slot of the caller's workspace, by index; the kernel's `Workspace` says where it starts.
+    case workspace(Int)
+    /// A scalar kept in a local variable of the kernel (scalar intermediates, the loss).
+    case local(String)
+}
+
+/// A scalar expression, evaluated once per iteration of the loops around it.
+public indirect enum ScalarExpr: Hashable, Sendable {
+    case literal(Double)
+    /// Element `index` of a buffer (a local scalar ignores the index).
+    case load(Storage, IntExpr)
+    /// A name bound by `.define` or `.declare`.
+    case name(String)
+    /// An integer expression as a real number (`batch` as a divisor).
+    case integer(IntExpr)
+    /// The update rule's step count `t`, as a real number.
+    case stepCount
+    /// An op of the op table, on operands that are names, literals or loads.
+    case elementwise(Elementwise, ScalarExpr)
+    case arithmetic(Arithmetic, ScalarExpr, ScalarExpr)
+    /// A math function the lowering itself needs (the running maximum, `exp(x − m)`).
+    case call(MathFunction, [ScalarExpr])
+    /// One summand of a loss; `logSumExp` only for `softmax_cross_entropy`.
+    case lossTerm(Loss, ScalarExpr, ScalarExpr, logSumExp: ScalarExpr?)
+    /// logsumexp from the largest element and the shifted sum of exponentials.
+    case logSumExp(largest: ScalarExpr, shiftedSum: ScalarExpr)
+    /// One element of a normalizer, given its slice's logsumexp.
+    case normalizer(Normalizer, ScalarExpr, logSumExp: ScalarExpr)
+}
+
+/// A statement of a kernel body.
+public indirect enum Statement: Hashable, Sendable {
+    /// A comment: the formula a loop nest computes, one line per value it delivers.
+    case comment(String)
+    /// `for (var = start; var < end; var += step) { body }`.
+    case loop(variable: String, start: IntExpr, end: IntExpr, step: Int, body: [Statement])
+    /// An immutable scalar: `const real name = value;`.
+    case define(String, ScalarExpr)
+    /// A mutable scalar (a running total): `real name = value;`.
+    case declare(String, ScalarExpr)
+    /// `name = value;` for a declared scalar.
+    case assign(String, ScalarExpr)
+    /// `buffer[index] = value;` (a local scalar ignores the index).
+    case store(Storage, IntExpr, ScalarExpr)
+    /// `buffer[index] += value;`.
+    case accumulate(Storage, IntExpr, ScalarExpr)
+    /// The step count after the update: `s->t = (int64_t)value;`.
+    case storeStepCount(ScalarExpr)
+}
+
+/// The kernels of kernels.md that the lowering builds from graphs.
+public enum KernelKind: String, Hashable, Sendable, CaseIterable {
+    case loss, gradient, apply, step, predict
+}
+
+/// One kernel argument, in order.
+public enum Argument: Hashable, Sendable {
+    /// An input (`const real *x`).
+    case input(String, Shape)
+    /// A runtime dim (`int64_t batch`).
+    case dim(String)
+    /// An output of `predict` (`real *logits`).
+    case output(String, Shape)
+}
+
+/// The workspace a kernel uses: slots laid out one after another, each starting 64-byte aligned.
+public struct Workspace: Hashable, Sendable {
+    /// Each slot's element count, in slot order.
+    public var slots: [IntExpr]
+
+    public init(slots: [IntExpr]) { self.slots = slots }
+
+    /// How many elements of 64-byte alignment per slot boundary, for an element of `bytes` bytes.
+    static func alignment(elementBytes bytes: Int) -> Int { 64 / bytes }
+
+    /// The element offset at which slot `index` starts: the slots before it, each rounded up to
+    /// the alignment (equal sizes written once with a count: `3 * ((32 * batch + 15) / 16 * 16)`).
+    public func offset(_ index: Int, elementBytes: Int) -> IntExpr {
+        let alignment = Workspace.alignment(elementBytes: elementBytes)
+        var constant = 0
+        var terms: [(IntExpr, Int)] = []
+        for slot in slots[..<index] {
+            if case .constant(let count) = slot {
+                constant += (count + alignment - 1) / alignment * alignment
+            } else if let position = terms.firstIndex(where: { $0.0 == slot }) {
+                terms[position].1 += 1
+            } else {
+                terms.append((slot, 1))
+            }
+        }
+        return terms.reduce(IntExpr.constant(constant)) { $0 + .constant($1.1) * .roundedUp($1.0, alignment) }
+    }
+
+    /// The whole workspace in elements.
+    public func elementCount(elementBytes: Int) -> IntExpr { offset(slots.count, elementBytes: elementBytes) }
+}
+
+/// One lowered kernel: its arguments after the fixed ones (params, state, grads), its body, and
+/// what it returns.
+public struct Kernel: Hashable, Sendable {
+    public var kind: KernelKind
+    /// Inputs, runtime dims and outputs, in the order of kernels.md.
+    public var arguments: [Argument]
+    /// Whether it takes a workspace pointer (every kernel but `apply`).
+    public var takesWorkspace: Bool
+    /// The runtime dims to check (a size below 1 returns NaN before anything is touched).
+    public var checkedDims: [String]
+    public var body: [Statement]
+    /// The value returned (the loss), or nil for `void` kernels.
+    public var result: ScalarExpr?
+    public var workspace: Workspace
+}

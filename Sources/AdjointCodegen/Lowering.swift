@@ -1,0 +1,337 @@
+import AdjointAutodiff
+import AdjointIR
+
+/// Lowers a kernel's graph to the loop IR: the fusion plan, then where every materialized value
+/// lives (a destination of the kernel, a workspace slot chosen by liveness, or a local scalar),
+/// then one loop nest per materialized node in schedule order, each preceded by its formula.
+enum Lowering {
+    static func lower(_ spec: KernelSpec) -> Kernel {
+        var redirected = Set<NodeID>()
+        while true {
+            var lowering = KernelLowering(spec, redirected: redirected)
+            let hazards = lowering.inPlaceHazards()
+            if hazards.isEmpty { return lowering.kernel() }
+            redirected.formUnion(hazards)
+        }
+    }
+}
+
+/// The state of lowering one kernel.
+struct KernelLowering {
+    let spec: KernelSpec
+    let plan: FusionPlan
+    var graph: Graph { spec.graph }
+    /// Where each materialized node's value lives.
+    var placement: [NodeID: Storage] = [:]
+    /// Every destination of each delivered node, in order.
+    var destinations: [NodeID: [KernelSpec.Destination]] = [:]
+    /// Delivered nodes written to the workspace first and copied to their in-place destination
+    /// at the end, because a later nest still reads the old value.
+    let redirected: Set<NodeID>
+    var workspaceSlots: [IntExpr] = []
+    /// The schedule in groups: each group one loop nest. Elementwise nests of one shape that
+    /// follow each other share a loop (an update's moments and its param: one pass over memory).
+    var groups: [[NodeID]] = []
+    /// Loop variables of the nest being built.
+    var loopCounter = 0
+    /// The names already bound in the body being built, by node and index: a value needed twice
+    /// in one body (possible where there is no workspace) is computed once.
+    var memo: [Memo: ScalarExpr] = [:]
+
+    struct Memo: Hashable {
+        var node: NodeID
+        var index: [IntExpr]
+    }
+
+    /// Starts the statements of a new loop body (names bound in another body are out of scope).
+    mutating func newBody() -> [Statement] {
+        memo.removeAll()
+        return []
+    }
+
+    init(_ spec: KernelSpec, redirected: Set<NodeID>) {
+        self.spec = spec
+        self.plan = FusionPlan(spec)
+        self.redirected = redirected
+        for result in spec.results { destinations[result.node, default: []].append(result.destination) }
+        for id in plan.schedule {
+            if graph[id].shape.isScalar {
+                placement[id] = .local(Self.localName(id))
+            } else if !redirected.contains(id),
+                let first = destinations[id]?.lazy.compactMap({ if case .storage(let s) = $0 { s } else { nil } }).first
+            {
+                placement[id] = first
+            }
+        }
+        groups = groupSchedule()
+        allocateWorkspace()
+    }
+
+    static func localName(_ id: NodeID) -> String { "v\(id.index)" }
+
+    /// The storage a leaf reads, if it is a buffer.
+    func leafStorage(_ id: NodeID) -> Storage? {
+        switch graph[id].op {
+        case .leaf(.input(let name, _)): return .input(name)
+        case .leaf(.param(let name, _)): return .param(name)
+        case .leaf(.state(let name, _)) where name != UpdateProgram.stepCount: return .state(name)
+        case .leaf(.gradient(let name, _)): return .gradient(name)
+        default: return nil
+        }
+    }
+
+    // MARK: - In-place updates
+
+    /// The storage a node is written to in place (a param or state slot), if any.
+    func inPlaceTarget(_ id: NodeID) -> Storage? {
+        guard let storage = placement[id], destinations[id]?.contains(.storage(storage)) == true,
+            KernelSpec.Destination.storage(storage).isInPlace
+        else { return nil }
+        return storage
+    }
+
+    /// Delivered nodes whose in-place write would come before a read of the old value: a later
+    /// nest reads the leaf, or the writing nest itself reads it at another index. (Within a group,
+    /// `groupSchedule` lets no member read a leaf that an earlier member overwrote.)
+    func inPlaceHazards() -> Set<NodeID> {
+        var hazards = Set<NodeID>()
+        let frontiers = groups.map { $0.map { plan.frontier(of: $0).leaves } }
+        for (position, group) in groups.enumerated() {
+            for id in group {
+                guard let storage = inPlaceTarget(id) else { continue }
+                let pointwise = FusionPlan.NodeKind(graph[id].op) == .pointwise
+                for (reader, members) in frontiers.enumerated() {
+                    for leaves in members {
+                        for (leaf, moved) in leaves where leafStorage(leaf) == storage {
+                            if reader > position || (reader == position && (moved || !pointwise)) { hazards.insert(id) }
+                        }
+                    }
+                }
+            }
+        }
+        return hazards
+    }
+
+    /// Groups consecutive elementwise nests of one shape into one loop nest, when each member
+    /// reads the earlier members' results only at its own index and reads no buffer that an
+    /// earlier member updates in place (it would see the new value).
+    func groupSchedule() -> [[NodeID]] {
+        var groups: [[NodeID]] = []
+        func joinable(_ id: NodeID) -> Bool {
+            FusionPlan.NodeKind(graph[id].op) == .pointwise && !graph[id].shape.isScalar
+        }
+        for id in plan.schedule {
+            if let last = groups.last, joinable(id), last.allSatisfy({ joinable($0) && graph[$0].shape == graph[id].shape }) {
+                let frontier = plan.frontier(of: id)
+                let written = Set(last.compactMap(inPlaceTarget))
+                let readsAtOwnIndex = last.allSatisfy { frontier.nodes[$0] != true }
+                let readsNothingOverwritten = !frontier.leaves.keys.contains { leafStorage($0).map(written.contains) == true }
+                let target = inPlaceTarget(id)
+                let othersReadInPlace = last.allSatisfy { member in
+                    !plan.frontier(of: member).leaves.contains { leaf, moved in moved && leafStorage(leaf) == target }
+                }
+                if readsAtOwnIndex && readsNothingOverwritten && (target == nil || othersReadInPlace) {
+                    groups[groups.count - 1].append(id)
+                    continue
+                }
+            }
+            groups.append([id])
+        }
+        return groups
+    }
+
+    // MARK: - Workspace
+
+    /// Gives every materialized node that has no other place a workspace slot, by liveness. An
+    /// elementwise value may take over the slot of a buffer that dies in its own loop nest when
+    /// every read of that buffer there is at the element being written, by this member or an
+    /// earlier one (`h = relu(v)` overwrites `v` element by element).
+    mutating func allocateWorkspace() {
+        let frontiers = groups.map { $0.map { plan.frontier(of: $0).nodes } }
+        var lastReader: [NodeID: Int] = [:]
+        for (position, members) in frontiers.enumerated() {
+            for reads in members {
+                for read in reads.keys { lastReader[read] = position }
+            }
+        }
+        var allocator = SlotAllocator()
+        var slotOf: [NodeID: Int] = [:]
+        var releases: [Int: [NodeID]] = [:]
+        for (position, group) in groups.enumerated() {
+            for (member, id) in group.enumerated() where placement[id] == nil {
+                let reusable = (releases[position] ?? []).first { buffer in
+                    FusionPlan.NodeKind(graph[id].op) == .pointwise
+                        && frontiers[position].enumerated().allSatisfy { reader, reads in
+                            reads[buffer].map { moved in !moved && reader <= member } ?? true
+                        }
+                }
+                let slot: Int
+                if let reusable {
+                    slot = slotOf[reusable]!
+                    releases[position]!.removeAll { $0 == reusable }
+                } else {
+                    slot = allocator.allocate(SymbolicCount(graph[id].shape))
+                }
+                slotOf[id] = slot
+                placement[id] = .workspace(slot)
+                // Values copied to a destination at the end live to the end.
+                let copiedAtEnd = destinations[id] != nil
+                if !copiedAtEnd { releases[lastReader[id] ?? position, default: []].append(id) }
+            }
+            for done in releases[position] ?? [] { allocator.release(slotOf[done]!) }
+        }
+        workspaceSlots = allocator.slots.map(\.expression)
+    }
+
+    // MARK: - The kernel
+
+    mutating func kernel() -> Kernel {
+        var body: [Statement] = []
+        for group in groups {
+            loopCounter = 0
+            memo.removeAll()
+            body.append(.comment(group.map(formulaLine).joined(separator: "\n")))
+            body += group.count == 1 ? nest(group[0]) : groupNest(group)
+        }
+        var result: ScalarExpr?
+        for (id, list) in destinations.sorted(by: { $0.key < $1.key }) {
+            for destination in list {
+                let source = placement[id]!
+                switch destination {
+                case .returned: result = load(source, [], .scalar)
+                case .stepCount: body.append(.storeStepCount(load(source, [], .scalar)))
+                case .storage(let storage) where storage != source:
+                    loopCounter = 0
+                    body.append(.comment("\(describe(storage)) = \(nodeName(id))"))
+                    let shape = graph[id].shape
+                    let index = loopVariables(shape)
+                    body += loops(index, shape, [.store(storage, flatIndex(index, shape), load(source, index, shape))])
+                case .storage: break
+                }
+            }
+        }
+        precondition(
+            spec.kind != .apply || workspaceSlots.isEmpty, "internal error: the update alone needs no buffers, but got \(workspaceSlots)")
+        let runtimeDims = spec.arguments.compactMap { if case .dim(let name) = $0 { name } else { nil } }
+        return Kernel(
+            kind: spec.kind, arguments: spec.arguments, takesWorkspace: spec.kind != .apply, checkedDims: runtimeDims,
+            body: body, result: result, workspace: Workspace(slots: workspaceSlots))
+    }
+
+    // MARK: - Indices and loops
+
+    /// A fresh loop variable for each axis of `shape`, and 0 for axes of size 1 (no loop).
+    mutating func loopVariables(_ shape: Shape) -> [IntExpr] {
+        shape.dims.map { $0 == .fixed(1) ? .zero : freshVariable() }
+    }
+
+    mutating func freshName() -> String {
+        defer { loopCounter += 1 }
+        return "i\(loopCounter)"
+    }
+
+    mutating func freshVariable() -> IntExpr { .variable(freshName()) }
+
+    /// Row-major offset of `index` in `shape`, in Horner form: `(i0 * 32 + i1)`.
+    func flatIndex(_ index: [IntExpr], _ shape: Shape) -> IntExpr {
+        var offset = IntExpr.zero
+        for (axis, dim) in shape.dims.enumerated() {
+            offset = offset * IntExpr(dim) + (dim == .fixed(1) ? .zero : index[axis])
+        }
+        return offset
+    }
+
+    /// Loops over the axes of `shape` whose index is a variable (outermost first) around `body`.
+    func loops(_ index: [IntExpr], _ shape: Shape, _ body: [Statement]) -> [Statement] {
+        var statements = body
+        for (axis, dim) in shape.dims.enumerated().reversed() {
+            guard case .variable(let name) = index[axis] else { continue }
+            statements = [.loop(variable: name, start: .zero, end: IntExpr(dim), step: 1, body: statements)]
+        }
+        return statements
+    }
+
+    /// A value at an index: a leaf's element, a materialized node's element, or the node
+    /// computed in place (a fused node or a view).
+    mutating func value(_ id: NodeID, _ index: [IntExpr], _ body: inout [Statement]) -> ScalarExpr {
+        if case .leaf = graph[id].op { return compute(id, index, &body) }
+        if let storage = placement[id] {
+            // A member of the same loop nest, computed earlier in this body: its register.
+            return memo[Memo(node: id, index: index)] ?? load(storage, index, graph[id].shape)
+        }
+        return compute(id, index, &body)
+    }
+
+    func load(_ storage: Storage, _ index: [IntExpr], _ shape: Shape) -> ScalarExpr {
+        if case .local(let name) = storage { return .name(name) }
+        return .load(storage, flatIndex(index, shape))
+    }
+
+    /// The index into an operand of shape `from` that NumPy broadcasting reads for `index` of
+    /// shape `to`: aligned at the right, size-1 axes at 0.
+    func broadcastIndex(_ index: [IntExpr], to: Shape, from: Shape) -> [IntExpr] {
+        let offset = to.rank - from.rank
+        return from.dims.enumerated().map { axis, dim in dim == .fixed(1) ? .zero : index[offset + axis] }
+    }
+
+    /// The operand index of a reshape: axes matched directly when the shapes differ only by axes
+    /// of size 1, otherwise through the row-major offset.
+    func reshapeIndex(_ index: [IntExpr], to: Shape, from: Shape) -> [IntExpr] {
+        let kept = to.dims.indices.filter { to.dims[$0] != .fixed(1) }
+        if kept.map({ to.dims[$0] }) == from.dims.filter({ $0 != .fixed(1) }) {
+            var next = kept.makeIterator()
+            return from.dims.map { $0 == .fixed(1) ? .zero : index[next.next()!] }
+        }
+        let flat = flatIndex(index, to)
+        var result: [IntExpr] = []
+        var inner = IntExpr.one
+        for dim in from.dims.reversed() {
+            result.append(.remainder(.quotient(flat, inner), IntExpr(dim)))
+            inner = inner * IntExpr(dim)
+        }
+        return result.reversed()
+    }
+
+    /// Binds a node's element to its name in `body`.
+    mutating func bind(_ id: NodeID, _ index: [IntExpr], _ value: ScalarExpr, _ body: inout [Statement]) -> ScalarExpr {
+        let name = Self.localName(id)
+        body.append(.define(name, value))
+        memo[Memo(node: id, index: index)] = .name(name)
+        return .name(name)
+    }
+
+    /// Computes a node's element at `index`, binding the result of each op to a name (so that the
+    /// op table's spellings, which may use an operand twice, only see names, literals and loads).
+    mutating func compute(_ id: NodeID, _ index: [IntExpr], _ body: inout [Statement]) -> ScalarExpr {
+        let node = graph[id]
+        switch node.op {
+        case .leaf(.input(let name, let shape)): return load(.input(name), index, shape)
+        case .leaf(.param(let name, let shape)): return load(.param(name), index, shape)
+        case .leaf(.state(let name, _)) where name == UpdateProgram.stepCount: return .stepCount
+        case .leaf(.state(let name, let shape)): return load(.state(name), index, shape)
+        case .leaf(.gradient(let name, let shape)): return load(.gradient(name), index, shape)
+        case .leaf(.constant(let value)): return .literal(value)
+        case .leaf(.size(let dims)): return .integer(IntExpr.count(Shape(dims)))
+        case .structural(.broadcast(let target)):
+            let operand = node.operands[0]
+            return value(operand, broadcastIndex(index, to: target, from: graph[operand].shape), &body)
+        case .structural(.reshape(let target)):
+            let operand = node.operands[0]
+            return value(operand, reshapeIndex(index, to: target, from: graph[operand].shape), &body)
+        case .linearAlgebra(.transpose):
+            return value(node.operands[0], index.reversed(), &body)
+        case .elementwise(let op):
+            if let known = memo[Memo(node: id, index: index)] { return known }
+            let a = value(node.operands[0], index, &body)
+            return bind(id, index, .elementwise(op, a), &body)
+        case .arithmetic(let op):
+            if let known = memo[Memo(node: id, index: index)] { return known }
+            let (first, second) = (node.operands[0], node.operands[1])
+            let a = value(first, broadcastIndex(index, to: node.shape, from: graph[first].shape), &body)
+            let b = value(second, broadcastIndex(index, to: node.shape, from: graph[second].shape), &body)
+            return bind(id, index, .arithmetic(op, a, b), &body)
+        case .structural(.sumTo), .reduction, .normalizer, .linearAlgebra(.matmul), .loss:
+            preconditionFailure("internal error: \(node.op) is computed by its own loop nest")
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import AdjointAutodiff
+import AdjointIR
+import AdjointSema
+
+/// Every kernel of kernels.md for one model, lowered to the loop IR: what a printer needs to
+/// write the C (or Swift) source.
+public struct ModelKernels: Sendable {
+    /// One param: its field in the params struct and how `init` fills it.
+    public struct Param: Sendable, Hashable {
+        public var name: String
+        public var shape: Shape
+        public var initialization: Initialization
+    }
+
+    /// How `NAME_init` fills a param's elements from SplitMix64, in double, as
+    /// `CheckedProgram.initialParams` does (the same arithmetic, operation for operation).
+    public enum Initialization: Sendable, Hashable {
+        /// Every element this value; no draws.
+        case constant(Double)
+        /// `offset + scale * u` for a uniform draw u in [0, 1).
+        case uniform(offset: Double, scale: Double)
+        /// `mean + std * z` (or `std * z` without a mean) for a Box-Muller normal z.
+        case normal(mean: Double?, std: Double)
+    }
+
+    /// The model's name as an identifier (`my_net`), the prefix of every symbol.
+    public var name: String
+    /// The model file, for the header comment.
+    public var modelPath: String
+    public var params: [Param]
+    /// The update rule's state slots (moments, then the step count `t`).
+    public var stateSlots: [UpdateProgram.Slot]
+    public var runtimeDims: [String]
+    /// The update rule, for the header comment.
+    public var updateRule: UpdateRule
+    /// loss, gradient, apply, step, and predict when the model has outputs.
+    public var kernels: [Kernel]
+
+    /// The kernel of a kind.
+    public func kernel(_ kind: KernelKind) -> Kernel? { kernels.first { $0.kind == kind } }
+
+    /// Lowers every kernel of `program`.
+    public init(_ program: CheckedProgram, name: String, modelPath: String) {
+        self.name = name
+        self.modelPath = modelPath
+        runtimeDims = program.dims.filter { $0.size == nil }.map(\.name)
+        updateRule = program.updateRule
+        params = program.params.map { Param(name: $0.name, shape: $0.shape, initialization: Self.initialization($0)) }
+        let dims = runtimeDims.map(Argument.dim)
+
+        let forward = program.forwardGraph()
+        let gradient = ReverseMode.differentiate(forward)
+        let step = UpdateProgram.step(gradient, rule: program.updateRule)
+        let apply = UpdateProgram.apply(program)
+        stateSlots = step.slots
+
+        func inputs(_ graph: Graph, _ nodes: [NodeID]) -> [Argument] {
+            let needed = graph.inputs(reachedFrom: nodes)
+            return program.inputs.filter { needed.contains($0.name) }.map { .input($0.name, $0.shape) }
+        }
+        var specs: [KernelSpec] = []
+        specs.append(
+            KernelSpec(
+                kind: .loss, graph: forward.graph, results: [(forward.loss, .returned)],
+                arguments: inputs(forward.graph, [forward.loss]) + dims, names: forward.valueNames))
+
+        var gradientNames = forward.valueNames
+        for (param, node) in gradient.gradients where gradientNames[node] == nil { gradientNames[node] = "d_" + param }
+        specs.append(
+            KernelSpec(
+                kind: .gradient, graph: gradient.graph,
+                results: [(forward.loss, .returned)] + gradient.gradients.map { ($0.node, .storage(.gradient($0.param))) },
+                arguments: inputs(forward.graph, [forward.loss]) + dims, names: gradientNames))
+
+        specs.append(
+            KernelSpec(kind: .apply, graph: apply.graph, results: Self.updateResults(apply), arguments: [],
+                names: Self.asciiNames(apply.valueNames)))
+        var stepNames = Self.asciiNames(step.valueNames)
+        for (param, node) in step.gradients where stepNames[node] == nil { stepNames[node] = "d_" + param }
+        specs.append(
+            KernelSpec(
+                kind: .step, graph: step.graph, results: [(step.loss!, .returned)] + Self.updateResults(step),
+                arguments: inputs(forward.graph, [forward.loss]) + dims, names: stepNames))
+
+        if !program.outputs.isEmpty {
+            let outputs = program.outputs.map { (name: $0, node: forward.graph.root($0)!) }
+            specs.append(
+                KernelSpec(
+                    kind: .predict, graph: forward.graph,
+                    results: outputs.map { ($0.node, .storage(.output($0.name))) },
+                    arguments: inputs(forward.graph, outputs.map(\.node)) + dims
+                        + outputs.map { .output($0.name, forward.graph[$0.node].shape) },
+                    names: forward.valueNames))
+        }
+        kernels = specs.map(Lowering.lower)
+    }
+
+    /// Where an update's new params and state go: back into the params and the state, in place.
+    static func updateResults(_ update: UpdateProgram) -> [(node: NodeID, destination: KernelSpec.Destination)] {
+        update.newParams.map { ($0.node, .storage(.param($0.param))) }
+            + update.newState.map { slot, node in
+                (node, slot == UpdateProgram.stepCount ? .stepCount : .storage(.state(slot)))
+            }
+    }
+
+    /// Names for comments in ASCII (`‖g‖` becomes `norm_g`).
+    static func asciiNames(_ names: [NodeID: String]) -> [NodeID: String] {
+        names.mapValues { name in
+            name == "‖g‖" ? "norm_g" : String(name.unicodeScalars.filter(\.isASCII).map(Character.init))
+        }
+    }
+
+    static func initialization(_ param: CheckedProgram.ParamDecl) -> Initialization {
+        let sizes = param.shape.sizes([:])
+        let fanIn = sizes.count >= 2 ? Double(sizes[sizes.count - 2]) : 1
+        let fanOut = sizes.count >= 2 ? Double(sizes[sizes.count - 1]) : 1
+        switch param.initializer {
+        case .constant(let value): return .constant(value)
+        case .zeros: return .constant(0)
+        case .ones: return .constant(1)
+        case .normal(let mean, let std): return .normal(mean: mean, std: std)
+        case .uniform(let low, let high): return .uniform(offset: low, scale: high - low)
+        case .glorot:
+            let limit = (6 / (fanIn + fanOut)).squareRoot()
+            return .uniform(offset: -limit, scale: 2 * limit)
+        case .he: return .normal(mean: nil, std: (2 / fanIn).squareRoot())
+        }
+    }
+
+    /// The workspace every kernel can share: the largest any kernel needs, in elements, as one
+    /// expression per kernel (the printer takes their maximum at run time).
+    public func workspaceCounts(elementBytes: Int) -> [IntExpr] {
+        kernels.map { $0.workspace.elementCount(elementBytes: elementBytes) }
+    }
+}

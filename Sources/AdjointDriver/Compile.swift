@@ -1,0 +1,99 @@
+import AdjointCodegen
+import AdjointSema
+import Foundation
+
+/// `adjoint compile`: lowers the model's kernels and writes them as source files.
+extension Commands {
+    /// The languages `--emit` names.
+    public enum EmitLanguage: String, Sendable {
+        case c, swift
+    }
+
+    /// The generated files for one model, in memory: file names and contents, in writing order.
+    public static func generateC(_ program: CheckedProgram, name: String, modelPath: String, precision: Precision)
+        -> (files: [(name: String, text: String)], workspace: String)
+    {
+        let kernels = ModelKernels(program, name: name, modelPath: modelPath)
+        let printer = CPrinter(kernels, precision: precision, tool: "adjoint \(CommandLineInterface.version)")
+        return (
+            [("\(name).h", printer.header()), ("\(name).c", printer.source())],
+            printer.workspaceDescription()
+        )
+    }
+
+    /// `adjoint compile MODEL.adj --emit c [-o DIR] [--name NAME] [--precision float|double]`:
+    /// writes `NAME.h` and `NAME.c` into `directory` (each whole or not at all) and prints the
+    /// paths written and the workspace the kernels need.
+    public static func compile(
+        path: String, emit: EmitLanguage, directory: String, name: String?, precision: Precision
+    ) -> CommandResult {
+        guard emit == .c else { return .usage("compile: --emit swift is not available yet; use --emit c") }
+        let identifier = name ?? modelIdentifier(path)
+        guard isIdentifier(identifier) else {
+            return .usage("compile: --name needs a C identifier (letters, digits, '_', not starting with a digit), got '\(identifier)'")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return .usage("compile: the output folder '\(directory)' does not exist")
+        }
+        guard FileManager.default.isWritableFile(atPath: directory) else {
+            return .usage("compile: cannot write to the output folder '\(directory)'")
+        }
+        return withModel(path) { checked in
+            let (files, workspace) = generateC(checked, name: identifier, modelPath: path, precision: precision)
+            let folder = URL(fileURLWithPath: directory)
+            switch AtomicWriter.write(files.map { (folder.appendingPathComponent($0.name), $0.text) }) {
+            case .success(let written):
+                let lines = written.map(\.path) + ["workspace: \(workspace)"]
+                return CommandResult(output: lines.joined(separator: "\n") + "\n", status: 0)
+            case .failure(let error):
+                return .usage("compile: \(error.description)")
+            }
+        }
+    }
+
+    /// The model file's base name as a C identifier: `my-net.adj` gives `my_net`.
+    static func modelIdentifier(_ path: String) -> String {
+        let base = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        var identifier = String(base.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") ? $0 : "_" })
+        if identifier.isEmpty { identifier = "model" }
+        if identifier.first!.isNumber { identifier = "_" + identifier }
+        return identifier
+    }
+
+    static func isIdentifier(_ text: String) -> Bool {
+        guard let first = text.first, first.isASCII, first.isLetter || first == "_" else { return false }
+        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+    }
+}
+
+/// Writes several files so that each appears whole or not at all: every file goes to a temporary
+/// file beside its destination first, and only when all are written are they renamed into place.
+enum AtomicWriter {
+    struct WriteError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func write(_ files: [(url: URL, text: String)]) -> Result<[URL], WriteError> {
+        var temporaries: [URL] = []
+        func cleanUp() { for url in temporaries { try? FileManager.default.removeItem(at: url) } }
+        for (url, text) in files {
+            let temporary = url.deletingLastPathComponent()
+                .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+            do {
+                try Data(text.utf8).write(to: temporary)
+            } catch {
+                cleanUp()
+                return .failure(WriteError(description: "cannot write '\(url.path)'"))
+            }
+            temporaries.append(temporary)
+        }
+        for (temporary, file) in zip(temporaries, files) {
+            guard rename(temporary.path, file.url.path) == 0 else {
+                cleanUp()
+                return .failure(WriteError(description: "cannot write '\(file.url.path)'"))
+            }
+        }
+        return .success(files.map(\.url))
+    }
+}

@@ -1,0 +1,246 @@
+import AdjointAutodiff
+@testable import AdjointCodegen
+import AdjointDriver
+import AdjointIR
+import AdjointInterpreter
+import AdjointSema
+import Foundation
+import Testing
+
+/// One model compiled to C and run against the reference interpreter.
+struct KernelCase: CustomTestStringConvertible, Sendable {
+    /// The symbol prefix (`--name`).
+    var name: String
+    var source: String
+    var dims: [String: Int]
+    var precision: Precision
+    var sanitize = false
+    /// Params from the generated `init` (seed 7) rather than literals in the harness (for models
+    /// too large to print).
+    var paramsFromInit = false
+    /// The range params are drawn from when printed as literals.
+    var paramRange: ClosedRange<Double> = -1...1
+    /// Whether `apply` is checked on its own (for the largest model, only through `step`).
+    var checksApply = true
+
+    var testDescription: String {
+        "\(name) \(precision.rawValue) \(dims.keys.sorted().map { "\($0)=\(dims[$0]!)" }.joined(separator: ","))"
+            + (sanitize ? " asan+ubsan" : "")
+    }
+
+    var tolerance: Double { precision == .double ? 1e-10 : 1e-4 }
+
+    /// A double as the element type holds it.
+    func rounded(_ value: Double) -> Double { precision == .float ? Double(Float(value)) : value }
+}
+
+/// What the harness printed: one line per tensor, `KEY v1 v2 ...`.
+typealias HarnessOutput = [String: [Double]]
+
+enum CHarness {
+    static let seed: UInt64 = 7
+    /// Tensors with more elements are compared at every k-th element and by the sum of all
+    /// magnitudes (printing two million numbers would take longer than computing them).
+    static let sampleLimit = 4096
+
+    /// The elements of `values` that `show` prints.
+    static func sampled(_ values: [Double]) -> [Double] {
+        guard values.count > sampleLimit else { return values }
+        let stride = (values.count + sampleLimit - 1) / sampleLimit
+        return Swift.stride(from: 0, to: values.count, by: stride).map { values[$0] }
+    }
+    static let steps = 5
+    static let flags = ["-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror"]
+
+    /// Params and inputs for a case: inputs uniform in (0.1, 0.9) (inside log's and the
+    /// probability losses' domains), rows of a `softmax_cross_entropy` target summing to 1.
+    static func bindings(_ program: CheckedProgram, _ test: KernelCase) -> [String: Tensor] {
+        var random = SplitMix64(seed: 2026)
+        var bindings: [String: Tensor] = [:]
+        if test.paramsFromInit {
+            bindings = program.initialParams(seed: seed).mapValues { $0.map(test.rounded) }
+        } else {
+            for param in program.params {
+                bindings[param.name] = random.tensor(param.shape.sizes([:]), test.paramRange.lowerBound, test.paramRange.upperBound)
+                    .map(test.rounded)
+            }
+        }
+        let distributions = distributionInputs(program.forwardGraph().graph)
+        for input in program.inputs {
+            var value = random.tensor(input.shape.sizes(test.dims), 0.1, 0.9)
+            if distributions.contains(input.name) {
+                let width = max(value.sizes.last ?? 1, 1)
+                for start in stride(from: 0, to: value.count, by: width) {
+                    let total = value.scalars[start..<start + width].reduce(0, +)
+                    for index in start..<start + width { value.scalars[index] /= total }
+                }
+            }
+            bindings[input.name] = value.map(test.rounded)
+        }
+        return bindings
+    }
+
+    static func distributionInputs(_ graph: Graph) -> Set<String> {
+        Set(graph.nodes.compactMap { node -> String? in
+            guard node.op == .loss(.softmaxCrossEntropy), case .leaf(.input(let name, _)) = graph[node.operands[1]].op
+            else { return nil }
+            return name
+        })
+    }
+
+    /// The C program that calls every kernel and prints the results.
+    static func source(_ kernels: ModelKernels, _ bindings: [String: Tensor], _ test: KernelCase) -> String {
+        let name = kernels.name
+        let real = test.precision.cType
+        var lines = [
+            "#define _POSIX_C_SOURCE 200112L", "#include <math.h>", "#include <stdio.h>", "#include <stdlib.h>",
+            "#include <string.h>", "#include \"\(name).h\"", "",
+            "/* Prints a tensor, or every k-th element of a large one and the sum of all magnitudes. */",
+            "static void show(const char *key, const \(real) *values, size_t count)", "{",
+            "    size_t stride = count > \(sampleLimit) ? (count + \(sampleLimit - 1)) / \(sampleLimit) : 1;",
+            "    printf(\"%s\", key);", "    for (size_t i = 0; i < count; i += stride) printf(\" %.17g\", (double)values[i]);",
+            "    printf(\"\\n\");", "    if (stride == 1) return;", "    double total = 0;",
+            "    for (size_t i = 0; i < count; ++i) total += fabs((double)values[i]);",
+            "    printf(\"sumabs:%s %.17g\\n\", key, total);", "}", "",
+        ]
+        func literal(_ tensor: Tensor) -> String {
+            tensor.scalars.map { "\($0)" }.joined(separator: ", ")
+        }
+        for input in kernels.kernels.flatMap(\.arguments) {
+            if case .input(let input, _) = input, !lines.contains(where: { $0.contains("in_\(input)[]") }) {
+                lines.append("static const \(real) in_\(input)[] = {\(literal(bindings[input]!))};")
+            }
+        }
+        if !test.paramsFromInit {
+            for param in kernels.params {
+                lines.append("static const \(real) param_\(param.name)[] = {\(literal(bindings[param.name]!))};")
+            }
+        }
+        lines += [
+            "static \(name)_params p, p0, q;", "static \(name)_grads g;", "static \(name)_state s;", "",
+            "int main(void)", "{",
+        ]
+        if test.paramsFromInit {
+            lines.append("    \(name)_init(&p, \(seed));")
+        } else {
+            for param in kernels.params {
+                lines.append("    memcpy(p.\(CIdentifiers.field(param.name)), param_\(param.name), sizeof p.\(CIdentifiers.field(param.name)));")
+            }
+        }
+        let dims = kernels.runtimeDims.map { "\(test.dims[$0]!)" }.joined(separator: ", ")
+        lines += [
+            "    size_t bytes = \(name)_workspace_size(\(dims));", "    void *ws = NULL;",
+            "    if (posix_memalign(&ws, 64, bytes ? bytes : 64) != 0) return 2;",
+        ]
+        func call(_ kind: KernelKind, _ first: [String], _ last: [String], dims: String = "") -> String {
+            let kernel = kernels.kernel(kind)!
+            var arguments = first
+            for argument in kernel.arguments {
+                switch argument {
+                case .input(let input, _): arguments.append("in_\(input)")
+                case .dim(let dim): arguments.append(dims.isEmpty ? "\(test.dims[dim]!)" : dims)
+                case .output(let output, _): arguments.append("out_\(output)")
+                }
+            }
+            return "\(name)_\(kind.rawValue)(\((arguments + last).joined(separator: ", ")))"
+        }
+        func fields(_ prefix: String, _ variable: String) -> [String] {
+            kernels.params.map { param in
+                "    show(\"\(prefix):\(param.name)\", \(variable).\(CIdentifiers.field(param.name)), \(param.shape.fixedElementCount!));"
+            }
+        }
+        func state(_ prefix: String) -> [String] {
+            kernels.stateSlots.map { slot in
+                slot.name == UpdateProgram.stepCount
+                    ? "    printf(\"\(prefix)_t %lld\\n\", (long long)s.t);"
+                    : "    show(\"\(prefix):\(slot.name)\", s.\(CIdentifiers.field(slot.name)), \(slot.shape.fixedElementCount!));"
+            }
+        }
+        lines.append("    printf(\"loss %.17g\\n\", (double)\(call(.loss, ["&p"], ["ws"])));")
+        lines.append("    printf(\"gradient_loss %.17g\\n\", (double)\(call(.gradient, ["&p"], ["&g", "ws"])));")
+        lines += fields("grad", "g")
+        // The whole gradient, which `apply` is checked on, as the flat array of kernels.md.
+        lines += [
+            "    FILE *grads = fopen(\"grads.bin\", \"wb\");",
+            "    if (!grads || fwrite(&g, sizeof g, 1, grads) != 1 || fclose(grads) != 0) return 3;",
+        ]
+        if let predict = kernels.kernel(.predict) {
+            for case .output(let output, let shape) in predict.arguments {
+                let count = shape.sizes(test.dims).reduce(1, *)
+                lines.append("    \(real) *out_\(output) = malloc(\(count) * sizeof(\(real)));")
+            }
+            lines.append("    \(call(.predict, ["&p"], ["ws"]));")
+            for case .output(let output, let shape) in predict.arguments {
+                lines.append("    show(\"output:\(output)\", out_\(output), \(shape.sizes(test.dims).reduce(1, *)));")
+                lines.append("    free(out_\(output));")
+            }
+        }
+        lines += ["    p0 = p;", "    \(name)_state_init(&s);", "    \(name)_apply(&p0, &s, &g);"]
+        lines += fields("apply_param", "p0") + state("apply")
+        lines += ["    p0 = p;", "    \(name)_state_init(&s);"]
+        lines.append("    for (int k = 0; k < \(steps); ++k) printf(\"step_loss %.17g\\n\", (double)\(call(.step, ["&p0", "&s"], ["ws"])));")
+        lines += fields("step_param", "p0") + state("step")
+        lines += ["    \(name)_init(&q, \(seed));"] + fields("init", "q")
+        if !kernels.runtimeDims.isEmpty {
+            lines.append("    printf(\"zero_loss %.17g\\n\", (double)\(call(.loss, ["&p"], ["ws"], dims: "0")));")
+            lines.append("    printf(\"zero_step %.17g\\n\", (double)\(call(.step, ["&p0", "&s"], ["ws"], dims: "0")));")
+            lines.append("    printf(\"zero_bytes %.17g\\n\", (double)\(name)_workspace_size(\(kernels.runtimeDims.map { _ in "0" }.joined(separator: ", "))));")
+            if let predict = kernels.kernel(.predict) {
+                // predict with a runtime dim of 0 writes nothing: the outputs keep a marker.
+                lines.append("    {")
+                for case .output(let output, _) in predict.arguments {
+                    lines.append("    \(real) out_\(output)[1] = {-12345};")
+                }
+                lines.append("    \(call(.predict, ["&p"], ["ws"], dims: "0"));")
+                for case .output(let output, _) in predict.arguments {
+                    lines.append("    printf(\"zero_predict %.17g\\n\", (double)out_\(output)[0]);")
+                }
+                lines.append("    }")
+            }
+        }
+        lines += ["    free(ws);", "    return 0;", "}", ""]
+        return lines.joined(separator: "\n")
+    }
+
+    /// Compiles the case's model and harness with the strict flags, runs it, and parses its output.
+    static func run(_ test: KernelCase) throws -> (
+        kernels: ModelKernels, bindings: [String: Tensor], output: HarnessOutput, gradients: [String: Tensor]
+    ) {
+        let program = try checkedProgram(test.source, path: "\(test.name).adj")
+        let kernels = ModelKernels(program, name: test.name, modelPath: "\(test.name).adj")
+        let printer = CPrinter(kernels, precision: test.precision, tool: "adjoint test")
+        let bindings = bindings(program, test)
+        let folder = try temporaryFolder("c-\(test.name)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try printer.header().write(to: folder.appendingPathComponent("\(test.name).h"), atomically: true, encoding: .utf8)
+        try printer.source().write(to: folder.appendingPathComponent("\(test.name).c"), atomically: true, encoding: .utf8)
+        try source(kernels, bindings, test).write(to: folder.appendingPathComponent("harness.c"), atomically: true, encoding: .utf8)
+        let mode = test.sanitize ? ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"] : ["-O2"]
+        let compile = try AdjointCodegenTests.run(
+            "/usr/bin/cc", flags + mode + ["\(test.name).c", "harness.c", "-o", "harness", "-lm"], in: folder)
+        try #require(compile.status == 0, "cc failed:\n\(compile.errors)")
+        let result = try AdjointCodegenTests.run(folder.appendingPathComponent("harness").path, [], in: folder)
+        try #require(result.status == 0, "harness exited \(result.status):\n\(result.errors)")
+        #expect(result.errors.isEmpty, "the harness wrote to standard error:\n\(result.errors)")
+        let data = try Data(contentsOf: folder.appendingPathComponent("grads.bin"))
+        let flat: [Double] =
+            test.precision == .float
+            ? data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)).map(Double.init) }
+            : data.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+        var gradients: [String: Tensor] = [:]
+        var offset = 0
+        for param in kernels.params {
+            let sizes = param.shape.sizes([:])
+            let count = sizes.reduce(1, *)
+            gradients[param.name] = Tensor(sizes: sizes, scalars: Array(flat[offset..<offset + count]))
+            offset += count
+        }
+        var output: HarnessOutput = [:]
+        for line in result.output.split(separator: "\n") {
+            let words = line.split(separator: " ")
+            guard let key = words.first else { continue }
+            output[String(key), default: []] += words.dropFirst().map { Double(String($0)) ?? .nan }
+        }
+        return (kernels, bindings, output, gradients)
+    }
+}

@@ -1,0 +1,85 @@
+import AdjointDriver
+import Foundation
+import Testing
+
+/// `adjoint compile` on the command line: files written whole, exit codes of cli.md.
+@Suite struct CompileCommandTests {
+    static let digits = Repository.url("samples/digits.adj").path
+
+    func files(_ folder: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+    }
+
+    @Test func writesHeaderAndSourceAndPrintsThePaths() throws {
+        let folder = try temporaryFolder("compile")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = CommandLineInterface.run(["compile", Self.digits, "--emit", "c", "-o", folder.path])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(files(folder) == ["digits.c", "digits.h"])
+        let lines = result.output.split(separator: "\n").map(String.init)
+        #expect(lines.prefix(2) == [folder.appendingPathComponent("digits.h").path, folder.appendingPathComponent("digits.c").path])
+        #expect(lines.last == "workspace: 464 * batch + 9472 bytes in 7 slots (step, float)")
+        let source = try String(contentsOf: folder.appendingPathComponent("digits.c"), encoding: .utf8)
+        #expect(source.contains("float digits_loss("))
+    }
+
+    @Test func nameAndPrecision() throws {
+        let folder = try temporaryFolder("compile")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = CommandLineInterface.run([
+            "compile", Self.digits, "--emit=c", "--output", folder.path, "--name", "net", "--precision", "double",
+        ])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(files(folder) == ["net.c", "net.h"])
+        let header = try String(contentsOf: folder.appendingPathComponent("net.h"), encoding: .utf8)
+        #expect(header.contains("double net_step(net_params *p, net_state *s, const double *x"))
+        #expect(header.contains("#ifndef ADJOINT_NET_H"))
+    }
+
+    /// A model file's name becomes an identifier: `my-net.adj` gives `my_net`.
+    @Test func fileNameBecomesAnIdentifier() throws {
+        let folder = try temporaryFolder("compile")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = folder.appendingPathComponent("my-net.adj")
+        try "param w = 2\nloss = w * w\nminimize loss\n".write(to: model, atomically: true, encoding: .utf8)
+        let result = CommandLineInterface.run(["compile", model.path, "--emit", "c", "-o", folder.path])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(files(folder) == ["my-net.adj", "my_net.c", "my_net.h"])
+    }
+
+    @Test(arguments: [
+        (["compile", digits], "missing --emit c"),
+        (["compile", digits, "--emit", "java"], "unknown language 'java'"),
+        (["compile", digits, "--emit", "swift"], "--emit swift is not available yet"),
+        (["compile", digits, "--emit", "c", "--precision", "half"], "unknown precision 'half'"),
+        (["compile", digits, "--emit", "c", "--name", "2fast"], "--name needs a C identifier"),
+        (["compile", digits, "--emit", "c", "-o", "/nonexistent/folder"], "does not exist"),
+        (["compile", digits, "--emit", "c", "-o", "/proc"], "cannot write '/proc/digits.h'"),
+        (["compile", "/nonexistent.adj", "--emit", "c"], "no such file"),
+    ] as [([String], String)])
+    func badUsageExitsTwo(arguments: [String], message: String) {
+        let result = CommandLineInterface.run(arguments)
+        #expect(result.status == 2)
+        #expect(result.output.isEmpty)
+        #expect(result.errors.contains(message), "\(result.errors)")
+    }
+
+    /// A model with errors: the diagnostics, exit 1, and nothing written.
+    @Test func modelErrorsWriteNothing() throws {
+        let folder = try temporaryFolder("compile")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = folder.appendingPathComponent("broken.adj")
+        try "param a = 1\nminimize a @ b\n".write(to: model, atomically: true, encoding: .utf8)
+        let result = CommandLineInterface.run(["compile", model.path, "--emit", "c", "-o", folder.path])
+        #expect(result.status == 1)
+        #expect(result.errors.contains("[undeclared-name]"))
+        #expect(files(folder) == ["broken.adj"])
+    }
+
+    @Test func help() {
+        let result = CommandLineInterface.run(["compile", "--help"])
+        #expect(result.status == 0)
+        #expect(result.output.contains("usage: adjoint compile MODEL.adj --emit c"))
+        #expect(CommandLineInterface.run(["--help"]).output.contains("compile"))
+    }
+}

@@ -1,0 +1,115 @@
+@testable import AdjointCodegen
+import AdjointIR
+import Foundation
+
+/// Runs a lowered kernel on doubles, statement by statement: checks of the lowering's decisions
+/// (buffer placement, in-place order) that need no C compiler.
+struct LoopInterpreter {
+    var buffers: [Storage: [Double]]
+    var dims: [String: Int]
+    var stepCount: Double = 0
+    private var scalars: [String: Double] = [:]
+    private var variables: [String: Int] = [:]
+
+    init(buffers: [Storage: [Double]], dims: [String: Int]) {
+        self.buffers = buffers
+        self.dims = dims
+    }
+
+    /// Runs the kernel's body; returns its result, if it has one.
+    mutating func run(_ kernel: Kernel) -> Double? {
+        for (slot, count) in kernel.workspace.slots.enumerated() {
+            buffers[.workspace(slot)] = [Double](repeating: .nan, count: integer(count))
+        }
+        for statement in kernel.body { execute(statement) }
+        return kernel.result.map { value($0) }
+    }
+
+    private mutating func execute(_ statement: Statement) {
+        switch statement {
+        case .comment: break
+        case .loop(let variable, let start, let end, let step, let body):
+            var index = integer(start)
+            while index < integer(end) {
+                variables[variable] = index
+                for inner in body { execute(inner) }
+                index += step
+            }
+        case .define(let name, let expr), .declare(let name, let expr), .assign(let name, let expr):
+            scalars[name] = value(expr)
+        case .store(let storage, let index, let expr):
+            let result = value(expr)
+            write(storage, integer(index)) { _ in result }
+        case .accumulate(let storage, let index, let expr):
+            let result = value(expr)
+            write(storage, integer(index)) { $0 + result }
+        case .storeStepCount(let expr): stepCount = value(expr)
+        }
+    }
+
+    private mutating func write(_ storage: Storage, _ index: Int, _ update: (Double) -> Double) {
+        if case .local(let name) = storage {
+            scalars[name] = update(scalars[name] ?? 0)
+            return
+        }
+        guard buffers[storage] != nil, buffers[storage]!.indices.contains(index) else {
+            preconditionFailure("write outside \(storage) at \(index)")
+        }
+        buffers[storage]![index] = update(buffers[storage]![index])
+    }
+
+    private func integer(_ expr: IntExpr) -> Int {
+        switch expr {
+        case .constant(let value): return value
+        case .variable(let name): return variables[name]!
+        case .dim(let name): return dims[name]!
+        case .sum(let terms): return terms.reduce(0) { $0 + integer($1) }
+        case .product(let factors): return factors.reduce(1) { $0 * integer($1) }
+        case .quotient(let a, let b): return integer(a) / integer(b)
+        case .remainder(let a, let b): return integer(a) % integer(b)
+        case .min(let a, let b): return Swift.min(integer(a), integer(b))
+        case .roundedUp(let a, let multiple): return (integer(a) + multiple - 1) / multiple * multiple
+        }
+    }
+
+    private func value(_ expr: ScalarExpr) -> Double {
+        switch expr {
+        case .literal(let value): return value
+        case .load(.local(let name), _), .name(let name): return scalars[name]!
+        case .load(let storage, let index):
+            guard let buffer = buffers[storage], buffer.indices.contains(integer(index)) else {
+                preconditionFailure("read outside \(storage) at \(integer(index))")
+            }
+            return buffer[integer(index)]
+        case .integer(let expr): return Double(integer(expr))
+        case .stepCount: return stepCount
+        case .elementwise(let op, let a): return op.apply(value(a))
+        case .arithmetic(let op, let a, let b): return op.apply(value(a), value(b))
+        case .call(let function, let arguments):
+            let x = arguments.map(value)
+            switch function {
+            case .exp: return Foundation.exp(x[0])
+            case .log: return Foundation.log(x[0])
+            case .sqrt: return x[0].squareRoot()
+            case .abs: return Swift.abs(x[0])
+            case .sin: return Foundation.sin(x[0])
+            case .cos: return Foundation.cos(x[0])
+            case .tanh: return Foundation.tanh(x[0])
+            case .log1p: return Foundation.log1p(x[0])
+            case .pow: return Foundation.pow(x[0], x[1])
+            case .max: return Swift.max(x[0], x[1])
+            }
+        case .lossTerm(let op, let p, let t, let lse):
+            // One element's summand: the op's reference evaluation of a one-element loss, undone.
+            let (pv, tv) = (value(p), value(t))
+            if op == .softmaxCrossEntropy { return tv * (value(lse!) - pv) }
+            let whole = Op.loss(op).evaluate([Tensor(sizes: [1], scalars: [pv]), Tensor(sizes: [1], scalars: [tv])], dims: [:]).scalar
+            return whole * op.normalization.sign
+        case .logSumExp(let largest, let total):
+            let m = value(largest)
+            return m.isFinite ? m + Foundation.log(value(total)) : m
+        case .normalizer(let op, let x, let lse):
+            return op == .softmax ? Foundation.exp(value(x) - value(lse)) : value(x) - value(lse)
+        }
+    }
+}

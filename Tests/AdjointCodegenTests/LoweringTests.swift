@@ -1,0 +1,101 @@
+import AdjointAutodiff
+@testable import AdjointCodegen
+import AdjointIR
+import AdjointInterpreter
+import AdjointSema
+import Testing
+
+/// The lowering's decisions, checked on the loop IR itself (run by `LoopInterpreter`).
+@Suite struct LoweringTests {
+    /// Buffers for a kernel's leaves from bindings: params, inputs, and outputs and grads zeroed.
+    static func buffers(_ program: CheckedProgram, _ bindings: [String: Tensor], dims: [String: Int]) -> [Storage: [Double]] {
+        var buffers: [Storage: [Double]] = [:]
+        for param in program.params {
+            buffers[.param(param.name)] = bindings[param.name]!.scalars
+            buffers[.gradient(param.name)] = [Double](repeating: .nan, count: param.shape.sizes([:]).reduce(1, *))
+        }
+        for input in program.inputs { buffers[.input(input.name)] = bindings[input.name]!.scalars }
+        return buffers
+    }
+
+    /// The loss and gradient kernels of every op model, run as loop IR, against the interpreter.
+    @Test(arguments: TestModels.ops.map(\.name))
+    func lossAndGradientAsLoopIR(name: String) throws {
+        let source = TestModels.ops.first { $0.name == name }!.source
+        let program = try checkedProgram(source)
+        let kernels = ModelKernels(program, name: name, modelPath: "t.adj")
+        for size in [1, 4] {
+            let dims = TestModels.sizes(source, size)
+            let test = KernelCase(name: name, source: source, dims: dims, precision: .double)
+            let bindings = CHarness.bindings(program, test)
+            let gradient = ReverseMode.differentiate(program.forwardGraph())
+            let values = Interpreter.evaluate(gradient.graph, bindings: bindings, dims: dims)
+            var machine = LoopInterpreter(buffers: Self.buffers(program, bindings, dims: dims), dims: dims)
+            let kernel = try #require(kernels.kernel(.gradient))
+            let result = machine.run(kernel)
+            let loss = try #require(result)
+            #expect(relativeError([loss], [values[gradient.forward.loss]!.scalar]) <= 1e-12)
+            for (param, node) in gradient.gradients {
+                #expect(relativeError(machine.buffers[.gradient(param)]!, values[node]!.scalars) <= 1e-12, "\(name) ∂\(param)")
+            }
+        }
+    }
+
+    /// A new param value that reads the old one at other indices (through a transpose) is written
+    /// to the workspace and copied into the params only after every read.
+    @Test func inPlaceWriteAfterEveryRead() throws {
+        var graph = Graph()
+        let w = graph.addRaw(.leaf(.param("W", [.fixed(3), .fixed(3)])), [])
+        let next = graph.addRaw(.arithmetic(.add), [w, graph.addRaw(.linearAlgebra(.transpose), [w])])
+        let spec = KernelSpec(
+            kind: .step, graph: graph, results: [(next, .storage(.param("W")))], arguments: [], names: [:])
+        let kernel = Lowering.lower(spec)
+        #expect(kernel.workspace.slots == [IntExpr.constant(9)])
+        let start: [Double] = (0..<9).map(Double.init)
+        var machine = LoopInterpreter(buffers: [.param("W"): start], dims: [:])
+        _ = machine.run(kernel)
+        let expected: [Double] = (0..<9).map { (index: Int) -> Double in
+            let (row, column) = (index / 3, index % 3)
+            return start[index] + start[column * 3 + row]
+        }
+        #expect(machine.buffers[.param("W")] == expected)
+    }
+
+    /// The same update reading the old value only at its own index is written in place, in one
+    /// loop with the moment it uses (no workspace).
+    @Test func updateInPlaceInOneLoop() throws {
+        let program = try checkedProgram(TestModels.ruleModel("momentum(lr = 0.1)"))
+        let apply = try #require(ModelKernels(program, name: "m", modelPath: "t.adj").kernel(.apply))
+        #expect(apply.workspace.slots.isEmpty)
+        let loops = apply.body.filter { if case .loop = $0 { true } else { false } }
+        #expect(loops.count == 3, "one loop per matrix param (the scalar's update is straight-line code)")
+    }
+
+    /// Elementwise work after a matrix product fuses into one nest, which overwrites the product
+    /// element by element; the loss of digits needs two workspace slots across its four nests.
+    @Test func digitsLossFusesAndReusesSlots() throws {
+        let program = try checkedProgram(TestModels.sample("samples/digits.adj"))
+        let loss = try #require(ModelKernels(program, name: "digits", modelPath: "t.adj").kernel(.loss))
+        let comments = loss.body.compactMap { if case .comment(let text) = $0 { text } else { nil } }
+        #expect(comments == [
+            "v6: [batch, 32] = x @ W1 -> workspace slot 0", "h: [batch, 32] = relu(v6 + b1) -> workspace slot 0",
+            "v9: [batch, 10] = h @ W2 -> workspace slot 1", "logits: [batch, 10] = v9 + b2 -> workspace slot 1",
+            "loss: [] = softmax_cross_entropy(logits, y)",
+        ])
+        #expect(loss.workspace.slots == [.product([.constant(32), .dim("batch")]), .product([.constant(10), .dim("batch")])])
+    }
+
+    /// Slots are shared only when a size fits for every value of the runtime dims.
+    @Test func slotsFitSymbolically() {
+        var allocator = SlotAllocator()
+        let big = allocator.allocate(SymbolicCount([.runtime("n"), .fixed(32)]))
+        allocator.release(big)
+        #expect(allocator.allocate(SymbolicCount([.fixed(16)])) == big)
+        allocator.release(big)
+        let other = allocator.allocate(SymbolicCount([.runtime("m"), .fixed(2)]))
+        #expect(other != big)
+        allocator.release(other)
+        #expect(allocator.allocate(SymbolicCount([.runtime("m"), .fixed(4)])) == other, "a free slot grows")
+        #expect(allocator.slots[other] == SymbolicCount([.runtime("m"), .fixed(4)]))
+    }
+}
