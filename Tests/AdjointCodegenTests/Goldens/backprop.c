@@ -91,6 +91,8 @@ void backprop_apply(backprop_params *restrict p, backprop_state *restrict s, con
 
     /* v8: [] = t + 1 */
     const float v8 = (((float)s->t) + 1.0f);
+
+    /* state t = v8 */
     s->t = (int64_t)(v8);
 
     /* params x = v11 */
@@ -137,6 +139,8 @@ float backprop_step(backprop_params *restrict p, backprop_state *restrict s, voi
     const float v14 = (v12 * v3);
     const float v21 = (0.01f * v14);
     const float v22 = (p->z[0] - v21);
+
+    /* state t = v16 */
     s->t = (int64_t)(v16);
 
     /* params x = v19 */

@@ -430,6 +430,8 @@ void digits_apply(digits_params *restrict p, digits_state *restrict s, const dig
         const float v82 = (p->b2[i0] - v81);
         p->b2[i0] = v82;
     }
+
+    /* state t = v10 */
     s->t = (int64_t)(v10);
 }
 
@@ -708,6 +710,8 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
             p->W1[i0 * 32 + i1] = v62;
         }
     }
+
+    /* state t = v29 */
     s->t = (int64_t)(v29);
     return v11;
 }
