@@ -201,7 +201,9 @@ struct KernelLowering {
                 let source = placement[id]!
                 switch destination {
                 case .returned: result = load(source, [], .scalar)
-                case .stepCount: body.append(.storeStepCount(load(source, [], .scalar)))
+                case .stepCount:
+                    body.append(.comment("state t = \(nodeName(id))"))
+                    body.append(.storeStepCount(load(source, [], .scalar)))
                 case .storage(let storage) where storage != source:
                     loopCounter = 0
                     body.append(.comment("\(describe(storage)) = \(nodeName(id))"))

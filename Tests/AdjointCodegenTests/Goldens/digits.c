@@ -55,7 +55,7 @@ size_t digits_workspace_size(int64_t batch)
     if (kernel > count) count = kernel;
     kernel = (size_t)(3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16); /* gradient */
     if (kernel > count) count = kernel;
-    kernel = (size_t)(2368 + 3 * ((32 * batch + 15) / 16 * 16) + 2 * ((10 * batch + 15) / 16 * 16)); /* step */
+    kernel = (size_t)(2048 + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16); /* step */
     if (kernel > count) count = kernel;
     kernel = (size_t)((32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16); /* predict */
     if (kernel > count) count = kernel;
@@ -128,7 +128,7 @@ float digits_loss(const digits_params *restrict p, const float *restrict x, cons
         }
         const float lse11 = (max11 - max11 == 0.0f ? max11 + logf(sum11) : max11);
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            total11 = (total11 + (y[i0 * 10 + i1] * (lse11 - w1[i0 * 10 + i1])));
+            total11 = (total11 + (y[i0 * 10 + i1] == 0.0f ? 0.0f : y[i0 * 10 + i1] * (lse11 - w1[i0 * 10 + i1])));
         }
     }
     const float v11 = (total11 / ((float)(batch)));
@@ -205,7 +205,7 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
         }
         const float lse11 = (max11 - max11 == 0.0f ? max11 + logf(sum11) : max11);
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            total11 = (total11 + (y[i0 * 10 + i1] * (lse11 - w2[i0 * 10 + i1])));
+            total11 = (total11 + (y[i0 * 10 + i1] == 0.0f ? 0.0f : y[i0 * 10 + i1] * (lse11 - w2[i0 * 10 + i1])));
         }
     }
     const float v11 = (total11 / ((float)(batch)));
@@ -310,6 +310,66 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
 void digits_apply(digits_params *restrict p, digits_state *restrict s, const digits_grads *restrict g)
 {
 
+    /* v31: [64, 32] = (0.9 * m_W1) + (0.09999999999999998 * grad_W1) -> state m_W1
+       v36: [64, 32] = (0.999 * v_W1) + (0.0010000000000000009 * square(grad_W1)) -> state v_W1 */
+    for (int64_t i0 = 0; i0 < 64; ++i0) {
+        for (int64_t i1 = 0; i1 < 32; ++i1) {
+            const float v28 = (0.9f * s->m_W1[i0 * 32 + i1]);
+            const float v30 = (0.09999999999999998f * g->W1[i0 * 32 + i1]);
+            const float v31 = (v28 + v30);
+            s->m_W1[i0 * 32 + i1] = v31;
+            const float v32 = (0.999f * s->v_W1[i0 * 32 + i1]);
+            const float v34 = (g->W1[i0 * 32 + i1] * g->W1[i0 * 32 + i1]);
+            const float v35 = (0.0010000000000000009f * v34);
+            const float v36 = (v32 + v35);
+            s->v_W1[i0 * 32 + i1] = v36;
+        }
+    }
+
+    /* v46: [32] = (0.9 * m_b1) + (0.09999999999999998 * grad_b1) -> state m_b1
+       v50: [32] = (0.999 * v_b1) + (0.0010000000000000009 * square(grad_b1)) -> state v_b1 */
+    for (int64_t i0 = 0; i0 < 32; ++i0) {
+        const float v44 = (0.9f * s->m_b1[i0]);
+        const float v45 = (0.09999999999999998f * g->b1[i0]);
+        const float v46 = (v44 + v45);
+        s->m_b1[i0] = v46;
+        const float v47 = (0.999f * s->v_b1[i0]);
+        const float v48 = (g->b1[i0] * g->b1[i0]);
+        const float v49 = (0.0010000000000000009f * v48);
+        const float v50 = (v47 + v49);
+        s->v_b1[i0] = v50;
+    }
+
+    /* v59: [32, 10] = (0.9 * m_W2) + (0.09999999999999998 * grad_W2) -> state m_W2
+       v63: [32, 10] = (0.999 * v_W2) + (0.0010000000000000009 * square(grad_W2)) -> state v_W2 */
+    for (int64_t i0 = 0; i0 < 32; ++i0) {
+        for (int64_t i1 = 0; i1 < 10; ++i1) {
+            const float v57 = (0.9f * s->m_W2[i0 * 10 + i1]);
+            const float v58 = (0.09999999999999998f * g->W2[i0 * 10 + i1]);
+            const float v59 = (v57 + v58);
+            s->m_W2[i0 * 10 + i1] = v59;
+            const float v60 = (0.999f * s->v_W2[i0 * 10 + i1]);
+            const float v61 = (g->W2[i0 * 10 + i1] * g->W2[i0 * 10 + i1]);
+            const float v62 = (0.0010000000000000009f * v61);
+            const float v63 = (v60 + v62);
+            s->v_W2[i0 * 10 + i1] = v63;
+        }
+    }
+
+    /* v72: [10] = (0.9 * m_b2) + (0.09999999999999998 * grad_b2) -> state m_b2
+       v76: [10] = (0.999 * v_b2) + (0.0010000000000000009 * square(grad_b2)) -> state v_b2 */
+    for (int64_t i0 = 0; i0 < 10; ++i0) {
+        const float v70 = (0.9f * s->m_b2[i0]);
+        const float v71 = (0.09999999999999998f * g->b2[i0]);
+        const float v72 = (v70 + v71);
+        s->m_b2[i0] = v72;
+        const float v73 = (0.999f * s->v_b2[i0]);
+        const float v74 = (g->b2[i0] * g->b2[i0]);
+        const float v75 = (0.0010000000000000009f * v74);
+        const float v76 = (v73 + v75);
+        s->v_b2[i0] = v76;
+    }
+
     /* v10: [] = t + 1 */
     const float v10 = (((float)s->t) + 1.0f);
 
@@ -323,97 +383,55 @@ void digits_apply(digits_params *restrict p, digits_state *restrict s, const dig
     const float v24 = (1.0f - v23);
     const float v27 = sqrtf(v24);
 
-    /* v31: [64, 32] = (0.9 * m_W1) + (0.09999999999999998 * grad_W1) -> state m_W1
-       v36: [64, 32] = (0.999 * v_W1) + (0.0010000000000000009 * square(grad_W1)) -> state v_W1
-       v43: [64, 32] = W1 - (lr_t * (v31 / ((sqrt(v36) / bc2_sqrt) + 1e-08))) -> params W1 */
+    /* v43: [64, 32] = W1 - (lr_t * (v31 / ((sqrt(v36) / bc2_sqrt) + 1e-08))) -> params W1 */
     for (int64_t i0 = 0; i0 < 64; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const float v28 = (0.9f * s->m_W1[i0 * 32 + i1]);
-            const float v30 = (0.09999999999999998f * g->W1[i0 * 32 + i1]);
-            const float v31 = (v28 + v30);
-            s->m_W1[i0 * 32 + i1] = v31;
-            const float v32 = (0.999f * s->v_W1[i0 * 32 + i1]);
-            const float v34 = (g->W1[i0 * 32 + i1] * g->W1[i0 * 32 + i1]);
-            const float v35 = (0.0010000000000000009f * v34);
-            const float v36 = (v32 + v35);
-            s->v_W1[i0 * 32 + i1] = v36;
-            const float v37 = sqrtf(v36);
+            const float v37 = sqrtf(s->v_W1[i0 * 32 + i1]);
             const float v38 = (v37 / v27);
             const float v40 = (v38 + 1e-08f);
-            const float v41 = (v31 / v40);
+            const float v41 = (s->m_W1[i0 * 32 + i1] / v40);
             const float v42 = (v26 * v41);
             const float v43 = (p->W1[i0 * 32 + i1] - v42);
             p->W1[i0 * 32 + i1] = v43;
         }
     }
 
-    /* v46: [32] = (0.9 * m_b1) + (0.09999999999999998 * grad_b1) -> state m_b1
-       v50: [32] = (0.999 * v_b1) + (0.0010000000000000009 * square(grad_b1)) -> state v_b1
-       v56: [32] = b1 - (lr_t * (v46 / ((sqrt(v50) / bc2_sqrt) + 1e-08))) -> params b1 */
+    /* v56: [32] = b1 - (lr_t * (v46 / ((sqrt(v50) / bc2_sqrt) + 1e-08))) -> params b1 */
     for (int64_t i0 = 0; i0 < 32; ++i0) {
-        const float v44 = (0.9f * s->m_b1[i0]);
-        const float v45 = (0.09999999999999998f * g->b1[i0]);
-        const float v46 = (v44 + v45);
-        s->m_b1[i0] = v46;
-        const float v47 = (0.999f * s->v_b1[i0]);
-        const float v48 = (g->b1[i0] * g->b1[i0]);
-        const float v49 = (0.0010000000000000009f * v48);
-        const float v50 = (v47 + v49);
-        s->v_b1[i0] = v50;
-        const float v51 = sqrtf(v50);
+        const float v51 = sqrtf(s->v_b1[i0]);
         const float v52 = (v51 / v27);
         const float v53 = (v52 + 1e-08f);
-        const float v54 = (v46 / v53);
+        const float v54 = (s->m_b1[i0] / v53);
         const float v55 = (v26 * v54);
         const float v56 = (p->b1[i0] - v55);
         p->b1[i0] = v56;
     }
 
-    /* v59: [32, 10] = (0.9 * m_W2) + (0.09999999999999998 * grad_W2) -> state m_W2
-       v63: [32, 10] = (0.999 * v_W2) + (0.0010000000000000009 * square(grad_W2)) -> state v_W2
-       v69: [32, 10] = W2 - (lr_t * (v59 / ((sqrt(v63) / bc2_sqrt) + 1e-08))) -> params W2 */
+    /* v69: [32, 10] = W2 - (lr_t * (v59 / ((sqrt(v63) / bc2_sqrt) + 1e-08))) -> params W2 */
     for (int64_t i0 = 0; i0 < 32; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const float v57 = (0.9f * s->m_W2[i0 * 10 + i1]);
-            const float v58 = (0.09999999999999998f * g->W2[i0 * 10 + i1]);
-            const float v59 = (v57 + v58);
-            s->m_W2[i0 * 10 + i1] = v59;
-            const float v60 = (0.999f * s->v_W2[i0 * 10 + i1]);
-            const float v61 = (g->W2[i0 * 10 + i1] * g->W2[i0 * 10 + i1]);
-            const float v62 = (0.0010000000000000009f * v61);
-            const float v63 = (v60 + v62);
-            s->v_W2[i0 * 10 + i1] = v63;
-            const float v64 = sqrtf(v63);
+            const float v64 = sqrtf(s->v_W2[i0 * 10 + i1]);
             const float v65 = (v64 / v27);
             const float v66 = (v65 + 1e-08f);
-            const float v67 = (v59 / v66);
+            const float v67 = (s->m_W2[i0 * 10 + i1] / v66);
             const float v68 = (v26 * v67);
             const float v69 = (p->W2[i0 * 10 + i1] - v68);
             p->W2[i0 * 10 + i1] = v69;
         }
     }
 
-    /* v72: [10] = (0.9 * m_b2) + (0.09999999999999998 * grad_b2) -> state m_b2
-       v76: [10] = (0.999 * v_b2) + (0.0010000000000000009 * square(grad_b2)) -> state v_b2
-       v82: [10] = b2 - (lr_t * (v72 / ((sqrt(v76) / bc2_sqrt) + 1e-08))) -> params b2 */
+    /* v82: [10] = b2 - (lr_t * (v72 / ((sqrt(v76) / bc2_sqrt) + 1e-08))) -> params b2 */
     for (int64_t i0 = 0; i0 < 10; ++i0) {
-        const float v70 = (0.9f * s->m_b2[i0]);
-        const float v71 = (0.09999999999999998f * g->b2[i0]);
-        const float v72 = (v70 + v71);
-        s->m_b2[i0] = v72;
-        const float v73 = (0.999f * s->v_b2[i0]);
-        const float v74 = (g->b2[i0] * g->b2[i0]);
-        const float v75 = (0.0010000000000000009f * v74);
-        const float v76 = (v73 + v75);
-        s->v_b2[i0] = v76;
-        const float v77 = sqrtf(v76);
+        const float v77 = sqrtf(s->v_b2[i0]);
         const float v78 = (v77 / v27);
         const float v79 = (v78 + 1e-08f);
-        const float v80 = (v72 / v79);
+        const float v80 = (s->m_b2[i0] / v79);
         const float v81 = (v26 * v80);
         const float v82 = (p->b2[i0] - v81);
         p->b2[i0] = v82;
     }
+
+    /* state t = v10 */
     s->t = (int64_t)(v10);
 }
 
@@ -423,10 +441,21 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
     float *restrict w0 = (float *)workspace;
     float *restrict w1 = (float *)workspace + (32 * batch + 15) / 16 * 16;
     float *restrict w2 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16);
-    float *restrict w3 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16;
-    float *restrict w4 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16) + 2 * ((10 * batch + 15) / 16 * 16);
-    float *restrict w5 = (float *)workspace + 3 * ((32 * batch + 15) / 16 * 16) + 2 * ((10 * batch + 15) / 16 * 16);
-    float *restrict w6 = (float *)workspace + 320 + 3 * ((32 * batch + 15) / 16 * 16) + 2 * ((10 * batch + 15) / 16 * 16);
+    float *restrict w3 = (float *)workspace + 3 * ((32 * batch + 15) / 16 * 16);
+    float *restrict w4 = (float *)workspace + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16;
+
+    /* v29: [] = t + 1 */
+    const float v29 = (((float)s->t) + 1.0f);
+
+    /* lr_t: [] = 0.001 / (1 - (0.9 ^ v29)) */
+    const float v39 = powf(0.9f, v29);
+    const float v40 = (1.0f - v39);
+    const float v45 = (0.001f / v40);
+
+    /* bc2_sqrt: [] = sqrt(1 - (0.999 ^ v29)) */
+    const float v42 = powf(0.999f, v29);
+    const float v43 = (1.0f - v42);
+    const float v46 = sqrtf(v43);
 
     /* v6: [batch, 32] = x @ W1 -> workspace slot 0 */
     for (int64_t i3 = 0; i3 < batch; ++i3) {
@@ -490,7 +519,7 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
         }
         const float lse11 = (max11 - max11 == 0.0f ? max11 + logf(sum11) : max11);
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            total11 = (total11 + (y[i0 * 10 + i1] * (lse11 - w2[i0 * 10 + i1])));
+            total11 = (total11 + (y[i0 * 10 + i1] == 0.0f ? 0.0f : y[i0 * 10 + i1] * (lse11 - w2[i0 * 10 + i1])));
         }
     }
     const float v11 = (total11 / ((float)(batch)));
@@ -530,149 +559,6 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
         }
     }
 
-    /* v20: [batch, 32] = v17 @ transpose(W2) -> workspace slot 4 */
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i2 = 0; i2 < 32; ++i2) {
-            float dot20 = 0.0f;
-            for (int64_t i1 = 0; i1 < 10; ++i1) {
-                dot20 = (dot20 + (w3[i0 * 10 + i1] * p->W2[i2 * 10 + i1]));
-            }
-            w4[i0 * 32 + i2] = dot20;
-        }
-    }
-
-    /* d_W2: [32, 10] = transpose(h) @ v17 -> workspace slot 5 */
-    for (int64_t i3 = 0; i3 < 32; ++i3) {
-        for (int64_t i4 = 0; i4 < 10; ++i4) {
-            w5[i3 * 10 + i4] = 0.0f;
-        }
-    }
-    for (int64_t i1 = 0; i1 < batch; ++i1) {
-        for (int64_t i0 = 0; i0 < 32; ++i0) {
-            const float a22 = w1[i1 * 32 + i0];
-            for (int64_t i2 = 0; i2 < 10; ++i2) {
-                w5[i0 * 10 + i2] += (a22 * w3[i1 * 10 + i2]);
-            }
-        }
-    }
-
-    /* v24: [batch, 32] = v20 * step(v7) -> workspace slot 0 */
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const float v23 = (w0[i0 * 32 + i1] > 0.0f ? 1.0f : 0.0f);
-            const float v24 = (w4[i0 * 32 + i1] * v23);
-            w0[i0 * 32 + i1] = v24;
-        }
-    }
-
-    /* d_b1: [32] = sum_to(v24, [32]) -> workspace slot 1 */
-    for (int64_t i2 = 0; i2 < 32; ++i2) {
-        w1[i2] = 0.0f;
-    }
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 32; ++i1) {
-            w1[i1] += w0[i0 * 32 + i1];
-        }
-    }
-
-    /* d_W1: [64, 32] = transpose(x) @ v24 -> workspace slot 6 */
-    for (int64_t i3 = 0; i3 < 64; ++i3) {
-        for (int64_t i4 = 0; i4 < 32; ++i4) {
-            w6[i3 * 32 + i4] = 0.0f;
-        }
-    }
-    for (int64_t i1 = 0; i1 < batch; ++i1) {
-        for (int64_t i0 = 0; i0 < 64; ++i0) {
-            const float a27 = x[i1 * 64 + i0];
-            for (int64_t i2 = 0; i2 < 32; ++i2) {
-                w6[i0 * 32 + i2] += (a27 * w0[i1 * 32 + i2]);
-            }
-        }
-    }
-
-    /* v29: [] = t + 1 */
-    const float v29 = (((float)s->t) + 1.0f);
-
-    /* lr_t: [] = 0.001 / (1 - (0.9 ^ v29)) */
-    const float v39 = powf(0.9f, v29);
-    const float v40 = (1.0f - v39);
-    const float v45 = (0.001f / v40);
-
-    /* bc2_sqrt: [] = sqrt(1 - (0.999 ^ v29)) */
-    const float v42 = powf(0.999f, v29);
-    const float v43 = (1.0f - v42);
-    const float v46 = sqrtf(v43);
-
-    /* v50: [64, 32] = (0.9 * m_W1) + (0.09999999999999998 * d_W1) -> state m_W1
-       v55: [64, 32] = (0.999 * v_W1) + (0.0010000000000000009 * square(d_W1)) -> state v_W1
-       v62: [64, 32] = W1 - (lr_t * (v50 / ((sqrt(v55) / bc2_sqrt) + 1e-08))) -> params W1 */
-    for (int64_t i0 = 0; i0 < 64; ++i0) {
-        for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const float v47 = (0.9f * s->m_W1[i0 * 32 + i1]);
-            const float v49 = (0.09999999999999998f * w6[i0 * 32 + i1]);
-            const float v50 = (v47 + v49);
-            s->m_W1[i0 * 32 + i1] = v50;
-            const float v51 = (0.999f * s->v_W1[i0 * 32 + i1]);
-            const float v53 = (w6[i0 * 32 + i1] * w6[i0 * 32 + i1]);
-            const float v54 = (0.0010000000000000009f * v53);
-            const float v55 = (v51 + v54);
-            s->v_W1[i0 * 32 + i1] = v55;
-            const float v56 = sqrtf(v55);
-            const float v57 = (v56 / v46);
-            const float v59 = (v57 + 1e-08f);
-            const float v60 = (v50 / v59);
-            const float v61 = (v45 * v60);
-            const float v62 = (p->W1[i0 * 32 + i1] - v61);
-            p->W1[i0 * 32 + i1] = v62;
-        }
-    }
-
-    /* v65: [32] = (0.9 * m_b1) + (0.09999999999999998 * d_b1) -> state m_b1
-       v69: [32] = (0.999 * v_b1) + (0.0010000000000000009 * square(d_b1)) -> state v_b1
-       v75: [32] = b1 - (lr_t * (v65 / ((sqrt(v69) / bc2_sqrt) + 1e-08))) -> params b1 */
-    for (int64_t i0 = 0; i0 < 32; ++i0) {
-        const float v63 = (0.9f * s->m_b1[i0]);
-        const float v64 = (0.09999999999999998f * w1[i0]);
-        const float v65 = (v63 + v64);
-        s->m_b1[i0] = v65;
-        const float v66 = (0.999f * s->v_b1[i0]);
-        const float v67 = (w1[i0] * w1[i0]);
-        const float v68 = (0.0010000000000000009f * v67);
-        const float v69 = (v66 + v68);
-        s->v_b1[i0] = v69;
-        const float v70 = sqrtf(v69);
-        const float v71 = (v70 / v46);
-        const float v72 = (v71 + 1e-08f);
-        const float v73 = (v65 / v72);
-        const float v74 = (v45 * v73);
-        const float v75 = (p->b1[i0] - v74);
-        p->b1[i0] = v75;
-    }
-
-    /* v78: [32, 10] = (0.9 * m_W2) + (0.09999999999999998 * d_W2) -> state m_W2
-       v82: [32, 10] = (0.999 * v_W2) + (0.0010000000000000009 * square(d_W2)) -> state v_W2
-       v88: [32, 10] = W2 - (lr_t * (v78 / ((sqrt(v82) / bc2_sqrt) + 1e-08))) -> params W2 */
-    for (int64_t i0 = 0; i0 < 32; ++i0) {
-        for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const float v76 = (0.9f * s->m_W2[i0 * 10 + i1]);
-            const float v77 = (0.09999999999999998f * w5[i0 * 10 + i1]);
-            const float v78 = (v76 + v77);
-            s->m_W2[i0 * 10 + i1] = v78;
-            const float v79 = (0.999f * s->v_W2[i0 * 10 + i1]);
-            const float v80 = (w5[i0 * 10 + i1] * w5[i0 * 10 + i1]);
-            const float v81 = (0.0010000000000000009f * v80);
-            const float v82 = (v79 + v81);
-            s->v_W2[i0 * 10 + i1] = v82;
-            const float v83 = sqrtf(v82);
-            const float v84 = (v83 / v46);
-            const float v85 = (v84 + 1e-08f);
-            const float v86 = (v78 / v85);
-            const float v87 = (v45 * v86);
-            const float v88 = (p->W2[i0 * 10 + i1] - v87);
-            p->W2[i0 * 10 + i1] = v88;
-        }
-    }
-
     /* v91: [10] = (0.9 * m_b2) + (0.09999999999999998 * d_b2) -> state m_b2
        v95: [10] = (0.999 * v_b2) + (0.0010000000000000009 * square(d_b2)) -> state v_b2
        v101: [10] = b2 - (lr_t * (v91 / ((sqrt(v95) / bc2_sqrt) + 1e-08))) -> params b2 */
@@ -694,6 +580,138 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
         const float v101 = (p->b2[i0] - v100);
         p->b2[i0] = v101;
     }
+
+    /* v20: [batch, 32] = v17 @ transpose(W2) -> workspace slot 2 */
+    for (int64_t i0 = 0; i0 < batch; ++i0) {
+        for (int64_t i2 = 0; i2 < 32; ++i2) {
+            float dot20 = 0.0f;
+            for (int64_t i1 = 0; i1 < 10; ++i1) {
+                dot20 = (dot20 + (w3[i0 * 10 + i1] * p->W2[i2 * 10 + i1]));
+            }
+            w2[i0 * 32 + i2] = dot20;
+        }
+    }
+
+    /* d_W2: [32, 10] = transpose(h) @ v17 -> workspace slot 4 */
+    for (int64_t i3 = 0; i3 < 32; ++i3) {
+        for (int64_t i4 = 0; i4 < 10; ++i4) {
+            w4[i3 * 10 + i4] = 0.0f;
+        }
+    }
+    for (int64_t i1 = 0; i1 < batch; ++i1) {
+        for (int64_t i0 = 0; i0 < 32; ++i0) {
+            const float a22 = w1[i1 * 32 + i0];
+            for (int64_t i2 = 0; i2 < 10; ++i2) {
+                w4[i0 * 10 + i2] += (a22 * w3[i1 * 10 + i2]);
+            }
+        }
+    }
+
+    /* v78: [32, 10] = (0.9 * m_W2) + (0.09999999999999998 * d_W2) -> state m_W2
+       v82: [32, 10] = (0.999 * v_W2) + (0.0010000000000000009 * square(d_W2)) -> state v_W2
+       v88: [32, 10] = W2 - (lr_t * (v78 / ((sqrt(v82) / bc2_sqrt) + 1e-08))) -> params W2 */
+    for (int64_t i0 = 0; i0 < 32; ++i0) {
+        for (int64_t i1 = 0; i1 < 10; ++i1) {
+            const float v76 = (0.9f * s->m_W2[i0 * 10 + i1]);
+            const float v77 = (0.09999999999999998f * w4[i0 * 10 + i1]);
+            const float v78 = (v76 + v77);
+            s->m_W2[i0 * 10 + i1] = v78;
+            const float v79 = (0.999f * s->v_W2[i0 * 10 + i1]);
+            const float v80 = (w4[i0 * 10 + i1] * w4[i0 * 10 + i1]);
+            const float v81 = (0.0010000000000000009f * v80);
+            const float v82 = (v79 + v81);
+            s->v_W2[i0 * 10 + i1] = v82;
+            const float v83 = sqrtf(v82);
+            const float v84 = (v83 / v46);
+            const float v85 = (v84 + 1e-08f);
+            const float v86 = (v78 / v85);
+            const float v87 = (v45 * v86);
+            const float v88 = (p->W2[i0 * 10 + i1] - v87);
+            p->W2[i0 * 10 + i1] = v88;
+        }
+    }
+
+    /* v24: [batch, 32] = v20 * step(v7) -> workspace slot 0 */
+    for (int64_t i0 = 0; i0 < batch; ++i0) {
+        for (int64_t i1 = 0; i1 < 32; ++i1) {
+            const float v23 = (w0[i0 * 32 + i1] > 0.0f ? 1.0f : 0.0f);
+            const float v24 = (w2[i0 * 32 + i1] * v23);
+            w0[i0 * 32 + i1] = v24;
+        }
+    }
+
+    /* d_b1: [32] = sum_to(v24, [32]) -> workspace slot 4 */
+    for (int64_t i2 = 0; i2 < 32; ++i2) {
+        w4[i2] = 0.0f;
+    }
+    for (int64_t i0 = 0; i0 < batch; ++i0) {
+        for (int64_t i1 = 0; i1 < 32; ++i1) {
+            w4[i1] += w0[i0 * 32 + i1];
+        }
+    }
+
+    /* v65: [32] = (0.9 * m_b1) + (0.09999999999999998 * d_b1) -> state m_b1
+       v69: [32] = (0.999 * v_b1) + (0.0010000000000000009 * square(d_b1)) -> state v_b1
+       v75: [32] = b1 - (lr_t * (v65 / ((sqrt(v69) / bc2_sqrt) + 1e-08))) -> params b1 */
+    for (int64_t i0 = 0; i0 < 32; ++i0) {
+        const float v63 = (0.9f * s->m_b1[i0]);
+        const float v64 = (0.09999999999999998f * w4[i0]);
+        const float v65 = (v63 + v64);
+        s->m_b1[i0] = v65;
+        const float v66 = (0.999f * s->v_b1[i0]);
+        const float v67 = (w4[i0] * w4[i0]);
+        const float v68 = (0.0010000000000000009f * v67);
+        const float v69 = (v66 + v68);
+        s->v_b1[i0] = v69;
+        const float v70 = sqrtf(v69);
+        const float v71 = (v70 / v46);
+        const float v72 = (v71 + 1e-08f);
+        const float v73 = (v65 / v72);
+        const float v74 = (v45 * v73);
+        const float v75 = (p->b1[i0] - v74);
+        p->b1[i0] = v75;
+    }
+
+    /* d_W1: [64, 32] = transpose(x) @ v24 -> workspace slot 4 */
+    for (int64_t i3 = 0; i3 < 64; ++i3) {
+        for (int64_t i4 = 0; i4 < 32; ++i4) {
+            w4[i3 * 32 + i4] = 0.0f;
+        }
+    }
+    for (int64_t i1 = 0; i1 < batch; ++i1) {
+        for (int64_t i0 = 0; i0 < 64; ++i0) {
+            const float a27 = x[i1 * 64 + i0];
+            for (int64_t i2 = 0; i2 < 32; ++i2) {
+                w4[i0 * 32 + i2] += (a27 * w0[i1 * 32 + i2]);
+            }
+        }
+    }
+
+    /* v50: [64, 32] = (0.9 * m_W1) + (0.09999999999999998 * d_W1) -> state m_W1
+       v55: [64, 32] = (0.999 * v_W1) + (0.0010000000000000009 * square(d_W1)) -> state v_W1
+       v62: [64, 32] = W1 - (lr_t * (v50 / ((sqrt(v55) / bc2_sqrt) + 1e-08))) -> params W1 */
+    for (int64_t i0 = 0; i0 < 64; ++i0) {
+        for (int64_t i1 = 0; i1 < 32; ++i1) {
+            const float v47 = (0.9f * s->m_W1[i0 * 32 + i1]);
+            const float v49 = (0.09999999999999998f * w4[i0 * 32 + i1]);
+            const float v50 = (v47 + v49);
+            s->m_W1[i0 * 32 + i1] = v50;
+            const float v51 = (0.999f * s->v_W1[i0 * 32 + i1]);
+            const float v53 = (w4[i0 * 32 + i1] * w4[i0 * 32 + i1]);
+            const float v54 = (0.0010000000000000009f * v53);
+            const float v55 = (v51 + v54);
+            s->v_W1[i0 * 32 + i1] = v55;
+            const float v56 = sqrtf(v55);
+            const float v57 = (v56 / v46);
+            const float v59 = (v57 + 1e-08f);
+            const float v60 = (v50 / v59);
+            const float v61 = (v45 * v60);
+            const float v62 = (p->W1[i0 * 32 + i1] - v61);
+            p->W1[i0 * 32 + i1] = v62;
+        }
+    }
+
+    /* state t = v29 */
     s->t = (int64_t)(v29);
     return v11;
 }
