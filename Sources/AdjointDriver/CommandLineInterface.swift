@@ -100,16 +100,18 @@ public enum CommandLineInterface {
         """
 
     static let compileHelp = """
-        usage: adjoint compile MODEL.adj --emit c [-o DIR] [--name NAME] [--precision float|double]
+        usage: adjoint compile MODEL.adj --emit c|swift [-o DIR] [--name NAME] [--precision float|double]
 
-        Writes the model's kernels (kernels.md) as dependency-free C99: NAME.h and NAME.c with the
-        params, grads and state structs, NAME_init (the initializers, SplitMix64), NAME_state_init,
-        NAME_workspace_size, NAME_loss, NAME_gradient, NAME_apply, NAME_step (forward, reverse
-        pass and update fused) and, when the model has outputs, NAME_predict. Each file is
+        Writes the model's kernels (kernels.md). --emit c: dependency-free C99, NAME.h and NAME.c
+        with the params, grads and state structs, NAME_init (the initializers, SplitMix64),
+        NAME_state_init, NAME_workspace_size, NAME_loss, NAME_gradient, NAME_apply, NAME_step
+        (forward, reverse pass and update fused) and, when the model has outputs, NAME_predict.
+        --emit swift: NAME.swift with `public struct Name` (UpperCamelCase) holding the params and
+        the update state, with init(seed:), loss, gradient, apply, step and predict. Each file is
         written whole or not at all; the paths written are printed, then the workspace size.
 
         options:
-          --emit c            the language (c; swift is not built yet)
+          --emit c|swift      the language
           -o DIR, --output DIR  the folder to write into (default: the current folder)
           --name NAME         the prefix of every symbol (default: the model file's name)
           --precision P       float (default) or double

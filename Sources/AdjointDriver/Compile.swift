@@ -21,13 +21,23 @@ extension Commands {
         )
     }
 
-    /// `adjoint compile MODEL.adj --emit c [-o DIR] [--name NAME] [--precision float|double]`:
-    /// writes `NAME.h` and `NAME.c` into `directory` (each whole or not at all) and prints the
-    /// paths written and the workspace the kernels need.
+    /// The generated Swift for one model, in memory: `NAME.swift` with `public struct Name`.
+    public static func generateSwift(_ program: CheckedProgram, name: String, modelPath: String, precision: Precision)
+        -> (files: [(name: String, text: String)], workspace: String)
+    {
+        let kernels = ModelKernels(program, name: name, modelPath: modelPath)
+        let tool = "adjoint \(CommandLineInterface.version)"
+        let printer = SwiftPrinter(kernels, precision: precision, tool: tool)
+        let workspace = CPrinter(kernels, precision: precision, tool: tool).workspaceDescription()
+        return ([("\(name).swift", printer.source())], workspace)
+    }
+
+    /// `adjoint compile MODEL.adj --emit c|swift [-o DIR] [--name NAME] [--precision float|double]`:
+    /// writes `NAME.h` and `NAME.c`, or `NAME.swift`, into `directory` (each whole or not at all)
+    /// and prints the paths written and the workspace the kernels need.
     public static func compile(
         path: String, emit: EmitLanguage, directory: String, name: String?, precision: Precision
     ) -> CommandResult {
-        guard emit == .c else { return .usage("compile: --emit swift is not available yet; use --emit c") }
         let identifier = name ?? modelIdentifier(path)
         guard isIdentifier(identifier) else {
             return .usage("compile: --name needs a C identifier (letters, digits, '_', not starting with a digit), got '\(identifier)'")
@@ -40,7 +50,8 @@ extension Commands {
             return .usage("compile: cannot write to the output folder '\(directory)'")
         }
         return withModel(path) { checked in
-            let (files, workspace) = generateC(checked, name: identifier, modelPath: path, precision: precision)
+            let generate = emit == .c ? generateC : generateSwift
+            let (files, workspace) = generate(checked, identifier, path, precision)
             let folder = URL(fileURLWithPath: directory)
             switch AtomicWriter.write(files.map { (folder.appendingPathComponent($0.name), $0.text) }) {
             case .success(let written):

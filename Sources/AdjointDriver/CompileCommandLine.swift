@@ -4,7 +4,7 @@ import AdjointCodegen
 extension CommandLineInterface {
     static func compile(_ parsed: ArgumentParser.Parsed) -> CommandResult {
         guard let emitText = parsed.value("emit") else {
-            return .usage("compile: missing --emit c (see 'adjoint compile --help')")
+            return .usage("compile: missing --emit c or --emit swift (see 'adjoint compile --help')")
         }
         guard let emit = Commands.EmitLanguage(rawValue: emitText) else {
             return .usage("compile: unknown language '\(emitText)' for --emit (expected c or swift)")

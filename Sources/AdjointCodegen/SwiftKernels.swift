@@ -1,0 +1,203 @@
+import AdjointAutodiff
+import AdjointIR
+
+/// The private static kernels of the generated struct: the loop IR spelled in Swift, statement
+/// for statement as the C printer spells it (the same loops, the same order of operations, so
+/// that the two agree to rounding), on unsafe pointers with wrapping index arithmetic (`&+`,
+/// `&*`: every index is in bounds of a buffer whose size the public method checked).
+extension SwiftPrinter {
+    func kernelExtension() -> [String] {
+        var lines = [
+            "// MARK: - Kernels: the loop IR on unsafe pointers",
+            "extension \(typeName) {",
+            "    /// Where each param's elements are (and each gradient's: it has the params' layout).",
+            "    private struct ParamPointers {",
+        ]
+        lines += kernels.params.map { "        let \(paramFields[$0.name]!): UnsafeMutablePointer<\(real)>" }
+        lines += ["    }", "", "    /// Where each of the update rule's moments is.", "    private struct StatePointers {"]
+        lines += moments.map { "        let \(stateFields[$0.name]!): UnsafeMutablePointer<\(real)>" }
+        lines.append("    }")
+        for kernel in kernels.kernels {
+            lines += [""] + function(kernel).map { $0.isEmpty ? $0 : "    " + $0 }
+        }
+        lines.append("}")
+        return lines
+    }
+
+    /// `private static func stepKernel(p:s:t:x:y:batch:workspace:) -> Float { ... }`.
+    func function(_ kernel: Kernel) -> [String] {
+        var parameters: [String] = ["p: ParamPointers"]
+        if kernel.kind == .apply || kernel.kind == .step { parameters += ["s: StatePointers", "t: inout Int64"] }
+        if kernel.kind == .apply { parameters.append("g: ParamPointers") }
+        for argument in kernel.arguments {
+            switch argument {
+            case .input(let name, _): parameters.append("\(local(name)): UnsafePointer<\(real)>")
+            case .dim(let name): parameters.append("\(local(name)): Int")
+            case .output(let name, _): parameters.append("\(local(name)): UnsafeMutablePointer<\(real)>")
+            }
+        }
+        if kernel.kind == .gradient { parameters.append("g: ParamPointers") }
+        if kernel.takesWorkspace { parameters.append("workspace: UnsafeMutableRawPointer") }
+        let result = kernel.result == nil ? "" : " -> \(real)"
+        var lines = [
+            "/// \(Self.summary[kernel.kind]!)",
+            "private static func \(kernel.kind.rawValue)Kernel(\(parameters.joined(separator: ", ")))\(result) {",
+        ]
+        if kernel.takesWorkspace, !kernel.workspace.slots.isEmpty {
+            let count = kernel.workspace.elementCount(elementBytes: precision.bytes)
+            lines.append("    let scratch = workspace.bindMemory(to: \(real).self, capacity: \(integer(count, wrapping: true)))")
+            for slot in kernel.workspace.slots.indices {
+                let offset = kernel.workspace.offset(slot, elementBytes: precision.bytes)
+                lines.append("    let w\(slot) = \(offset == .zero ? "scratch" : "scratch + (\(integer(offset, wrapping: true)))")")
+            }
+        }
+        for statement in kernel.body { lines += print(statement, indent: 1) }
+        if let result = kernel.result { lines.append("    return \(scalar(result))") }
+        lines.append("}")
+        return lines
+    }
+
+    func print(_ statement: Statement, indent: Int) -> [String] {
+        let pad = String(repeating: "    ", count: indent)
+        switch statement {
+        case .comment(let text):
+            return [""] + text.split(separator: "\n").map { pad + "// " + $0 }
+        case .loop(let variable, let start, let end, let step, let body):
+            let inner = body.flatMap { print($0, indent: indent + 1) }
+            // A loop whose body ignores its counter only repeats (Swift warns on an unused name).
+            let name = Self.mentions(inner, variable) ? variable : "_"
+            let range =
+                start == .zero && step == 1
+                ? "0..<\(integer(end, wrapping: true))"
+                : "stride(from: \(integer(start, wrapping: true)), to: \(integer(end, wrapping: true)), by: \(step))"
+            return ["\(pad)for \(name) in \(range) {"] + inner + ["\(pad)}"]
+        case .define(let name, let value): return ["\(pad)let \(name): \(real) = \(scalar(value))"]
+        case .declare(let name, let value): return ["\(pad)var \(name): \(real) = \(scalar(value))"]
+        case .assign(let name, let value): return ["\(pad)\(name) = \(scalar(value))"]
+        case .store(let storage, let index, let value): return ["\(pad)\(element(storage, index)) = \(scalar(value))"]
+        case .accumulate(let storage, let index, let value): return ["\(pad)\(element(storage, index)) += \(scalar(value))"]
+        case .storeStepCount(let value): return ["\(pad)t = Int64(\(scalar(value)))"]
+        }
+    }
+
+    /// Whether any line uses `name` as a whole identifier.
+    static func mentions(_ lines: [String], _ name: String) -> Bool {
+        lines.contains { line in
+            !line.trimmingPrefix(while: { $0 == " " }).hasPrefix("//")
+                && line.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }).contains { $0 == name }
+        }
+    }
+
+    func element(_ storage: Storage, _ index: IntExpr) -> String {
+        let at = "[\(integer(index, wrapping: true))]"
+        switch storage {
+        case .local(let name): return name
+        case .param(let param): return "p.\(paramFields[param]!)" + at
+        case .gradient(let param): return "g.\(paramFields[param]!)" + at
+        case .state(let slot): return "s.\(stateFields[slot]!)" + at
+        case .input(let name), .output(let name): return local(name) + at
+        case .workspace(let slot): return "w\(slot)" + at
+        }
+    }
+
+    func scalar(_ expr: ScalarExpr) -> String {
+        switch expr {
+        case .literal(let value): return syntax.literal(value)
+        case .load(let storage, let index): return element(storage, index)
+        case .name(let name): return name
+        case .integer(let value): return "\(real)(\(integer(value, wrapping: true)))"
+        case .stepCount: return "\(real)(t)"
+        case .elementwise(let op, let a): return op.spelling(scalar(a), syntax)
+        case .arithmetic(let op, let a, let b): return op.spelling(scalar(a), scalar(b), syntax)
+        case .call(let function, let arguments):
+            return syntax.call(function, arguments.map(scalar).joined(separator: ", "))
+        case .lossTerm(let op, let p, let t, let lse):
+            return op.termSpelling(scalar(p), scalar(t), logSumExp: lse.map(scalar), syntax)
+        case .logSumExp(let largest, let total):
+            return Reduction.logSumExpSpelling(largest: scalar(largest), shiftedSum: scalar(total), syntax)
+        case .normalizer(let op, let x, let lse): return op.spelling(scalar(x), logSumExp: scalar(lse), syntax)
+        }
+    }
+
+    /// An integer expression in Swift, parenthesized only where precedence needs it; `wrapping`
+    /// spells `+` and `*` as `&+` and `&*` (indices and sizes the checks have bounded), otherwise
+    /// trapping (a size compared with a buffer's count, where overflow must not pass silently).
+    func integer(_ expr: IntExpr, wrapping: Bool) -> String {
+        let (plus, times) = wrapping ? ("&+", "&*") : ("+", "*")
+        switch expr {
+        case .constant(let value): return String(value)
+        case .variable(let name): return name
+        case .dim(let name): return local(name)
+        case .sum(let terms): return terms.map { integer($0, wrapping: wrapping) }.joined(separator: " \(plus) ")
+        case .product(let factors):
+            return factors.map { factor in
+                switch factor {
+                case .constant, .variable, .dim, .min, .product: return integer(factor, wrapping: wrapping)
+                default: return "(\(integer(factor, wrapping: wrapping)))"
+                }
+            }.joined(separator: " \(times) ")
+        case .quotient(let a, let b): return "(\(integer(a, wrapping: wrapping))) / (\(integer(b, wrapping: wrapping)))"
+        case .remainder(let a, let b): return "(\(integer(a, wrapping: wrapping))) % (\(integer(b, wrapping: wrapping)))"
+        case .min(let a, let b): return "Swift.min(\(integer(a, wrapping: wrapping)), \(integer(b, wrapping: wrapping)))"
+        case .roundedUp(let a, let multiple):
+            return "(\(integer(a, wrapping: wrapping)) \(plus) \(multiple - 1)) / \(multiple) \(times) \(multiple)"
+        }
+    }
+
+    // MARK: - Support types
+
+    /// The scratch `step` owns and SplitMix64 for `init(seed:)`, private to the struct.
+    func supportExtension() -> [String] {
+        var lines = [
+            "// MARK: - Support",
+            "extension \(typeName) {",
+            "    /// Scratch memory, 64-byte aligned, freed with its last owner. Only a uniquely referenced",
+            "    /// instance is written to (`step` replaces a shared one first), so sharing it is safe.",
+            "    private final class Scratch: @unchecked Sendable {",
+            "        let pointer: UnsafeMutableRawPointer",
+            "        let bytes: Int",
+            "",
+            "        init(bytes: Int) {",
+            "            self.bytes = bytes",
+            "            pointer = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(bytes, 64), alignment: 64)",
+            "        }",
+            "",
+            "        deinit { pointer.deallocate() }",
+            "    }",
+        ]
+        let draws = kernels.params.map(\.initialization).filter { if case .constant = $0 { false } else { true } }
+        if !draws.isEmpty {
+            lines += [
+                "",
+                "    /// SplitMix64: the generator of kernels.md, so that every backend starts from the same params.",
+                "    private struct SplitMix64 {",
+                "        var state: UInt64",
+                "",
+                "        mutating func next() -> UInt64 {",
+                "            state &+= 0x9E37_79B9_7F4A_7C15",
+                "            var z = state",
+                "            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9",
+                "            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB",
+                "            return z ^ (z >> 31)",
+                "        }",
+                "",
+                "        /// Uniform in [0, 1): the top 53 bits.",
+                "        mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }",
+            ]
+            if draws.contains(where: { if case .normal = $0 { true } else { false } }) {
+                lines += [
+                    "",
+                    "        /// Standard normal: Box-Muller on two uniform draws, one normal per pair.",
+                    "        mutating func normal() -> Double {",
+                    "            let u1 = uniform()",
+                    "            let u2 = uniform()",
+                    "            return (-2.0 * Foundation.log(1.0 - u1)).squareRoot() * Foundation.cos(2.0 * 3.141592653589793 * u2)",
+                    "        }",
+                ]
+            }
+            lines.append("    }")
+        }
+        lines.append("}")
+        return lines
+    }
+}
