@@ -47,20 +47,24 @@ let test = try Dataset(csv: testPath)
 let batch = 32
 
 var model = Digits(seed: 42)
-// The program's own shuffle (xorshift64), so that runs repeat exactly.
-var random: UInt64 = 0x9E37_79B9_7F4A_7C15
-func nextRandom() -> UInt64 {
-    random ^= random << 13
-    random ^= random >> 7
-    random ^= random << 17
-    return random
+/// The program's own shuffle (xorshift64), so that runs repeat exactly.
+struct XorShift {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+    mutating func next() -> UInt64 {
+        state ^= state << 13
+        state ^= state >> 7
+        state ^= state << 17
+        return state
+    }
 }
+var random = XorShift()
 var order = Array(0..<train.count)
 var batchX = [Float](repeating: 0, count: batch * Dataset.pixels)
 var batchY = [Float](repeating: 0, count: batch * Dataset.classes)
 print("digits: \(train.count) training and \(test.count) test images, batches of \(batch), \(epochs) epochs")
 for epoch in 1...epochs {
-    for n in stride(from: train.count - 1, to: 0, by: -1) { order.swapAt(n, Int(nextRandom() % UInt64(n + 1))) }
+    for n in stride(from: train.count - 1, to: 0, by: -1) { order.swapAt(n, Int(random.next() % UInt64(n + 1))) }
     var total = 0.0
     var batches = 0
     for start in stride(from: 0, to: train.count, by: batch) {
