@@ -211,8 +211,9 @@ public struct CPrinter {
         for (pointer, present) in fixed where present && !used.contains(pointer) { lines.append("    (void)\(pointer);") }
         if kernel.takesWorkspace {
             if kernel.workspace.slots.isEmpty { lines.append("    (void)workspace;") }
+            let offsets = kernel.workspace.offsets(elementBytes: precision.bytes)
             for slot in kernel.workspace.slots.indices {
-                let offset = kernel.workspace.offset(slot, elementBytes: precision.bytes)
+                let offset = offsets[slot]
                 let base = "(\(real) *)workspace"
                 lines.append(
                     "    \(real) *restrict w\(slot) = \(offset == .zero ? base : "\(base) + \(integer(offset))");")
@@ -228,7 +229,7 @@ public struct CPrinter {
         let pad = String(repeating: "    ", count: indent)
         switch statement {
         case .comment(let text):
-            let lines = text.replacingOccurrences(of: "*/", with: "* /").split(separator: "\n")
+            let lines = (text.contains("*/") ? text.replacingOccurrences(of: "*/", with: "* /") : text).split(separator: "\n")
             return [""] + lines.enumerated().map { index, line in
                 pad + (index == 0 ? "/* " : "   ") + line + (index == lines.count - 1 ? " */" : "")
             }
