@@ -200,7 +200,8 @@ extension UpdateProgram {
                 newParams.append((param.name, g.minus(current, g.times(stepSize, g.divided(m, denominator)))))
             }
             // Slot order: every m, then every v.
-            newState.sort { a, b in slots.firstIndex { $0.name == a.0 }! < slots.firstIndex { $0.name == b.0 }! }
+            let position = Dictionary(slots.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+            newState.sort { a, b in position[a.0]! < position[b.0]! }
         }
         slots.append(Slot(name: stepCount, shape: .scalar, param: nil))
         newState.append((stepCount, tNext))

@@ -127,7 +127,8 @@ public struct CPrinter {
         lines += initialization()
         lines += workspaceSize()
         for kernel in kernels.kernels {
-            lines += [""] + function(kernel)
+            lines.append("")
+            lines += function(kernel)
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -211,38 +212,43 @@ public struct CPrinter {
         for (pointer, present) in fixed where present && !used.contains(pointer) { lines.append("    (void)\(pointer);") }
         if kernel.takesWorkspace {
             if kernel.workspace.slots.isEmpty { lines.append("    (void)workspace;") }
+            let offsets = kernel.workspace.offsets(elementBytes: precision.bytes)
             for slot in kernel.workspace.slots.indices {
-                let offset = kernel.workspace.offset(slot, elementBytes: precision.bytes)
+                let offset = offsets[slot]
                 let base = "(\(real) *)workspace"
                 lines.append(
                     "    \(real) *restrict w\(slot) = \(offset == .zero ? base : "\(base) + \(integer(offset))");")
             }
         }
-        for statement in kernel.body { lines += print(statement, indent: 1) }
+        for statement in kernel.body { print(statement, indent: 1, into: &lines) }
         if let result = kernel.result { lines.append("    return \(scalar(result));") }
         lines.append("}")
         return lines
     }
 
-    func print(_ statement: Statement, indent: Int) -> [String] {
+    /// Appends a statement's lines, indented by `indent` levels, to `lines`.
+    func print(_ statement: Statement, indent: Int, into lines: inout [String]) {
         let pad = String(repeating: "    ", count: indent)
         switch statement {
         case .comment(let text):
-            let lines = text.replacingOccurrences(of: "*/", with: "* /").split(separator: "\n")
-            return [""] + lines.enumerated().map { index, line in
-                pad + (index == 0 ? "/* " : "   ") + line + (index == lines.count - 1 ? " */" : "")
+            let commentLines = (text.contains("*/") ? text.replacingOccurrences(of: "*/", with: "* /") : text)
+                .split(separator: "\n")
+            lines.append("")
+            for (index, line) in commentLines.enumerated() {
+                lines.append(pad + (index == 0 ? "/* " : "   ") + line + (index == commentLines.count - 1 ? " */" : ""))
             }
         case .loop(let variable, let start, let end, let step, let body):
             let increment = step == 1 ? "++\(variable)" : "\(variable) += \(step)"
-            return ["\(pad)for (int64_t \(variable) = \(integer(start)); \(variable) < \(integer(end)); \(increment)) {"]
-                + body.flatMap { print($0, indent: indent + 1) } + ["\(pad)}"]
-        case .define(let name, let value): return ["\(pad)const \(real) \(name) = \(scalar(value));"]
-        case .declare(let name, let value): return ["\(pad)\(real) \(name) = \(scalar(value));"]
-        case .assign(let name, let value): return ["\(pad)\(name) = \(scalar(value));"]
-        case .store(let storage, let index, let value): return ["\(pad)\(element(storage, index)) = \(scalar(value));"]
+            lines.append("\(pad)for (int64_t \(variable) = \(integer(start)); \(variable) < \(integer(end)); \(increment)) {")
+            for statement in body { print(statement, indent: indent + 1, into: &lines) }
+            lines.append("\(pad)}")
+        case .define(let name, let value): lines.append("\(pad)const \(real) \(name) = \(scalar(value));")
+        case .declare(let name, let value): lines.append("\(pad)\(real) \(name) = \(scalar(value));")
+        case .assign(let name, let value): lines.append("\(pad)\(name) = \(scalar(value));")
+        case .store(let storage, let index, let value): lines.append("\(pad)\(element(storage, index)) = \(scalar(value));")
         case .accumulate(let storage, let index, let value):
-            return ["\(pad)\(element(storage, index)) += \(scalar(value));"]
-        case .storeStepCount(let value): return ["\(pad)s->t = (int64_t)(\(scalar(value)));"]
+            lines.append("\(pad)\(element(storage, index)) += \(scalar(value));")
+        case .storeStepCount(let value): lines.append("\(pad)s->t = (int64_t)(\(scalar(value)));")
         }
     }
 
@@ -300,33 +306,45 @@ public struct CPrinter {
 
     /// The fixed pointers (`p`, `g`, `s`) a kernel body reads or writes.
     func usedStorage(_ statements: [Statement]) -> Set<String> {
-        statements.reduce(into: Set<String>()) { result, statement in
-            switch statement {
-            case .comment: break
-            case .loop(_, _, _, _, let body): result.formUnion(usedStorage(body))
-            case .define(_, let value), .declare(_, let value), .assign(_, let value):
-                result.formUnion(usedStorage(value))
-            case .store(let storage, _, let value), .accumulate(let storage, _, let value):
-                result.formUnion(pointer(storage).map { [$0] } ?? [])
-                result.formUnion(usedStorage(value))
-            case .storeStepCount(let value):
-                result.insert("s")
-                result.formUnion(usedStorage(value))
-            }
-        }
+        var result = Set<String>()
+        for statement in statements { collectStorage(statement, into: &result) }
+        return result
     }
 
     func usedStorage(_ expr: ScalarExpr) -> Set<String> {
+        var result = Set<String>()
+        collectStorage(expr, into: &result)
+        return result
+    }
+
+    private func collectStorage(_ statement: Statement, into result: inout Set<String>) {
+        switch statement {
+        case .comment: break
+        case .loop(_, _, _, _, let body): for inner in body { collectStorage(inner, into: &result) }
+        case .define(_, let value), .declare(_, let value), .assign(_, let value): collectStorage(value, into: &result)
+        case .store(let storage, _, let value), .accumulate(let storage, _, let value):
+            if let pointer = pointer(storage) { result.insert(pointer) }
+            collectStorage(value, into: &result)
+        case .storeStepCount(let value):
+            result.insert("s")
+            collectStorage(value, into: &result)
+        }
+    }
+
+    private func collectStorage(_ expr: ScalarExpr, into result: inout Set<String>) {
         switch expr {
-        case .literal, .name, .integer: return []
-        case .stepCount: return ["s"]
-        case .load(let storage, _): return pointer(storage).map { [$0] } ?? []
-        case .elementwise(_, let a): return usedStorage(a)
+        case .literal, .name, .integer: break
+        case .stepCount: result.insert("s")
+        case .load(let storage, _): if let pointer = pointer(storage) { result.insert(pointer) }
+        case .elementwise(_, let a): collectStorage(a, into: &result)
         case .arithmetic(_, let a, let b), .normalizer(_, let a, let b), .logSumExp(let a, let b):
-            return usedStorage(a).union(usedStorage(b))
+            collectStorage(a, into: &result)
+            collectStorage(b, into: &result)
         case .lossTerm(_, let a, let b, let c):
-            return usedStorage(a).union(usedStorage(b)).union(c.map { usedStorage($0) } ?? [])
-        case .call(_, let arguments): return arguments.reduce(into: Set<String>()) { $0.formUnion(usedStorage($1)) }
+            collectStorage(a, into: &result)
+            collectStorage(b, into: &result)
+            if let c { collectStorage(c, into: &result) }
+        case .call(_, let arguments): for argument in arguments { collectStorage(argument, into: &result) }
         }
     }
 

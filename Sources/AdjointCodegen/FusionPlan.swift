@@ -23,6 +23,12 @@ struct FusionPlan {
     private(set) var materialized: Set<NodeID> = []
     /// The order in which materialized nodes are computed.
     private(set) var schedule: [NodeID] = []
+    /// What each materialized node's nest reads (`frontier(of:)`), computed once.
+    private var frontiers: [NodeID: Frontier] = [:]
+
+    /// The materialized nodes and leaves a nest reads, each with whether some path to it changes
+    /// the index.
+    typealias Frontier = (nodes: [NodeID: Bool], leaves: [NodeID: Bool])
 
     /// Whether the kernel has a workspace. Without one (`apply`), an elementwise value with several
     /// users is computed again in each rather than kept in a buffer.
@@ -55,18 +61,21 @@ struct FusionPlan {
             case .complex: materialized.insert(id)
             }
         }
+        // The first live leaf of each param and state slot, by the storage it stands for.
+        var leaves: [Storage: NodeID] = [:]
+        for id in live {
+            switch graph[id].op {
+            case .leaf(.param(let name, _)): if leaves[.param(name)] == nil { leaves[.param(name)] = id }
+            case .leaf(.state(let name, _)): if leaves[.state(name)] == nil { leaves[.state(name)] = id }
+            default: break
+            }
+        }
         var overwrites: [NodeID: NodeID] = [:]
         for result in spec.results {
             guard case .storage(let storage) = result.destination, result.destination.isInPlace else { continue }
-            let leaf = live.first { id in
-                switch (graph[id].op, storage) {
-                case (.leaf(.param(let name, _)), .param(let target)), (.leaf(.state(let name, _)), .state(let target)):
-                    return name == target
-                default: return false
-                }
-            }
-            if let leaf { overwrites[result.node] = leaf }
+            if let leaf = leaves[storage] { overwrites[result.node] = leaf }
         }
+        for id in live where materialized.contains(id) { frontiers[id] = computeFrontier(of: id) }
         schedule = order(overwrites: overwrites)
     }
 
@@ -150,36 +159,80 @@ struct FusionPlan {
     /// ready and every other reader of the old value has run, so that its gradient is used while
     /// still in cache and its buffer dies early; scalars come as soon as they are ready (they are
     /// cheap, and updates wait for them); otherwise nodes keep their graph order.
+    ///
+    /// Kahn's algorithm with the choice made by priority queues keyed by graph position, so it
+    /// takes time proportional to the edges times a logarithm: first a ready overwrite that is
+    /// safe, else a ready scalar, else any other ready node, else the first ready overwrite.
     private func order(overwrites: [NodeID: NodeID]) -> [NodeID] {
         // Dependencies between materialized nodes, through fused nodes and views.
-        var dependencies: [NodeID: Set<NodeID>] = [:]
-        var reached: [NodeID: Set<NodeID>] = [:]  // for each live node: the materialized nodes it reads
+        var reached: [[NodeID]] = Array(repeating: [], count: graph.nodes.count)  // materialized nodes each live node reads
+        var waiting = [Int](repeating: 0, count: graph.nodes.count)
+        var dependents: [[NodeID]] = Array(repeating: [], count: graph.nodes.count)
         for id in live {
-            var set = Set<NodeID>()
+            var set: [NodeID] = []
             for operand in graph[id].operands {
-                if materialized.contains(operand) { set.insert(operand) } else { set.formUnion(reached[operand] ?? []) }
+                if materialized.contains(operand) { set.append(operand) } else { set += reached[operand.index] }
             }
-            reached[id] = set
-            if materialized.contains(id) { dependencies[id] = set }
+            let unique = Array(Set(set))
+            if materialized.contains(id) {
+                waiting[id.index] = unique.count
+                for dependency in unique { dependents[dependency.index].append(id) }
+            } else {
+                reached[id.index] = unique
+            }
         }
-        var remaining = live.filter { materialized.contains($0) }
-        var readers: [NodeID: [NodeID]] = [:]  // for each overwritten leaf: the nests that read it
-        for id in remaining {
-            for leaf in frontier(of: id).leaves.keys where overwrites.values.contains(leaf) { readers[leaf, default: []].append(id) }
+        let overwritten = Set(overwrites.values)
+        var overwriters: [NodeID: [NodeID]] = [:]  // for each overwritten leaf: the nodes writing it
+        for (node, leaf) in overwrites { overwriters[leaf, default: []].append(node) }
+        var pendingReaders: [NodeID: Int] = [:]  // for each overwritten leaf: its readers not yet run
+        var readLeaves: [NodeID: [NodeID]] = [:]  // for each nest: the overwritten leaves it reads
+        var readsOwnLeaf = Set<NodeID>()
+        let nests = live.filter { materialized.contains($0) }
+        for id in nests {
+            for leaf in frontier(of: id).leaves.keys where overwritten.contains(leaf) {
+                pendingReaders[leaf, default: 0] += 1
+                readLeaves[id, default: []].append(leaf)
+                if overwrites[id] == leaf { readsOwnLeaf.insert(id) }
+            }
         }
-        var done = Set<NodeID>()
+        func isSafe(_ id: NodeID) -> Bool {
+            guard let leaf = overwrites[id] else { return false }
+            return (pendingReaders[leaf] ?? 0) - (readsOwnLeaf.contains(id) ? 1 : 0) == 0
+        }
+        var done = [Bool](repeating: false, count: graph.nodes.count)
+        var ready = [Bool](repeating: false, count: graph.nodes.count)
+        var safeQueue = NodeQueue(), scalarQueue = NodeQueue(), plainQueue = NodeQueue(), overwriteQueue = NodeQueue()
+        var queuedSafe = Set<NodeID>()
+        func becomeReady(_ id: NodeID) {
+            ready[id.index] = true
+            if overwrites[id] != nil {
+                overwriteQueue.push(id)
+                if isSafe(id), queuedSafe.insert(id).inserted { safeQueue.push(id) }
+            } else {
+                plainQueue.push(id)
+                if graph[id].shape.isScalar { scalarQueue.push(id) }
+            }
+        }
+        for id in nests where waiting[id.index] == 0 { becomeReady(id) }
         var result: [NodeID] = []
-        while !remaining.isEmpty {
-            let ready = remaining.filter { dependencies[$0]!.isSubset(of: done) }
-            let safe = ready.first { id in
-                guard let leaf = overwrites[id] else { return false }
-                return (readers[leaf] ?? []).allSatisfy { $0 == id || done.contains($0) }
-            }
-            let scalar = ready.first { overwrites[$0] == nil && graph[$0].shape.isScalar }
-            let next = safe ?? scalar ?? ready.first { overwrites[$0] == nil } ?? ready[0]
+        result.reserveCapacity(nests.count)
+        while result.count < nests.count {
+            let isDone = { (id: NodeID) in done[id.index] }
+            guard let next = safeQueue.first(skipping: isDone) ?? scalarQueue.first(skipping: isDone)
+                ?? plainQueue.first(skipping: isDone) ?? overwriteQueue.first(skipping: isDone)
+            else { preconditionFailure("internal error: the materialized nodes form a cycle") }
             result.append(next)
-            done.insert(next)
-            remaining.removeAll { $0 == next }
+            done[next.index] = true
+            for leaf in readLeaves[next] ?? [] {
+                pendingReaders[leaf]! -= 1
+                for writer in overwriters[leaf] ?? [] where ready[writer.index] && !done[writer.index] && isSafe(writer) {
+                    if queuedSafe.insert(writer).inserted { safeQueue.push(writer) }
+                }
+            }
+            for dependent in dependents[next.index] {
+                waiting[dependent.index] -= 1
+                if waiting[dependent.index] == 0 { becomeReady(dependent) }
+            }
         }
         return result
     }
@@ -187,7 +240,9 @@ struct FusionPlan {
     /// The materialized nodes and leaves a nest for `id` reads, through fused nodes and views,
     /// each with whether some path to it changes the index (a view, a broadcast, or a reduction
     /// or product that reads many elements for one).
-    func frontier(of id: NodeID) -> (nodes: [NodeID: Bool], leaves: [NodeID: Bool]) {
+    func frontier(of id: NodeID) -> Frontier { frontiers[id] ?? computeFrontier(of: id) }
+
+    private func computeFrontier(of id: NodeID) -> Frontier {
         var nodes: [NodeID: Bool] = [:]
         var leaves: [NodeID: Bool] = [:]
         func visit(_ id: NodeID, remapped: Bool) {
@@ -210,5 +265,45 @@ struct FusionPlan {
             visit(id, remapped: false)
         }
         return (nodes, leaves)
+    }
+}
+
+/// A min-priority queue of nodes by graph position (a binary heap), for the schedule's choices.
+struct NodeQueue {
+    private var heap: [NodeID] = []
+
+    mutating func push(_ id: NodeID) {
+        heap.append(id)
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard heap[child] < heap[parent] else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    /// The first node for which `skip` is false, dropping the skipped ones before it.
+    mutating func first(skipping skip: (NodeID) -> Bool) -> NodeID? {
+        while let top = heap.first {
+            if !skip(top) { return top }
+            pop()
+        }
+        return nil
+    }
+
+    private mutating func pop() {
+        heap.swapAt(0, heap.count - 1)
+        heap.removeLast()
+        var parent = 0
+        while true {
+            let (left, right) = (2 * parent + 1, 2 * parent + 2)
+            var smallest = parent
+            if left < heap.count && heap[left] < heap[smallest] { smallest = left }
+            if right < heap.count && heap[right] < heap[smallest] { smallest = right }
+            guard smallest != parent else { return }
+            heap.swapAt(parent, smallest)
+            parent = smallest
+        }
     }
 }

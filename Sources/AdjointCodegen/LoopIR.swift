@@ -185,19 +185,33 @@ public struct Workspace: Hashable, Sendable {
     /// The element offset at which slot `index` starts: the slots before it, each rounded up to
     /// the alignment (equal sizes written once with a count: `3 * ((32 * batch + 15) / 16 * 16)`).
     public func offset(_ index: Int, elementBytes: Int) -> IntExpr {
+        Workspace(slots: Array(slots[..<index])).offsets(elementBytes: elementBytes).last!
+    }
+
+    /// The offset of every slot and, last, the whole workspace, in one pass over the slots.
+    public func offsets(elementBytes: Int) -> [IntExpr] {
         let alignment = Workspace.alignment(elementBytes: elementBytes)
         var constant = 0
         var terms: [(IntExpr, Int)] = []
-        for slot in slots[..<index] {
+        var position: [IntExpr: Int] = [:]
+        var result: [IntExpr] = []
+        result.reserveCapacity(slots.count + 1)
+        func current() -> IntExpr {
+            terms.reduce(IntExpr.constant(constant)) { $0 + .constant($1.1) * .roundedUp($1.0, alignment) }
+        }
+        for slot in slots {
+            result.append(current())
             if case .constant(let count) = slot {
                 constant += (count + alignment - 1) / alignment * alignment
-            } else if let position = terms.firstIndex(where: { $0.0 == slot }) {
-                terms[position].1 += 1
+            } else if let existing = position[slot] {
+                terms[existing].1 += 1
             } else {
+                position[slot] = terms.count
                 terms.append((slot, 1))
             }
         }
-        return terms.reduce(IntExpr.constant(constant)) { $0 + .constant($1.1) * .roundedUp($1.0, alignment) }
+        result.append(current())
+        return result
     }
 
     /// The whole workspace in elements.

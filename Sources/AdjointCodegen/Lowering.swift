@@ -6,9 +6,10 @@ import AdjointIR
 /// then one loop nest per materialized node in schedule order, each preceded by its formula.
 enum Lowering {
     static func lower(_ spec: KernelSpec) -> Kernel {
+        let plan = FusionPlan(spec)
         var redirected = Set<NodeID>()
         while true {
-            var lowering = KernelLowering(spec, redirected: redirected)
+            var lowering = KernelLowering(spec, plan: plan, redirected: redirected)
             let hazards = lowering.inPlaceHazards()
             if hazards.isEmpty { return lowering.kernel() }
             redirected.formUnion(hazards)
@@ -49,9 +50,9 @@ struct KernelLowering {
         return []
     }
 
-    init(_ spec: KernelSpec, redirected: Set<NodeID>) {
+    init(_ spec: KernelSpec, plan: FusionPlan, redirected: Set<NodeID>) {
         self.spec = spec
-        self.plan = FusionPlan(spec)
+        self.plan = plan
         self.redirected = redirected
         for result in spec.results { destinations[result.node, default: []].append(result.destination) }
         for id in plan.schedule {
@@ -96,18 +97,23 @@ struct KernelLowering {
     /// nest reads the leaf, or the writing nest itself reads it at another index. (Within a group,
     /// `groupSchedule` lets no member read a leaf that an earlier member overwrote.)
     func inPlaceHazards() -> Set<NodeID> {
+        // Every read of a buffer leaf: the group reading it and whether at a moved index.
+        var reads: [Storage: [(position: Int, moved: Bool)]] = [:]
+        for (position, group) in groups.enumerated() {
+            for id in group {
+                for (leaf, moved) in plan.frontier(of: id).leaves {
+                    if let storage = leafStorage(leaf) { reads[storage, default: []].append((position, moved)) }
+                }
+            }
+        }
         var hazards = Set<NodeID>()
-        let frontiers = groups.map { $0.map { plan.frontier(of: $0).leaves } }
         for (position, group) in groups.enumerated() {
             for id in group {
                 guard let storage = inPlaceTarget(id) else { continue }
                 let pointwise = FusionPlan.NodeKind(graph[id].op) == .pointwise
-                for (reader, members) in frontiers.enumerated() {
-                    for leaves in members {
-                        for (leaf, moved) in leaves where leafStorage(leaf) == storage {
-                            if reader > position || (reader == position && (moved || !pointwise)) { hazards.insert(id) }
-                        }
-                    }
+                for read in reads[storage] ?? []
+                where read.position > position || (read.position == position && (read.moved || !pointwise)) {
+                    hazards.insert(id)
                 }
             }
         }
@@ -122,22 +128,36 @@ struct KernelLowering {
         func joinable(_ id: NodeID) -> Bool {
             FusionPlan.NodeKind(graph[id].op) == .pointwise && !graph[id].shape.isScalar
         }
+        // The last group: its shape when every member is joinable, its members, the buffers its
+        // members write in place, and the buffers its members read at another index.
+        var joinableShape: Shape?
+        var members = Set<NodeID>()
+        var written = Set<Storage>()
+        var readMoved = Set<Storage>()
         for id in plan.schedule {
-            if let last = groups.last, joinable(id), last.allSatisfy({ joinable($0) && graph[$0].shape == graph[id].shape }) {
-                let frontier = plan.frontier(of: id)
-                let written = Set(last.compactMap(inPlaceTarget))
-                let readsAtOwnIndex = last.allSatisfy { frontier.nodes[$0] != true }
+            let frontier = plan.frontier(of: id)
+            let target = inPlaceTarget(id)
+            var joins = false
+            if joinable(id), joinableShape == graph[id].shape {
+                let readsAtOwnIndex = !frontier.nodes.contains { node, moved in moved && members.contains(node) }
                 let readsNothingOverwritten = !frontier.leaves.keys.contains { leafStorage($0).map(written.contains) == true }
-                let target = inPlaceTarget(id)
-                let othersReadInPlace = last.allSatisfy { member in
-                    !plan.frontier(of: member).leaves.contains { leaf, moved in moved && leafStorage(leaf) == target }
-                }
-                if readsAtOwnIndex && readsNothingOverwritten && (target == nil || othersReadInPlace) {
-                    groups[groups.count - 1].append(id)
-                    continue
-                }
+                let othersReadInPlace = target.map { !readMoved.contains($0) } ?? true
+                joins = readsAtOwnIndex && readsNothingOverwritten && othersReadInPlace
             }
-            groups.append([id])
+            if joins {
+                groups[groups.count - 1].append(id)
+            } else {
+                groups.append([id])
+                joinableShape = joinable(id) ? graph[id].shape : nil
+                members.removeAll(keepingCapacity: true)
+                written.removeAll(keepingCapacity: true)
+                readMoved.removeAll(keepingCapacity: true)
+            }
+            members.insert(id)
+            if let target { written.insert(target) }
+            for (leaf, moved) in frontier.leaves where moved {
+                if let storage = leafStorage(leaf) { readMoved.insert(storage) }
+            }
         }
         return groups
     }
@@ -160,17 +180,24 @@ struct KernelLowering {
         var slotOf: [NodeID: Int] = [:]
         var releases: [Int: [NodeID]] = [:]
         for (position, group) in groups.enumerated() {
+            // The buffers a member of this nest reads at another index (none of them may be
+            // overwritten here), and for the others the last member reading them.
+            var readMoved = Set<NodeID>()
+            var lastMemberReading: [NodeID: Int] = [:]
+            for (reader, reads) in frontiers[position].enumerated() {
+                for (buffer, moved) in reads {
+                    if moved { readMoved.insert(buffer) } else { lastMemberReading[buffer] = reader }
+                }
+            }
             for (member, id) in group.enumerated() where placement[id] == nil {
-                let reusable = (releases[position] ?? []).first { buffer in
-                    FusionPlan.NodeKind(graph[id].op) == .pointwise
-                        && frontiers[position].enumerated().allSatisfy { reader, reads in
-                            reads[buffer].map { moved in !moved && reader <= member } ?? true
-                        }
+                let pointwise = FusionPlan.NodeKind(graph[id].op) == .pointwise
+                let reusable = !pointwise ? nil : (releases[position] ?? []).firstIndex { buffer in
+                    !readMoved.contains(buffer) && (lastMemberReading[buffer] ?? member) <= member
                 }
                 let slot: Int
                 if let reusable {
-                    slot = slotOf[reusable]!
-                    releases[position]!.removeAll { $0 == reusable }
+                    slot = slotOf[releases[position]![reusable]]!
+                    releases[position]!.remove(at: reusable)
                 } else {
                     slot = allocator.allocate(SymbolicCount(graph[id].shape))
                 }
