@@ -61,7 +61,11 @@ struct FitPlot {
         let plotHeight = h - Self.top - Self.bottom
         let count = series.map(\.values.count).max() ?? 0
         let finite = series.flatMap(\.values).filter(\.isFinite)
-        let yTicks = Self.ticks(0, max(finite.max() ?? 1, 1e-9))
+        let highest = max(finite.max() ?? 1, 1e-9)
+        var yTicks = Self.ticks(0, highest, count: 6)
+        // One more tick above the highest value when the round ones stop below it, so that the
+        // axis covers the whole curve.
+        if let last = yTicks.last, yTicks.count >= 2, last < highest { yTicks.append(last + (last - yTicks[yTicks.count - 2])) }
         let yMax = yTicks.last ?? 1
         let xMax = Double(max(count, 2))
         let xTicks = Self.ticks(1, xMax, count: min(count, 10)).filter { $0 >= 1 && $0 == $0.rounded() }
