@@ -2,10 +2,14 @@ import AdjointIR
 
 /// The element type of generated kernels (`--precision`).
 public enum Precision: String, Sendable, CaseIterable {
-    case float, double
+    /// `--precision float` (the default): 32-bit elements.
+    case float
+    /// `--precision double`: 64-bit elements.
+    case double
 
-    /// The C type, and the size of one element.
+    /// The C type.
     public var cType: String { rawValue }
+    /// The size of one element in bytes.
     public var bytes: Int { self == .float ? 4 : 8 }
 }
 

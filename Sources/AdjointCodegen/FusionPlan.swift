@@ -55,8 +55,19 @@ struct FusionPlan {
             case .complex: materialized.insert(id)
             }
         }
-        schedule = Self.order(materialized, graph: graph, live: live, deferred: Set(
-            spec.results.filter { $0.destination.isInPlace }.map(\.node)))
+        var overwrites: [NodeID: NodeID] = [:]
+        for result in spec.results {
+            guard case .storage(let storage) = result.destination, result.destination.isInPlace else { continue }
+            let leaf = live.first { id in
+                switch (graph[id].op, storage) {
+                case (.leaf(.param(let name, _)), .param(let target)), (.leaf(.state(let name, _)), .state(let target)):
+                    return name == target
+                default: return false
+                }
+            }
+            if let leaf { overwrites[result.node] = leaf }
+        }
+        schedule = order(overwrites: overwrites)
     }
 
     /// What kind of lowering an op needs.
@@ -134,26 +145,38 @@ struct FusionPlan {
         }
     }
 
-    /// A topological order of the materialized nodes that puts the writes of params and state
-    /// updated in place (`deferred`) as late as their users allow, after every other nest.
-    private static func order(_ nodes: Set<NodeID>, graph: Graph, live: [NodeID], deferred: Set<NodeID>) -> [NodeID] {
+    /// A topological order of the materialized nodes. A write of a param or state slot updated in
+    /// place (`overwrites`: the node and the leaf it overwrites) comes as soon as its inputs are
+    /// ready and every other reader of the old value has run, so that its gradient is used while
+    /// still in cache and its buffer dies early; scalars come as soon as they are ready (they are
+    /// cheap, and updates wait for them); otherwise nodes keep their graph order.
+    private func order(overwrites: [NodeID: NodeID]) -> [NodeID] {
         // Dependencies between materialized nodes, through fused nodes and views.
         var dependencies: [NodeID: Set<NodeID>] = [:]
         var reached: [NodeID: Set<NodeID>] = [:]  // for each live node: the materialized nodes it reads
         for id in live {
             var set = Set<NodeID>()
             for operand in graph[id].operands {
-                if nodes.contains(operand) { set.insert(operand) } else { set.formUnion(reached[operand] ?? []) }
+                if materialized.contains(operand) { set.insert(operand) } else { set.formUnion(reached[operand] ?? []) }
             }
             reached[id] = set
-            if nodes.contains(id) { dependencies[id] = set }
+            if materialized.contains(id) { dependencies[id] = set }
         }
-        var remaining = live.filter { nodes.contains($0) }
+        var remaining = live.filter { materialized.contains($0) }
+        var readers: [NodeID: [NodeID]] = [:]  // for each overwritten leaf: the nests that read it
+        for id in remaining {
+            for leaf in frontier(of: id).leaves.keys where overwrites.values.contains(leaf) { readers[leaf, default: []].append(id) }
+        }
         var done = Set<NodeID>()
         var result: [NodeID] = []
         while !remaining.isEmpty {
             let ready = remaining.filter { dependencies[$0]!.isSubset(of: done) }
-            let next = ready.first { !deferred.contains($0) } ?? ready[0]
+            let safe = ready.first { id in
+                guard let leaf = overwrites[id] else { return false }
+                return (readers[leaf] ?? []).allSatisfy { $0 == id || done.contains($0) }
+            }
+            let scalar = ready.first { overwrites[$0] == nil && graph[$0].shape.isScalar }
+            let next = safe ?? scalar ?? ready.first { overwrites[$0] == nil } ?? ready[0]
             result.append(next)
             done.insert(next)
             remaining.removeAll { $0 == next }

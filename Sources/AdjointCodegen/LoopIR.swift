@@ -7,15 +7,19 @@ import AdjointIR
 
 /// An integer expression: an index, a loop bound or a buffer size. Runtime dims are variables.
 public indirect enum IntExpr: Hashable, Sendable {
+    /// `64`
     case constant(Int)
     /// A loop variable.
     case variable(String)
     /// A runtime dim (a kernel argument).
     case dim(String)
+    /// `a + b + ...`
     case sum([IntExpr])
+    /// `a * b * ...`
     case product([IntExpr])
-    /// Integer division and remainder (the un-flattening of a reshape).
+    /// Integer division (the un-flattening of a general reshape).
     case quotient(IntExpr, IntExpr)
+    /// The remainder of integer division (the un-flattening of a general reshape).
     case remainder(IntExpr, IntExpr)
     /// The smaller of two (a tile's end).
     case min(IntExpr, IntExpr)
@@ -99,6 +103,7 @@ public enum Storage: Hashable, Sendable {
 
 /// A scalar expression, evaluated once per iteration of the loops around it.
 public indirect enum ScalarExpr: Hashable, Sendable {
+    /// A number of the element type.
     case literal(Double)
     /// Element `index` of a buffer (a local scalar ignores the index).
     case load(Storage, IntExpr)
@@ -108,8 +113,10 @@ public indirect enum ScalarExpr: Hashable, Sendable {
     case integer(IntExpr)
     /// The update rule's step count `t`, as a real number.
     case stepCount
-    /// An op of the op table, on operands that are names, literals or loads.
+    /// An elementwise op of the op table, on a name, a literal or a load (its spelling may use
+    /// the operand twice).
     case elementwise(Elementwise, ScalarExpr)
+    /// A binary op of the op table, on names, literals or loads.
     case arithmetic(Arithmetic, ScalarExpr, ScalarExpr)
     /// A math function the lowering itself needs (the running maximum, `exp(x − m)`).
     case call(MathFunction, [ScalarExpr])
@@ -143,7 +150,16 @@ public indirect enum Statement: Hashable, Sendable {
 
 /// The kernels of kernels.md that the lowering builds from graphs.
 public enum KernelKind: String, Hashable, Sendable, CaseIterable {
-    case loss, gradient, apply, step, predict
+    /// `NAME_loss`: the minimized scalar.
+    case loss
+    /// `NAME_gradient`: the loss and its gradient with respect to every param.
+    case gradient
+    /// `NAME_apply`: the update rule on a given gradient.
+    case apply
+    /// `NAME_step`: forward, reverse pass and update in one call.
+    case step
+    /// `NAME_predict`: the outputs.
+    case predict
 }
 
 /// One kernel argument, in order.

@@ -142,20 +142,36 @@ struct KernelLowering {
 
     // MARK: - Workspace
 
-    /// Gives every materialized node that has no other place a workspace slot, by liveness.
+    /// Gives every materialized node that has no other place a workspace slot, by liveness. An
+    /// elementwise value may take over the slot of a buffer that dies in its own loop nest when
+    /// every read of that buffer there is at the element being written, by this member or an
+    /// earlier one (`h = relu(v)` overwrites `v` element by element).
     mutating func allocateWorkspace() {
+        let frontiers = groups.map { $0.map { plan.frontier(of: $0).nodes } }
         var lastReader: [NodeID: Int] = [:]
-        for (position, group) in groups.enumerated() {
-            for id in group {
-                for read in plan.frontier(of: id).nodes.keys { lastReader[read] = position }
+        for (position, members) in frontiers.enumerated() {
+            for reads in members {
+                for read in reads.keys { lastReader[read] = position }
             }
         }
         var allocator = SlotAllocator()
         var slotOf: [NodeID: Int] = [:]
         var releases: [Int: [NodeID]] = [:]
         for (position, group) in groups.enumerated() {
-            for id in group where placement[id] == nil {
-                let slot = allocator.allocate(SymbolicCount(graph[id].shape))
+            for (member, id) in group.enumerated() where placement[id] == nil {
+                let reusable = (releases[position] ?? []).first { buffer in
+                    FusionPlan.NodeKind(graph[id].op) == .pointwise
+                        && frontiers[position].enumerated().allSatisfy { reader, reads in
+                            reads[buffer].map { moved in !moved && reader <= member } ?? true
+                        }
+                }
+                let slot: Int
+                if let reusable {
+                    slot = slotOf[reusable]!
+                    releases[position]!.removeAll { $0 == reusable }
+                } else {
+                    slot = allocator.allocate(SymbolicCount(graph[id].shape))
+                }
                 slotOf[id] = slot
                 placement[id] = .workspace(slot)
                 // Values copied to a destination at the end live to the end.
@@ -183,7 +199,9 @@ struct KernelLowering {
                 let source = placement[id]!
                 switch destination {
                 case .returned: result = load(source, [], .scalar)
-                case .stepCount: body.append(.storeStepCount(load(source, [], .scalar)))
+                case .stepCount:
+                    body.append(.comment("state t = \(nodeName(id))"))
+                    body.append(.storeStepCount(load(source, [], .scalar)))
                 case .storage(let storage) where storage != source:
                     loopCounter = 0
                     body.append(.comment("\(describe(storage)) = \(nodeName(id))"))

@@ -126,10 +126,4 @@ public struct ModelKernels: Sendable {
         case .he: return .normal(mean: nil, std: (2 / fanIn).squareRoot())
         }
     }
-
-    /// The workspace every kernel can share: the largest any kernel needs, in elements, as one
-    /// expression per kernel (the printer takes their maximum at run time).
-    public func workspaceCounts(elementBytes: Int) -> [IntExpr] {
-        kernels.map { $0.workspace.elementCount(elementBytes: elementBytes) }
-    }
 }

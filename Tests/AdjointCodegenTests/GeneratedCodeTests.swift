@@ -148,8 +148,8 @@ import Testing
     /// The workspace the kernels report: small, and what `compile` prints.
     @Test func workspaceSizes() throws {
         for (path, expected) in [
-            ("samples/digits.adj", "552 * batch + 9472 bytes in 7 slots (step, float)"),
-            ("samples/mnist-mlp.adj", "4136 * batch + 813056 bytes in 7 slots (step, float)"),
+            ("samples/digits.adj", "424 * batch + 8192 bytes in 5 slots (step, float)"),
+            ("samples/mnist-mlp.adj", "3112 * batch + 802816 bytes in 5 slots (step, float)"),
             ("samples/backprop.adj", "0 bytes"),
         ] {
             let program = try checkedProgram(TestModels.sample(path), path: path)

@@ -71,18 +71,18 @@ import Testing
         #expect(loops.count == 3, "one loop per matrix param (the scalar's update is straight-line code)")
     }
 
-    /// Elementwise work after a matrix product fuses into one nest; the loss of digits needs two
-    /// workspace slots, reused by liveness across its four nests.
+    /// Elementwise work after a matrix product fuses into one nest, which overwrites the product
+    /// element by element; the loss of digits needs two workspace slots across its four nests.
     @Test func digitsLossFusesAndReusesSlots() throws {
         let program = try checkedProgram(TestModels.sample("samples/digits.adj"))
         let loss = try #require(ModelKernels(program, name: "digits", modelPath: "t.adj").kernel(.loss))
         let comments = loss.body.compactMap { if case .comment(let text) = $0 { text } else { nil } }
         #expect(comments == [
-            "v6: [batch, 32] = x @ W1 -> workspace slot 0", "h: [batch, 32] = relu(v6 + b1) -> workspace slot 1",
-            "v9: [batch, 10] = h @ W2 -> workspace slot 0", "logits: [batch, 10] = v9 + b2 -> workspace slot 1",
+            "v6: [batch, 32] = x @ W1 -> workspace slot 0", "h: [batch, 32] = relu(v6 + b1) -> workspace slot 0",
+            "v9: [batch, 10] = h @ W2 -> workspace slot 1", "logits: [batch, 10] = v9 + b2 -> workspace slot 1",
             "loss: [] = softmax_cross_entropy(logits, y)",
         ])
-        #expect(loss.workspace.slots == [.product([.constant(32), .dim("batch")]), .product([.constant(32), .dim("batch")])])
+        #expect(loss.workspace.slots == [.product([.constant(32), .dim("batch")]), .product([.constant(10), .dim("batch")])])
     }
 
     /// Slots are shared only when a size fits for every value of the runtime dims.
@@ -97,5 +97,61 @@ import Testing
         allocator.release(other)
         #expect(allocator.allocate(SymbolicCount([.runtime("m"), .fixed(4)])) == other, "a free slot grows")
         #expect(allocator.slots[other] == SymbolicCount([.runtime("m"), .fixed(4)]))
+    }
+}
+
+/// Shapes of nests the models rarely produce, built directly as graphs and run as loop IR.
+@Suite struct UnusualNestTests {
+    /// Lowers `result` of `graph` as a predict kernel writing output `out`, runs it on `inputs`,
+    /// and returns it with the interpreter's value.
+    static func both(_ graph: Graph, _ result: NodeID, _ inputs: [String: Tensor]) -> (loop: [Double], reference: [Double]) {
+        var graph = graph
+        graph.roots = [Graph.Root(name: "out", node: result)]
+        let spec = KernelSpec(
+            kind: .predict, graph: graph, results: [(result, .storage(.output("out")))], arguments: [], names: [:])
+        let kernel = Lowering.lower(spec)
+        var buffers: [Storage: [Double]] = [.output("out"): [Double](repeating: .nan, count: graph[result].shape.sizes([:]).reduce(1, *))]
+        for (name, value) in inputs { buffers[.input(name)] = value.scalars }
+        var machine = LoopInterpreter(buffers: buffers, dims: [:])
+        _ = machine.run(kernel)
+        let reference = Interpreter.evaluate(graph, bindings: inputs, dims: [:])[result]!.scalars
+        return (machine.buffers[.output("out")]!, reference)
+    }
+
+    static func shape(_ sizes: Int...) -> Shape { Shape(sizes.map(Dim.fixed)) }
+
+    /// A reshape that is not an insertion of size-1 axes reads through the row-major offset.
+    @Test func generalReshape() {
+        var graph = Graph()
+        let x = graph.addRaw(.leaf(.input("x", Self.shape(2, 3))), [])
+        let r = graph.addRaw(.structural(.reshape(Self.shape(3, 2))), [x])
+        let y = graph.addRaw(.arithmetic(.multiply), [r, graph.addRaw(.elementwise(.exp), [r])])
+        var random = SplitMix64(seed: 3)
+        let flipped = graph.addRaw(.elementwise(.exp), [graph.addRaw(.linearAlgebra(.transpose), [y])])
+        let total = graph.addRaw(.reduction(.sum, axis: 1), [flipped])
+        let (loop, reference) = Self.both(graph, total, ["x": random.tensor([2, 3], -1, 1)])
+        #expect(relativeError(loop, reference) <= 1e-14)
+    }
+
+    /// Matrix products of transposes on both sides, and of a vector with a transpose.
+    @Test func transposedProducts() {
+        var graph = Graph()
+        let a = graph.addRaw(.leaf(.input("a", Self.shape(4, 3))), [])
+        let b = graph.addRaw(.leaf(.input("b", Self.shape(5, 4))), [])
+        let v = graph.addRaw(.leaf(.input("v", Self.shape(5))), [])
+        let c = graph.addRaw(.leaf(.input("c", Self.shape(3, 4))), [])
+        let (aT, bT) = (graph.addRaw(.linearAlgebra(.transpose), [a]), graph.addRaw(.linearAlgebra(.transpose), [b]))
+        let both = graph.addRaw(.linearAlgebra(.matmul), [aT, bT])
+        let matrixVector = graph.addRaw(.linearAlgebra(.matmul), [bT, v])
+        let vector = graph.addRaw(.linearAlgebra(.matmul), [matrixVector, graph.addRaw(.linearAlgebra(.transpose), [c])])
+        var random = SplitMix64(seed: 4)
+        let inputs = [
+            "a": random.tensor([4, 3], -1, 1), "b": random.tensor([5, 4], -1, 1), "v": random.tensor([5], -1, 1),
+            "c": random.tensor([3, 4], -1, 1),
+        ]
+        for result in [both, vector] {
+            let (loop, reference) = Self.both(graph, result, inputs)
+            #expect(relativeError(loop, reference) <= 1e-14)
+        }
     }
 }

@@ -101,14 +101,21 @@ extension Elementwise {
 /// The math functions that the scalar spellings call; a printer names them for its language and
 /// element type (C `expf` for `float`, `fabs` for `abs`; Swift `exp`, `abs`).
 public enum MathFunction: String, Hashable, Sendable, CaseIterable {
-    case exp, log, sqrt, abs, sin, cos, tanh, log1p, pow, max
+    /// eˣ, the natural logarithm, the square root, |x|
+    case exp, log, sqrt, abs
+    /// sin x, cos x, tanh x
+    case sin, cos, tanh
+    /// log(1 + x), accurate near 0; xʸ; the larger of two
+    case log1p, pow, max
 }
 
 /// How a printer writes the pieces of a scalar expression: calls of math functions and number
 /// literals of its element type. The spellings below only combine these with operators and `?:`,
 /// which C and Swift write alike, so one spelling serves both printers.
 public protocol ScalarSyntax {
+    /// A call of a math function on spelled arguments: `expf(x)`.
     func call(_ function: MathFunction, _ arguments: String...) -> String
+    /// A number of the element type: `0.5f`, `(-1.0)`.
     func literal(_ value: Double) -> String
 }
 

@@ -77,9 +77,6 @@ float backprop_gradient(const backprop_params *restrict p, backprop_grads *restr
 void backprop_apply(backprop_params *restrict p, backprop_state *restrict s, const backprop_grads *restrict g)
 {
 
-    /* v8: [] = t + 1 */
-    const float v8 = (((float)s->t) + 1.0f);
-
     /* v11: [] = x - (0.01 * grad_x) */
     const float v10 = (0.01f * g->x[0]);
     const float v11 = (p->x[0] - v10);
@@ -91,6 +88,11 @@ void backprop_apply(backprop_params *restrict p, backprop_state *restrict s, con
     /* v15: [] = z - (0.01 * grad_z) */
     const float v14 = (0.01f * g->z[0]);
     const float v15 = (p->z[0] - v14);
+
+    /* v8: [] = t + 1 */
+    const float v8 = (((float)s->t) + 1.0f);
+
+    /* state t = v8 */
     s->t = (int64_t)(v8);
 
     /* params x = v11 */
@@ -120,12 +122,12 @@ float backprop_step(backprop_params *restrict p, backprop_state *restrict s, voi
     /* v12: [] = -2 * v6 */
     const float v12 = ((-2.0f) * v6);
 
+    /* v16: [] = t + 1 */
+    const float v16 = (((float)s->t) + 1.0f);
+
     /* v18: [] = 0.01 * (v12 * z) */
     const float v13 = (v12 * p->z[0]);
     const float v18 = (0.01f * v13);
-
-    /* v16: [] = t + 1 */
-    const float v16 = (((float)s->t) + 1.0f);
 
     /* v19: [] = x - v18 */
     const float v19 = (p->x[0] - v18);
@@ -137,6 +139,8 @@ float backprop_step(backprop_params *restrict p, backprop_state *restrict s, voi
     const float v14 = (v12 * v3);
     const float v21 = (0.01f * v14);
     const float v22 = (p->z[0] - v21);
+
+    /* state t = v16 */
     s->t = (int64_t)(v16);
 
     /* params x = v19 */
