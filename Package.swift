@@ -23,6 +23,7 @@ let package = Package(
             dependencies: ["AdjointSyntax", "AdjointIR", "AdjointSema", "AdjointAutodiff", "AdjointInterpreter", "AdjointCodegen"]),
         .executableTarget(name: "adjoint", dependencies: ["AdjointDriver"]),
         .plugin(name: "AdjointPlugin", capability: .buildTool(), dependencies: ["adjoint"]),
+        .executableTarget(name: "adjoint-fuzz", dependencies: ["AdjointDriver"]),
         .executableTarget(
             name: "adjoint-bench", dependencies: ["AdjointDriver", "AdjointAutodiff"], path: "bench/Sources/adjoint-bench"),
         .testTarget(name: "AdjointSyntaxTests", dependencies: ["AdjointSyntax"]),

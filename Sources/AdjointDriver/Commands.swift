@@ -172,11 +172,21 @@ public enum ModelFileReader {
             return .failure(ReadError(description: "cannot read '\(path)'"))
         }
         defer { try? handle.close() }
-        guard let data = try? handle.read(upToCount: maxSize + 1) else {
+        let data: Data
+        do {
+            data = try handle.read(upToCount: maxSize + 1) ?? Data()  // nil: at the end already, an empty file
+        } catch {
             return .failure(ReadError(description: "cannot read '\(path)'"))
         }
         if data.count > maxSize {
             return .failure(ReadError(description: "'\(path)' is larger than \(maxSize >> 20) MiB; is it a model file?"))
+        }
+        if data.isEmpty {
+            return .failure(ReadError(description: "'\(path)' is empty; a model file needs at least a param and a minimize statement"))
+        }
+        // Text never holds a NUL byte; an executable, an image or a compressed file almost always does.
+        if data.prefix(8192).contains(0) {
+            return .failure(ReadError(description: "'\(path)' is a binary file, not a model file"))
         }
         return .success(SourceFile(path: path, bytes: [UInt8](data)))
     }

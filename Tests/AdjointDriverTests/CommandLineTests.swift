@@ -34,6 +34,27 @@ import Testing
         #expect(result.errors.contains(message), "\(result.errors)")
     }
 
+    /// Files that are no model at all: one line naming the file, exit 2, for every subcommand.
+    @Test func emptyBinaryAndUnreadableFilesExitTwo() throws {
+        let empty = try TemporaryFile("", suffix: ".adj")
+        let binaryURL = FileManager.default.temporaryDirectory.appendingPathComponent("adjoint-\(UUID().uuidString).adj")
+        try Data([0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00, 0x00]).write(to: binaryURL)
+        defer { try? FileManager.default.removeItem(at: binaryURL) }
+        let unreadable = try TemporaryFile("param a = 1\nminimize a\n", suffix: ".adj")
+        try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: unreadable.path)
+        let cases = [(empty.path, "is empty"), (binaryURL.path, "is a binary file")]
+            // Root reads any file whatever its permissions; the check only means something for others.
+            + (getuid() == 0 ? [] : [(unreadable.path, "cannot read")])
+        for (path, message) in cases {
+            for subcommand in [["derive"], ["check"], ["graph"], ["eval", "--values", "v.json"]] {
+                let result = CommandLineInterface.run([subcommand[0], path] + subcommand.dropFirst())
+                #expect(result.status == 2, "\(subcommand) \(path)")
+                #expect(result.errors.contains(message), "\(result.errors)")
+                #expect(result.errors.split(separator: "\n").count == 1)
+            }
+        }
+    }
+
     @Test func modelErrorsExitOneWithLocatedDiagnostics() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("adjoint-cli-\(UUID().uuidString).adj")
         try "param a = 1\nminimize a @ b\n".write(to: url, atomically: true, encoding: .utf8)

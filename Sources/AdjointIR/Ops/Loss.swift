@@ -78,17 +78,21 @@ extension Loss {
                 let z = Array(p[row * length..<(row + 1) * length])
                 let y = t[row * length..<(row + 1) * length]
                 let lse = stableLogSumExp(z)
-                total += zip(z, y).reduce(0) { $0 + $1.1 * (lse - $1.0) }
+                total += zip(z, y).reduce(0) { $0 + zeroTimesAnything($1.1, lse - $1.0) }
             }
             return Tensor(total / Double(rows))
         case .binaryCrossEntropy:
             return Tensor(
                 -zip(p, t).reduce(0) { $0 + $1.1 * Foundation.log($1.0) + (1 - $1.1) * Foundation.log(1 - $1.0) } / count)
         case .sigmoidBinaryCrossEntropy:
-            // softplus(z) − t z, written so that exp never overflows.
+            // softplus(z) − t z = (1 − t) z + log(1 + e⁻ᶻ) for z ≥ 0, −t z + log(1 + eᶻ) below: exp
+            // never overflows, and a saturated logit with the right label costs exactly 0.
             return Tensor(
-                zip(p, t).reduce(0) { $0 + Swift.max($1.0, 0) - $1.1 * $1.0 + Foundation.log1p(Foundation.exp(-Swift.abs($1.0))) }
-                    / count)
+                zip(p, t).reduce(0) { total, pair in
+                    let (z, t) = pair
+                    let linear = z >= 0 ? zeroTimesAnything(1 - t, z) : zeroTimesAnything(-t, z)
+                    return total + linear + Foundation.log1p(Foundation.exp(-Swift.abs(z)))
+                } / count)
         case .huber(let delta):
             return Tensor(
                 zip(p, t).reduce(0) { total, pair in
@@ -98,6 +102,10 @@ extension Loss {
         }
     }
 }
+
+/// `a · b` with `0 · ∞ = 0`: a term whose weight (a target) is exactly 0 contributes nothing,
+/// the convention of cross-entropy (`0 log 0 = 0`).
+func zeroTimesAnything(_ a: Double, _ b: Double) -> Double { a == 0 ? 0 : a * b }
 
 // MARK: - Derivative rules
 extension Loss {

@@ -1,0 +1,96 @@
+// adjoint-fuzz: runs the compiler's fuzzer (AdjointDriver.Fuzzer) for a time or a number of
+// inputs. The inputs run in child processes, a batch each, so that a crash is counted, its input
+// saved (CRASH_DIR/crash-SEED.adj) and the run goes on.
+//
+//   swift run -c release adjoint-fuzz --seconds 600 [--start SEED] [--samples DIR] [--crashes DIR]
+//   adjoint-fuzz --worker FIRST COUNT --samples DIR      (one batch, in process)
+import AdjointDriver
+import Foundation
+
+/// The option after `name`, or nil.
+func option(_ name: String) -> String? {
+    guard let index = CommandLine.arguments.firstIndex(of: name), index + 1 < CommandLine.arguments.count else { return nil }
+    return CommandLine.arguments[index + 1]
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("adjoint-fuzz: error: \(message)\n".utf8))
+    exit(2)
+}
+
+let samples = option("--samples") ?? "samples"
+let corpusFiles = ((try? FileManager.default.contentsOfDirectory(atPath: samples)) ?? []).filter { $0.hasSuffix(".adj") }.sorted()
+let corpus = corpusFiles.compactMap { try? String(contentsOfFile: "\(samples)/\($0)", encoding: .utf8) }
+let fuzzer = Fuzzer(corpus: corpus)
+
+if let index = CommandLine.arguments.firstIndex(of: "--worker") {
+    // A batch in this process: exit 1 on a violation (printed), die on a crash.
+    guard index + 2 < CommandLine.arguments.count, let first = UInt64(CommandLine.arguments[index + 1]),
+        let count = UInt64(CommandLine.arguments[index + 2])
+    else { fail("--worker needs FIRST COUNT") }
+    var checked = 0
+    for seed in first..<first + count {
+        let outcome = fuzzer.exercise(fuzzer.input(seed))
+        if outcome.checked { checked += 1 }
+        if !outcome.violations.isEmpty {
+            print("violation at seed \(seed): \(outcome.violations.joined(separator: "; "))")
+            exit(1)
+        }
+    }
+    print("checked \(checked)")
+    exit(0)
+}
+
+guard let seconds = Double(option("--seconds") ?? "60"), seconds > 0 else { fail("--seconds needs a positive number") }
+guard let start = UInt64(option("--start") ?? "0") else { fail("--start needs a non-negative integer") }
+let crashDirectory = option("--crashes") ?? "fuzz-crashes"
+if corpus.isEmpty { print("note: no .adj files in '\(samples)'; mutations fall back to token streams") }
+let batch: UInt64 = 2_000
+let executable = URL(fileURLWithPath: CommandLine.arguments[0]).path
+
+/// Runs seeds `first..<first + count` in a child process: its exit status and output.
+func runWorker(_ first: UInt64, _ count: UInt64) -> (status: Int32, reason: Process.TerminationReason, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = ["--worker", String(first), String(count), "--samples", samples]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { fail("cannot start a worker: \(error)") }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, process.terminationReason, String(decoding: data, as: UTF8.self))
+}
+
+let began = Date()
+var next = start
+var tried: UInt64 = 0
+var checked = 0
+var crashes: [UInt64] = []
+var violations: [String] = []
+while Date().timeIntervalSince(began) < seconds {
+    let result = runWorker(next, batch)
+    if result.reason == .exit && result.status == 0 {
+        checked += Int(result.output.split(separator: " ").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0)
+    } else {
+        // Find the inputs that failed, one process each.
+        for seed in next..<next + batch {
+            let single = runWorker(seed, 1)
+            if single.reason == .uncaughtSignal {
+                crashes.append(seed)
+                try? FileManager.default.createDirectory(atPath: crashDirectory, withIntermediateDirectories: true)
+                _ = FileManager.default.createFile(atPath: "\(crashDirectory)/crash-\(seed).adj", contents: Data(fuzzer.input(seed)))
+            } else if single.status != 0 {
+                violations.append(single.output.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+        }
+    }
+    next += batch
+    tried += batch
+}
+let elapsed = Date().timeIntervalSince(began)
+print(String(format: "%llu inputs (seeds %llu to %llu) in %.0f s, %.0f inputs/s; %d checked; %d crashes; %d violations",
+    tried, start, next - 1, elapsed, Double(tried) / elapsed, checked, crashes.count, violations.count))
+for seed in crashes { print("crash: seed \(seed), input saved as \(crashDirectory)/crash-\(seed).adj") }
+for violation in violations { print(violation) }
+exit(crashes.isEmpty && violations.isEmpty ? 0 : 1)
