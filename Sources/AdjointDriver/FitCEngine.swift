@@ -31,6 +31,7 @@ final class CFitEngine: FitEngine {
     static let compilerFlags = ["-O3", "-march=native", "-shared", "-fPIC"]
 
     let description: String
+    let name = "c"
     private let model: FitModel
     private let library: UnsafeMutableRawPointer
     private let paramsStorage: UnsafeMutableRawPointer

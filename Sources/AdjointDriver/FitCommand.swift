@@ -95,8 +95,14 @@ struct FitRun {
         let training = FitTraining(
             engine: engine, model: model, train: train, test: test, epochs: options.epochs, batch: options.batch,
             seed: options.seed)
+        let started = DispatchTime.now().uptimeNanoseconds
         let epochs = training.run(display: display)
-        if epochs.isEmpty {
+        if let last = epochs.last {
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            display.line(
+                "final: " + last.measurements.joined(separator: "  ")
+                    + String(format: "  (%d epochs in %.2f s with the %@ engine)", epochs.count, seconds, engine.name))
+        } else {
             // `--epochs 0` evaluates the params as loaded (or initialized) without training.
             let record = training.evaluate(
                 epoch: 0, trainLoss: engine.loss(features: train.features, targets: train.targets, rows: train.rows),

@@ -9,6 +9,8 @@ import AdjointSema
 protocol FitEngine: AnyObject {
     /// How the run names the engine: `c (cc -O3 -march=native, double)`.
     var description: String { get }
+    /// Its short name: `c` or `interpreter`.
+    var name: String { get }
     /// Every param, flat, in declaration order (the C params struct's layout).
     var params: [Double] { get set }
     /// One training step on a batch (features and targets row-major): the loss before the update.
@@ -22,6 +24,7 @@ protocol FitEngine: AnyObject {
 /// The reference interpreter as an engine: `Training.step` on the update program, in double.
 final class InterpreterFitEngine: FitEngine {
     let description = "interpreter (reference, double)"
+    let name = "interpreter"
     private let program: CheckedProgram
     private let model: FitModel
     private let update: UpdateProgram

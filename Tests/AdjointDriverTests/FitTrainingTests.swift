@@ -47,6 +47,31 @@ import Testing
         #expect(zip(c.params, interpreter.params).allSatisfy { abs($0 - $1) < 1e-8 })
     }
 
+    /// The README's command for a few epochs: the two engines agree on the real data too.
+    @Test(.enabled(if: FitFixtures.hasCompiler, "needs cc"))
+    func digitsCurvesAgreeBetweenEngines() throws {
+        var options = FitOptions(
+            modelPath: Repository.url("samples/digits.adj").path, dataPath: Repository.url("samples/data/digits-train.csv").path)
+        options.testPath = Repository.url("samples/data/digits-test.csv").path
+        options.normalize = true
+        options.epochs = 2
+        var runs: [FitOutcome] = []
+        for engine in [FitOptions.Engine.c, .interpreter] {
+            options.engine = engine
+            let (result, outcome, text) = FitFixtures.fit(options)
+            #expect(result.status == 0, "\(result.errors)")
+            #expect(text.contains("1500 training examples, 297 test examples, batches of 32"))
+            runs.append(try #require(outcome))
+        }
+        for (c, interpreter) in zip(runs[0].epochs, runs[1].epochs) {
+            #expect(abs(c.trainLoss - interpreter.trainLoss) < 1e-4)
+            #expect(abs(try #require(c.testLoss) - (try #require(interpreter.testLoss))) < 1e-4)
+            #expect(c.testAccuracy == interpreter.testAccuracy)
+        }
+        // Normalized digits learn fast: past 50% test accuracy after two epochs.
+        #expect(try #require(runs[0].epochs.last?.testAccuracy) > 0.5)
+    }
+
     @Test(arguments: [FitOptions.Engine.interpreter, .automatic])
     func regressionReportsTestLossWithTheTargetDeclaredFirst(engine: FitOptions.Engine) throws {
         let scratch = try FitScratch()
