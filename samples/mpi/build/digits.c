@@ -51,13 +51,13 @@ size_t digits_workspace_size(int64_t batch)
 {
     if (batch < 1) return 0;
     size_t count = 0, kernel;
-    kernel = (size_t)(2 * ((32 * batch + 7) / 8 * 8)); /* loss */
+    kernel = (size_t)((32 * batch + 7) / 8 * 8 + (10 * batch + 7) / 8 * 8); /* loss */
     if (kernel > count) count = kernel;
     kernel = (size_t)(3 * ((32 * batch + 7) / 8 * 8) + (10 * batch + 7) / 8 * 8); /* gradient */
     if (kernel > count) count = kernel;
-    kernel = (size_t)(2368 + 4 * ((32 * batch + 7) / 8 * 8) + (10 * batch + 7) / 8 * 8); /* step */
+    kernel = (size_t)(2048 + 3 * ((32 * batch + 7) / 8 * 8) + (10 * batch + 7) / 8 * 8); /* step */
     if (kernel > count) count = kernel;
-    kernel = (size_t)(2 * ((32 * batch + 7) / 8 * 8)); /* predict */
+    kernel = (size_t)((32 * batch + 7) / 8 * 8 + (10 * batch + 7) / 8 * 8); /* predict */
     if (kernel > count) count = kernel;
     return count * sizeof(double);
 }
@@ -83,26 +83,26 @@ double digits_loss(const digits_params *restrict p, const double *restrict x, co
         }
     }
 
-    /* h: [batch, 32] = relu(v6 + b1) -> workspace slot 1 */
+    /* h: [batch, 32] = relu(v6 + b1) -> workspace slot 0 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
             const double v7 = (w0[i0 * 32 + i1] + p->b1[i1]);
             const double v8 = (v7 > 0.0 ? v7 : 0.0);
-            w1[i0 * 32 + i1] = v8;
+            w0[i0 * 32 + i1] = v8;
         }
     }
 
-    /* v9: [batch, 10] = h @ W2 -> workspace slot 0 */
+    /* v9: [batch, 10] = h @ W2 -> workspace slot 1 */
     for (int64_t i3 = 0; i3 < batch; ++i3) {
         for (int64_t i4 = 0; i4 < 10; ++i4) {
-            w0[i3 * 10 + i4] = 0.0;
+            w1[i3 * 10 + i4] = 0.0;
         }
     }
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const double a9 = w1[i0 * 32 + i1];
+            const double a9 = w0[i0 * 32 + i1];
             for (int64_t i2 = 0; i2 < 10; ++i2) {
-                w0[i0 * 10 + i2] += (a9 * p->W2[i1 * 10 + i2]);
+                w1[i0 * 10 + i2] += (a9 * p->W2[i1 * 10 + i2]);
             }
         }
     }
@@ -110,7 +110,7 @@ double digits_loss(const digits_params *restrict p, const double *restrict x, co
     /* logits: [batch, 10] = v9 + b2 -> workspace slot 1 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const double v10 = (w0[i0 * 10 + i1] + p->b2[i1]);
+            const double v10 = (w1[i0 * 10 + i1] + p->b2[i1]);
             w1[i0 * 10 + i1] = v10;
         }
     }
@@ -158,37 +158,37 @@ double digits_gradient(const digits_params *restrict p, const double *restrict x
         }
     }
 
-    /* v7: [batch, 32] = v6 + b1 -> workspace slot 1
-       h: [batch, 32] = relu(v7) -> workspace slot 2 */
+    /* v7: [batch, 32] = v6 + b1 -> workspace slot 0
+       h: [batch, 32] = relu(v7) -> workspace slot 1 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
             const double v7 = (w0[i0 * 32 + i1] + p->b1[i1]);
-            w1[i0 * 32 + i1] = v7;
+            w0[i0 * 32 + i1] = v7;
             const double v8 = (v7 > 0.0 ? v7 : 0.0);
-            w2[i0 * 32 + i1] = v8;
+            w1[i0 * 32 + i1] = v8;
         }
     }
 
-    /* v9: [batch, 10] = h @ W2 -> workspace slot 0 */
+    /* v9: [batch, 10] = h @ W2 -> workspace slot 2 */
     for (int64_t i3 = 0; i3 < batch; ++i3) {
         for (int64_t i4 = 0; i4 < 10; ++i4) {
-            w0[i3 * 10 + i4] = 0.0;
+            w2[i3 * 10 + i4] = 0.0;
         }
     }
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const double a9 = w2[i0 * 32 + i1];
+            const double a9 = w1[i0 * 32 + i1];
             for (int64_t i2 = 0; i2 < 10; ++i2) {
-                w0[i0 * 10 + i2] += (a9 * p->W2[i1 * 10 + i2]);
+                w2[i0 * 10 + i2] += (a9 * p->W2[i1 * 10 + i2]);
             }
         }
     }
 
-    /* logits: [batch, 10] = v9 + b2 -> workspace slot 3 */
+    /* logits: [batch, 10] = v9 + b2 -> workspace slot 2 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const double v10 = (w0[i0 * 10 + i1] + p->b2[i1]);
-            w3[i0 * 10 + i1] = v10;
+            const double v10 = (w2[i0 * 10 + i1] + p->b2[i1]);
+            w2[i0 * 10 + i1] = v10;
         }
     }
 
@@ -197,39 +197,39 @@ double digits_gradient(const digits_params *restrict p, const double *restrict x
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         double max11 = (-INFINITY);
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            max11 = (max11 >= w3[i0 * 10 + i1] ? max11 : w3[i0 * 10 + i1]);
+            max11 = (max11 >= w2[i0 * 10 + i1] ? max11 : w2[i0 * 10 + i1]);
         }
         double sum11 = 0.0;
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            sum11 = (sum11 + exp((w3[i0 * 10 + i1] - max11)));
+            sum11 = (sum11 + exp((w2[i0 * 10 + i1] - max11)));
         }
         const double lse11 = (max11 - max11 == 0.0 ? max11 + log(sum11) : max11);
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            total11 = (total11 + (y[i0 * 10 + i1] * (lse11 - w3[i0 * 10 + i1])));
+            total11 = (total11 + (y[i0 * 10 + i1] * (lse11 - w2[i0 * 10 + i1])));
         }
     }
     const double v11 = (total11 / ((double)(batch)));
 
-    /* v15: [batch, 10] = softmax(logits, axis = 1) -> workspace slot 0 */
+    /* v15: [batch, 10] = softmax(logits, axis = 1) -> workspace slot 3 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         double max15 = (-INFINITY);
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            max15 = (max15 >= w3[i0 * 10 + i1] ? max15 : w3[i0 * 10 + i1]);
+            max15 = (max15 >= w2[i0 * 10 + i1] ? max15 : w2[i0 * 10 + i1]);
         }
         double sum15 = 0.0;
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            sum15 = (sum15 + exp((w3[i0 * 10 + i1] - max15)));
+            sum15 = (sum15 + exp((w2[i0 * 10 + i1] - max15)));
         }
         const double lse15 = (max15 - max15 == 0.0 ? max15 + log(sum15) : max15);
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            w0[i0 * 10 + i1] = exp((w3[i0 * 10 + i1] - lse15));
+            w3[i0 * 10 + i1] = exp((w2[i0 * 10 + i1] - lse15));
         }
     }
 
     /* v17: [batch, 10] = (v15 - y) / batch -> workspace slot 3 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const double v16 = (w0[i0 * 10 + i1] - y[i0 * 10 + i1]);
+            const double v16 = (w3[i0 * 10 + i1] - y[i0 * 10 + i1]);
             const double v17 = (v16 / ((double)(batch)));
             w3[i0 * 10 + i1] = v17;
         }
@@ -245,14 +245,14 @@ double digits_gradient(const digits_params *restrict p, const double *restrict x
         }
     }
 
-    /* v20: [batch, 32] = v17 @ transpose(W2) -> workspace slot 0 */
+    /* v20: [batch, 32] = v17 @ transpose(W2) -> workspace slot 2 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i2 = 0; i2 < 32; ++i2) {
             double dot20 = 0.0;
             for (int64_t i1 = 0; i1 < 10; ++i1) {
                 dot20 = (dot20 + (w3[i0 * 10 + i1] * p->W2[i2 * 10 + i1]));
             }
-            w0[i0 * 32 + i2] = dot20;
+            w2[i0 * 32 + i2] = dot20;
         }
     }
 
@@ -264,19 +264,19 @@ double digits_gradient(const digits_params *restrict p, const double *restrict x
     }
     for (int64_t i1 = 0; i1 < batch; ++i1) {
         for (int64_t i0 = 0; i0 < 32; ++i0) {
-            const double a22 = w2[i1 * 32 + i0];
+            const double a22 = w1[i1 * 32 + i0];
             for (int64_t i2 = 0; i2 < 10; ++i2) {
                 g->W2[i0 * 10 + i2] += (a22 * w3[i1 * 10 + i2]);
             }
         }
     }
 
-    /* v24: [batch, 32] = v20 * step(v7) -> workspace slot 2 */
+    /* v24: [batch, 32] = v20 * step(v7) -> workspace slot 0 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const double v23 = (w1[i0 * 32 + i1] > 0.0 ? 1.0 : 0.0);
-            const double v24 = (w0[i0 * 32 + i1] * v23);
-            w2[i0 * 32 + i1] = v24;
+            const double v23 = (w0[i0 * 32 + i1] > 0.0 ? 1.0 : 0.0);
+            const double v24 = (w2[i0 * 32 + i1] * v23);
+            w0[i0 * 32 + i1] = v24;
         }
     }
 
@@ -286,7 +286,7 @@ double digits_gradient(const digits_params *restrict p, const double *restrict x
     }
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
-            g->b1[i1] += w2[i0 * 32 + i1];
+            g->b1[i1] += w0[i0 * 32 + i1];
         }
     }
 
@@ -300,7 +300,7 @@ double digits_gradient(const digits_params *restrict p, const double *restrict x
         for (int64_t i0 = 0; i0 < 64; ++i0) {
             const double a27 = x[i1 * 64 + i0];
             for (int64_t i2 = 0; i2 < 32; ++i2) {
-                g->W1[i0 * 32 + i2] += (a27 * w2[i1 * 32 + i2]);
+                g->W1[i0 * 32 + i2] += (a27 * w0[i1 * 32 + i2]);
             }
         }
     }
@@ -309,6 +309,66 @@ double digits_gradient(const digits_params *restrict p, const double *restrict x
 
 void digits_apply(digits_params *restrict p, digits_state *restrict s, const digits_grads *restrict g)
 {
+
+    /* v31: [64, 32] = (0.9 * m_W1) + (0.09999999999999998 * grad_W1) -> state m_W1
+       v36: [64, 32] = (0.999 * v_W1) + (0.0010000000000000009 * square(grad_W1)) -> state v_W1 */
+    for (int64_t i0 = 0; i0 < 64; ++i0) {
+        for (int64_t i1 = 0; i1 < 32; ++i1) {
+            const double v28 = (0.9 * s->m_W1[i0 * 32 + i1]);
+            const double v30 = (0.09999999999999998 * g->W1[i0 * 32 + i1]);
+            const double v31 = (v28 + v30);
+            s->m_W1[i0 * 32 + i1] = v31;
+            const double v32 = (0.999 * s->v_W1[i0 * 32 + i1]);
+            const double v34 = (g->W1[i0 * 32 + i1] * g->W1[i0 * 32 + i1]);
+            const double v35 = (0.0010000000000000009 * v34);
+            const double v36 = (v32 + v35);
+            s->v_W1[i0 * 32 + i1] = v36;
+        }
+    }
+
+    /* v46: [32] = (0.9 * m_b1) + (0.09999999999999998 * grad_b1) -> state m_b1
+       v50: [32] = (0.999 * v_b1) + (0.0010000000000000009 * square(grad_b1)) -> state v_b1 */
+    for (int64_t i0 = 0; i0 < 32; ++i0) {
+        const double v44 = (0.9 * s->m_b1[i0]);
+        const double v45 = (0.09999999999999998 * g->b1[i0]);
+        const double v46 = (v44 + v45);
+        s->m_b1[i0] = v46;
+        const double v47 = (0.999 * s->v_b1[i0]);
+        const double v48 = (g->b1[i0] * g->b1[i0]);
+        const double v49 = (0.0010000000000000009 * v48);
+        const double v50 = (v47 + v49);
+        s->v_b1[i0] = v50;
+    }
+
+    /* v59: [32, 10] = (0.9 * m_W2) + (0.09999999999999998 * grad_W2) -> state m_W2
+       v63: [32, 10] = (0.999 * v_W2) + (0.0010000000000000009 * square(grad_W2)) -> state v_W2 */
+    for (int64_t i0 = 0; i0 < 32; ++i0) {
+        for (int64_t i1 = 0; i1 < 10; ++i1) {
+            const double v57 = (0.9 * s->m_W2[i0 * 10 + i1]);
+            const double v58 = (0.09999999999999998 * g->W2[i0 * 10 + i1]);
+            const double v59 = (v57 + v58);
+            s->m_W2[i0 * 10 + i1] = v59;
+            const double v60 = (0.999 * s->v_W2[i0 * 10 + i1]);
+            const double v61 = (g->W2[i0 * 10 + i1] * g->W2[i0 * 10 + i1]);
+            const double v62 = (0.0010000000000000009 * v61);
+            const double v63 = (v60 + v62);
+            s->v_W2[i0 * 10 + i1] = v63;
+        }
+    }
+
+    /* v72: [10] = (0.9 * m_b2) + (0.09999999999999998 * grad_b2) -> state m_b2
+       v76: [10] = (0.999 * v_b2) + (0.0010000000000000009 * square(grad_b2)) -> state v_b2 */
+    for (int64_t i0 = 0; i0 < 10; ++i0) {
+        const double v70 = (0.9 * s->m_b2[i0]);
+        const double v71 = (0.09999999999999998 * g->b2[i0]);
+        const double v72 = (v70 + v71);
+        s->m_b2[i0] = v72;
+        const double v73 = (0.999 * s->v_b2[i0]);
+        const double v74 = (g->b2[i0] * g->b2[i0]);
+        const double v75 = (0.0010000000000000009 * v74);
+        const double v76 = (v73 + v75);
+        s->v_b2[i0] = v76;
+    }
 
     /* v10: [] = t + 1 */
     const double v10 = (((double)s->t) + 1.0);
@@ -323,97 +383,55 @@ void digits_apply(digits_params *restrict p, digits_state *restrict s, const dig
     const double v24 = (1.0 - v23);
     const double v27 = sqrt(v24);
 
-    /* v31: [64, 32] = (0.9 * m_W1) + (0.09999999999999998 * grad_W1) -> state m_W1
-       v36: [64, 32] = (0.999 * v_W1) + (0.0010000000000000009 * square(grad_W1)) -> state v_W1
-       v43: [64, 32] = W1 - (lr_t * (v31 / ((sqrt(v36) / bc2_sqrt) + 1e-08))) -> params W1 */
+    /* v43: [64, 32] = W1 - (lr_t * (v31 / ((sqrt(v36) / bc2_sqrt) + 1e-08))) -> params W1 */
     for (int64_t i0 = 0; i0 < 64; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const double v28 = (0.9 * s->m_W1[i0 * 32 + i1]);
-            const double v30 = (0.09999999999999998 * g->W1[i0 * 32 + i1]);
-            const double v31 = (v28 + v30);
-            s->m_W1[i0 * 32 + i1] = v31;
-            const double v32 = (0.999 * s->v_W1[i0 * 32 + i1]);
-            const double v34 = (g->W1[i0 * 32 + i1] * g->W1[i0 * 32 + i1]);
-            const double v35 = (0.0010000000000000009 * v34);
-            const double v36 = (v32 + v35);
-            s->v_W1[i0 * 32 + i1] = v36;
-            const double v37 = sqrt(v36);
+            const double v37 = sqrt(s->v_W1[i0 * 32 + i1]);
             const double v38 = (v37 / v27);
             const double v40 = (v38 + 1e-08);
-            const double v41 = (v31 / v40);
+            const double v41 = (s->m_W1[i0 * 32 + i1] / v40);
             const double v42 = (v26 * v41);
             const double v43 = (p->W1[i0 * 32 + i1] - v42);
             p->W1[i0 * 32 + i1] = v43;
         }
     }
 
-    /* v46: [32] = (0.9 * m_b1) + (0.09999999999999998 * grad_b1) -> state m_b1
-       v50: [32] = (0.999 * v_b1) + (0.0010000000000000009 * square(grad_b1)) -> state v_b1
-       v56: [32] = b1 - (lr_t * (v46 / ((sqrt(v50) / bc2_sqrt) + 1e-08))) -> params b1 */
+    /* v56: [32] = b1 - (lr_t * (v46 / ((sqrt(v50) / bc2_sqrt) + 1e-08))) -> params b1 */
     for (int64_t i0 = 0; i0 < 32; ++i0) {
-        const double v44 = (0.9 * s->m_b1[i0]);
-        const double v45 = (0.09999999999999998 * g->b1[i0]);
-        const double v46 = (v44 + v45);
-        s->m_b1[i0] = v46;
-        const double v47 = (0.999 * s->v_b1[i0]);
-        const double v48 = (g->b1[i0] * g->b1[i0]);
-        const double v49 = (0.0010000000000000009 * v48);
-        const double v50 = (v47 + v49);
-        s->v_b1[i0] = v50;
-        const double v51 = sqrt(v50);
+        const double v51 = sqrt(s->v_b1[i0]);
         const double v52 = (v51 / v27);
         const double v53 = (v52 + 1e-08);
-        const double v54 = (v46 / v53);
+        const double v54 = (s->m_b1[i0] / v53);
         const double v55 = (v26 * v54);
         const double v56 = (p->b1[i0] - v55);
         p->b1[i0] = v56;
     }
 
-    /* v59: [32, 10] = (0.9 * m_W2) + (0.09999999999999998 * grad_W2) -> state m_W2
-       v63: [32, 10] = (0.999 * v_W2) + (0.0010000000000000009 * square(grad_W2)) -> state v_W2
-       v69: [32, 10] = W2 - (lr_t * (v59 / ((sqrt(v63) / bc2_sqrt) + 1e-08))) -> params W2 */
+    /* v69: [32, 10] = W2 - (lr_t * (v59 / ((sqrt(v63) / bc2_sqrt) + 1e-08))) -> params W2 */
     for (int64_t i0 = 0; i0 < 32; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const double v57 = (0.9 * s->m_W2[i0 * 10 + i1]);
-            const double v58 = (0.09999999999999998 * g->W2[i0 * 10 + i1]);
-            const double v59 = (v57 + v58);
-            s->m_W2[i0 * 10 + i1] = v59;
-            const double v60 = (0.999 * s->v_W2[i0 * 10 + i1]);
-            const double v61 = (g->W2[i0 * 10 + i1] * g->W2[i0 * 10 + i1]);
-            const double v62 = (0.0010000000000000009 * v61);
-            const double v63 = (v60 + v62);
-            s->v_W2[i0 * 10 + i1] = v63;
-            const double v64 = sqrt(v63);
+            const double v64 = sqrt(s->v_W2[i0 * 10 + i1]);
             const double v65 = (v64 / v27);
             const double v66 = (v65 + 1e-08);
-            const double v67 = (v59 / v66);
+            const double v67 = (s->m_W2[i0 * 10 + i1] / v66);
             const double v68 = (v26 * v67);
             const double v69 = (p->W2[i0 * 10 + i1] - v68);
             p->W2[i0 * 10 + i1] = v69;
         }
     }
 
-    /* v72: [10] = (0.9 * m_b2) + (0.09999999999999998 * grad_b2) -> state m_b2
-       v76: [10] = (0.999 * v_b2) + (0.0010000000000000009 * square(grad_b2)) -> state v_b2
-       v82: [10] = b2 - (lr_t * (v72 / ((sqrt(v76) / bc2_sqrt) + 1e-08))) -> params b2 */
+    /* v82: [10] = b2 - (lr_t * (v72 / ((sqrt(v76) / bc2_sqrt) + 1e-08))) -> params b2 */
     for (int64_t i0 = 0; i0 < 10; ++i0) {
-        const double v70 = (0.9 * s->m_b2[i0]);
-        const double v71 = (0.09999999999999998 * g->b2[i0]);
-        const double v72 = (v70 + v71);
-        s->m_b2[i0] = v72;
-        const double v73 = (0.999 * s->v_b2[i0]);
-        const double v74 = (g->b2[i0] * g->b2[i0]);
-        const double v75 = (0.0010000000000000009 * v74);
-        const double v76 = (v73 + v75);
-        s->v_b2[i0] = v76;
-        const double v77 = sqrt(v76);
+        const double v77 = sqrt(s->v_b2[i0]);
         const double v78 = (v77 / v27);
         const double v79 = (v78 + 1e-08);
-        const double v80 = (v72 / v79);
+        const double v80 = (s->m_b2[i0] / v79);
         const double v81 = (v26 * v80);
         const double v82 = (p->b2[i0] - v81);
         p->b2[i0] = v82;
     }
+
+    /* state t = v10 */
     s->t = (int64_t)(v10);
 }
 
@@ -425,8 +443,19 @@ double digits_step(digits_params *restrict p, digits_state *restrict s, const do
     double *restrict w2 = (double *)workspace + 2 * ((32 * batch + 7) / 8 * 8);
     double *restrict w3 = (double *)workspace + 3 * ((32 * batch + 7) / 8 * 8);
     double *restrict w4 = (double *)workspace + 3 * ((32 * batch + 7) / 8 * 8) + (10 * batch + 7) / 8 * 8;
-    double *restrict w5 = (double *)workspace + 4 * ((32 * batch + 7) / 8 * 8) + (10 * batch + 7) / 8 * 8;
-    double *restrict w6 = (double *)workspace + 320 + 4 * ((32 * batch + 7) / 8 * 8) + (10 * batch + 7) / 8 * 8;
+
+    /* v29: [] = t + 1 */
+    const double v29 = (((double)s->t) + 1.0);
+
+    /* lr_t: [] = 0.001 / (1 - (0.9 ^ v29)) */
+    const double v39 = pow(0.9, v29);
+    const double v40 = (1.0 - v39);
+    const double v45 = (0.001 / v40);
+
+    /* bc2_sqrt: [] = sqrt(1 - (0.999 ^ v29)) */
+    const double v42 = pow(0.999, v29);
+    const double v43 = (1.0 - v42);
+    const double v46 = sqrt(v43);
 
     /* v6: [batch, 32] = x @ W1 -> workspace slot 0 */
     for (int64_t i3 = 0; i3 < batch; ++i3) {
@@ -443,37 +472,37 @@ double digits_step(digits_params *restrict p, digits_state *restrict s, const do
         }
     }
 
-    /* v7: [batch, 32] = v6 + b1 -> workspace slot 1
-       h: [batch, 32] = relu(v7) -> workspace slot 2 */
+    /* v7: [batch, 32] = v6 + b1 -> workspace slot 0
+       h: [batch, 32] = relu(v7) -> workspace slot 1 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
             const double v7 = (w0[i0 * 32 + i1] + p->b1[i1]);
-            w1[i0 * 32 + i1] = v7;
+            w0[i0 * 32 + i1] = v7;
             const double v8 = (v7 > 0.0 ? v7 : 0.0);
-            w2[i0 * 32 + i1] = v8;
+            w1[i0 * 32 + i1] = v8;
         }
     }
 
-    /* v9: [batch, 10] = h @ W2 -> workspace slot 0 */
+    /* v9: [batch, 10] = h @ W2 -> workspace slot 2 */
     for (int64_t i3 = 0; i3 < batch; ++i3) {
         for (int64_t i4 = 0; i4 < 10; ++i4) {
-            w0[i3 * 10 + i4] = 0.0;
+            w2[i3 * 10 + i4] = 0.0;
         }
     }
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const double a9 = w2[i0 * 32 + i1];
+            const double a9 = w1[i0 * 32 + i1];
             for (int64_t i2 = 0; i2 < 10; ++i2) {
-                w0[i0 * 10 + i2] += (a9 * p->W2[i1 * 10 + i2]);
+                w2[i0 * 10 + i2] += (a9 * p->W2[i1 * 10 + i2]);
             }
         }
     }
 
-    /* logits: [batch, 10] = v9 + b2 -> workspace slot 3 */
+    /* logits: [batch, 10] = v9 + b2 -> workspace slot 2 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const double v10 = (w0[i0 * 10 + i1] + p->b2[i1]);
-            w3[i0 * 10 + i1] = v10;
+            const double v10 = (w2[i0 * 10 + i1] + p->b2[i1]);
+            w2[i0 * 10 + i1] = v10;
         }
     }
 
@@ -482,171 +511,100 @@ double digits_step(digits_params *restrict p, digits_state *restrict s, const do
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         double max11 = (-INFINITY);
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            max11 = (max11 >= w3[i0 * 10 + i1] ? max11 : w3[i0 * 10 + i1]);
+            max11 = (max11 >= w2[i0 * 10 + i1] ? max11 : w2[i0 * 10 + i1]);
         }
         double sum11 = 0.0;
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            sum11 = (sum11 + exp((w3[i0 * 10 + i1] - max11)));
+            sum11 = (sum11 + exp((w2[i0 * 10 + i1] - max11)));
         }
         const double lse11 = (max11 - max11 == 0.0 ? max11 + log(sum11) : max11);
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            total11 = (total11 + (y[i0 * 10 + i1] * (lse11 - w3[i0 * 10 + i1])));
+            total11 = (total11 + (y[i0 * 10 + i1] * (lse11 - w2[i0 * 10 + i1])));
         }
     }
     const double v11 = (total11 / ((double)(batch)));
 
-    /* v15: [batch, 10] = softmax(logits, axis = 1) -> workspace slot 0 */
+    /* v15: [batch, 10] = softmax(logits, axis = 1) -> workspace slot 3 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         double max15 = (-INFINITY);
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            max15 = (max15 >= w3[i0 * 10 + i1] ? max15 : w3[i0 * 10 + i1]);
+            max15 = (max15 >= w2[i0 * 10 + i1] ? max15 : w2[i0 * 10 + i1]);
         }
         double sum15 = 0.0;
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            sum15 = (sum15 + exp((w3[i0 * 10 + i1] - max15)));
+            sum15 = (sum15 + exp((w2[i0 * 10 + i1] - max15)));
         }
         const double lse15 = (max15 - max15 == 0.0 ? max15 + log(sum15) : max15);
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            w0[i0 * 10 + i1] = exp((w3[i0 * 10 + i1] - lse15));
+            w3[i0 * 10 + i1] = exp((w2[i0 * 10 + i1] - lse15));
         }
     }
 
     /* v17: [batch, 10] = (v15 - y) / batch -> workspace slot 3 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const double v16 = (w0[i0 * 10 + i1] - y[i0 * 10 + i1]);
+            const double v16 = (w3[i0 * 10 + i1] - y[i0 * 10 + i1]);
             const double v17 = (v16 / ((double)(batch)));
             w3[i0 * 10 + i1] = v17;
         }
     }
 
-    /* d_b2: [10] = sum_to(v17, [10]) -> workspace slot 0 */
+    /* d_b2: [10] = sum_to(v17, [10]) -> workspace slot 2 */
     for (int64_t i2 = 0; i2 < 10; ++i2) {
-        w0[i2] = 0.0;
+        w2[i2] = 0.0;
     }
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            w0[i1] += w3[i0 * 10 + i1];
+            w2[i1] += w3[i0 * 10 + i1];
         }
     }
 
-    /* v20: [batch, 32] = v17 @ transpose(W2) -> workspace slot 4 */
+    /* v91: [10] = (0.9 * m_b2) + (0.09999999999999998 * d_b2) -> state m_b2
+       v95: [10] = (0.999 * v_b2) + (0.0010000000000000009 * square(d_b2)) -> state v_b2
+       v101: [10] = b2 - (lr_t * (v91 / ((sqrt(v95) / bc2_sqrt) + 1e-08))) -> params b2 */
+    for (int64_t i0 = 0; i0 < 10; ++i0) {
+        const double v89 = (0.9 * s->m_b2[i0]);
+        const double v90 = (0.09999999999999998 * w2[i0]);
+        const double v91 = (v89 + v90);
+        s->m_b2[i0] = v91;
+        const double v92 = (0.999 * s->v_b2[i0]);
+        const double v93 = (w2[i0] * w2[i0]);
+        const double v94 = (0.0010000000000000009 * v93);
+        const double v95 = (v92 + v94);
+        s->v_b2[i0] = v95;
+        const double v96 = sqrt(v95);
+        const double v97 = (v96 / v46);
+        const double v98 = (v97 + 1e-08);
+        const double v99 = (v91 / v98);
+        const double v100 = (v45 * v99);
+        const double v101 = (p->b2[i0] - v100);
+        p->b2[i0] = v101;
+    }
+
+    /* v20: [batch, 32] = v17 @ transpose(W2) -> workspace slot 2 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i2 = 0; i2 < 32; ++i2) {
             double dot20 = 0.0;
             for (int64_t i1 = 0; i1 < 10; ++i1) {
                 dot20 = (dot20 + (w3[i0 * 10 + i1] * p->W2[i2 * 10 + i1]));
             }
-            w4[i0 * 32 + i2] = dot20;
+            w2[i0 * 32 + i2] = dot20;
         }
     }
 
-    /* d_W2: [32, 10] = transpose(h) @ v17 -> workspace slot 5 */
+    /* d_W2: [32, 10] = transpose(h) @ v17 -> workspace slot 4 */
     for (int64_t i3 = 0; i3 < 32; ++i3) {
         for (int64_t i4 = 0; i4 < 10; ++i4) {
-            w5[i3 * 10 + i4] = 0.0;
+            w4[i3 * 10 + i4] = 0.0;
         }
     }
     for (int64_t i1 = 0; i1 < batch; ++i1) {
         for (int64_t i0 = 0; i0 < 32; ++i0) {
-            const double a22 = w2[i1 * 32 + i0];
+            const double a22 = w1[i1 * 32 + i0];
             for (int64_t i2 = 0; i2 < 10; ++i2) {
-                w5[i0 * 10 + i2] += (a22 * w3[i1 * 10 + i2]);
+                w4[i0 * 10 + i2] += (a22 * w3[i1 * 10 + i2]);
             }
         }
-    }
-
-    /* v24: [batch, 32] = v20 * step(v7) -> workspace slot 2 */
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const double v23 = (w1[i0 * 32 + i1] > 0.0 ? 1.0 : 0.0);
-            const double v24 = (w4[i0 * 32 + i1] * v23);
-            w2[i0 * 32 + i1] = v24;
-        }
-    }
-
-    /* d_b1: [32] = sum_to(v24, [32]) -> workspace slot 1 */
-    for (int64_t i2 = 0; i2 < 32; ++i2) {
-        w1[i2] = 0.0;
-    }
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 32; ++i1) {
-            w1[i1] += w2[i0 * 32 + i1];
-        }
-    }
-
-    /* d_W1: [64, 32] = transpose(x) @ v24 -> workspace slot 6 */
-    for (int64_t i3 = 0; i3 < 64; ++i3) {
-        for (int64_t i4 = 0; i4 < 32; ++i4) {
-            w6[i3 * 32 + i4] = 0.0;
-        }
-    }
-    for (int64_t i1 = 0; i1 < batch; ++i1) {
-        for (int64_t i0 = 0; i0 < 64; ++i0) {
-            const double a27 = x[i1 * 64 + i0];
-            for (int64_t i2 = 0; i2 < 32; ++i2) {
-                w6[i0 * 32 + i2] += (a27 * w2[i1 * 32 + i2]);
-            }
-        }
-    }
-
-    /* v29: [] = t + 1 */
-    const double v29 = (((double)s->t) + 1.0);
-
-    /* lr_t: [] = 0.001 / (1 - (0.9 ^ v29)) */
-    const double v39 = pow(0.9, v29);
-    const double v40 = (1.0 - v39);
-    const double v45 = (0.001 / v40);
-
-    /* bc2_sqrt: [] = sqrt(1 - (0.999 ^ v29)) */
-    const double v42 = pow(0.999, v29);
-    const double v43 = (1.0 - v42);
-    const double v46 = sqrt(v43);
-
-    /* v50: [64, 32] = (0.9 * m_W1) + (0.09999999999999998 * d_W1) -> state m_W1
-       v55: [64, 32] = (0.999 * v_W1) + (0.0010000000000000009 * square(d_W1)) -> state v_W1
-       v62: [64, 32] = W1 - (lr_t * (v50 / ((sqrt(v55) / bc2_sqrt) + 1e-08))) -> params W1 */
-    for (int64_t i0 = 0; i0 < 64; ++i0) {
-        for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const double v47 = (0.9 * s->m_W1[i0 * 32 + i1]);
-            const double v49 = (0.09999999999999998 * w6[i0 * 32 + i1]);
-            const double v50 = (v47 + v49);
-            s->m_W1[i0 * 32 + i1] = v50;
-            const double v51 = (0.999 * s->v_W1[i0 * 32 + i1]);
-            const double v53 = (w6[i0 * 32 + i1] * w6[i0 * 32 + i1]);
-            const double v54 = (0.0010000000000000009 * v53);
-            const double v55 = (v51 + v54);
-            s->v_W1[i0 * 32 + i1] = v55;
-            const double v56 = sqrt(v55);
-            const double v57 = (v56 / v46);
-            const double v59 = (v57 + 1e-08);
-            const double v60 = (v50 / v59);
-            const double v61 = (v45 * v60);
-            const double v62 = (p->W1[i0 * 32 + i1] - v61);
-            p->W1[i0 * 32 + i1] = v62;
-        }
-    }
-
-    /* v65: [32] = (0.9 * m_b1) + (0.09999999999999998 * d_b1) -> state m_b1
-       v69: [32] = (0.999 * v_b1) + (0.0010000000000000009 * square(d_b1)) -> state v_b1
-       v75: [32] = b1 - (lr_t * (v65 / ((sqrt(v69) / bc2_sqrt) + 1e-08))) -> params b1 */
-    for (int64_t i0 = 0; i0 < 32; ++i0) {
-        const double v63 = (0.9 * s->m_b1[i0]);
-        const double v64 = (0.09999999999999998 * w1[i0]);
-        const double v65 = (v63 + v64);
-        s->m_b1[i0] = v65;
-        const double v66 = (0.999 * s->v_b1[i0]);
-        const double v67 = (w1[i0] * w1[i0]);
-        const double v68 = (0.0010000000000000009 * v67);
-        const double v69 = (v66 + v68);
-        s->v_b1[i0] = v69;
-        const double v70 = sqrt(v69);
-        const double v71 = (v70 / v46);
-        const double v72 = (v71 + 1e-08);
-        const double v73 = (v65 / v72);
-        const double v74 = (v45 * v73);
-        const double v75 = (p->b1[i0] - v74);
-        p->b1[i0] = v75;
     }
 
     /* v78: [32, 10] = (0.9 * m_W2) + (0.09999999999999998 * d_W2) -> state m_W2
@@ -655,11 +613,11 @@ double digits_step(digits_params *restrict p, digits_state *restrict s, const do
     for (int64_t i0 = 0; i0 < 32; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
             const double v76 = (0.9 * s->m_W2[i0 * 10 + i1]);
-            const double v77 = (0.09999999999999998 * w5[i0 * 10 + i1]);
+            const double v77 = (0.09999999999999998 * w4[i0 * 10 + i1]);
             const double v78 = (v76 + v77);
             s->m_W2[i0 * 10 + i1] = v78;
             const double v79 = (0.999 * s->v_W2[i0 * 10 + i1]);
-            const double v80 = (w5[i0 * 10 + i1] * w5[i0 * 10 + i1]);
+            const double v80 = (w4[i0 * 10 + i1] * w4[i0 * 10 + i1]);
             const double v81 = (0.0010000000000000009 * v80);
             const double v82 = (v79 + v81);
             s->v_W2[i0 * 10 + i1] = v82;
@@ -673,27 +631,87 @@ double digits_step(digits_params *restrict p, digits_state *restrict s, const do
         }
     }
 
-    /* v91: [10] = (0.9 * m_b2) + (0.09999999999999998 * d_b2) -> state m_b2
-       v95: [10] = (0.999 * v_b2) + (0.0010000000000000009 * square(d_b2)) -> state v_b2
-       v101: [10] = b2 - (lr_t * (v91 / ((sqrt(v95) / bc2_sqrt) + 1e-08))) -> params b2 */
-    for (int64_t i0 = 0; i0 < 10; ++i0) {
-        const double v89 = (0.9 * s->m_b2[i0]);
-        const double v90 = (0.09999999999999998 * w0[i0]);
-        const double v91 = (v89 + v90);
-        s->m_b2[i0] = v91;
-        const double v92 = (0.999 * s->v_b2[i0]);
-        const double v93 = (w0[i0] * w0[i0]);
-        const double v94 = (0.0010000000000000009 * v93);
-        const double v95 = (v92 + v94);
-        s->v_b2[i0] = v95;
-        const double v96 = sqrt(v95);
-        const double v97 = (v96 / v46);
-        const double v98 = (v97 + 1e-08);
-        const double v99 = (v91 / v98);
-        const double v100 = (v45 * v99);
-        const double v101 = (p->b2[i0] - v100);
-        p->b2[i0] = v101;
+    /* v24: [batch, 32] = v20 * step(v7) -> workspace slot 0 */
+    for (int64_t i0 = 0; i0 < batch; ++i0) {
+        for (int64_t i1 = 0; i1 < 32; ++i1) {
+            const double v23 = (w0[i0 * 32 + i1] > 0.0 ? 1.0 : 0.0);
+            const double v24 = (w2[i0 * 32 + i1] * v23);
+            w0[i0 * 32 + i1] = v24;
+        }
     }
+
+    /* d_b1: [32] = sum_to(v24, [32]) -> workspace slot 4 */
+    for (int64_t i2 = 0; i2 < 32; ++i2) {
+        w4[i2] = 0.0;
+    }
+    for (int64_t i0 = 0; i0 < batch; ++i0) {
+        for (int64_t i1 = 0; i1 < 32; ++i1) {
+            w4[i1] += w0[i0 * 32 + i1];
+        }
+    }
+
+    /* v65: [32] = (0.9 * m_b1) + (0.09999999999999998 * d_b1) -> state m_b1
+       v69: [32] = (0.999 * v_b1) + (0.0010000000000000009 * square(d_b1)) -> state v_b1
+       v75: [32] = b1 - (lr_t * (v65 / ((sqrt(v69) / bc2_sqrt) + 1e-08))) -> params b1 */
+    for (int64_t i0 = 0; i0 < 32; ++i0) {
+        const double v63 = (0.9 * s->m_b1[i0]);
+        const double v64 = (0.09999999999999998 * w4[i0]);
+        const double v65 = (v63 + v64);
+        s->m_b1[i0] = v65;
+        const double v66 = (0.999 * s->v_b1[i0]);
+        const double v67 = (w4[i0] * w4[i0]);
+        const double v68 = (0.0010000000000000009 * v67);
+        const double v69 = (v66 + v68);
+        s->v_b1[i0] = v69;
+        const double v70 = sqrt(v69);
+        const double v71 = (v70 / v46);
+        const double v72 = (v71 + 1e-08);
+        const double v73 = (v65 / v72);
+        const double v74 = (v45 * v73);
+        const double v75 = (p->b1[i0] - v74);
+        p->b1[i0] = v75;
+    }
+
+    /* d_W1: [64, 32] = transpose(x) @ v24 -> workspace slot 4 */
+    for (int64_t i3 = 0; i3 < 64; ++i3) {
+        for (int64_t i4 = 0; i4 < 32; ++i4) {
+            w4[i3 * 32 + i4] = 0.0;
+        }
+    }
+    for (int64_t i1 = 0; i1 < batch; ++i1) {
+        for (int64_t i0 = 0; i0 < 64; ++i0) {
+            const double a27 = x[i1 * 64 + i0];
+            for (int64_t i2 = 0; i2 < 32; ++i2) {
+                w4[i0 * 32 + i2] += (a27 * w0[i1 * 32 + i2]);
+            }
+        }
+    }
+
+    /* v50: [64, 32] = (0.9 * m_W1) + (0.09999999999999998 * d_W1) -> state m_W1
+       v55: [64, 32] = (0.999 * v_W1) + (0.0010000000000000009 * square(d_W1)) -> state v_W1
+       v62: [64, 32] = W1 - (lr_t * (v50 / ((sqrt(v55) / bc2_sqrt) + 1e-08))) -> params W1 */
+    for (int64_t i0 = 0; i0 < 64; ++i0) {
+        for (int64_t i1 = 0; i1 < 32; ++i1) {
+            const double v47 = (0.9 * s->m_W1[i0 * 32 + i1]);
+            const double v49 = (0.09999999999999998 * w4[i0 * 32 + i1]);
+            const double v50 = (v47 + v49);
+            s->m_W1[i0 * 32 + i1] = v50;
+            const double v51 = (0.999 * s->v_W1[i0 * 32 + i1]);
+            const double v53 = (w4[i0 * 32 + i1] * w4[i0 * 32 + i1]);
+            const double v54 = (0.0010000000000000009 * v53);
+            const double v55 = (v51 + v54);
+            s->v_W1[i0 * 32 + i1] = v55;
+            const double v56 = sqrt(v55);
+            const double v57 = (v56 / v46);
+            const double v59 = (v57 + 1e-08);
+            const double v60 = (v50 / v59);
+            const double v61 = (v45 * v60);
+            const double v62 = (p->W1[i0 * 32 + i1] - v61);
+            p->W1[i0 * 32 + i1] = v62;
+        }
+    }
+
+    /* state t = v29 */
     s->t = (int64_t)(v29);
     return v11;
 }
@@ -719,26 +737,26 @@ void digits_predict(const digits_params *restrict p, const double *restrict x, i
         }
     }
 
-    /* h: [batch, 32] = relu(v6 + b1) -> workspace slot 1 */
+    /* h: [batch, 32] = relu(v6 + b1) -> workspace slot 0 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
             const double v7 = (w0[i0 * 32 + i1] + p->b1[i1]);
             const double v8 = (v7 > 0.0 ? v7 : 0.0);
-            w1[i0 * 32 + i1] = v8;
+            w0[i0 * 32 + i1] = v8;
         }
     }
 
-    /* v9: [batch, 10] = h @ W2 -> workspace slot 0 */
+    /* v9: [batch, 10] = h @ W2 -> workspace slot 1 */
     for (int64_t i3 = 0; i3 < batch; ++i3) {
         for (int64_t i4 = 0; i4 < 10; ++i4) {
-            w0[i3 * 10 + i4] = 0.0;
+            w1[i3 * 10 + i4] = 0.0;
         }
     }
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const double a9 = w1[i0 * 32 + i1];
+            const double a9 = w0[i0 * 32 + i1];
             for (int64_t i2 = 0; i2 < 10; ++i2) {
-                w0[i0 * 10 + i2] += (a9 * p->W2[i1 * 10 + i2]);
+                w1[i0 * 10 + i2] += (a9 * p->W2[i1 * 10 + i2]);
             }
         }
     }
@@ -746,7 +764,7 @@ void digits_predict(const digits_params *restrict p, const double *restrict x, i
     /* logits: [batch, 10] = v9 + b2 -> logits */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const double v10 = (w0[i0 * 10 + i1] + p->b2[i1]);
+            const double v10 = (w1[i0 * 10 + i1] + p->b2[i1]);
             logits[i0 * 10 + i1] = v10;
         }
     }
