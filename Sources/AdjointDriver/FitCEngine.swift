@@ -44,8 +44,13 @@ final class CFitEngine: FitEngine {
 
     /// The path of `cc` on `PATH`, or nil when the machine has no C compiler.
     static func findCompiler(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        findExecutable("cc", environment: environment)
+    }
+
+    /// The first executable file called `name` in the folders of `PATH`.
+    static func findExecutable(_ name: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
         for folder in (environment["PATH"] ?? "").split(separator: ":") {
-            let candidate = "\(folder)/cc"
+            let candidate = "\(folder)/\(name)"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         return nil
