@@ -22,6 +22,10 @@ struct KernelCase: CustomTestStringConvertible, Sendable {
     var paramRange: ClosedRange<Double> = -1...1
     /// Whether `apply` is checked on its own (for the largest model, only through `step`).
     var checksApply = true
+    /// Values for some params and inputs, flat, instead of random ones (extreme values).
+    var values: [String: [Double]] = [:]
+    /// Whether update steps are checked (not at infinite params).
+    var checksSteps = true
 
     var testDescription: String {
         "\(name) \(precision.rawValue) \(dims.keys.sorted().map { "\($0)=\(dims[$0]!)" }.joined(separator: ","))"
@@ -77,6 +81,7 @@ enum CHarness {
             }
             bindings[input.name] = value.map(test.rounded)
         }
+        for (name, values) in test.values { bindings[name] = Tensor(sizes: bindings[name]!.sizes, scalars: values.map(test.rounded)) }
         return bindings
     }
 
@@ -104,7 +109,7 @@ enum CHarness {
             "    printf(\"sumabs:%s %.17g\\n\", key, total);", "}", "",
         ]
         func literal(_ tensor: Tensor) -> String {
-            tensor.scalars.map { "\($0)" }.joined(separator: ", ")
+            tensor.scalars.map { $0.isInfinite ? ($0 < 0 ? "-INFINITY" : "INFINITY") : "\($0)" }.joined(separator: ", ")
         }
         for input in kernels.kernels.flatMap(\.arguments) {
             if case .input(let input, _) = input, !lines.contains(where: { $0.contains("in_\(input)[]") }) {

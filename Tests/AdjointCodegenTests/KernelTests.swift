@@ -51,6 +51,7 @@ func verify(_ test: KernelCase) throws {
 
     // apply on the C gradient, from zero state (for the largest sample, only through step, whose
     // result is gradient then apply).
+    guard test.checksSteps else { return }
     if test.checksApply {
         try verifyApply(test, program, bindings, cGradients, output)
     }
@@ -374,6 +375,44 @@ enum TestModels {
             }
         }
         return result
+    }
+}
+
+/// The generated C at the extreme values the interpreter's stability tests work by hand (±1e4,
+/// ties, ±inf): the same loss and gradient, no NaN or overflow where the result is finite.
+@Suite struct StabilityKernelTests {
+    static func model(_ body: String, _ values: [String: [Double]]) -> String {
+        var text = "param a: [\(values["a"]!.count)]\n"
+        for name in values.keys.sorted() where name != "a" { text += "input \(name): [\(values[name]!.count)]\n" }
+        return text + "loss = \(body)\nminimize loss\n"
+    }
+
+    static let cases: [(name: String, body: String, values: [String: [Double]])] = [
+        ("lse_first", "logsumexp(a)", ["a": [1e4, 0, -1e4]]),
+        ("lse_last", "logsumexp(a)", ["a": [-1e4, 0, 1e4]]),
+        ("lse_tie", "logsumexp(a)", ["a": [1e4, 1e4, 1e4]]),
+        ("lse_masked", "logsumexp(a)", ["a": [-.infinity, 0, 0]]),
+        ("softmax", "sum(c * softmax(a))", ["a": [0, -1e4, 1e4], "c": [1, 2, 3]]),
+        ("softmax_masked", "sum(c * softmax(a))", ["a": [-.infinity, 0, 0], "c": [5, 1, 3]]),
+        ("log_softmax", "sum(c * log_softmax(a))", ["a": [1e4, -1e4, 0], "c": [1, 2, 3]]),
+        ("sce_worst", "softmax_cross_entropy(a, t)", ["a": [1e4, 0, -1e4], "t": [0, 0, 1]]),
+        ("sce_best", "softmax_cross_entropy(a, t)", ["a": [-1e4, 0, 1e4], "t": [0, 0, 1]]),
+        ("sce_masked", "softmax_cross_entropy(a, t)", ["a": [-.infinity, 0, 0], "t": [0, 1, 0]]),
+        ("saturating", "sum(sigmoid(a)) + sum(softplus(a)) + sum(tanh(a))", ["a": [1e4, -1e4, -.infinity, 0]]),
+        ("sbce", "sigmoid_binary_cross_entropy(a, t)", ["a": [1e4, -1e4, 1e4, -1e4], "t": [1, 0, 0, 1]]),
+        ("sbce_infinite", "sigmoid_binary_cross_entropy(a, t)", ["a": [.infinity, -.infinity], "t": [1, 0]]),
+        ("bce_sigmoid", "binary_cross_entropy(sigmoid(a), t)", ["a": [1e4, -1e4, 1e4, -1e4], "t": [1, 0, 0, 1]]),
+    ]
+
+    @Test(arguments: cases.flatMap { test in
+        Precision.allCases.map { precision in
+            KernelCase(
+                name: test.name, source: model(test.body, test.values), dims: [:], precision: precision,
+                values: test.values, checksSteps: false)
+        }
+    })
+    func extremesMatchTheInterpreter(test: KernelCase) throws {
+        try verify(test)
     }
 }
 

@@ -102,7 +102,7 @@ struct LoopInterpreter {
         case .lossTerm(let op, let p, let t, let lse):
             // One element's summand: the op's reference evaluation of a one-element loss, undone.
             let (pv, tv) = (value(p), value(t))
-            if op == .softmaxCrossEntropy { return tv * (value(lse!) - pv) }
+            if op == .softmaxCrossEntropy { return tv == 0 ? 0 : tv * (value(lse!) - pv) }
             let whole = Op.loss(op).evaluate([Tensor(sizes: [1], scalars: [pv]), Tensor(sizes: [1], scalars: [tv])], dims: [:]).scalar
             return whole * op.normalization.sign
         case .logSumExp(let largest, let total):

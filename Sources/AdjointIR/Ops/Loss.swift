@@ -172,15 +172,19 @@ extension Loss {
     /// each may be used twice). `softmax_cross_entropy` needs its row's logsumexp `lse`: its
     /// summand is t (lse − z), as the reference evaluation computes it.
     public func termSpelling(_ p: String, _ t: String, logSumExp lse: String? = nil, _ s: some ScalarSyntax) -> String {
-        let one = s.literal(1)
+        let (zero, one) = (s.literal(0), s.literal(1))
         switch self {
         case .mse, .sse: return "((\(p) - \(t)) * (\(p) - \(t)))"
         case .crossEntropy: return "(\(t) * \(s.call(.log, p)))"
-        case .softmaxCrossEntropy: return "(\(t) * (\(lse ?? "0") - \(p)))"
+        case .softmaxCrossEntropy:  // 0 · ∞ = 0, as `zeroTimesAnything`
+            return "(\(t) == \(zero) ? \(zero) : \(t) * (\(lse ?? zero) - \(p)))"
         case .binaryCrossEntropy:
             return "(\(t) * \(s.call(.log, p)) + (\(one) - \(t)) * \(s.call(.log, "(\(one) - \(p))")))"
-        case .sigmoidBinaryCrossEntropy:  // softplus(z) − t z without overflow
-            return "(\(s.call(.max, p, s.literal(0))) - \(t) * \(p) + \(s.call(.log1p, s.call(.exp, "(-\(s.call(.abs, p)))"))))"
+        case .sigmoidBinaryCrossEntropy:  // (1 − t) z or −t z by the sign of z, 0 · ∞ = 0, as `evaluate`
+            let positive = "((\(one) - \(t)) == \(zero) ? \(zero) : (\(one) - \(t)) * \(p))"
+            let negative = "(\(t) == \(zero) ? \(zero) : (-\(t)) * \(p))"
+            let softplus = s.call(.log1p, s.call(.exp, "(-\(s.call(.abs, p)))"))
+            return "((\(p) >= \(zero) ? \(positive) : \(negative)) + \(softplus))"
         case .huber(let delta):
             let d = s.call(.abs, "(\(p) - \(t))")
             let (k, half) = (s.literal(delta), s.literal(0.5))

@@ -128,7 +128,7 @@ float digits_loss(const digits_params *restrict p, const float *restrict x, cons
         }
         const float lse11 = (max11 - max11 == 0.0f ? max11 + logf(sum11) : max11);
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            total11 = (total11 + (y[i0 * 10 + i1] * (lse11 - w1[i0 * 10 + i1])));
+            total11 = (total11 + (y[i0 * 10 + i1] == 0.0f ? 0.0f : y[i0 * 10 + i1] * (lse11 - w1[i0 * 10 + i1])));
         }
     }
     const float v11 = (total11 / ((float)(batch)));
@@ -205,7 +205,7 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
         }
         const float lse11 = (max11 - max11 == 0.0f ? max11 + logf(sum11) : max11);
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            total11 = (total11 + (y[i0 * 10 + i1] * (lse11 - w2[i0 * 10 + i1])));
+            total11 = (total11 + (y[i0 * 10 + i1] == 0.0f ? 0.0f : y[i0 * 10 + i1] * (lse11 - w2[i0 * 10 + i1])));
         }
     }
     const float v11 = (total11 / ((float)(batch)));
@@ -519,7 +519,7 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
         }
         const float lse11 = (max11 - max11 == 0.0f ? max11 + logf(sum11) : max11);
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            total11 = (total11 + (y[i0 * 10 + i1] * (lse11 - w2[i0 * 10 + i1])));
+            total11 = (total11 + (y[i0 * 10 + i1] == 0.0f ? 0.0f : y[i0 * 10 + i1] * (lse11 - w2[i0 * 10 + i1])));
         }
     }
     const float v11 = (total11 / ((float)(batch)));
