@@ -19,7 +19,8 @@ int main(void)
     KERNEL(state_init)(&state);
     float *x = malloc(sizeof(float) * BATCH * FEATURES);
     float *y = malloc(sizeof(float) * BATCH * CLASSES);
-    void *workspace = aligned_alloc(64, (KERNEL(workspace_size)(BATCH) + 63) / 64 * 64);
+    void *workspace = NULL;
+    if (posix_memalign(&workspace, 64, KERNEL(workspace_size)(BATCH) + 64) != 0) return 2;
     bench_data(x, y, BATCH, FEATURES, CLASSES);
     double per_step[RUNS];
     float loss = 0;

@@ -3,7 +3,7 @@
 #ifndef ADJOINT_BENCH_TIMING_H
 #define ADJOINT_BENCH_TIMING_H
 
-#define _POSIX_C_SOURCE 199309L
+#define _POSIX_C_SOURCE 200112L
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
