@@ -25,7 +25,8 @@ struct FitDisplay {
 
     /// The bar for `done` of `total` batches of an epoch (terminal only).
     func progress(epoch: Int, of epochs: Int, done: Int, total: Int) {
-        guard isTerminal else { return }
+        // Redraw only when the percentage moves: a terminal need not see every one of 100,000 batches.
+        guard isTerminal, done == total || done * 100 / max(total, 1) != (done - 1) * 100 / max(total, 1) else { return }
         let width = 30
         let filled = total == 0 ? width : done * width / total
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
