@@ -64,23 +64,33 @@ final class CFitEngine: FitEngine {
         self.model = model
         description = "c (\(URL(fileURLWithPath: compiler).lastPathComponent) \(Self.compilerFlags.prefix(2).joined(separator: " ")), double)"
         let handle = try Self.build(program, model: model, modelPath: modelPath, compiler: compiler)
-        library = handle
-        func symbol<T>(_ suffix: String, as type: T.Type) throws(FitUsageError) -> T {
+        var missing: [String] = []
+        func symbol<T>(_ suffix: String, as type: T.Type) -> T? {
             guard let address = dlsym(handle, "\(Self.symbolPrefix)_\(suffix)") else {
-                throw FitUsageError(description: "the compiled kernels have no '\(Self.symbolPrefix)_\(suffix)'")
+                missing.append("\(Self.symbolPrefix)_\(suffix)")
+                return nil
             }
             return unsafeBitCast(address, to: type)
         }
-        let paramsSize = try symbol("fit_params_size", as: SizeKernel.self)()
-        let stateSize = try symbol("fit_state_size", as: SizeKernel.self)()
-        let workspaceSize = try symbol("workspace_size", as: WorkspaceKernel.self)(Int64(max(maxRows, 1)))
+        let sizes = (symbol("fit_params_size", as: SizeKernel.self), symbol("fit_state_size", as: SizeKernel.self))
+        let workspaceKernel = symbol("workspace_size", as: WorkspaceKernel.self)
+        let kernels = (symbol("loss", as: LossKernel.self), symbol("step", as: StepKernel.self))
+        let initializers = (symbol("init", as: InitKernel.self), symbol("state_init", as: StateInitKernel.self))
+        let predict = model.outputs.isEmpty ? nil : symbol("fit_predict", as: PredictKernel.self)
+        guard missing.isEmpty, let paramsSize = sizes.0?(), let stateSize = sizes.1?(), let workspaceKernel,
+            let lossKernel = kernels.0, let stepKernel = kernels.1, let initialize = initializers.0,
+            let initializeState = initializers.1
+        else {
+            dlclose(handle)
+            throw FitUsageError(description: "the compiled kernels lack \(missing.joined(separator: ", "))")
+        }
+        library = handle
+        self.lossKernel = lossKernel
+        self.stepKernel = stepKernel
+        predictKernel = predict
         paramCount = paramsSize / MemoryLayout<Double>.size
+        let workspaceSize = workspaceKernel(Int64(max(maxRows, 1)))
         // The kernels want 64-byte aligned scratch (kernels.md); the structs get the same.
-        lossKernel = try symbol("loss", as: LossKernel.self)
-        stepKernel = try symbol("step", as: StepKernel.self)
-        predictKernel = model.outputs.isEmpty ? nil : try symbol("fit_predict", as: PredictKernel.self)
-        let initialize = try symbol("init", as: InitKernel.self)
-        let initializeState = try symbol("state_init", as: StateInitKernel.self)
         paramsStorage = .allocate(byteCount: max(paramsSize, 8), alignment: 64)
         state = .allocate(byteCount: max(stateSize, 8), alignment: 64)
         workspace = .allocate(byteCount: max(workspaceSize, 64), alignment: 64)
