@@ -7,23 +7,38 @@ public struct FitOptions: Sendable {
     public enum Engine: String, Sendable {
         /// The C kernels when `cc` is on PATH, else the interpreter.
         case automatic = "auto"
+        /// The generated C kernels, built with `cc` and loaded with `dlopen`.
         case c
+        /// The reference interpreter, in double.
         case interpreter
     }
 
+    /// The model file (`MODEL.adj`).
     public var modelPath: String
+    /// `--data`: the training CSV.
     public var dataPath: String
+    /// `--test`: the CSV evaluated after every epoch.
     public var testPath: String?
+    /// `--epochs`: passes over the training data; 0 only evaluates.
     public var epochs = 20
+    /// `--batch`: examples per step.
     public var batch = 32
+    /// `--seed`: the initializers' seed, and (mixed with a constant) the shuffle's.
     public var seed: UInt64 = 0
+    /// `--label`: the column that feeds the target.
     public var label = "label"
+    /// `--normalize`: features to zero mean and unit variance, with the training set's statistics.
     public var normalize = false
+    /// `--save`: where to write the trained params.
     public var savePath: String?
+    /// `--load`: params to start from instead of the initializers.
     public var loadPath: String?
+    /// `--plot`: where to write the loss curve as SVG.
     public var plotPath: String?
+    /// `--engine`.
     public var engine = Engine.automatic
 
+    /// The defaults of `adjoint fit --help` for a model and its training data.
     public init(modelPath: String, dataPath: String) {
         self.modelPath = modelPath
         self.dataPath = dataPath
