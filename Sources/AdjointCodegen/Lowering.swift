@@ -85,7 +85,9 @@ struct KernelLowering {
     /// The storage a node is written to in place (a param or state slot), if any.
     func inPlaceTarget(_ id: NodeID) -> Storage? {
         guard let storage = placement[id], destinations[id]?.contains(.storage(storage)) == true,
-            KernelSpec.Destination.storage(storage).isInPlace
+            KernelSpec.Destination.storage(storage).isInPlace,
+            // The leaf itself, delivered unchanged (`p ← p` when lr = 0): there is nothing to write.
+            leafStorage(id) != storage
         else { return nil }
         return storage
     }

@@ -1,4 +1,5 @@
 import AdjointAutodiff
+import AdjointCodegen
 import AdjointIR
 import AdjointInterpreter
 import AdjointSema
@@ -17,13 +18,10 @@ public struct Fuzzer: Sendable {
     public var corpus: [[UInt8]]
     /// Each corpus file's non-empty tokens, so that the common single mutation needs no lexing.
     private var corpusTokens: [[Token]]
-    /// Extra work per checked model (code generation), supplied by whoever links the backends.
-    public var backends: @Sendable (CheckedProgram) -> [String]
 
-    public init(corpus: [String], backends: @escaping @Sendable (CheckedProgram) -> [String] = { _ in [] }) {
+    public init(corpus: [String]) {
         self.corpus = corpus.map { Array($0.utf8) }
         corpusTokens = self.corpus.map(Self.tokens)
-        self.backends = backends
     }
 
     /// What happened to one input.
@@ -183,7 +181,7 @@ public struct Fuzzer: Sendable {
         let step = UpdateProgram.step(program)
         violations += step.graph.verify().map { "step graph: \($0)" }
         // One step in the interpreter (on the same quarter) when the model is small at dims of 2.
-        guard thorough else { return Outcome(checked: true, violations: violations + backends(program)) }
+        guard thorough else { return Outcome(checked: true, violations: violations + generated(program)) }
         let dims = Dictionary(program.dims.filter { $0.size == nil }.map { ($0.name, 2) }, uniquingKeysWith: { a, _ in a })
         if let count = Interpreter.elementCount(step.graph, dims: dims), count <= 100_000 {
             var bindings = program.initialParams(seed: 1)
@@ -193,8 +191,16 @@ public struct Fuzzer: Sendable {
             }
             _ = Training.step(step, from: Training.Point(bindings: bindings, state: Training.initialState(step)), dims: dims)
         }
-        violations += backends(program)
+        violations += generated(program)
         return Outcome(checked: true, violations: violations)
+    }
+
+    /// The C kernels of a checked model: they must come out, and name every param.
+    private func generated(_ program: CheckedProgram) -> [String] {
+        let (files, _) = Commands.generateC(program, name: "fuzz", modelPath: "fuzz.adj", precision: .float)
+        return program.params.compactMap { param in
+            files.contains { $0.text.contains(param.name) } ? nil : "the generated C does not mention param '\(param.name)'"
+        }
     }
 }
 

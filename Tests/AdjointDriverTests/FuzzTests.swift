@@ -156,4 +156,19 @@ import Testing
         #expect(inputs.contains { $0.count > 10_000 }, "deep nesting or long lines")
         #expect(inputs.contains { String(validating: $0, as: UTF8.self) == nil }, "bytes that are not UTF-8")
     }
+
+    /// Inputs that once crashed the compiler (saved by `adjoint-fuzz`) stay fixed: each goes
+    /// through the whole pipeline, C generation included, without a violation.
+    @Test(arguments: Repository.models(in: "Tests/AdjointDriverTests/FuzzRegressions"))
+    func formerCrashesStayFixed(path: String) throws {
+        let fuzzer = Fuzzer(corpus: [])
+        let outcome = fuzzer.exercise(Array(try Data(contentsOf: Repository.url(path))))
+        #expect(outcome.checked)
+        #expect(outcome.violations.isEmpty, "\(outcome.violations)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("adjoint-fuzz-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = CommandLineInterface.run(["compile", Repository.url(path).path, "--emit", "c", "-o", directory.path])
+        #expect(result.status == 0, "\(result.errors)")
+    }
 }
