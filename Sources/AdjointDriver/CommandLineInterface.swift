@@ -15,6 +15,7 @@ public enum CommandLineInterface {
           check     reverse mode against central finite differences
           graph     the computation graph in Graphviz DOT
           compile   the kernels as C source (NAME.h, NAME.c)
+          fit       trains the model on a CSV file (C kernels or the interpreter)
 
         options:
           --help       show help (also after a subcommand: adjoint derive --help)
@@ -160,6 +161,10 @@ public enum CommandLineInterface {
                 .init(name: "name", takesValue: true), .init(name: "precision", takesValue: true),
             ]
             body = compile
+        case "fit":
+            help = fitHelp
+            options = fitOptionList
+            body = fit
         default:
             return .usage("unknown subcommand '\(subcommand)' (see 'adjoint --help')")
         }

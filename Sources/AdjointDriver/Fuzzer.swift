@@ -37,7 +37,7 @@ public struct Fuzzer: Sendable {
 
     /// The input of `seed`: the same bytes on every machine.
     public func input(_ seed: UInt64) -> [UInt8] {
-        var random = FuzzRandom(seed: seed)
+        var random = SplitMix64(fuzzSeed: seed)
         switch seed % 16 {
         case 0, 1: return randomBytes(&random)
         case 2, 3: return tokenStream(&random)
@@ -46,7 +46,7 @@ public struct Fuzzer: Sendable {
         }
     }
 
-    private func randomBytes(_ random: inout FuzzRandom) -> [UInt8] {
+    private func randomBytes(_ random: inout SplitMix64) -> [UInt8] {
         let alphabet = Array("abxyzWdim input param const minimize using output sum relu axis=0123456789.e+-*/@^()[],:=#\n \t".utf8)
         return (0..<random.below(300)).map { _ in
             random.chance(5) ? UInt8(truncatingIfNeeded: random.next()) : random.pick(alphabet)
@@ -54,7 +54,7 @@ public struct Fuzzer: Sendable {
     }
 
     /// Words of the language in random order: mostly well-formed tokens, badly arranged.
-    private func tokenStream(_ random: inout FuzzRandom) -> [UInt8] {
+    private func tokenStream(_ random: inout SplitMix64) -> [UInt8] {
         let words = [
             "dim", "input", "param", "const", "output", "minimize", "using", "x", "y", "W", "b", "h", "batch", "=", ":",
             "[", "]", "(", ")", ",", "+", "-", "*", "/", "@", "^", "\n", "\n", "3", "0.5", "1e-3", "-2", "relu", "sum",
@@ -66,7 +66,7 @@ public struct Fuzzer: Sendable {
     }
 
     /// `(((...)))` thousands deep, `-----x`, `x^x^x^...`, and calls inside calls.
-    private func deepNesting(_ random: inout FuzzRandom) -> [UInt8] {
+    private func deepNesting(_ random: inout SplitMix64) -> [UInt8] {
         let depth = random.pick([100, 255, 256, 257, 1000, 10_000])
         let body: String
         switch random.below(4) {
@@ -83,7 +83,7 @@ public struct Fuzzer: Sendable {
     }
 
     /// A corpus file changed in one place, sometimes in two to four.
-    private func mutation(_ random: inout FuzzRandom) -> [UInt8] {
+    private func mutation(_ random: inout SplitMix64) -> [UInt8] {
         let source = random.below(corpus.count)
         var text = corpus[source]
         let rounds = random.chance(75) ? 1 : 2 + random.below(3)
@@ -204,21 +204,12 @@ public struct Fuzzer: Sendable {
     }
 }
 
-/// SplitMix64: the fuzzer's inputs depend on nothing but their seed.
-struct FuzzRandom {
-    var state: UInt64
+/// The fuzzer's choices, drawn from SplitMix64 so that an input depends on nothing but its seed.
+extension SplitMix64 {
+    /// A generator for one input: the seed spread so that neighbouring seeds differ everywhere.
+    init(fuzzSeed seed: UInt64) { self.init(seed: seed &* 0x2545_F491_4F6C_DD1D) }
 
-    init(seed: UInt64) { state = seed &* 0x2545_F491_4F6C_DD1D }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func below(_ count: Int) -> Int { Int(next() % UInt64(count)) }
-    mutating func pick<T>(_ choices: [T]) -> T { choices[below(choices.count)] }
-    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
+    public mutating func below(_ count: Int) -> Int { Int(next() % UInt64(count)) }
+    public mutating func pick<T>(_ choices: [T]) -> T { choices[below(choices.count)] }
+    public mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
 }

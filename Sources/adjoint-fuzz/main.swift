@@ -49,7 +49,7 @@ let batch: UInt64 = 2_000
 let executable = URL(fileURLWithPath: CommandLine.arguments[0]).path
 
 /// Runs seeds `first..<first + count` in a child process: its exit status and output.
-func runWorker(_ first: UInt64, _ count: UInt64) -> (status: Int32, reason: Process.TerminationReason, output: String) {
+@MainActor func runWorker(_ first: UInt64, _ count: UInt64) -> (status: Int32, reason: Process.TerminationReason, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = ["--worker", String(first), String(count), "--samples", samples]
@@ -62,28 +62,37 @@ func runWorker(_ first: UInt64, _ count: UInt64) -> (status: Int32, reason: Proc
     return (process.terminationStatus, process.terminationReason, String(decoding: data, as: UTF8.self))
 }
 
+var crashes: [UInt64] = []
+var violations: [String] = []
+
+/// Splits a failing range in halves until each failing seed is alone, recording crashes (with
+/// the input saved) and violations.
+@MainActor func findFailures(_ first: UInt64, _ count: UInt64) {
+    let result = runWorker(first, count)
+    if result.reason == .exit && result.status == 0 { return }
+    if count > 1 {
+        findFailures(first, count / 2)
+        findFailures(first + count / 2, count - count / 2)
+    } else if result.reason == .uncaughtSignal {
+        crashes.append(first)
+        try? FileManager.default.createDirectory(atPath: crashDirectory, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: "\(crashDirectory)/crash-\(first).adj", contents: Data(fuzzer.input(first)))
+    } else {
+        violations.append(result.output.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}
+
 let began = Date()
 var next = start
 var tried: UInt64 = 0
 var checked = 0
-var crashes: [UInt64] = []
-var violations: [String] = []
 while Date().timeIntervalSince(began) < seconds {
     let result = runWorker(next, batch)
     if result.reason == .exit && result.status == 0 {
         checked += Int(result.output.split(separator: " ").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0)
     } else {
-        // Find the inputs that failed, one process each.
-        for seed in next..<next + batch {
-            let single = runWorker(seed, 1)
-            if single.reason == .uncaughtSignal {
-                crashes.append(seed)
-                try? FileManager.default.createDirectory(atPath: crashDirectory, withIntermediateDirectories: true)
-                _ = FileManager.default.createFile(atPath: "\(crashDirectory)/crash-\(seed).adj", contents: Data(fuzzer.input(seed)))
-            } else if single.status != 0 {
-                violations.append(single.output.trimmingCharacters(in: .whitespacesAndNewlines))
-            }
-        }
+        // Find the inputs that failed by halving the batch: a few processes per failure.
+        findFailures(next, batch)
     }
     next += batch
     tried += batch

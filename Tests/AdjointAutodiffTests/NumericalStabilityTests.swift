@@ -123,4 +123,15 @@ import Testing
         Self.expectClose(composed.loss, 5e3, "bce(sigmoid) loss")
         Self.expectClose(composed.gradient, [0, 0, 0.25, -0.25], "bce(sigmoid) gradient")
     }
+
+    /// Probability losses at certain predictions: 0 log 0 = 0, so a certain, right prediction
+    /// costs exactly 0 rather than NaN.
+    @Test func certainPredictionsCostNothing() {
+        let crossEntropy = Op.loss(.crossEntropy).evaluate(
+            [Tensor(sizes: [2, 3], scalars: [1, 0, 0, 0, 0, 1]), Tensor(sizes: [2, 3], scalars: [1, 0, 0, 0, 0, 1])], dims: [:])
+        Self.expectClose(crossEntropy.scalar, 0, "cross_entropy of certain, right rows")
+        let binary = Op.loss(.binaryCrossEntropy).evaluate(
+            [Tensor(sizes: [3], scalars: [1, 0, 0.5]), Tensor(sizes: [3], scalars: [1, 0, 1])], dims: [:])
+        Self.expectClose(binary.scalar, 0.6931471805599453 / 3, "binary_cross_entropy with certain, right predictions")
+    }
 }

@@ -449,9 +449,10 @@ enum TestModels {
         #expect(parallel.gradients == serial.gradients, "\(test.testDescription): gradients differ from the serial build")
     }
 
-    /// Under AddressSanitizer and UndefinedBehaviorSanitizer: every sample, and the op models.
+    /// Under AddressSanitizer and UndefinedBehaviorSanitizer: every sample at runtime dims of 1
+    /// and of 7 (a multiple of no tile size), and the op models.
     @Test(
-        arguments: TestModels.sampleCases(dims: [1], precisions: [.double], sanitize: true)
+        arguments: TestModels.sampleCases(dims: [1, 7], precisions: [.double], sanitize: true)
             + TestModels.cases(dims: [7], precisions: [.float], sanitize: true).filter { test in
                 TestModels.ops.contains { $0.name == test.name } || test.name == "rule_clip_adam"
             })

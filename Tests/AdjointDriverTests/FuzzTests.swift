@@ -1,6 +1,7 @@
 import AdjointAutodiff
 import AdjointDriver
 import AdjointIR
+import AdjointInterpreter
 import AdjointSyntax
 import Foundation
 import Testing
@@ -9,22 +10,7 @@ import Testing
 /// points inside the file, and every model that checks differentiates into graphs that verify and
 /// closed forms that print in every format.
 @Suite struct FuzzTests {
-    /// SplitMix64.
-    struct Random {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        mutating func below(_ count: Int) -> Int { Int(next() % UInt64(count)) }
-        mutating func pick<T>(_ choices: [T]) -> T { choices[below(choices.count)] }
-        mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-    }
+    typealias Random = SplitMix64
 
     static let header = """
         dim batch
@@ -66,7 +52,7 @@ import Testing
     }
 
     static func model(seed: UInt64) -> String {
-        var random = Random(state: seed)
+        var random = Random(seed: seed)
         var names = ["x", "y", "W", "b", "s", "v", "c"]
         var text = header
         for index in 0..<(1 + random.below(5)) {
@@ -104,7 +90,7 @@ import Testing
 
     /// Random bytes drawn mostly from the language's own characters.
     @Test func randomTextNeverCrashesTheFrontEnd() {
-        var random = Random(state: 7)
+        var random = Random(seed: 7)
         let alphabet = Array("abcxyWdim input param const minimize using output sum relu axis=0123456789.e+-*/@^()[],:=#\n \t$é".utf8)
         for seed in 0..<400 {
             let count = random.below(200)

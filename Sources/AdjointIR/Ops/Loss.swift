@@ -68,7 +68,7 @@ extension Loss {
         case .sse: return Tensor(zip(p, t).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) })
         case .crossEntropy:
             let rows = Double(p.count / prediction.sizes.last!)
-            return Tensor(-zip(p, t).reduce(0) { $0 + $1.1 * Foundation.log($1.0) } / rows)
+            return Tensor(-zip(p, t).reduce(0) { $0 + zeroTimesAnything($1.1, Foundation.log($1.0)) } / rows)
         case .softmaxCrossEntropy:
             // Per row: −Σ t (z − lse(z)) = lse(z) Σ t − Σ t z, with lse shifted by the row's maximum.
             let length = prediction.sizes.last!
@@ -82,8 +82,11 @@ extension Loss {
             }
             return Tensor(total / Double(rows))
         case .binaryCrossEntropy:
+            // 0 log 0 = 0: a certain prediction of the right label costs nothing.
             return Tensor(
-                -zip(p, t).reduce(0) { $0 + $1.1 * Foundation.log($1.0) + (1 - $1.1) * Foundation.log(1 - $1.0) } / count)
+                -zip(p, t).reduce(0) {
+                    $0 + zeroTimesAnything($1.1, Foundation.log($1.0)) + zeroTimesAnything(1 - $1.1, Foundation.log(1 - $1.0))
+                } / count)
         case .sigmoidBinaryCrossEntropy:
             // softplus(z) − t z = (1 − t) z + log(1 + e⁻ᶻ) for z ≥ 0, −t z + log(1 + eᶻ) below: exp
             // never overflows, and a saturated logit with the right label costs exactly 0.
@@ -175,11 +178,14 @@ extension Loss {
         let (zero, one) = (s.literal(0), s.literal(1))
         switch self {
         case .mse, .sse: return "((\(p) - \(t)) * (\(p) - \(t)))"
-        case .crossEntropy: return "(\(t) * \(s.call(.log, p)))"
+        case .crossEntropy:  // 0 log 0 = 0, as `zeroTimesAnything`
+            return "(\(t) == \(zero) ? \(zero) : \(t) * \(s.call(.log, p)))"
         case .softmaxCrossEntropy:  // 0 · ∞ = 0, as `zeroTimesAnything`
             return "(\(t) == \(zero) ? \(zero) : \(t) * (\(lse ?? zero) - \(p)))"
-        case .binaryCrossEntropy:
-            return "(\(t) * \(s.call(.log, p)) + (\(one) - \(t)) * \(s.call(.log, "(\(one) - \(p))")))"
+        case .binaryCrossEntropy:  // 0 log 0 = 0, as `zeroTimesAnything`
+            let positive = "(\(t) == \(zero) ? \(zero) : \(t) * \(s.call(.log, p)))"
+            let negative = "((\(one) - \(t)) == \(zero) ? \(zero) : (\(one) - \(t)) * \(s.call(.log, "(\(one) - \(p))")))"
+            return "(\(positive) + \(negative))"
         case .sigmoidBinaryCrossEntropy:  // (1 − t) z or −t z by the sign of z, 0 · ∞ = 0, as `evaluate`
             let positive = "((\(one) - \(t)) == \(zero) ? \(zero) : (\(one) - \(t)) * \(p))"
             let negative = "(\(t) == \(zero) ? \(zero) : (-\(t)) * \(p))"
