@@ -242,6 +242,10 @@ public struct CPrinter {
             lines.append("\(pad)for (int64_t \(variable) = \(integer(start)); \(variable) < \(integer(end)); \(increment)) {")
             for statement in body { print(statement, indent: indent + 1, into: &lines) }
             lines.append("\(pad)}")
+        case .parallelLoop(let variable, let start, let end, let step, let body):
+            lines += ["#ifdef _OPENMP", "\(pad)#pragma omp parallel for schedule(static)", "#endif"]
+            print(.loop(variable: variable, start: start, end: end, step: step, body: body), indent: indent, into: &lines)
+        case .declareTile(let name, let count): lines.append("\(pad)\(real) \(name)[\(count)];")
         case .define(let name, let value): lines.append("\(pad)const \(real) \(name) = \(scalar(value));")
         case .declare(let name, let value): lines.append("\(pad)\(real) \(name) = \(scalar(value));")
         case .assign(let name, let value): lines.append("\(pad)\(name) = \(scalar(value));")
@@ -255,6 +259,7 @@ public struct CPrinter {
     func element(_ storage: Storage, _ index: IntExpr) -> String {
         switch storage {
         case .local(let name): return name
+        case .tile(let name): return "\(name)[\(integer(index))]"
         case .param(let param): return "p->\(CIdentifiers.field(param))[\(integer(index))]"
         case .gradient(let param): return "g->\(CIdentifiers.field(param))[\(integer(index))]"
         case .state(let slot): return "s->\(CIdentifiers.field(slot))[\(integer(index))]"
@@ -289,7 +294,19 @@ public struct CPrinter {
         case .constant(let value): return String(value)
         case .variable(let name): return name
         case .dim(let name): return CIdentifiers.user(name)
-        case .sum(let terms): return terms.map(integer).joined(separator: " + ")
+        case .sum(let terms):
+            // A negative constant or a product with a negative constant first reads as `a - 7`.
+            return terms.enumerated().map { position, term in
+                switch term {
+                case .constant(let value) where value < 0 && position > 0: return " - \(-value)"
+                case .product(let factors) where position > 0:
+                    if case .constant(let value) = factors.first, value < 0 {
+                        return " - " + integer(.constant(-value) * .product(Array(factors.dropFirst())))
+                    }
+                    return " + " + integer(term)
+                default: return (position > 0 ? " + " : "") + integer(term)
+                }
+            }.joined()
         case .product(let factors):
             return factors.map { factor in
                 switch factor {
@@ -320,7 +337,9 @@ public struct CPrinter {
     private func collectStorage(_ statement: Statement, into result: inout Set<String>) {
         switch statement {
         case .comment: break
-        case .loop(_, _, _, _, let body): for inner in body { collectStorage(inner, into: &result) }
+        case .loop(_, _, _, _, let body), .parallelLoop(_, _, _, _, let body):
+            for inner in body { collectStorage(inner, into: &result) }
+        case .declareTile: break
         case .define(_, let value), .declare(_, let value), .assign(_, let value): collectStorage(value, into: &result)
         case .store(let storage, _, let value), .accumulate(let storage, _, let value):
             if let pointer = pointer(storage) { result.insert(pointer) }

@@ -53,7 +53,7 @@ enum CIdentifiers {
     ]
 
     /// The prefixes of the kernels' own variables, each followed by digits (`i0`, `v12`, `w3`).
-    static let generatedPrefixes: Set<String> = ["i", "v", "sum", "max", "lse", "total", "dot", "a", "w"]
+    static let generatedPrefixes: Set<String> = ["i", "v", "sum", "max", "lse", "total", "dot", "a", "w", "acc"]
 
     /// Whether a name has the form of one of the kernels' own variables.
     static func looksGenerated(_ name: String) -> Bool {

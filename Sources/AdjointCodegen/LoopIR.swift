@@ -99,6 +99,9 @@ public enum Storage: Hashable, Sendable {
     case workspace(Int)
     /// A scalar kept in a local variable of the kernel (scalar intermediates, the loss).
     case local(String)
+    /// A small array local to the loop body that declares it (`.declareTile`): a matrix
+    /// product's register tile of accumulators, which the compiler keeps in vector registers.
+    case tile(String)
 }
 
 /// A scalar expression, evaluated once per iteration of the loops around it.
@@ -134,6 +137,13 @@ public indirect enum Statement: Hashable, Sendable {
     case comment(String)
     /// `for (var = start; var < end; var += step) { body }`.
     case loop(variable: String, start: IntExpr, end: IntExpr, step: Int, body: [Statement])
+    /// A loop whose iterations are independent (each writes its own elements, and no element's
+    /// summation order depends on how iterations are shared), so a printer may run them on
+    /// several threads: C with `#pragma omp parallel for` when compiled with OpenMP, serial and
+    /// with the same result otherwise. The lowering emits it only for nests worth a thread.
+    case parallelLoop(variable: String, start: IntExpr, end: IntExpr, step: Int, body: [Statement])
+    /// `real name[count];`: an uninitialized tile (`Storage.tile`) of the enclosing loop body.
+    case declareTile(String, count: Int)
     /// An immutable scalar: `const real name = value;`.
     case define(String, ScalarExpr)
     /// A mutable scalar (a running total): `real name = value;`.

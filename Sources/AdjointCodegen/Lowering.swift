@@ -30,6 +30,8 @@ struct KernelLowering {
     /// at the end, because a later nest still reads the old value.
     let redirected: Set<NodeID>
     var workspaceSlots: [IntExpr] = []
+    /// The workspace slot of each register-tiled product's packed copy of B.
+    var packSlots: [NodeID: Int] = [:]
     /// The schedule in groups: each group one loop nest. Elementwise nests of one shape that
     /// follow each other share a loop (an update's moments and its param: one pass over memory).
     var groups: [[NodeID]] = []
@@ -189,6 +191,13 @@ struct KernelLowering {
                     if moved { readMoved.insert(buffer) } else { lastMemberReading[buffer] = reader }
                 }
             }
+            // A register-tiled product's packed B lives during its own nest only.
+            var scratch: [Int] = []
+            if group.count == 1, let tiling = registerTiling(group[0]) {
+                let slot = allocator.allocate(SymbolicCount(tiling.packedShape))
+                packSlots[group[0]] = slot
+                scratch.append(slot)
+            }
             for (member, id) in group.enumerated() where placement[id] == nil {
                 let pointwise = FusionPlan.NodeKind(graph[id].op) == .pointwise
                 let reusable = !pointwise ? nil : (releases[position] ?? []).firstIndex { buffer in
@@ -208,6 +217,7 @@ struct KernelLowering {
                 if !copiedAtEnd { releases[lastReader[id] ?? position, default: []].append(id) }
             }
             for done in releases[position] ?? [] { allocator.release(slotOf[done]!) }
+            for slot in scratch { allocator.release(slot) }
         }
         workspaceSlots = allocator.slots.map(\.expression)
     }

@@ -6,7 +6,7 @@ import AdjointIR
 ///   when B is too large for the cache, so that a tile of B stays in cache across all rows;
 /// - `Aᵀ B`: k-i-j (both read along rows of the stored matrices);
 /// - `A Bᵀ` and matrix-vector products: one dot product per result element along k.
-/// The tile sizes are the hook for the later register tiling.
+/// Large products (`registerTiling`) instead take register tiles over a packed copy of B.
 extension KernelLowering {
     /// B operands with more elements than this (static sizes) are tiled: 64 Ki elements is 256 KB
     /// in float, about a core's L2 cache.
@@ -15,6 +15,7 @@ extension KernelLowering {
     static let tile = (k: 128, j: 256)
 
     mutating func matmulNest(_ id: NodeID) -> [Statement] {
+        if let tiling = registerTiling(id) { return tiledMatmulNest(id, tiling) }
         let (a, b) = (graph[id].operands[0], graph[id].operands[1])
         let (aShape, bShape) = (graph[a].shape, graph[b].shape)
         let m: Dim? = aShape.rank == 2 ? aShape.dims[0] : nil
@@ -84,5 +85,116 @@ extension KernelLowering {
     func isTransposedView(_ id: NodeID) -> Bool {
         if case .linearAlgebra(.transpose) = graph[id].op { return true }
         return false
+    }
+}
+
+// MARK: - Register tiles
+
+/// A large product `C = A B` (either operand possibly a transpose read in place) as register
+/// tiles: B is copied into panels of `registerTile.columns` columns, contiguous along the panel's
+/// row (`xᵀ` and `Wᵀ` are thus read once, in place, and every later read is contiguous); for each
+/// panel, each block of `registerTile.rows` rows of A keeps its rows × columns accumulators in a
+/// tile of locals, with k outermost inside the tile and the innermost loop contiguous over the
+/// panel's columns, which a C compiler turns into vector registers (two AVX-512 or four AVX2
+/// registers per row). Rows left over after the last full block get a tile of one row.
+///
+/// Panels are independent: each packs its own columns and writes its own columns of C, so the
+/// loop over panels is a parallel loop. Every element of C is summed over k in order from zero,
+/// as the plain loops do, so the result is the same for any number of threads.
+extension KernelLowering {
+    /// A register tile's extent: rows of A by columns of B.
+    static let registerTile = (rows: 8, columns: 32)
+    /// Products with fewer multiply-adds than this (a runtime dim counted as 64) keep the plain
+    /// loops (and one thread): the packing and the threads do not pay for themselves there.
+    static let registerTiledWork = 1 << 19
+
+    /// The sizes of a product worth register tiles: matrix by matrix, B's columns fixed.
+    struct RegisterTiling {
+        var m: Dim
+        var k: Dim
+        var n: Int
+        /// The element count of B's packed copy: k by n rounded up to whole panels.
+        var packedShape: Shape {
+            let columns = KernelLowering.registerTile.columns
+            return Shape([k, .fixed((n + columns - 1) / columns * columns)])
+        }
+    }
+
+    func registerTiling(_ id: NodeID) -> RegisterTiling? {
+        guard case .linearAlgebra(.matmul) = graph[id].op else { return nil }
+        let (aShape, bShape) = (graph[graph[id].operands[0]].shape, graph[graph[id].operands[1]].shape)
+        guard aShape.rank == 2, bShape.rank == 2, case .fixed(let n) = bShape.dims[1] else { return nil }
+        let (m, k) = (aShape.dims[0], aShape.dims[1])
+        func estimate(_ dim: Dim) -> Int { if case .fixed(let size) = dim { size } else { 64 } }
+        guard n >= Self.registerTile.columns / 2,
+            estimate(m).multipliedReportingOverflow(by: estimate(k)).partialValue * n >= Self.registerTiledWork
+        else { return nil }
+        return RegisterTiling(m: m, k: k, n: n)
+    }
+
+    mutating func tiledMatmulNest(_ id: NodeID, _ tiling: RegisterTiling) -> [Statement] {
+        let (a, b) = (graph[id].operands[0], graph[id].operands[1])
+        let (rows, columns) = Self.registerTile
+        let (m, k, n) = (IntExpr(tiling.m), IntExpr(tiling.k), tiling.n)
+        let target = placement[id]!
+        let shape = graph[id].shape
+        let pack = Storage.workspace(packSlots[id]!)
+        let panelName = freshName()
+        let panel = IntExpr.variable(panelName)
+        let firstColumn = .constant(columns) * panel
+        // The columns of this panel that C has: all of them but in a last, partial panel.
+        let width = n % columns == 0 ? IntExpr.constant(columns) : .min(.constant(columns), .constant(n) + .constant(-columns) * panel)
+        func packed(_ p: IntExpr, _ column: IntExpr) -> IntExpr { (panel * k + p) * .constant(columns) + column }
+
+        // Pack: B[p, firstColumn + c] for each row p of the panel, zeros past C's last column.
+        let (p, c) = (freshName(), freshName())
+        var copy = newBody()
+        let element = value(b, [.variable(p), firstColumn + .variable(c)], &copy)
+        copy.append(.store(pack, packed(.variable(p), .variable(c)), element))
+        var columnLoops: [Statement] = [.loop(variable: c, start: .zero, end: width, step: 1, body: copy)]
+        if n % columns != 0 {
+            columnLoops.append(
+                .loop(variable: c, start: width, end: .constant(columns), step: 1,
+                    body: [.store(pack, packed(.variable(p), .variable(c)), .literal(0))]))
+        }
+        var panelBody: [Statement] = [.loop(variable: p, start: .zero, end: k, step: 1, body: columnLoops)]
+
+        // One tile of `height` rows from `firstRow`: accumulate over k, then store its columns.
+        func tile(_ firstRow: IntExpr, height: Int) -> [Statement] {
+            let accumulators = "acc\(id.index)"
+            let (zeroName, kName, rowName, columnName) = (freshName(), freshName(), freshName(), freshName())
+            let (row, column, kIndex) = (height == 1 ? IntExpr.zero : .variable(rowName), IntExpr.variable(columnName), IntExpr.variable(kName))
+            func rowLoop(_ body: [Statement]) -> [Statement] {
+                height == 1 ? body : [.loop(variable: rowName, start: .zero, end: .constant(height), step: 1, body: body)]
+            }
+            let slot = row * .constant(columns) + column
+            var update = newBody()
+            let x = value(a, [firstRow + row, kIndex], &update)
+            let factor = "a\(id.index)"
+            update.append(.define(factor, x))
+            update.append(
+                .loop(variable: columnName, start: .zero, end: .constant(columns), step: 1,
+                    body: [.accumulate(.tile(accumulators), slot, .arithmetic(.multiply, .name(factor), .load(pack, packed(kIndex, column))))]))
+            let store = Statement.store(target, flatIndex([firstRow + row, firstColumn + column], shape), .load(.tile(accumulators), slot))
+            return [
+                .declareTile(accumulators, count: height * columns),
+                .loop(variable: zeroName, start: .zero, end: .constant(height * columns), step: 1,
+                    body: [.store(.tile(accumulators), .variable(zeroName), .literal(0))]),
+                .loop(variable: kName, start: .zero, end: k, step: 1, body: rowLoop(update)),
+            ] + rowLoop([.loop(variable: columnName, start: .zero, end: width, step: 1, body: [store])])
+        }
+        let blockName = freshName()
+        panelBody.append(
+            .loop(variable: blockName, start: .zero, end: m + .constant(1 - rows), step: rows,
+                body: tile(.variable(blockName), height: rows)))
+        let leftoverName = freshName()
+        let leftoverStart: IntExpr
+        if case .constant(let count) = m { leftoverStart = .constant(count / rows * rows) } else { leftoverStart = .quotient(m, .constant(rows)) * .constant(rows) }
+        if leftoverStart != m {
+            panelBody.append(
+                .loop(variable: leftoverName, start: leftoverStart, end: m, step: 1, body: tile(.variable(leftoverName), height: 1)))
+        }
+        let panels = (n + columns - 1) / columns
+        return [.parallelLoop(variable: panelName, start: .zero, end: .constant(panels), step: 1, body: panelBody)]
     }
 }

@@ -20,6 +20,7 @@ extension KernelLowering {
         case .state(let name): return "state " + name
         case .input(let name), .output(let name), .local(let name): return name
         case .workspace(let slot): return "workspace slot \(slot)"
+        case .tile(let name): return "tile " + name
         }
     }
 

@@ -62,7 +62,24 @@ extension KernelLowering {
         let value = compute(id, index, &body)
         if case .local(let name) = placement[id]!, value == .name(name) { return body }
         body.append(store(id, index, value))
-        return loops(index, shape, body)
+        return parallelized(loops(index, shape, body), shape)
+    }
+
+    /// Elementwise nests over at least this many elements (a runtime dim counted as 64) run their
+    /// outermost loop as a parallel loop; smaller ones are not worth starting threads for.
+    static let parallelElements = 1 << 16
+
+    /// The nest with its outermost loop parallel when `shape` is large enough (each iteration of
+    /// an elementwise nest writes only its own elements, so the result is the same on any number
+    /// of threads).
+    func parallelized(_ nest: [Statement], _ shape: Shape) -> [Statement] {
+        let estimate = shape.dims.reduce(1) { total, dim in
+            if case .fixed(let size) = dim { total.multipliedReportingOverflow(by: size).partialValue } else { total.multipliedReportingOverflow(by: 64).partialValue }
+        }
+        guard estimate >= Self.parallelElements, nest.count == 1,
+            case .loop(let variable, let start, let end, let step, let body) = nest[0]
+        else { return nest }
+        return [.parallelLoop(variable: variable, start: start, end: end, step: step, body: body)]
     }
 
     /// Several elementwise nodes of one shape in one loop nest, in schedule order; a member
@@ -76,7 +93,7 @@ extension KernelLowering {
             body.append(store(id, index, value))
             memo[Memo(node: id, index: index)] = value
         }
-        return loops(index, shape, body)
+        return parallelized(loops(index, shape, body), shape)
     }
 
     // MARK: - Sums

@@ -26,10 +26,12 @@ struct KernelCase: CustomTestStringConvertible, Sendable {
     var values: [String: [Double]] = [:]
     /// Whether update steps are checked (not at infinite params).
     var checksSteps = true
+    /// Compiled with `-fopenmp` (the parallel loops on as many threads as the machine has cores).
+    var openmp = false
 
     var testDescription: String {
         "\(name) \(precision.rawValue) \(dims.keys.sorted().map { "\($0)=\(dims[$0]!)" }.joined(separator: ","))"
-            + (sanitize ? " asan+ubsan" : "")
+            + (sanitize ? " asan+ubsan" : "") + (openmp ? " openmp" : "")
     }
 
     var tolerance: Double { precision == .double ? 1e-10 : 1e-4 }
@@ -220,7 +222,8 @@ enum CHarness {
         try printer.header().write(to: folder.appendingPathComponent("\(test.name).h"), atomically: true, encoding: .utf8)
         try printer.source().write(to: folder.appendingPathComponent("\(test.name).c"), atomically: true, encoding: .utf8)
         try source(kernels, bindings, test).write(to: folder.appendingPathComponent("harness.c"), atomically: true, encoding: .utf8)
-        let mode = test.sanitize ? ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"] : ["-O2"]
+        let mode = (test.sanitize ? ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"] : ["-O2"])
+            + (test.openmp ? ["-fopenmp"] : [])
         let compile = try AdjointCodegenTests.run(
             "/usr/bin/cc", flags + mode + ["\(test.name).c", "harness.c", "-o", "harness", "-lm"], in: folder)
         try #require(compile.status == 0, "cc failed:\n\(compile.errors)")

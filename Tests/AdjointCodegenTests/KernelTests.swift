@@ -429,6 +429,26 @@ enum TestModels {
         try verify(test)
     }
 
+    /// Register-tiled products (full tiles, a row tile left over, a partial last panel) with their
+    /// panels on several threads: the same results as the interpreter, and bit for bit the same
+    /// as the serial build.
+    @Test(arguments: [("tiled", 19, Precision.float), ("tiled", 7, .double), ("mnist_mlp", 9, .float)])
+    func openMPMatchesTheInterpreterAndTheSerialBuild(name: String, size: Int, precision: Precision) throws {
+        let source = name == "tiled" ? TestModels.ops.first { $0.name == name }!.source : TestModels.sample("samples/mnist-mlp.adj")
+        let dims = Dictionary(uniqueKeysWithValues: TestModels.runtimeDims(source).map { ($0, size) })
+        var test = KernelCase(
+            name: name, source: source, dims: dims, precision: precision, paramsFromInit: name != "tiled",
+            paramRange: -0.1...0.1)
+        let serial = try CHarness.run(test)
+        test.openmp = true
+        try verify(test)
+        let parallel = try CHarness.run(test)
+        // Compared by bit pattern (a NaN the harness prints on purpose equals itself).
+        func bits(_ output: HarnessOutput) -> [String: [UInt64]] { output.mapValues { $0.map(\.bitPattern) } }
+        #expect(bits(parallel.output) == bits(serial.output), "\(test.testDescription): printed results differ from the serial build")
+        #expect(parallel.gradients == serial.gradients, "\(test.testDescription): gradients differ from the serial build")
+    }
+
     /// Under AddressSanitizer and UndefinedBehaviorSanitizer: every sample at runtime dims of 1
     /// and of 7 (a multiple of no tile size), and the op models.
     @Test(

@@ -28,7 +28,9 @@ struct LoopInterpreter {
     private mutating func execute(_ statement: Statement) {
         switch statement {
         case .comment: break
-        case .loop(let variable, let start, let end, let step, let body):
+        case .declareTile(let name, let count): buffers[.tile(name)] = [Double](repeating: .nan, count: count)
+        case .loop(let variable, let start, let end, let step, let body),
+            .parallelLoop(let variable, let start, let end, let step, let body):
             var index = integer(start)
             while index < integer(end) {
                 variables[variable] = index
