@@ -51,10 +51,23 @@ extension SwiftPrinter {
                 lines.append("    let w\(slot) = \(offset == .zero ? "scratch" : "scratch + (\(integer(offset, wrapping: true)))")")
             }
         }
-        for statement in kernel.body { lines += print(statement, indent: 1) }
+        lines += block(kernel.body, indent: 1)
         if let result = kernel.result { lines.append("    return \(scalar(result))") }
         lines.append("}")
         return lines
+    }
+
+    /// A list of statements. A tile declaration opens a scope for the statements after it: C's
+    /// `real acc[32];` becomes a stack allocation whose closure holds the rest of the block (the
+    /// optimizer inlines it and keeps the accumulators in registers, as the C compiler does).
+    func block(_ statements: [Statement], indent: Int) -> [String] {
+        guard let index = statements.firstIndex(where: { if case .declareTile = $0 { true } else { false } }),
+            case .declareTile(let name, let count) = statements[index]
+        else { return statements.flatMap { print($0, indent: indent) } }
+        let pad = String(repeating: "    ", count: indent)
+        return statements[..<index].flatMap { print($0, indent: indent) }
+            + ["\(pad)withUnsafeTemporaryAllocation(of: \(real).self, capacity: \(count)) { \(name) in"]
+            + block(Array(statements[(index + 1)...]), indent: indent + 1) + ["\(pad)}"]
     }
 
     func print(_ statement: Statement, indent: Int) -> [String] {
@@ -63,20 +76,39 @@ extension SwiftPrinter {
         case .comment(let text):
             return [""] + text.split(separator: "\n").map { pad + "// " + $0 }
         case .loop(let variable, let start, let end, let step, let body):
-            let inner = body.flatMap { print($0, indent: indent + 1) }
+            let inner = block(body, indent: indent + 1)
             // A loop whose body ignores its counter only repeats (Swift warns on an unused name).
             let name = Self.mentions(inner, variable) ? variable : "_"
             let range =
-                start == .zero && step == 1
+                start == .zero && step == 1 && Self.isNonNegative(end)
                 ? "0..<\(integer(end, wrapping: true))"
                 : "stride(from: \(integer(start, wrapping: true)), to: \(integer(end, wrapping: true)), by: \(step))"
             return ["\(pad)for \(name) in \(range) {"] + inner + ["\(pad)}"]
+        case .parallelLoop(let variable, let start, let end, let step, let body):
+            // Swift has no OpenMP: the iterations run in order, the same result as C without it.
+            return print(.loop(variable: variable, start: start, end: end, step: step, body: body), indent: indent)
+        case .declareTile(let name, let count):
+            // Handled by `print(_ statements:)`, which wraps the rest of the block in the tile's scope.
+            preconditionFailure("internal error: tile \(name)[\(count)] outside a statement list")
         case .define(let name, let value): return ["\(pad)let \(name): \(real) = \(scalar(value))"]
         case .declare(let name, let value): return ["\(pad)var \(name): \(real) = \(scalar(value))"]
         case .assign(let name, let value): return ["\(pad)\(name) = \(scalar(value))"]
         case .store(let storage, let index, let value): return ["\(pad)\(element(storage, index)) = \(scalar(value))"]
         case .accumulate(let storage, let index, let value): return ["\(pad)\(element(storage, index)) += \(scalar(value))"]
         case .storeStepCount(let value): return ["\(pad)t = Int64(\(scalar(value)))"]
+        }
+    }
+
+    /// Whether an integer expression is at least 0 by its form (no negative constant in it), so
+    /// that `0..<end` cannot trap; any other bound takes `stride`, which runs no iteration.
+    static func isNonNegative(_ expr: IntExpr) -> Bool {
+        switch expr {
+        case .constant(let value): return value >= 0
+        case .variable, .dim: return true
+        case .sum(let terms): return terms.allSatisfy(isNonNegative)
+        case .product(let factors): return factors.allSatisfy(isNonNegative)
+        case .quotient(let a, let b), .remainder(let a, let b), .min(let a, let b): return isNonNegative(a) && isNonNegative(b)
+        case .roundedUp(let a, _): return isNonNegative(a)
         }
     }
 
@@ -92,6 +124,7 @@ extension SwiftPrinter {
         let at = "[\(integer(index, wrapping: true))]"
         switch storage {
         case .local(let name): return name
+        case .tile(let name): return name + at
         case .param(let param): return "p.\(paramFields[param]!)" + at
         case .gradient(let param): return "g.\(paramFields[param]!)" + at
         case .state(let slot): return "s.\(stateFields[slot]!)" + at
@@ -128,7 +161,21 @@ extension SwiftPrinter {
         case .constant(let value): return String(value)
         case .variable(let name): return name
         case .dim(let name): return local(name)
-        case .sum(let terms): return terms.map { integer($0, wrapping: wrapping) }.joined(separator: " \(plus) ")
+        case .sum(let terms):
+            // A negative constant, or a product led by one, reads as a subtraction: `a &- 7`.
+            let minus = wrapping ? "&-" : "-"
+            return terms.enumerated().map { position, term in
+                guard position > 0 else { return integer(term, wrapping: wrapping) }
+                switch term {
+                case .constant(let value) where value < 0: return " \(minus) \(-value)"
+                case .product(let factors):
+                    if case .constant(let value) = factors.first, value < 0 {
+                        return " \(minus) " + integer(.constant(-value) * .product(Array(factors.dropFirst())), wrapping: wrapping)
+                    }
+                    return " \(plus) " + integer(term, wrapping: wrapping)
+                default: return " \(plus) " + integer(term, wrapping: wrapping)
+                }
+            }.joined()
         case .product(let factors):
             return factors.map { factor in
                 switch factor {
