@@ -270,22 +270,8 @@ public struct CPrinter {
     }
 
     func scalar(_ expr: ScalarExpr) -> String {
-        switch expr {
-        case .literal(let value): return syntax.literal(value)
-        case .load(let storage, let index): return element(storage, index)
-        case .name(let name): return name
-        case .integer(let value): return "((\(real))(\(integer(value))))"
-        case .stepCount: return "((\(real))s->t)"
-        case .elementwise(let op, let a): return op.spelling(scalar(a), syntax)
-        case .arithmetic(let op, let a, let b): return op.spelling(scalar(a), scalar(b), syntax)
-        case .call(let function, let arguments):
-            return syntax.call(function, arguments.map(scalar).joined(separator: ", "))
-        case .lossTerm(let op, let p, let t, let lse):
-            return op.termSpelling(scalar(p), scalar(t), logSumExp: lse.map(scalar), syntax)
-        case .logSumExp(let largest, let total):
-            return Reduction.logSumExpSpelling(largest: scalar(largest), shiftedSum: scalar(total), syntax)
-        case .normalizer(let op, let x, let lse): return op.spelling(scalar(x), logSumExp: scalar(lse), syntax)
-        }
+        expr.spelled(
+            syntax, element: element, integer: { "((\(real))(\(integer($0))))" }, stepCount: "((\(real))s->t)")
     }
 
     /// An integer expression in C, parenthesized only where precedence needs it.
