@@ -143,8 +143,10 @@ extension KernelLowering {
         let target = placement[id]!
         let shape = graph[id].shape
         let pack = Storage.workspace(packSlots[id]!)
+        let panels = (n + columns - 1) / columns
         let panelName = freshName()
-        let panel = IntExpr.variable(panelName)
+        // A single panel needs no loop over panels.
+        let panel = panels == 1 ? IntExpr.zero : .variable(panelName)
         let firstColumn = .constant(columns) * panel
         // The columns of this panel that C has: all of them but in a last, partial panel.
         let width = n % columns == 0 ? IntExpr.constant(columns) : .min(.constant(columns), .constant(n) + .constant(-columns) * panel)
@@ -198,7 +200,7 @@ extension KernelLowering {
             panelBody.append(
                 .loop(variable: leftoverName, start: leftoverStart, end: m, step: 1, body: tile(.variable(leftoverName), height: 1)))
         }
-        let panels = (n + columns - 1) / columns
+        if panels == 1 { return panelBody }
         if tiling.parallel {
             return [.parallelLoop(variable: panelName, start: .zero, end: .constant(panels), step: 1, body: panelBody)]
         }
