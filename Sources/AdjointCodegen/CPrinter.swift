@@ -243,7 +243,7 @@ public struct CPrinter {
             for statement in body { print(statement, indent: indent + 1, into: &lines) }
             lines.append("\(pad)}")
         case .parallelLoop(let variable, let start, let end, let step, let body):
-            lines += ["#ifdef _OPENMP", "\(pad)#pragma omp parallel for schedule(static)", "#endif"]
+            lines += ["#ifdef _OPENMP", "\(pad)#pragma omp parallel for schedule(guided)", "#endif"]
             print(.loop(variable: variable, start: start, end: end, step: step, body: body), indent: indent, into: &lines)
         case .declareTile(let name, let count): lines.append("\(pad)\(real) \(name)[\(count)];")
         case .define(let name, let value): lines.append("\(pad)const \(real) \(name) = \(scalar(value));")

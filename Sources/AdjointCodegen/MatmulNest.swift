@@ -99,13 +99,15 @@ extension KernelLowering {
 /// registers per row). Rows left over after the last full block get a tile of one row.
 ///
 /// Panels are independent: each packs its own columns and writes its own columns of C, so the
-/// loop over panels is a parallel loop. Every element of C is summed over k in order from zero,
+/// loop over panels of a large product is a parallel loop. Every element of C is summed over k in order from zero,
 /// as the plain loops do, so the result is the same for any number of threads.
 extension KernelLowering {
     /// A register tile's extent: rows of A by columns of B.
     static let registerTile = (rows: 8, columns: 32)
     /// Products with fewer multiply-adds than this (a runtime dim counted as 64) keep the plain
-    /// loops (and one thread): the packing and the threads do not pay for themselves there.
+    /// loops (and one thread): the packing and the threads do not pay for themselves there. A
+    /// product `A Bᵀ` takes register tiles at any size, on one thread below this: its plain form,
+    /// a dot product per element, is a serial sum that no compiler vectorizes.
     static let registerTiledWork = 1 << 19
 
     /// The sizes of a product worth register tiles: matrix by matrix, B's columns fixed.
@@ -113,6 +115,8 @@ extension KernelLowering {
         var m: Dim
         var k: Dim
         var n: Int
+        /// Whether the panels run on several threads (a large product).
+        var parallel: Bool
         /// The element count of B's packed copy: k by n rounded up to whole panels.
         var packedShape: Shape {
             let columns = KernelLowering.registerTile.columns
@@ -126,10 +130,10 @@ extension KernelLowering {
         guard aShape.rank == 2, bShape.rank == 2, case .fixed(let n) = bShape.dims[1] else { return nil }
         let (m, k) = (aShape.dims[0], aShape.dims[1])
         func estimate(_ dim: Dim) -> Int { if case .fixed(let size) = dim { size } else { 64 } }
-        guard n >= Self.registerTile.columns / 2,
-            estimate(m).multipliedReportingOverflow(by: estimate(k)).partialValue * n >= Self.registerTiledWork
-        else { return nil }
-        return RegisterTiling(m: m, k: k, n: n)
+        let large = estimate(m).multipliedReportingOverflow(by: estimate(k)).partialValue * n >= Self.registerTiledWork
+        let dotProducts = isTransposedView(graph[id].operands[1]) && !isTransposedView(graph[id].operands[0])
+        guard n >= Self.registerTile.columns / 2, large || dotProducts else { return nil }
+        return RegisterTiling(m: m, k: k, n: n, parallel: large)
     }
 
     mutating func tiledMatmulNest(_ id: NodeID, _ tiling: RegisterTiling) -> [Statement] {
@@ -139,8 +143,10 @@ extension KernelLowering {
         let target = placement[id]!
         let shape = graph[id].shape
         let pack = Storage.workspace(packSlots[id]!)
+        let panels = (n + columns - 1) / columns
         let panelName = freshName()
-        let panel = IntExpr.variable(panelName)
+        // A single panel needs no loop over panels.
+        let panel = panels == 1 ? IntExpr.zero : .variable(panelName)
         let firstColumn = .constant(columns) * panel
         // The columns of this panel that C has: all of them but in a last, partial panel.
         let width = n % columns == 0 ? IntExpr.constant(columns) : .min(.constant(columns), .constant(n) + .constant(-columns) * panel)
@@ -194,7 +200,10 @@ extension KernelLowering {
             panelBody.append(
                 .loop(variable: leftoverName, start: leftoverStart, end: m, step: 1, body: tile(.variable(leftoverName), height: 1)))
         }
-        let panels = (n + columns - 1) / columns
-        return [.parallelLoop(variable: panelName, start: .zero, end: .constant(panels), step: 1, body: panelBody)]
+        if panels == 1 { return panelBody }
+        if tiling.parallel {
+            return [.parallelLoop(variable: panelName, start: .zero, end: .constant(panels), step: 1, body: panelBody)]
+        }
+        return [.loop(variable: panelName, start: .zero, end: .constant(panels), step: 1, body: panelBody)]
     }
 }

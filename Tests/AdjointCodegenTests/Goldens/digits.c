@@ -53,7 +53,7 @@ size_t digits_workspace_size(int64_t batch)
     size_t count = 0, kernel;
     kernel = (size_t)((32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16); /* loss */
     if (kernel > count) count = kernel;
-    kernel = (size_t)(3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16); /* gradient */
+    kernel = (size_t)(320 + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16); /* gradient */
     if (kernel > count) count = kernel;
     kernel = (size_t)(2048 + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16); /* step */
     if (kernel > count) count = kernel;
@@ -142,6 +142,7 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
     float *restrict w1 = (float *)workspace + (32 * batch + 15) / 16 * 16;
     float *restrict w2 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16);
     float *restrict w3 = (float *)workspace + 3 * ((32 * batch + 15) / 16 * 16);
+    float *restrict w4 = (float *)workspace + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16;
 
     /* v6: [batch, 32] = x @ W1 -> workspace slot 0 */
     for (int64_t i3 = 0; i3 < batch; ++i3) {
@@ -246,13 +247,43 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
     }
 
     /* v20: [batch, 32] = v17 @ transpose(W2) -> workspace slot 2 */
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
+    for (int64_t i1 = 0; i1 < 10; ++i1) {
         for (int64_t i2 = 0; i2 < 32; ++i2) {
-            float dot20 = 0.0f;
-            for (int64_t i1 = 0; i1 < 10; ++i1) {
-                dot20 = (dot20 + (w3[i0 * 10 + i1] * p->W2[i2 * 10 + i1]));
+            w4[i1 * 32 + i2] = p->W2[i2 * 10 + i1];
+        }
+    }
+    for (int64_t i3 = 0; i3 < batch - 7; i3 += 8) {
+        float acc20[256];
+        for (int64_t i4 = 0; i4 < 256; ++i4) {
+            acc20[i4] = 0.0f;
+        }
+        for (int64_t i5 = 0; i5 < 10; ++i5) {
+            for (int64_t i6 = 0; i6 < 8; ++i6) {
+                const float a20 = w3[(i3 + i6) * 10 + i5];
+                for (int64_t i7 = 0; i7 < 32; ++i7) {
+                    acc20[i6 * 32 + i7] += (a20 * w4[i5 * 32 + i7]);
+                }
             }
-            w2[i0 * 32 + i2] = dot20;
+        }
+        for (int64_t i6 = 0; i6 < 8; ++i6) {
+            for (int64_t i7 = 0; i7 < 32; ++i7) {
+                w2[(i3 + i6) * 32 + i7] = acc20[i6 * 32 + i7];
+            }
+        }
+    }
+    for (int64_t i8 = ((batch) / (8)) * 8; i8 < batch; ++i8) {
+        float acc20[32];
+        for (int64_t i9 = 0; i9 < 32; ++i9) {
+            acc20[i9] = 0.0f;
+        }
+        for (int64_t i10 = 0; i10 < 10; ++i10) {
+            const float a20 = w3[i8 * 10 + i10];
+            for (int64_t i12 = 0; i12 < 32; ++i12) {
+                acc20[i12] += (a20 * w4[i10 * 32 + i12]);
+            }
+        }
+        for (int64_t i12 = 0; i12 < 32; ++i12) {
+            w2[i8 * 32 + i12] = acc20[i12];
         }
     }
 
@@ -582,13 +613,43 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
     }
 
     /* v20: [batch, 32] = v17 @ transpose(W2) -> workspace slot 2 */
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
+    for (int64_t i1 = 0; i1 < 10; ++i1) {
         for (int64_t i2 = 0; i2 < 32; ++i2) {
-            float dot20 = 0.0f;
-            for (int64_t i1 = 0; i1 < 10; ++i1) {
-                dot20 = (dot20 + (w3[i0 * 10 + i1] * p->W2[i2 * 10 + i1]));
+            w4[i1 * 32 + i2] = p->W2[i2 * 10 + i1];
+        }
+    }
+    for (int64_t i3 = 0; i3 < batch - 7; i3 += 8) {
+        float acc20[256];
+        for (int64_t i4 = 0; i4 < 256; ++i4) {
+            acc20[i4] = 0.0f;
+        }
+        for (int64_t i5 = 0; i5 < 10; ++i5) {
+            for (int64_t i6 = 0; i6 < 8; ++i6) {
+                const float a20 = w3[(i3 + i6) * 10 + i5];
+                for (int64_t i7 = 0; i7 < 32; ++i7) {
+                    acc20[i6 * 32 + i7] += (a20 * w4[i5 * 32 + i7]);
+                }
             }
-            w2[i0 * 32 + i2] = dot20;
+        }
+        for (int64_t i6 = 0; i6 < 8; ++i6) {
+            for (int64_t i7 = 0; i7 < 32; ++i7) {
+                w2[(i3 + i6) * 32 + i7] = acc20[i6 * 32 + i7];
+            }
+        }
+    }
+    for (int64_t i8 = ((batch) / (8)) * 8; i8 < batch; ++i8) {
+        float acc20[32];
+        for (int64_t i9 = 0; i9 < 32; ++i9) {
+            acc20[i9] = 0.0f;
+        }
+        for (int64_t i10 = 0; i10 < 10; ++i10) {
+            const float a20 = w3[i8 * 10 + i10];
+            for (int64_t i12 = 0; i12 < 32; ++i12) {
+                acc20[i12] += (a20 * w4[i10 * 32 + i12]);
+            }
+        }
+        for (int64_t i12 = 0; i12 < 32; ++i12) {
+            w2[i8 * 32 + i12] = acc20[i12];
         }
     }
 
