@@ -85,7 +85,7 @@ public struct Digits: Sendable {
         if batch < 1 { return 0 }
         var count = 0
         count = Swift.max(count, (32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16)  // loss
-        count = Swift.max(count, 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16)  // gradient
+        count = Swift.max(count, 320 + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16)  // gradient
         count = Swift.max(count, 2048 + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16)  // step
         count = Swift.max(count, (32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16)  // predict
         return count * MemoryLayout<Float>.stride
@@ -355,11 +355,12 @@ extension Digits {
 
     /// The loss and its gradient with respect to every param, at the current params.
     private static func gradientKernel(p: ParamPointers, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch: Int, g: ParamPointers, workspace: UnsafeMutableRawPointer) -> Float {
-        let scratch = workspace.bindMemory(to: Float.self, capacity: 3 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
+        let scratch = workspace.bindMemory(to: Float.self, capacity: 320 &+ 3 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
         let w0 = scratch
         let w1 = scratch + ((32 &* batch &+ 15) / 16 &* 16)
         let w2 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16))
         let w3 = scratch + (3 &* ((32 &* batch &+ 15) / 16 &* 16))
+        let w4 = scratch + (3 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
 
         // v6: [batch, 32] = x @ W1 -> workspace slot 0
         for i3 in 0..<batch {
@@ -464,13 +465,45 @@ extension Digits {
         }
 
         // v20: [batch, 32] = v17 @ transpose(W2) -> workspace slot 2
-        for i0 in 0..<batch {
+        for i1 in 0..<10 {
             for i2 in 0..<32 {
-                var dot20: Float = 0.0
-                for i1 in 0..<10 {
-                    dot20 = (dot20 + (w3[i0 &* 10 &+ i1] * p.W2[i2 &* 10 &+ i1]))
+                w4[i1 &* 32 &+ i2] = p.W2[i2 &* 10 &+ i1]
+            }
+        }
+        for i3 in stride(from: 0, to: batch &- 7, by: 8) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { acc20 in
+                for i4 in 0..<256 {
+                    acc20[i4] = 0.0
                 }
-                w2[i0 &* 32 &+ i2] = dot20
+                for i5 in 0..<10 {
+                    for i6 in 0..<8 {
+                        let a20: Float = w3[(i3 &+ i6) &* 10 &+ i5]
+                        for i7 in 0..<32 {
+                            acc20[i6 &* 32 &+ i7] += (a20 * w4[i5 &* 32 &+ i7])
+                        }
+                    }
+                }
+                for i6 in 0..<8 {
+                    for i7 in 0..<32 {
+                        w2[(i3 &+ i6) &* 32 &+ i7] = acc20[i6 &* 32 &+ i7]
+                    }
+                }
+            }
+        }
+        for i8 in stride(from: ((batch) / (8)) &* 8, to: batch, by: 1) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { acc20 in
+                for i9 in 0..<32 {
+                    acc20[i9] = 0.0
+                }
+                for i10 in 0..<10 {
+                    let a20: Float = w3[i8 &* 10 &+ i10]
+                    for i12 in 0..<32 {
+                        acc20[i12] += (a20 * w4[i10 &* 32 &+ i12])
+                    }
+                }
+                for i12 in 0..<32 {
+                    w2[i8 &* 32 &+ i12] = acc20[i12]
+                }
             }
         }
 
@@ -800,13 +833,45 @@ extension Digits {
         }
 
         // v20: [batch, 32] = v17 @ transpose(W2) -> workspace slot 2
-        for i0 in 0..<batch {
+        for i1 in 0..<10 {
             for i2 in 0..<32 {
-                var dot20: Float = 0.0
-                for i1 in 0..<10 {
-                    dot20 = (dot20 + (w3[i0 &* 10 &+ i1] * p.W2[i2 &* 10 &+ i1]))
+                w4[i1 &* 32 &+ i2] = p.W2[i2 &* 10 &+ i1]
+            }
+        }
+        for i3 in stride(from: 0, to: batch &- 7, by: 8) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { acc20 in
+                for i4 in 0..<256 {
+                    acc20[i4] = 0.0
                 }
-                w2[i0 &* 32 &+ i2] = dot20
+                for i5 in 0..<10 {
+                    for i6 in 0..<8 {
+                        let a20: Float = w3[(i3 &+ i6) &* 10 &+ i5]
+                        for i7 in 0..<32 {
+                            acc20[i6 &* 32 &+ i7] += (a20 * w4[i5 &* 32 &+ i7])
+                        }
+                    }
+                }
+                for i6 in 0..<8 {
+                    for i7 in 0..<32 {
+                        w2[(i3 &+ i6) &* 32 &+ i7] = acc20[i6 &* 32 &+ i7]
+                    }
+                }
+            }
+        }
+        for i8 in stride(from: ((batch) / (8)) &* 8, to: batch, by: 1) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { acc20 in
+                for i9 in 0..<32 {
+                    acc20[i9] = 0.0
+                }
+                for i10 in 0..<10 {
+                    let a20: Float = w3[i8 &* 10 &+ i10]
+                    for i12 in 0..<32 {
+                        acc20[i12] += (a20 * w4[i10 &* 32 &+ i12])
+                    }
+                }
+                for i12 in 0..<32 {
+                    w2[i8 &* 32 &+ i12] = acc20[i12]
+                }
             }
         }
 
