@@ -110,7 +110,7 @@ extension SwiftPrinter {
         for case .input(let name, let shape) in kernel.arguments {
             let count = integer(IntExpr.count(shape), wrapping: false)
             lines.append(
-                "precondition(\(local(name)).count == \(count), \"\(name): expected \\(\(count)) elements, got \\(\(local(name)).count)\")")
+                "precondition(\(local(name)).count == \(count), \"\(name): expected \(Self.interpolated(count)) elements, got \\(\(local(name)).count)\")")
         }
         for output in outputs where kernel.kind == .predict {
             lines.append("var \(local(output.name)) = [\(real)](repeating: 0, count: \(integer(IntExpr.count(output.shape), wrapping: false)))")
@@ -176,7 +176,7 @@ extension SwiftPrinter {
             let field = paramFields[param.name]!
             let count = countText(param.shape)
             lines.append(
-                "        precondition(grads.\(field).count == \(count), \"grads.\(field): expected \\(\(count)) elements, got \\(grads.\(field).count)\")")
+                "        precondition(grads.\(field).count == \(count), \"grads.\(field): expected \(param.shape.fixedElementCount!) elements, got \\(grads.\(field).count)\")")
         }
         var openers = kernels.params.map { "\(paramFields[$0.name]!).withUnsafeMutableBufferPointer { \(paramFields[$0.name]!) in" }
         openers += moments.map { "\(stateFields[$0.name]!).withUnsafeMutableBufferPointer { \(stateFields[$0.name]!) in" }

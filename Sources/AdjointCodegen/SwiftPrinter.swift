@@ -63,11 +63,11 @@ public struct SwiftPrinter {
             "public struct \(typeName): Sendable {",
         ]
         for param in kernels.params {
-            lines += ["    /// `\(param.name): \(param.shape)`, row-major.", "    public var \(paramFields[param.name]!): [\(real)]"]
+            lines += ["    /// `\(param.name): \(param.shape)`, \(layout(param.shape)).", "    public var \(paramFields[param.name]!): [\(real)]"]
         }
         for slot in moments {
             lines += [
-                "    /// The update rule's `\(slot.name): \(slot.shape)`, row-major.",
+                "    /// The update rule's `\(slot.name): \(slot.shape)`, \(layout(slot.shape)).",
                 "    public var \(stateFields[slot.name]!): [\(real)]",
             ]
         }
@@ -133,6 +133,13 @@ public struct SwiftPrinter {
         lines.append("    }")
         return lines
     }
+
+    /// How a stored array holds a tensor: one element, or row-major.
+    func layout(_ shape: Shape) -> String { shape.isScalar ? "one element" : "row-major" }
+
+    /// `2048` in a message's text, or an interpolation `\(batch * 64)` when it depends on a
+    /// runtime dim.
+    static func interpolated(_ count: String) -> String { Int(count) != nil ? count : "\\(\(count))" }
 
     /// `64 * 32` as the source writes a fixed element count.
     func countText(_ shape: Shape) -> String {

@@ -7,11 +7,11 @@ import Foundation
 /// loss, gradient, update and fused training step (and predict, when the model has outputs).
 /// `step` allocates nothing once its scratch has grown to the runtime dims it is called with.
 public struct Backprop: Sendable {
-    /// `x: []`, row-major.
+    /// `x: []`, one element.
     public var x: [Float]
-    /// `y: []`, row-major.
+    /// `y: []`, one element.
     public var y: [Float]
-    /// `z: []`, row-major.
+    /// `z: []`, one element.
     public var z: [Float]
     /// The number of updates applied so far.
     public var t: Int64 = 0
@@ -87,9 +87,9 @@ public struct Backprop: Sendable {
 
     /// The update rule alone: the params and the update state updated in place from `grads`.
     public mutating func apply(_ grads: Grads) {
-        precondition(grads.x.count == 1, "grads.x: expected \(1) elements, got \(grads.x.count)")
-        precondition(grads.y.count == 1, "grads.y: expected \(1) elements, got \(grads.y.count)")
-        precondition(grads.z.count == 1, "grads.z: expected \(1) elements, got \(grads.z.count)")
+        precondition(grads.x.count == 1, "grads.x: expected 1 elements, got \(grads.x.count)")
+        precondition(grads.y.count == 1, "grads.y: expected 1 elements, got \(grads.y.count)")
+        precondition(grads.z.count == 1, "grads.z: expected 1 elements, got \(grads.z.count)")
         x.withUnsafeMutableBufferPointer { x in
         y.withUnsafeMutableBufferPointer { y in
         z.withUnsafeMutableBufferPointer { z in

@@ -158,10 +158,10 @@ public struct Digits: Sendable {
 
     /// The update rule alone: the params and the update state updated in place from `grads`.
     public mutating func apply(_ grads: Grads) {
-        precondition(grads.W1.count == 64 * 32, "grads.W1: expected \(64 * 32) elements, got \(grads.W1.count)")
-        precondition(grads.b1.count == 32, "grads.b1: expected \(32) elements, got \(grads.b1.count)")
-        precondition(grads.W2.count == 32 * 10, "grads.W2: expected \(32 * 10) elements, got \(grads.W2.count)")
-        precondition(grads.b2.count == 10, "grads.b2: expected \(10) elements, got \(grads.b2.count)")
+        precondition(grads.W1.count == 64 * 32, "grads.W1: expected 2048 elements, got \(grads.W1.count)")
+        precondition(grads.b1.count == 32, "grads.b1: expected 32 elements, got \(grads.b1.count)")
+        precondition(grads.W2.count == 32 * 10, "grads.W2: expected 320 elements, got \(grads.W2.count)")
+        precondition(grads.b2.count == 10, "grads.b2: expected 10 elements, got \(grads.b2.count)")
         W1.withUnsafeMutableBufferPointer { W1 in
         b1.withUnsafeMutableBufferPointer { b1 in
         W2.withUnsafeMutableBufferPointer { W2 in
