@@ -181,7 +181,11 @@ public struct Fuzzer: Sendable {
         let step = UpdateProgram.step(program)
         violations += step.graph.verify().map { "step graph: \($0)" }
         // One step in the interpreter (on the same quarter) when the model is small at dims of 2.
-        guard thorough else { return Outcome(checked: true, violations: violations + generated(program)) }
+        // Every checked input is lowered; a quarter is also printed as C and Swift.
+        guard thorough else {
+            _ = ModelKernels(program, name: "fuzz", modelPath: "fuzz.adj")
+            return Outcome(checked: true, violations: violations)
+        }
         let dims = Dictionary(program.dims.filter { $0.size == nil }.map { ($0.name, 2) }, uniquingKeysWith: { a, _ in a })
         if let count = Interpreter.elementCount(step.graph, dims: dims), count <= 100_000 {
             var bindings = program.initialParams(seed: 1)
@@ -195,12 +199,19 @@ public struct Fuzzer: Sendable {
         return Outcome(checked: true, violations: violations)
     }
 
-    /// The C kernels of a checked model: they must come out, and name every param.
+    /// The C and Swift kernels of a checked model: they must come out, and name every param.
     private func generated(_ program: CheckedProgram) -> [String] {
-        let (files, _) = Commands.generateC(program, name: "fuzz", modelPath: "fuzz.adj", precision: .float)
-        return program.params.compactMap { param in
-            files.contains { $0.text.contains(param.name) } ? nil : "the generated C does not mention param '\(param.name)'"
+        // One lowering, both printers (as `compile` does for each language).
+        let kernels = ModelKernels(program, name: "fuzz", modelPath: "fuzz.adj")
+        let c = CPrinter(kernels, precision: .float, tool: "adjoint-fuzz")
+        let swift = SwiftPrinter(kernels, precision: .float, tool: "adjoint-fuzz").source()
+        var problems: [String] = []
+        for (language, text) in [("C", c.header() + c.source()), ("Swift", swift)] {
+            for param in program.params where !text.contains(param.name) {
+                problems.append("the generated \(language) does not mention param '\(param.name)'")
+            }
         }
+        return problems
     }
 }
 
