@@ -44,6 +44,20 @@ struct KernelCase: CustomTestStringConvertible, Sendable {
 typealias HarnessOutput = [String: [Double]]
 
 enum CHarness {
+    /// Counts malloc, calloc and realloc, so that the harness can show `step` calls none.
+    static let allocationCounter = """
+        #include <stddef.h>
+        extern void *__libc_malloc(size_t);
+        extern void *__libc_calloc(size_t, size_t);
+        extern void *__libc_realloc(void *, size_t);
+        static long allocations;
+        void *malloc(size_t size) { ++allocations; return __libc_malloc(size); }
+        void *calloc(size_t count, size_t size) { ++allocations; return __libc_calloc(count, size); }
+        void *realloc(void *pointer, size_t size) { ++allocations; return __libc_realloc(pointer, size); }
+        long adjoint_allocations(void) { return allocations; }
+
+        """
+
     static let seed: UInt64 = 7
     /// Tensors with more elements are compared at every k-th element and by the sum of all
     /// magnitudes (printing two million numbers would take longer than computing them).

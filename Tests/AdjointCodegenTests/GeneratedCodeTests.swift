@@ -95,14 +95,7 @@ import Testing
             #include <string.h>
             #include "\(name).h"
 
-            extern void *__libc_malloc(size_t);
-            extern void *__libc_calloc(size_t, size_t);
-            extern void *__libc_realloc(void *, size_t);
-            static long allocations;
-            void *malloc(size_t size) { ++allocations; return __libc_malloc(size); }
-            void *calloc(size_t count, size_t size) { ++allocations; return __libc_calloc(count, size); }
-            void *realloc(void *pointer, size_t size) { ++allocations; return __libc_realloc(pointer, size); }
-
+            \(CHarness.allocationCounter)
             static \(name)_params p;
             static \(name)_grads g;
             static \(name)_state s;

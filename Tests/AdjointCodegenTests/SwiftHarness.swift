@@ -99,7 +99,7 @@ final class SwiftHarness: @unchecked Sendable {
         main += ["let cases = ["] + cases.map { "    (\"\(key($0))\", run_\(key($0)))," } + ["]"]
         main += ["for (key, run) in cases {", "    print(\"case \\(key)\")", "    run(read(key + \".bin\"))", "}", ""]
         try main.joined(separator: "\n").write(to: folder.appendingPathComponent("main.swift"), atomically: true, encoding: .utf8)
-        try allocationCounter.write(to: folder.appendingPathComponent("allocations.c"), atomically: true, encoding: .utf8)
+        try CHarness.allocationCounter.write(to: folder.appendingPathComponent("allocations.c"), atomically: true, encoding: .utf8)
         let counter = try run("/usr/bin/cc", ["-O2", "-c", "allocations.c", "-o", "allocations.o"], in: folder)
         guard counter.status == 0 else { throw HarnessFailure(description: "cc failed: \(counter.errors)") }
         let compile = try run(
@@ -128,19 +128,6 @@ final class SwiftHarness: @unchecked Sendable {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? "swiftc"
     }
 
-    /// Counts malloc, calloc and realloc, so that the harness can show `step` calls none.
-    static let allocationCounter = """
-        #include <stddef.h>
-        extern void *__libc_malloc(size_t);
-        extern void *__libc_calloc(size_t, size_t);
-        extern void *__libc_realloc(void *, size_t);
-        static long allocations;
-        void *malloc(size_t size) { ++allocations; return __libc_malloc(size); }
-        void *calloc(size_t count, size_t size) { ++allocations; return __libc_calloc(count, size); }
-        void *realloc(void *pointer, size_t size) { ++allocations; return __libc_realloc(pointer, size); }
-        long adjoint_allocations(void) { return allocations; }
-
-        """
 
     /// `func run_digits_double(_ data: [Double])`: every kernel on the case's data, printed.
     static func caseFunction(_ printer: SwiftPrinter, _ program: CheckedProgram, _ test: KernelCase) -> [String] {
