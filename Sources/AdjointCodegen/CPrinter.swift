@@ -4,7 +4,7 @@ import AdjointIR
 /// Writes `NAME.h` and `NAME.c` from lowered kernels: C99 with `restrict` pointers, sizes as
 /// constants, a comment above each loop nest, no allocation and no global state. It decides
 /// nothing: it spells the loop IR as it is.
-public struct CPrinter {
+public struct CPrinter: Sendable {
     public var kernels: ModelKernels
     public var precision: Precision
     /// The tool and version for the first line (`adjoint 0.1.0`).
@@ -126,9 +126,11 @@ public struct CPrinter {
         ]
         lines += initialization()
         lines += workspaceSize()
-        for kernel in kernels.kernels {
+        let printer = self
+        let functions = kernels.kernels.concurrentMap { printer.function($0) }
+        for function in functions {
             lines.append("")
-            lines += function(kernel)
+            lines.append(function)
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -199,73 +201,109 @@ public struct CPrinter {
 
     // MARK: - Kernels
 
-    func function(_ kernel: Kernel) -> [String] {
-        var lines = [signature(kernel), "{"]
+    /// A kernel's function, as text without a final newline. Written into one string rather than
+    /// a list of lines: a large model's kernels run to a million lines.
+    func function(_ kernel: Kernel) -> String {
+        var out = signature(kernel) + "\n{\n"
         let failure = kernel.result == nil ? "return;" : "return NAN;"
         for dim in kernel.checkedDims {
-            lines.append("    if (\(CIdentifiers.user(dim)) < 1) \(failure)")
+            out += "    if (\(CIdentifiers.user(dim)) < 1) \(failure)\n"
         }
         let used = usedStorage(kernel.body) .union(kernel.result.map { usedStorage($0) } ?? [])
         let fixed: [(String, Bool)] = [
             ("p", true), ("s", kernel.kind == .apply || kernel.kind == .step), ("g", kernel.kind == .apply || kernel.kind == .gradient),
         ]
-        for (pointer, present) in fixed where present && !used.contains(pointer) { lines.append("    (void)\(pointer);") }
+        for (pointer, present) in fixed where present && !used.contains(pointer) { out += "    (void)\(pointer);\n" }
         if kernel.takesWorkspace {
-            if kernel.workspace.slots.isEmpty { lines.append("    (void)workspace;") }
+            if kernel.workspace.slots.isEmpty { out += "    (void)workspace;\n" }
             let offsets = kernel.workspace.offsets(elementBytes: precision.bytes)
             for slot in kernel.workspace.slots.indices {
                 let offset = offsets[slot]
                 let base = "(\(real) *)workspace"
-                lines.append(
-                    "    \(real) *restrict w\(slot) = \(offset == .zero ? base : "\(base) + \(integer(offset))");")
+                out += "    \(real) *restrict w\(slot) = \(offset == .zero ? base : "\(base) + \(integer(offset))");\n"
             }
         }
-        for statement in kernel.body { print(statement, indent: 1, into: &lines) }
-        if let result = kernel.result { lines.append("    return \(scalar(result));") }
-        lines.append("}")
-        return lines
+        for statement in kernel.body { print(statement, indent: 1, into: &out) }
+        if let result = kernel.result { out += "    return \(scalar(result));\n" }
+        out += "}"
+        return out
     }
 
-    /// Appends a statement's lines, indented by `indent` levels, to `lines`.
-    func print(_ statement: Statement, indent: Int, into lines: inout [String]) {
-        let pad = String(repeating: "    ", count: indent)
+    /// Appends a statement's lines, indented by `indent` levels, each ending in a newline.
+    func print(_ statement: Statement, indent: Int, into out: inout String) {
+        let pad = Self.padding(indent)
+        func line(_ parts: String...) {
+            out += pad
+            for part in parts { out += part }
+            out += "\n"
+        }
         switch statement {
         case .comment(let text):
-            let commentLines = (text.contains("*/") ? text.replacingOccurrences(of: "*/", with: "* /") : text)
-                .split(separator: "\n")
-            lines.append("")
-            for (index, line) in commentLines.enumerated() {
-                lines.append(pad + (index == 0 ? "/* " : "   ") + line + (index == commentLines.count - 1 ? " */" : ""))
+            out += "\n"
+            let commentLines = Self.commentLines(text)
+            for (index, text) in commentLines.enumerated() {
+                line(index == 0 ? "/* " : "   ", String(text), index == commentLines.count - 1 ? " */" : "")
             }
         case .loop(let variable, let start, let end, let step, let body):
-            let increment = step == 1 ? "++\(variable)" : "\(variable) += \(step)"
-            lines.append("\(pad)for (int64_t \(variable) = \(integer(start)); \(variable) < \(integer(end)); \(increment)) {")
-            for statement in body { print(statement, indent: indent + 1, into: &lines) }
-            lines.append("\(pad)}")
+            let increment = step == 1 ? "++" + variable : variable + " += " + String(step)
+            line("for (int64_t ", variable, " = ", integer(start), "; ", variable, " < ", integer(end), "; ", increment, ") {")
+            for statement in body { print(statement, indent: indent + 1, into: &out) }
+            line("}")
         case .parallelLoop(let variable, let start, let end, let step, let body):
-            lines += ["#ifdef _OPENMP", "\(pad)#pragma omp parallel for schedule(guided)", "#endif"]
-            print(.loop(variable: variable, start: start, end: end, step: step, body: body), indent: indent, into: &lines)
-        case .declareTile(let name, let count): lines.append("\(pad)\(real) \(name)[\(count)];")
-        case .define(let name, let value): lines.append("\(pad)const \(real) \(name) = \(scalar(value));")
-        case .declare(let name, let value): lines.append("\(pad)\(real) \(name) = \(scalar(value));")
-        case .assign(let name, let value): lines.append("\(pad)\(name) = \(scalar(value));")
-        case .store(let storage, let index, let value): lines.append("\(pad)\(element(storage, index)) = \(scalar(value));")
-        case .accumulate(let storage, let index, let value):
-            lines.append("\(pad)\(element(storage, index)) += \(scalar(value));")
-        case .storeStepCount(let value): lines.append("\(pad)s->t = (int64_t)(\(scalar(value)));")
+            out += "#ifdef _OPENMP\n" + pad + "#pragma omp parallel for schedule(guided)\n#endif\n"
+            print(.loop(variable: variable, start: start, end: end, step: step, body: body), indent: indent, into: &out)
+        case .declareTile(let name, let count): line(real, " ", name, "[", String(count), "];")
+        case .define(let name, let value): line("const ", real, " ", name, " = ", scalar(value), ";")
+        case .declare(let name, let value): line(real, " ", name, " = ", scalar(value), ";")
+        case .assign(let name, let value): line(name, " = ", scalar(value), ";")
+        case .store(let storage, let index, let value): line(element(storage, index), " = ", scalar(value), ";")
+        case .accumulate(let storage, let index, let value): line(element(storage, index), " += ", scalar(value), ";")
+        case .storeStepCount(let value): line("s->t = (int64_t)(", scalar(value), ");")
         }
+    }
+
+    /// Four spaces per level; the common depths are made once.
+    static func padding(_ indent: Int) -> String {
+        indent < paddings.count ? paddings[indent] : String(repeating: "    ", count: indent)
+    }
+    private static let paddings = (0..<12).map { String(repeating: "    ", count: $0) }
+
+    /// A comment's lines, with `*/` broken up so the text cannot end the comment early. Scans
+    /// bytes rather than splitting strings: every nest has a comment, so large models print
+    /// hundreds of thousands.
+    static func commentLines(_ text: String) -> [Substring] {
+        var text = text
+        var hasEnd = false, previous: UInt8 = 0
+        var breaks: [Int] = []
+        text.withUTF8 { bytes in
+            for (offset, byte) in bytes.enumerated() {
+                if byte == UInt8(ascii: "/") && previous == UInt8(ascii: "*") { hasEnd = true }
+                if byte == UInt8(ascii: "\n") { breaks.append(offset) }
+                previous = byte
+            }
+        }
+        if hasEnd { return commentLines(text.replacing("*/", with: "* /")) }
+        if breaks.isEmpty { return text.isEmpty ? [] : [text[...]] }
+        var lines: [Substring] = []
+        var start = 0
+        let utf8 = text.utf8
+        for offset in breaks + [utf8.count] where offset > start {
+            lines.append(text[utf8.index(utf8.startIndex, offsetBy: start)..<utf8.index(utf8.startIndex, offsetBy: offset)])
+            start = offset + 1
+        }
+        return lines
     }
 
     func element(_ storage: Storage, _ index: IntExpr) -> String {
         switch storage {
         case .local(let name): return name
-        case .tile(let name): return "\(name)[\(integer(index))]"
-        case .param(let param): return "p->\(CIdentifiers.field(param))[\(integer(index))]"
-        case .gradient(let param): return "g->\(CIdentifiers.field(param))[\(integer(index))]"
-        case .state(let slot): return "s->\(CIdentifiers.field(slot))[\(integer(index))]"
-        case .input(let input): return "\(CIdentifiers.user(input))[\(integer(index))]"
-        case .output(let output): return "\(CIdentifiers.user(output))[\(integer(index))]"
-        case .workspace(let slot): return "w\(slot)[\(integer(index))]"
+        case .tile(let name): return name + "[" + integer(index) + "]"
+        case .param(let param): return "p->" + CIdentifiers.field(param) + "[" + integer(index) + "]"
+        case .gradient(let param): return "g->" + CIdentifiers.field(param) + "[" + integer(index) + "]"
+        case .state(let slot): return "s->" + CIdentifiers.field(slot) + "[" + integer(index) + "]"
+        case .input(let input): return CIdentifiers.user(input) + "[" + integer(index) + "]"
+        case .output(let output): return CIdentifiers.user(output) + "[" + integer(index) + "]"
+        case .workspace(let slot): return "w" + String(slot) + "[" + integer(index) + "]"
         }
     }
 
@@ -276,34 +314,53 @@ public struct CPrinter {
 
     /// An integer expression in C, parenthesized only where precedence needs it.
     func integer(_ expr: IntExpr) -> String {
+        var out = ""
+        write(expr, into: &out)
+        return out
+    }
+
+    /// Appends an integer expression, parenthesized only where precedence needs it.
+    func write(_ expr: IntExpr, into out: inout String) {
         switch expr {
-        case .constant(let value): return String(value)
-        case .variable(let name): return name
-        case .dim(let name): return CIdentifiers.user(name)
+        case .constant(let value): out += String(value)
+        case .variable(let name): out += name
+        case .dim(let name): out += CIdentifiers.user(name)
         case .sum(let terms):
             // A negative constant or a product with a negative constant first reads as `a - 7`.
-            return terms.enumerated().map { position, term in
+            for (position, term) in terms.enumerated() {
                 switch term {
-                case .constant(let value) where value < 0 && position > 0: return " - \(-value)"
+                case .constant(let value) where value < 0 && position > 0: out += " - " + String(-value)
                 case .product(let factors) where position > 0:
                     if case .constant(let value) = factors.first, value < 0 {
-                        return " - " + integer(.constant(-value) * .product(Array(factors.dropFirst())))
+                        out += " - "
+                        write(.constant(-value) * .product(Array(factors.dropFirst())), into: &out)
+                    } else {
+                        out += " + "
+                        write(term, into: &out)
                     }
-                    return " + " + integer(term)
-                default: return (position > 0 ? " + " : "") + integer(term)
+                default:
+                    if position > 0 { out += " + " }
+                    write(term, into: &out)
                 }
-            }.joined()
+            }
         case .product(let factors):
-            return factors.map { factor in
+            for (position, factor) in factors.enumerated() {
+                if position > 0 { out += " * " }
                 switch factor {
-                case .constant, .variable, .dim, .min, .product: return integer(factor)
-                default: return "(\(integer(factor)))"
+                case .constant, .variable, .dim, .min, .product: write(factor, into: &out)
+                default:
+                    out += "("
+                    write(factor, into: &out)
+                    out += ")"
                 }
-            }.joined(separator: " * ")
-        case .quotient(let a, let b): return "(\(integer(a))) / (\(integer(b)))"
-        case .remainder(let a, let b): return "(\(integer(a))) % (\(integer(b)))"
-        case .min(let a, let b): return "(\(integer(a)) < \(integer(b)) ? \(integer(a)) : \(integer(b)))"
-        case .roundedUp(let a, let multiple): return "(\(integer(a)) + \(multiple - 1)) / \(multiple) * \(multiple)"
+            }
+        case .quotient(let a, let b): out += "(" + integer(a) + ") / (" + integer(b) + ")"
+        case .remainder(let a, let b): out += "(" + integer(a) + ") % (" + integer(b) + ")"
+        case .min(let a, let b):
+            let (x, y) = (integer(a), integer(b))
+            out += "(" + x + " < " + y + " ? " + x + " : " + y + ")"
+        case .roundedUp(let a, let multiple):
+            out += "(" + integer(a) + " + " + String(multiple - 1) + ") / " + String(multiple) + " * " + String(multiple)
         }
     }
 

@@ -57,9 +57,13 @@ enum CIdentifiers {
 
     /// Whether a name has the form of one of the kernels' own variables.
     static func looksGenerated(_ name: String) -> Bool {
-        let letters = name.prefix { $0.isLetter }
-        let digits = name.dropFirst(letters.count)
-        return generatedPrefixes.contains(String(letters)) && !digits.isEmpty && digits.allSatisfy(\.isNumber)
+        // On UTF-8 bytes: called for every reference to an input or dim, so it is on the hot path
+        // of printing large models. Names are ASCII identifiers (the lexer's rule).
+        let bytes = name.utf8
+        let letters = bytes.prefix { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0 | 0x20) }
+        let digits = bytes.dropFirst(letters.count)
+        return !digits.isEmpty && digits.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+            && generatedPrefixes.contains(String(decoding: letters, as: UTF8.self))
     }
 
     /// A name from the model file used as a bare identifier (an argument).

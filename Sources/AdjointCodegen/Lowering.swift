@@ -21,7 +21,8 @@ enum Lowering {
 struct KernelLowering {
     let spec: KernelSpec
     let plan: FusionPlan
-    var graph: Graph { spec.graph }
+    /// The kernel's graph, kept apart from `spec` so that reading a node does not copy the spec.
+    let graph: Graph
     /// Where each materialized node's value lives.
     var placement: [NodeID: Storage] = [:]
     /// Every destination of each delivered node, in order.
@@ -54,6 +55,7 @@ struct KernelLowering {
 
     init(_ spec: KernelSpec, plan: FusionPlan, redirected: Set<NodeID>) {
         self.spec = spec
+        graph = spec.graph
         self.plan = plan
         self.redirected = redirected
         for result in spec.results { destinations[result.node, default: []].append(result.destination) }

@@ -92,7 +92,7 @@ public struct ModelKernels: Sendable {
                         + outputs.map { .output($0.name, forward.graph[$0.node].shape) },
                     names: forward.valueNames))
         }
-        kernels = specs.map(Lowering.lower)
+        kernels = specs.concurrentMap(Lowering.lower)
     }
 
     /// Where an update's new params and state go: back into the params and the state, in place.

@@ -15,6 +15,7 @@ extension Commands {
     {
         let kernels = ModelKernels(program, name: name, modelPath: modelPath)
         let printer = CPrinter(kernels, precision: precision, tool: "adjoint \(CommandLineInterface.version)")
+        defer { ProcessLifetime.keep(printer) }
         return (
             [("\(name).h", printer.header()), ("\(name).c", printer.source())],
             printer.workspaceDescription()
@@ -28,6 +29,7 @@ extension Commands {
         let kernels = ModelKernels(program, name: name, modelPath: modelPath)
         let tool = "adjoint \(CommandLineInterface.version)"
         let printer = SwiftPrinter(kernels, precision: precision, tool: tool)
+        defer { ProcessLifetime.keep(printer) }
         let workspace = CPrinter(kernels, precision: precision, tool: tool).workspaceDescription()
         return ([("\(name).swift", printer.source())], workspace)
     }

@@ -47,8 +47,11 @@ public struct Graph: Sendable, Equatable {
 
     public static func == (a: Graph, b: Graph) -> Bool { a.nodes == b.nodes && a.roots == b.roots }
 
-    public subscript(_ id: NodeID) -> Node { nodes[id.index] }
-
+    /// The node of an id. Read in place (`_read`), so `graph[id].shape` copies the shape alone
+    /// rather than the whole node: the lowering of a large model reads nodes millions of times.
+    public subscript(_ id: NodeID) -> Node {
+        _read { yield nodes[id.index] }
+    }
 
     /// The root named `name`.
     public func root(_ name: String) -> NodeID? { roots.first { $0.name == name }?.node }

@@ -2,6 +2,7 @@
 import AdjointDriver
 import Foundation
 
+ProcessLifetime.keepsDataToExit = true
 let result = CommandLineInterface.run(Array(CommandLine.arguments.dropFirst()))
 FileHandle.standardError.write(Data(result.errors.utf8))
 FileHandle.standardOutput.write(Data(result.output.utf8))
