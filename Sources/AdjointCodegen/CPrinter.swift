@@ -426,10 +426,8 @@ extension CPrinter {
     /// `1664 * batch bytes in 3 slots (step)`, each slot rounded up to 64 bytes.
     public func workspaceDescription() -> String {
         let probe = Dictionary(uniqueKeysWithValues: kernels.runtimeDims.map { ($0, 1000) })
-        let largest = kernels.kernels.max {
-            $0.workspace.elementCount(elementBytes: precision.bytes).evaluate(probe)
-                < $1.workspace.elementCount(elementBytes: precision.bytes).evaluate(probe)
-        }
+        let sizes = kernels.kernels.map { $0.workspace.elementCount(elementBytes: precision.bytes).evaluate(probe) }
+        let largest = zip(kernels.kernels, sizes).max { $0.1 < $1.1 }?.0
         guard let largest, !largest.workspace.slots.isEmpty else { return "0 bytes" }
         var terms: [[String]: Int] = [:]
         for slot in largest.workspace.slots {

@@ -20,7 +20,7 @@ struct FusionPlan {
     private(set) var uses: [Int]
     private(set) var users: [[NodeID]]
     /// Nodes with a loop nest (or, for scalars, a statement) of their own.
-    private(set) var materialized: Set<NodeID> = []
+    private(set) var materialized = NodeSet()
     /// The order in which materialized nodes are computed.
     private(set) var schedule: [NodeID] = []
     /// What each materialized node's nest reads (`frontier(of:)`), computed once.
@@ -43,6 +43,7 @@ struct FusionPlan {
             for operand in graph.nodes[index].operands { needed[operand.index] = true }
         }
         live = graph.nodes.indices.filter { needed[$0] }.map(NodeID.init)
+        materialized = NodeSet(count: graph.nodes.count)
         uses = [Int](repeating: 0, count: graph.nodes.count)
         users = [[NodeID]](repeating: [], count: graph.nodes.count)
         for id in live {
@@ -173,7 +174,11 @@ struct FusionPlan {
             for operand in graph[id].operands {
                 if materialized.contains(operand) { set.append(operand) } else { set += reached[operand.index] }
             }
-            let unique = Array(Set(set))
+            // Without repeats, in graph order (sorting beats hashing these short lists).
+            set.sort()
+            var unique: [NodeID] = []
+            unique.reserveCapacity(set.count)
+            for node in set where node != unique.last { unique.append(node) }
             if materialized.contains(id) {
                 waiting[id.index] = unique.count
                 for dependency in unique { dependents[dependency.index].append(id) }

@@ -195,37 +195,50 @@ public struct Workspace: Hashable, Sendable {
     /// The element offset at which slot `index` starts: the slots before it, each rounded up to
     /// the alignment (equal sizes written once with a count: `3 * ((32 * batch + 15) / 16 * 16)`).
     public func offset(_ index: Int, elementBytes: Int) -> IntExpr {
-        Workspace(slots: Array(slots[..<index])).offsets(elementBytes: elementBytes).last!
+        var sum = SlotSum(alignment: Workspace.alignment(elementBytes: elementBytes))
+        for slot in slots[..<index] { sum.add(slot) }
+        return sum.expression
     }
 
     /// The offset of every slot and, last, the whole workspace, in one pass over the slots.
     public func offsets(elementBytes: Int) -> [IntExpr] {
-        let alignment = Workspace.alignment(elementBytes: elementBytes)
-        var constant = 0
-        var terms: [(IntExpr, Int)] = []
-        var position: [IntExpr: Int] = [:]
+        var sum = SlotSum(alignment: Workspace.alignment(elementBytes: elementBytes))
         var result: [IntExpr] = []
         result.reserveCapacity(slots.count + 1)
-        func current() -> IntExpr {
-            terms.reduce(IntExpr.constant(constant)) { $0 + .constant($1.1) * .roundedUp($1.0, alignment) }
-        }
         for slot in slots {
-            result.append(current())
-            if case .constant(let count) = slot {
-                constant += (count + alignment - 1) / alignment * alignment
-            } else if let existing = position[slot] {
-                terms[existing].1 += 1
-            } else {
-                position[slot] = terms.count
-                terms.append((slot, 1))
-            }
+            result.append(sum.expression)
+            sum.add(slot)
         }
-        result.append(current())
+        result.append(sum.expression)
         return result
     }
 
     /// The whole workspace in elements.
     public func elementCount(elementBytes: Int) -> IntExpr { offset(slots.count, elementBytes: elementBytes) }
+
+    /// A running sum of slot sizes, each rounded up to the alignment: a constant, plus each
+    /// distinct runtime size with how many slots have it.
+    private struct SlotSum {
+        let alignment: Int
+        var constant = 0
+        var terms: [(size: IntExpr, count: Int)] = []
+        var position: [IntExpr: Int] = [:]
+
+        mutating func add(_ slot: IntExpr) {
+            if case .constant(let count) = slot {
+                constant += (count + alignment - 1) / alignment * alignment
+            } else if let existing = position[slot] {
+                terms[existing].count += 1
+            } else {
+                position[slot] = terms.count
+                terms.append((slot, 1))
+            }
+        }
+
+        var expression: IntExpr {
+            terms.reduce(IntExpr.constant(constant)) { $0 + .constant($1.count) * .roundedUp($1.size, alignment) }
+        }
+    }
 }
 
 /// One lowered kernel: its arguments after the fixed ones (params, state, grads), its body, and

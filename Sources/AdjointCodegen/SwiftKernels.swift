@@ -44,10 +44,10 @@ extension SwiftPrinter {
             "private static func \(kernel.kind.rawValue)Kernel(\(parameters.joined(separator: ", ")))\(result) {",
         ]
         if kernel.takesWorkspace, !kernel.workspace.slots.isEmpty {
-            let count = kernel.workspace.elementCount(elementBytes: precision.bytes)
-            lines.append("    let scratch = workspace.bindMemory(to: \(real).self, capacity: \(integer(count, wrapping: true)))")
+            let offsets = kernel.workspace.offsets(elementBytes: precision.bytes)
+            lines.append("    let scratch = workspace.bindMemory(to: \(real).self, capacity: \(integer(offsets.last!, wrapping: true)))")
             for slot in kernel.workspace.slots.indices {
-                let offset = kernel.workspace.offset(slot, elementBytes: precision.bytes)
+                let offset = offsets[slot]
                 lines.append("    let w\(slot) = \(offset == .zero ? "scratch" : "scratch + (\(integer(offset, wrapping: true)))")")
             }
         }
