@@ -204,7 +204,8 @@ public struct CPrinter: Sendable {
     /// A kernel's function, as text without a final newline. Written into one string rather than
     /// a list of lines: a large model's kernels run to a million lines.
     func function(_ kernel: Kernel) -> String {
-        var out = signature(kernel) + "\n{\n"
+        var out = CodeBuffer(capacity: 1 << 16)
+        out += signature(kernel) + "\n{\n"
         let failure = kernel.result == nil ? "return;" : "return NAN;"
         for dim in kernel.checkedDims {
             out += "    if (\(CIdentifiers.user(dim)) < 1) \(failure)\n"
@@ -226,11 +227,11 @@ public struct CPrinter: Sendable {
         for statement in kernel.body { print(statement, indent: 1, into: &out) }
         if let result = kernel.result { out += "    return \(scalar(result));\n" }
         out += "}"
-        return out
+        return out.text
     }
 
     /// Appends a statement's lines, indented by `indent` levels, each ending in a newline.
-    func print(_ statement: Statement, indent: Int, into out: inout String) {
+    func print(_ statement: Statement, indent: Int, into out: inout CodeBuffer) {
         let pad = Self.padding(indent)
         func line(_ parts: String...) {
             out += pad
@@ -250,7 +251,9 @@ public struct CPrinter: Sendable {
             for statement in body { print(statement, indent: indent + 1, into: &out) }
             line("}")
         case .parallelLoop(let variable, let start, let end, let step, let body):
-            out += "#ifdef _OPENMP\n" + pad + "#pragma omp parallel for schedule(guided)\n#endif\n"
+            out += "#ifdef _OPENMP\n"
+            out += pad
+            out += "#pragma omp parallel for schedule(guided)\n#endif\n"
             print(.loop(variable: variable, start: start, end: end, step: step, body: body), indent: indent, into: &out)
         case .declareTile(let name, let count): line(real, " ", name, "[", String(count), "];")
         case .define(let name, let value): line("const ", real, " ", name, " = ", scalar(value), ";")

@@ -49,50 +49,57 @@ public struct ModelKernels: Sendable {
         let dims = runtimeDims.map(Argument.dim)
 
         let forward = program.forwardGraph()
-        let gradient = ReverseMode.differentiate(forward)
-        let step = UpdateProgram.step(gradient, rule: program.updateRule)
-        let apply = UpdateProgram.apply(program)
-        stateSlots = step.slots
-
-        func inputs(_ graph: Graph, _ nodes: [NodeID]) -> [Argument] {
+        let inputs = { @Sendable (graph: Graph, nodes: [NodeID]) -> [Argument] in
             let needed = graph.inputs(reachedFrom: nodes)
             return program.inputs.filter { needed.contains($0.name) }.map { .input($0.name, $0.shape) }
         }
-        var specs: [KernelSpec] = []
-        specs.append(
-            KernelSpec(
-                kind: .loss, graph: forward.graph, results: [(forward.loss, .returned)],
-                arguments: inputs(forward.graph, [forward.loss]) + dims, names: forward.valueNames))
-
-        var gradientNames = forward.valueNames
-        for (param, node) in gradient.gradients where gradientNames[node] == nil { gradientNames[node] = "d_" + param }
-        specs.append(
-            KernelSpec(
-                kind: .gradient, graph: gradient.graph,
-                results: [(forward.loss, .returned)] + gradient.gradients.map { ($0.node, .storage(.gradient($0.param))) },
-                arguments: inputs(forward.graph, [forward.loss]) + dims, names: gradientNames))
-
-        specs.append(
-            KernelSpec(kind: .apply, graph: apply.graph, results: Self.updateResults(apply), arguments: [],
-                names: Self.asciiNames(apply.valueNames)))
-        var stepNames = Self.asciiNames(step.valueNames)
-        for (param, node) in step.gradients where stepNames[node] == nil { stepNames[node] = "d_" + param }
-        specs.append(
-            KernelSpec(
-                kind: .step, graph: step.graph, results: [(step.loss!, .returned)] + Self.updateResults(step),
-                arguments: inputs(forward.graph, [forward.loss]) + dims, names: stepNames))
-
+        let lossArguments = inputs(forward.graph, [forward.loss]) + dims
+        let loss = KernelSpec(
+            kind: .loss, graph: forward.graph, results: [(forward.loss, .returned)], arguments: lossArguments,
+            names: forward.valueNames)
+        var forwardSpecs = [loss]
         if !program.outputs.isEmpty {
             let outputs = program.outputs.map { (name: $0, node: forward.graph.root($0)!) }
-            specs.append(
-                KernelSpec(
-                    kind: .predict, graph: forward.graph,
-                    results: outputs.map { ($0.node, .storage(.output($0.name))) },
-                    arguments: inputs(forward.graph, outputs.map(\.node)) + dims
-                        + outputs.map { .output($0.name, forward.graph[$0.node].shape) },
-                    names: forward.valueNames))
+            let predict = KernelSpec(
+                kind: .predict, graph: forward.graph,
+                results: outputs.map { ($0.node, .storage(.output($0.name))) },
+                arguments: inputs(forward.graph, outputs.map(\.node)) + dims
+                    + outputs.map { .output($0.name, forward.graph[$0.node].shape) },
+                names: forward.valueNames)
+            forwardSpecs.append(predict)
         }
-        kernels = specs.concurrentMap(Lowering.lower)
+        let independent = forwardSpecs
+
+        // Two jobs at once: the reverse pass and the update (then the gradient and step kernels,
+        // lowered side by side), and meanwhile the kernels that need neither (loss, apply and
+        // predict), so that a large model's differentiation overlaps with lowering.
+        let jobs = [true, false].concurrentMap { reverse -> (kernels: [Kernel], slots: [UpdateProgram.Slot]) in
+            guard reverse else {
+                let apply = UpdateProgram.apply(program)
+                let applySpec = KernelSpec(
+                    kind: .apply, graph: apply.graph, results: Self.updateResults(apply), arguments: [],
+                    names: Self.asciiNames(apply.valueNames))
+                return (([applySpec] + independent).concurrentMap(Lowering.lower), [])
+            }
+            let gradient = ReverseMode.differentiate(forward)
+            let step = UpdateProgram.step(gradient, rule: program.updateRule)
+            var gradientNames = forward.valueNames
+            for (param, node) in gradient.gradients where gradientNames[node] == nil { gradientNames[node] = "d_" + param }
+            let gradientSpec = KernelSpec(
+                kind: .gradient, graph: gradient.graph,
+                results: [(forward.loss, .returned)] + gradient.gradients.map { ($0.node, .storage(.gradient($0.param))) },
+                arguments: lossArguments, names: gradientNames)
+            var stepNames = Self.asciiNames(step.valueNames)
+            for (param, node) in step.gradients where stepNames[node] == nil { stepNames[node] = "d_" + param }
+            let stepSpec = KernelSpec(
+                kind: .step, graph: step.graph, results: [(step.loss!, .returned)] + Self.updateResults(step),
+                arguments: lossArguments, names: stepNames)
+            return ([gradientSpec, stepSpec].concurrentMap(Lowering.lower), step.slots)
+        }
+        stateSlots = jobs[0].slots
+        // kernels.md's order: loss, gradient, apply, step, then predict.
+        let (other, reverse) = (jobs[1].kernels, jobs[0].kernels)  // apply, loss, predict; gradient, step
+        kernels = [other[1], reverse[0], other[0], reverse[1]] + other.dropFirst(2)
     }
 
     /// Where an update's new params and state go: back into the params and the state, in place.
