@@ -233,36 +233,54 @@ public struct CPrinter: Sendable {
     /// Appends a statement's lines, indented by `indent` levels, each ending in a newline.
     func print(_ statement: Statement, indent: Int, into out: inout CodeBuffer) {
         let pad = Self.padding(indent)
-        func line(_ parts: String...) {
-            out += pad
-            for part in parts { out += part }
-            out += "\n"
-        }
         switch statement {
         case .comment(let text):
             out += "\n"
             let commentLines = Self.commentLines(text)
             for (index, text) in commentLines.enumerated() {
-                line(index == 0 ? "/* " : "   ", String(text), index == commentLines.count - 1 ? " */" : "")
+                out += pad
+                out += index == 0 ? "/* " : "   "
+                out += String(text)
+                out += index == commentLines.count - 1 ? " */\n" : "\n"
             }
         case .loop(let variable, let start, let end, let step, let body):
-            let increment = step == 1 ? "++" + variable : variable + " += " + String(step)
-            line("for (int64_t ", variable, " = ", integer(start), "; ", variable, " < ", integer(end), "; ", increment, ") {")
+            out += pad
+            out += "for (int64_t " + variable + " = "
+            out += integer(start)
+            out += "; " + variable + " < "
+            out += integer(end)
+            out += step == 1 ? "; ++" + variable + ") {\n" : "; " + variable + " += " + String(step) + ") {\n"
             for statement in body { print(statement, indent: indent + 1, into: &out) }
-            line("}")
+            out += pad
+            out += "}\n"
         case .parallelLoop(let variable, let start, let end, let step, let body):
             out += "#ifdef _OPENMP\n"
             out += pad
             out += "#pragma omp parallel for schedule(guided)\n#endif\n"
             print(.loop(variable: variable, start: start, end: end, step: step, body: body), indent: indent, into: &out)
-        case .declareTile(let name, let count): line(real, " ", name, "[", String(count), "];")
-        case .define(let name, let value): line("const ", real, " ", name, " = ", scalar(value), ";")
-        case .declare(let name, let value): line(real, " ", name, " = ", scalar(value), ";")
-        case .assign(let name, let value): line(name, " = ", scalar(value), ";")
-        case .store(let storage, let index, let value): line(element(storage, index), " = ", scalar(value), ";")
-        case .accumulate(let storage, let index, let value): line(element(storage, index), " += ", scalar(value), ";")
-        case .storeStepCount(let value): line("s->t = (int64_t)(", scalar(value), ");")
+        case .declareTile(let name, let count):
+            out += pad
+            out += real + " " + name + "[" + String(count) + "];\n"
+        case .define(let name, let value): assignment("const " + real + " " + name, " = ", value, pad, &out)
+        case .declare(let name, let value): assignment(real + " " + name, " = ", value, pad, &out)
+        case .assign(let name, let value): assignment(name, " = ", value, pad, &out)
+        case .store(let storage, let index, let value): assignment(element(storage, index), " = ", value, pad, &out)
+        case .accumulate(let storage, let index, let value): assignment(element(storage, index), " += ", value, pad, &out)
+        case .storeStepCount(let value):
+            out += pad
+            out += "s->t = (int64_t)("
+            out += scalar(value)
+            out += ");\n"
         }
+    }
+
+    /// `target = value;` (or `+=`) on a line of its own.
+    private func assignment(_ target: String, _ operation: String, _ value: ScalarExpr, _ pad: String, _ out: inout CodeBuffer) {
+        out += pad
+        out += target
+        out += operation
+        out += scalar(value)
+        out += ";\n"
     }
 
     /// Four spaces per level; the common depths are made once.
