@@ -250,15 +250,16 @@ struct FusionPlan {
     private func computeFrontier(of id: NodeID) -> Frontier {
         var nodes: [NodeID: Bool] = [:]
         var leaves: [NodeID: Bool] = [:]
+        // Nodes are read in place (`graph.nodes[i]`, not copied out), and each flag is updated
+        // with one lookup: every materialized node's frontier is walked, so this is hot.
         func visit(_ id: NodeID, remapped: Bool) {
-            let node = graph[id]
-            for operand in node.operands {
-                let operandNode = graph[operand]
-                let moves = remapped || NodeKind(node.op) != .pointwise || operandNode.shape != node.shape
-                if case .leaf = operandNode.op {
-                    leaves[operand] = (leaves[operand] ?? false) || moves
+            let pointwise = NodeKind(graph.nodes[id.index].op) == .pointwise
+            for operand in graph.nodes[id.index].operands {
+                let moves = remapped || !pointwise || graph.nodes[operand.index].shape != graph.nodes[id.index].shape
+                if case .leaf = graph.nodes[operand.index].op {
+                    leaves[operand, default: false] = leaves[operand, default: false] || moves
                 } else if materialized.contains(operand) {
-                    nodes[operand] = (nodes[operand] ?? false) || moves
+                    nodes[operand, default: false] = nodes[operand, default: false] || moves
                 } else {
                     visit(operand, remapped: moves)
                 }
