@@ -132,7 +132,8 @@ public struct CPrinter: Sendable {
             lines.append("")
             lines.append(function)
         }
-        return lines.joined(separator: "\n") + "\n"
+        lines.append("")
+        return lines.joined(separator: "\n")
     }
 
     /// `init` and `state_init`: SplitMix64 and Box-Muller in double, as kernels.md fixes them.

@@ -94,7 +94,10 @@ enum AtomicWriter {
             let temporary = url.deletingLastPathComponent()
                 .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
             do {
-                try Data(text.utf8).write(to: temporary)
+                // One copy of the bytes (`Data(text.utf8)` goes byte by byte: 5% of compiling a
+                // large model).
+                var text = text
+                try text.withUTF8 { Data(buffer: $0) }.write(to: temporary)
             } catch {
                 cleanUp()
                 return .failure(WriteError(description: "cannot write '\(url.path)'"))
