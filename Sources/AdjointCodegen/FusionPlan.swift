@@ -10,6 +10,15 @@ import AdjointIR
 ///   its elements once (an elementwise op of the same shape, or a one-pass reduction), and no
 ///   broadcast stretches it (which would compute it again for every copy). Chains of elementwise
 ///   ops thus become one loop nest without temporaries, and a sum of `(p − t)²` one loop.
+/// - A matrix product whose only user is elementwise of its own shape, reading it element for
+///   element (no broadcast of the product; its other operands may be broadcast, materialized or
+///   fused chains), is computed in the nest of that user's chain (`epilogues`): the chain's
+///   materialized root, `h` of `h = relu(x @ W1 + b1)`, is computed from each accumulated
+///   element where the product would have been stored, so the product gets no buffer and no
+///   pass of its own. Only for the product forms that store each element once, after its whole
+///   sum (register tiles and dot products, `MatmulForm.storesOnce`); the forms that accumulate
+///   into their result keep the product materialized. Each root takes at most one product, and a
+///   root never joins an earlier nest (`groupSchedule`).
 /// - Everything else is materialized: matrix products, reductions, normalizers and losses, values
 ///   with several users, and every delivered result.
 struct FusionPlan {
@@ -23,6 +32,9 @@ struct FusionPlan {
     private(set) var materialized: Set<NodeID> = []
     /// The order in which materialized nodes are computed.
     private(set) var schedule: [NodeID] = []
+    /// For each materialized elementwise node whose nest computes a matrix product: the product
+    /// (not materialized), whose accumulated elements the node's nest uses as it stores them.
+    private(set) var epilogues: [NodeID: NodeID] = [:]
     /// What each materialized node's nest reads (`frontier(of:)`), computed once.
     private var frontiers: [NodeID: Frontier] = [:]
 
@@ -59,6 +71,13 @@ struct FusionPlan {
             case .leaf, .view: if delivered.contains(id) { materialized.insert(id) }
             case .pointwise: if delivered.contains(id) || !isFused(id) { materialized.insert(id) }
             case .complex: materialized.insert(id)
+            }
+        }
+        if hasWorkspace {
+            for id in live where !delivered.contains(id) {
+                guard let root = epilogueRoot(of: id), epilogues[root] == nil else { continue }
+                materialized.remove(id)
+                epilogues[root] = id
             }
         }
         // The first live leaf of each param and state slot, by the storage it stands for.
@@ -127,6 +146,23 @@ struct FusionPlan {
         }
     }
 
+    /// The materialized elementwise node in whose nest a matrix product can be computed: the
+    /// product has one use, stores each element once, and its user is the first of a chain of
+    /// elementwise nodes of its shape, each fused into the next, up to a materialized one.
+    private func epilogueRoot(of id: NodeID) -> NodeID? {
+        guard case .linearAlgebra(.matmul) = graph[id].op, uses[id.index] == 1, !graph[id].shape.isScalar,
+            MatmulForm(graph, id).storesOnce
+        else { return nil }
+        var node = id
+        repeat {
+            // A fused node of a kernel with workspace has exactly one user.
+            let user = users[node.index][0]
+            guard NodeKind(graph[user].op) == .pointwise, graph[user].shape == graph[id].shape else { return nil }
+            node = user
+        } while !materialized.contains(node)
+        return node
+    }
+
     /// Whether a view's reader lets its operand be computed inline (the view used once by a node
     /// that reads each element once).
     private func isFusedView(_ view: NodeID) -> Bool {
@@ -158,7 +194,8 @@ struct FusionPlan {
     /// place (`overwrites`: the node and the leaf it overwrites) comes as soon as its inputs are
     /// ready and every other reader of the old value has run, so that its gradient is used while
     /// still in cache and its buffer dies early; scalars come as soon as they are ready (they are
-    /// cheap, and updates wait for them); otherwise nodes keep their graph order.
+    /// cheap, and updates wait for them); otherwise nodes keep their graph order, a nest that
+    /// computes a product (an epilogue) at the product's position.
     ///
     /// Kahn's algorithm with the choice made by priority queues keyed by graph position, so it
     /// takes time proportional to the edges times a logarithm: first a ready overwrite that is
@@ -205,12 +242,13 @@ struct FusionPlan {
         var queuedSafe = Set<NodeID>()
         func becomeReady(_ id: NodeID) {
             ready[id.index] = true
+            let position = epilogues[id] ?? id
             if overwrites[id] != nil {
-                overwriteQueue.push(id)
-                if isSafe(id), queuedSafe.insert(id).inserted { safeQueue.push(id) }
+                overwriteQueue.push(id, at: position)
+                if isSafe(id), queuedSafe.insert(id).inserted { safeQueue.push(id, at: position) }
             } else {
-                plainQueue.push(id)
-                if graph[id].shape.isScalar { scalarQueue.push(id) }
+                plainQueue.push(id, at: position)
+                if graph[id].shape.isScalar { scalarQueue.push(id, at: position) }
             }
         }
         for id in nests where waiting[id.index] == 0 { becomeReady(id) }
@@ -226,7 +264,7 @@ struct FusionPlan {
             for leaf in readLeaves[next] ?? [] {
                 pendingReaders[leaf]! -= 1
                 for writer in overwriters[leaf] ?? [] where ready[writer.index] && !done[writer.index] && isSafe(writer) {
-                    if queuedSafe.insert(writer).inserted { safeQueue.push(writer) }
+                    if queuedSafe.insert(writer).inserted { safeQueue.push(writer, at: epilogues[writer] ?? writer) }
                 }
             }
             for dependent in dependents[next.index] {
@@ -268,12 +306,20 @@ struct FusionPlan {
     }
 }
 
-/// A min-priority queue of nodes by graph position (a binary heap), for the schedule's choices.
+/// A min-priority queue of nodes by a graph position (a binary heap), for the schedule's choices.
 struct NodeQueue {
-    private var heap: [NodeID] = []
+    private var heap: [Entry] = []
 
-    mutating func push(_ id: NodeID) {
-        heap.append(id)
+    private struct Entry: Comparable {
+        var position: NodeID
+        var node: NodeID
+
+        static func < (a: Entry, b: Entry) -> Bool { (a.position, a.node) < (b.position, b.node) }
+    }
+
+    /// Queues `id` at graph position `position` (its own, or its product's for an epilogue).
+    mutating func push(_ id: NodeID, at position: NodeID) {
+        heap.append(Entry(position: position, node: id))
         var child = heap.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
@@ -286,7 +332,7 @@ struct NodeQueue {
     /// The first node for which `skip` is false, dropping the skipped ones before it.
     mutating func first(skipping skip: (NodeID) -> Bool) -> NodeID? {
         while let top = heap.first {
-            if !skip(top) { return top }
+            if !skip(top.node) { return top.node }
             pop()
         }
         return nil

@@ -40,6 +40,8 @@ struct KernelLowering {
     /// The names already bound in the body being built, by node and index: a value needed twice
     /// in one body (possible where there is no workspace) is computed once.
     var memo: [Memo: ScalarExpr] = [:]
+    /// In an epilogue (`storeProduct`): the product fused into it and its element's value there.
+    var product: (node: NodeID, value: ScalarExpr)?
 
     struct Memo: Hashable {
         var node: NodeID
@@ -124,7 +126,9 @@ struct KernelLowering {
 
     /// Groups consecutive elementwise nests of one shape into one loop nest, when each member
     /// reads the earlier members' results only at its own index and reads no buffer that an
-    /// earlier member updates in place (it would see the new value).
+    /// earlier member updates in place (it would see the new value). A group may start with a
+    /// node that computes a product (`FusionPlan.epilogues`): its members are computed where the
+    /// product's elements are stored.
     func groupSchedule() -> [[NodeID]] {
         var groups: [[NodeID]] = []
         func joinable(_ id: NodeID) -> Bool {
@@ -140,7 +144,8 @@ struct KernelLowering {
             let frontier = plan.frontier(of: id)
             let target = inPlaceTarget(id)
             var joins = false
-            if joinable(id), joinableShape == graph[id].shape {
+            // A node whose nest computes a product (an epilogue) starts a nest: the product's.
+            if joinable(id), joinableShape == graph[id].shape, plan.epilogues[id] == nil {
                 let readsAtOwnIndex = !frontier.nodes.contains { node, moved in moved && members.contains(node) }
                 let readsNothingOverwritten = !frontier.leaves.keys.contains { leafStorage($0).map(written.contains) == true }
                 let othersReadInPlace = target.map { !readMoved.contains($0) } ?? true
@@ -169,7 +174,9 @@ struct KernelLowering {
     /// Gives every materialized node that has no other place a workspace slot, by liveness. An
     /// elementwise value may take over the slot of a buffer that dies in its own loop nest when
     /// every read of that buffer there is at the element being written, by this member or an
-    /// earlier one (`h = relu(v)` overwrites `v` element by element).
+    /// earlier one (`h = relu(v)` overwrites `v` element by element). The operands of a product
+    /// computed in an elementwise nest (an epilogue) are read at other indices (the frontier
+    /// says so), so the nest never overwrites the rows of A or the B that later tiles still read.
     mutating func allocateWorkspace() {
         let frontiers = groups.map { $0.map { plan.frontier(of: $0).nodes } }
         var lastReader: [NodeID: Int] = [:]
@@ -191,11 +198,12 @@ struct KernelLowering {
                     if moved { readMoved.insert(buffer) } else { lastMemberReading[buffer] = reader }
                 }
             }
-            // A register-tiled product's packed B lives during its own nest only.
+            // A register-tiled product's packed B lives during its own nest only (a product's
+            // epilogue members then read or write none of it: the slot was free before the nest).
             var scratch: [Int] = []
-            if group.count == 1, let tiling = registerTiling(group[0]) {
+            if let product = self.product(of: group), let tiling = registerTiling(product) {
                 let slot = allocator.allocate(SymbolicCount(tiling.packedShape))
-                packSlots[group[0]] = slot
+                packSlots[product] = slot
                 scratch.append(slot)
             }
             for (member, id) in group.enumerated() where placement[id] == nil {
@@ -222,6 +230,13 @@ struct KernelLowering {
         workspaceSlots = allocator.slots.map(\.expression)
     }
 
+    /// The product a group's nest computes: its only member, or the product fused into its first.
+    func product(of group: [NodeID]) -> NodeID? {
+        if let product = plan.epilogues[group[0]] { return product }
+        if group.count == 1, case .linearAlgebra(.matmul) = graph[group[0]].op { return group[0] }
+        return nil
+    }
+
     // MARK: - The kernel
 
     mutating func kernel() -> Kernel {
@@ -230,7 +245,11 @@ struct KernelLowering {
             loopCounter = 0
             memo.removeAll()
             body.append(.comment(group.map(formulaLine).joined(separator: "\n")))
-            body += group.count == 1 ? nest(group[0]) : groupNest(group)
+            if let product = plan.epilogues[group[0]] {
+                body += matmulNest(product, epilogue: group)
+            } else {
+                body += group.count == 1 ? nest(group[0]) : groupNest(group)
+            }
         }
         var result: ScalarExpr?
         for (id, list) in destinations.sorted(by: { $0.key < $1.key }) {
@@ -371,7 +390,11 @@ struct KernelLowering {
             let a = value(first, broadcastIndex(index, to: node.shape, from: graph[first].shape), &body)
             let b = value(second, broadcastIndex(index, to: node.shape, from: graph[second].shape), &body)
             return bind(id, index, .arithmetic(op, a, b), &body)
-        case .structural(.sumTo), .reduction, .normalizer, .linearAlgebra(.matmul), .loss:
+        case .linearAlgebra(.matmul):
+            // Computed by the nest around an epilogue, which passes the element's sum.
+            guard let product, product.node == id else { preconditionFailure("internal error: \(node.op) is computed by its own loop nest") }
+            return product.value
+        case .structural(.sumTo), .reduction, .normalizer, .loss:
             preconditionFailure("internal error: \(node.op) is computed by its own loop nest")
         }
     }

@@ -46,6 +46,13 @@ extension KernelLowering {
         case .elementwise(let op): return "\(op.name)(\(operand(0)))"
         case .arithmetic(.maximum), .arithmetic(.minimum):
             return "\(node.op.name)(\(operand(0)), \(operand(1)))"
+        case .arithmetic(let op) where op == .add || op == .subtract:
+            // A product binds tighter than `+` and `-`: `x @ W1 + b1`, as models write it.
+            func term(_ position: Int) -> String {
+                if case .linearAlgebra(.matmul) = graph[node.operands[position]].op { return operand(position) }
+                return infix(position)
+            }
+            return parenthesized("\(term(0)) \(op.name) \(term(1))")
         case .arithmetic(let op): return parenthesized("\(infix(0)) \(op.name) \(infix(1))")
         case .reduction(let op, let axis):
             return "\(op.name)(\(operand(0))\(axis.map { ", axis = \($0)" } ?? ""))"

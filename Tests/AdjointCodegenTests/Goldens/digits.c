@@ -53,9 +53,9 @@ size_t digits_workspace_size(int64_t batch)
     size_t count = 0, kernel;
     kernel = (size_t)((32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16); /* loss */
     if (kernel > count) count = kernel;
-    kernel = (size_t)(320 + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16); /* gradient */
+    kernel = (size_t)(320 + 2 * ((32 * batch + 15) / 16 * 16) + 2 * ((10 * batch + 15) / 16 * 16)); /* gradient */
     if (kernel > count) count = kernel;
-    kernel = (size_t)(2048 + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16); /* step */
+    kernel = (size_t)(2048 + 2 * ((32 * batch + 15) / 16 * 16) + 2 * ((10 * batch + 15) / 16 * 16)); /* step */
     if (kernel > count) count = kernel;
     kernel = (size_t)((32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16); /* predict */
     if (kernel > count) count = kernel;
@@ -141,8 +141,8 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
     float *restrict w0 = (float *)workspace;
     float *restrict w1 = (float *)workspace + (32 * batch + 15) / 16 * 16;
     float *restrict w2 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16);
-    float *restrict w3 = (float *)workspace + 3 * ((32 * batch + 15) / 16 * 16);
-    float *restrict w4 = (float *)workspace + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16;
+    float *restrict w3 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16;
+    float *restrict w4 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16) + 2 * ((10 * batch + 15) / 16 * 16);
 
     /* v6: [batch, 32] = x @ W1 -> workspace slot 0 */
     for (int64_t i3 = 0; i3 < batch; ++i3) {
@@ -246,7 +246,7 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
         }
     }
 
-    /* v20: [batch, 32] = v17 @ transpose(W2) -> workspace slot 2 */
+    /* v24: [batch, 32] = (v17 @ transpose(W2)) * step(v7) -> workspace slot 0 */
     for (int64_t i1 = 0; i1 < 10; ++i1) {
         for (int64_t i2 = 0; i2 < 32; ++i2) {
             w4[i1 * 32 + i2] = p->W2[i2 * 10 + i1];
@@ -267,7 +267,9 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
         }
         for (int64_t i6 = 0; i6 < 8; ++i6) {
             for (int64_t i7 = 0; i7 < 32; ++i7) {
-                w2[(i3 + i6) * 32 + i7] = acc20[i6 * 32 + i7];
+                const float v23 = (w0[(i3 + i6) * 32 + i7] > 0.0f ? 1.0f : 0.0f);
+                const float v24 = (acc20[i6 * 32 + i7] * v23);
+                w0[(i3 + i6) * 32 + i7] = v24;
             }
         }
     }
@@ -283,7 +285,9 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
             }
         }
         for (int64_t i12 = 0; i12 < 32; ++i12) {
-            w2[i8 * 32 + i12] = acc20[i12];
+            const float v23 = (w0[i8 * 32 + i12] > 0.0f ? 1.0f : 0.0f);
+            const float v24 = (acc20[i12] * v23);
+            w0[i8 * 32 + i12] = v24;
         }
     }
 
@@ -299,15 +303,6 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
             for (int64_t i2 = 0; i2 < 10; ++i2) {
                 g->W2[i0 * 10 + i2] += (a22 * w3[i1 * 10 + i2]);
             }
-        }
-    }
-
-    /* v24: [batch, 32] = v20 * step(v7) -> workspace slot 0 */
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const float v23 = (w0[i0 * 32 + i1] > 0.0f ? 1.0f : 0.0f);
-            const float v24 = (w2[i0 * 32 + i1] * v23);
-            w0[i0 * 32 + i1] = v24;
         }
     }
 
@@ -472,8 +467,8 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
     float *restrict w0 = (float *)workspace;
     float *restrict w1 = (float *)workspace + (32 * batch + 15) / 16 * 16;
     float *restrict w2 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16);
-    float *restrict w3 = (float *)workspace + 3 * ((32 * batch + 15) / 16 * 16);
-    float *restrict w4 = (float *)workspace + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16;
+    float *restrict w3 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16;
+    float *restrict w4 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16) + 2 * ((10 * batch + 15) / 16 * 16);
 
     /* v29: [] = t + 1 */
     const float v29 = (((float)s->t) + 1.0f);
@@ -612,7 +607,7 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
         p->b2[i0] = v101;
     }
 
-    /* v20: [batch, 32] = v17 @ transpose(W2) -> workspace slot 2 */
+    /* v24: [batch, 32] = (v17 @ transpose(W2)) * step(v7) -> workspace slot 0 */
     for (int64_t i1 = 0; i1 < 10; ++i1) {
         for (int64_t i2 = 0; i2 < 32; ++i2) {
             w4[i1 * 32 + i2] = p->W2[i2 * 10 + i1];
@@ -633,7 +628,9 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
         }
         for (int64_t i6 = 0; i6 < 8; ++i6) {
             for (int64_t i7 = 0; i7 < 32; ++i7) {
-                w2[(i3 + i6) * 32 + i7] = acc20[i6 * 32 + i7];
+                const float v23 = (w0[(i3 + i6) * 32 + i7] > 0.0f ? 1.0f : 0.0f);
+                const float v24 = (acc20[i6 * 32 + i7] * v23);
+                w0[(i3 + i6) * 32 + i7] = v24;
             }
         }
     }
@@ -649,7 +646,9 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
             }
         }
         for (int64_t i12 = 0; i12 < 32; ++i12) {
-            w2[i8 * 32 + i12] = acc20[i12];
+            const float v23 = (w0[i8 * 32 + i12] > 0.0f ? 1.0f : 0.0f);
+            const float v24 = (acc20[i12] * v23);
+            w0[i8 * 32 + i12] = v24;
         }
     }
 
@@ -689,15 +688,6 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
             const float v87 = (v45 * v86);
             const float v88 = (p->W2[i0 * 10 + i1] - v87);
             p->W2[i0 * 10 + i1] = v88;
-        }
-    }
-
-    /* v24: [batch, 32] = v20 * step(v7) -> workspace slot 0 */
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const float v23 = (w0[i0 * 32 + i1] > 0.0f ? 1.0f : 0.0f);
-            const float v24 = (w2[i0 * 32 + i1] * v23);
-            w0[i0 * 32 + i1] = v24;
         }
     }
 

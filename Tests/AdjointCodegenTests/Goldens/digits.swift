@@ -85,8 +85,8 @@ public struct Digits: Sendable {
         if batch < 1 { return 0 }
         var count = 0
         count = Swift.max(count, (32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16)  // loss
-        count = Swift.max(count, 320 + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16)  // gradient
-        count = Swift.max(count, 2048 + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16)  // step
+        count = Swift.max(count, 320 + 2 * ((32 * batch + 15) / 16 * 16) + 2 * ((10 * batch + 15) / 16 * 16))  // gradient
+        count = Swift.max(count, 2048 + 2 * ((32 * batch + 15) / 16 * 16) + 2 * ((10 * batch + 15) / 16 * 16))  // step
         count = Swift.max(count, (32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16)  // predict
         return count * MemoryLayout<Float>.stride
     }
@@ -355,12 +355,12 @@ extension Digits {
 
     /// The loss and its gradient with respect to every param, at the current params.
     private static func gradientKernel(p: ParamPointers, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch: Int, g: ParamPointers, workspace: UnsafeMutableRawPointer) -> Float {
-        let scratch = workspace.bindMemory(to: Float.self, capacity: 320 &+ 3 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
+        let scratch = workspace.bindMemory(to: Float.self, capacity: 320 &+ 2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ 2 &* ((10 &* batch &+ 15) / 16 &* 16))
         let w0 = scratch
         let w1 = scratch + ((32 &* batch &+ 15) / 16 &* 16)
         let w2 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16))
-        let w3 = scratch + (3 &* ((32 &* batch &+ 15) / 16 &* 16))
-        let w4 = scratch + (3 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
+        let w3 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
+        let w4 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ 2 &* ((10 &* batch &+ 15) / 16 &* 16))
 
         // v6: [batch, 32] = x @ W1 -> workspace slot 0
         for i3 in 0..<batch {
@@ -464,7 +464,7 @@ extension Digits {
             }
         }
 
-        // v20: [batch, 32] = v17 @ transpose(W2) -> workspace slot 2
+        // v24: [batch, 32] = (v17 @ transpose(W2)) * step(v7) -> workspace slot 0
         for i1 in 0..<10 {
             for i2 in 0..<32 {
                 w4[i1 &* 32 &+ i2] = p.W2[i2 &* 10 &+ i1]
@@ -485,7 +485,9 @@ extension Digits {
                 }
                 for i6 in 0..<8 {
                     for i7 in 0..<32 {
-                        w2[(i3 &+ i6) &* 32 &+ i7] = acc20[i6 &* 32 &+ i7]
+                        let v23: Float = (w0[(i3 &+ i6) &* 32 &+ i7] > 0.0 ? 1.0 : 0.0)
+                        let v24: Float = (acc20[i6 &* 32 &+ i7] * v23)
+                        w0[(i3 &+ i6) &* 32 &+ i7] = v24
                     }
                 }
             }
@@ -502,7 +504,9 @@ extension Digits {
                     }
                 }
                 for i12 in 0..<32 {
-                    w2[i8 &* 32 &+ i12] = acc20[i12]
+                    let v23: Float = (w0[i8 &* 32 &+ i12] > 0.0 ? 1.0 : 0.0)
+                    let v24: Float = (acc20[i12] * v23)
+                    w0[i8 &* 32 &+ i12] = v24
                 }
             }
         }
@@ -519,15 +523,6 @@ extension Digits {
                 for i2 in 0..<10 {
                     g.W2[i0 &* 10 &+ i2] += (a22 * w3[i1 &* 10 &+ i2])
                 }
-            }
-        }
-
-        // v24: [batch, 32] = v20 * step(v7) -> workspace slot 0
-        for i0 in 0..<batch {
-            for i1 in 0..<32 {
-                let v23: Float = (w0[i0 &* 32 &+ i1] > 0.0 ? 1.0 : 0.0)
-                let v24: Float = (w2[i0 &* 32 &+ i1] * v23)
-                w0[i0 &* 32 &+ i1] = v24
             }
         }
 
@@ -688,12 +683,12 @@ extension Digits {
 
     /// One training step (forward, reverse pass, update) in place: returns the loss before the update.
     private static func stepKernel(p: ParamPointers, s: StatePointers, t: inout Int64, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch: Int, workspace: UnsafeMutableRawPointer) -> Float {
-        let scratch = workspace.bindMemory(to: Float.self, capacity: 2048 &+ 3 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
+        let scratch = workspace.bindMemory(to: Float.self, capacity: 2048 &+ 2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ 2 &* ((10 &* batch &+ 15) / 16 &* 16))
         let w0 = scratch
         let w1 = scratch + ((32 &* batch &+ 15) / 16 &* 16)
         let w2 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16))
-        let w3 = scratch + (3 &* ((32 &* batch &+ 15) / 16 &* 16))
-        let w4 = scratch + (3 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
+        let w3 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
+        let w4 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ 2 &* ((10 &* batch &+ 15) / 16 &* 16))
 
         // v29: [] = t + 1
         let v29: Float = (Float(t) + 1.0)
@@ -832,7 +827,7 @@ extension Digits {
             p.b2[i0] = v101
         }
 
-        // v20: [batch, 32] = v17 @ transpose(W2) -> workspace slot 2
+        // v24: [batch, 32] = (v17 @ transpose(W2)) * step(v7) -> workspace slot 0
         for i1 in 0..<10 {
             for i2 in 0..<32 {
                 w4[i1 &* 32 &+ i2] = p.W2[i2 &* 10 &+ i1]
@@ -853,7 +848,9 @@ extension Digits {
                 }
                 for i6 in 0..<8 {
                     for i7 in 0..<32 {
-                        w2[(i3 &+ i6) &* 32 &+ i7] = acc20[i6 &* 32 &+ i7]
+                        let v23: Float = (w0[(i3 &+ i6) &* 32 &+ i7] > 0.0 ? 1.0 : 0.0)
+                        let v24: Float = (acc20[i6 &* 32 &+ i7] * v23)
+                        w0[(i3 &+ i6) &* 32 &+ i7] = v24
                     }
                 }
             }
@@ -870,7 +867,9 @@ extension Digits {
                     }
                 }
                 for i12 in 0..<32 {
-                    w2[i8 &* 32 &+ i12] = acc20[i12]
+                    let v23: Float = (w0[i8 &* 32 &+ i12] > 0.0 ? 1.0 : 0.0)
+                    let v24: Float = (acc20[i12] * v23)
+                    w0[i8 &* 32 &+ i12] = v24
                 }
             }
         }
@@ -911,15 +910,6 @@ extension Digits {
                 let v87: Float = (v45 * v86)
                 let v88: Float = (p.W2[i0 &* 10 &+ i1] - v87)
                 p.W2[i0 &* 10 &+ i1] = v88
-            }
-        }
-
-        // v24: [batch, 32] = v20 * step(v7) -> workspace slot 0
-        for i0 in 0..<batch {
-            for i1 in 0..<32 {
-                let v23: Float = (w0[i0 &* 32 &+ i1] > 0.0 ? 1.0 : 0.0)
-                let v24: Float = (w2[i0 &* 32 &+ i1] * v23)
-                w0[i0 &* 32 &+ i1] = v24
             }
         }
 
