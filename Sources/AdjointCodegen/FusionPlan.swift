@@ -19,6 +19,13 @@ import AdjointIR
 ///   sum (register tiles and dot products, `MatmulForm.storesOnce`); the forms that accumulate
 ///   into their result keep the product materialized. Each root takes at most one product, and a
 ///   root never joins an earlier nest (`groupSchedule`).
+/// - A `softmax` or `log_softmax` along the last axis of the operand of a
+///   `softmax_cross_entropy` (the gradient's `softmax(logits)`) is computed inline like an
+///   elementwise node when it has one user that would fuse it (`sharedLogSumExp`): the loss's
+///   nest keeps each row's logsumexp in a buffer, and the normalizer's element is
+///   `exp(z − lse)` from it, so the rows' maximum and sum are not computed twice, and
+///   `(softmax(logits) − y) / batch` is one pass. Only for a loss earlier in the graph than the
+///   normalizer (which then cannot feed it); its nest comes first.
 /// - Everything else is materialized: matrix products, reductions, normalizers and losses, values
 ///   with several users, and every delivered result.
 struct FusionPlan {
@@ -35,6 +42,11 @@ struct FusionPlan {
     /// For each materialized elementwise node whose nest computes a matrix product: the product
     /// (not materialized), whose accumulated elements the node's nest uses as it stores them.
     private(set) var epilogues: [NodeID: NodeID] = [:]
+    /// For each normalizer computed inline from a loss's row logsumexps: that
+    /// `softmax_cross_entropy`, whose nest keeps them (`keepsLogSumExp`).
+    private(set) var sharedLogSumExp: [NodeID: NodeID] = [:]
+    /// The losses whose nests keep each row's logsumexp for a normalizer.
+    private(set) var keepsLogSumExp: Set<NodeID> = []
     /// What each materialized node's nest reads (`frontier(of:)`), computed once.
     private var frontiers: [NodeID: Frontier] = [:]
 
@@ -75,6 +87,11 @@ struct FusionPlan {
         }
         if hasWorkspace {
             for id in live where !delivered.contains(id) {
+                if let loss = logSumExpSource(of: id) {
+                    materialized.remove(id)
+                    sharedLogSumExp[id] = loss
+                    keepsLogSumExp.insert(loss)
+                }
                 guard let root = epilogueRoot(of: id), epilogues[root] == nil else { continue }
                 materialized.remove(id)
                 epilogues[root] = id
@@ -163,6 +180,20 @@ struct FusionPlan {
         return node
     }
 
+    /// The `softmax_cross_entropy` whose row logsumexps a normalizer can be computed from: the
+    /// normalizer runs along the last axis of the loss's prediction, comes later in the graph
+    /// (so it does not feed the loss), and has one user that reads each element once.
+    private func logSumExpSource(of id: NodeID) -> NodeID? {
+        guard case .normalizer(_, let axis) = graph[id].op, axis == graph[id].shape.rank - 1, uses[id.index] == 1,
+            isFused(id, into: users[id.index][0])
+        else { return nil }
+        let operand = graph[id].operands[0]
+        return users[operand.index].first { user in
+            guard case .loss(.softmaxCrossEntropy) = graph[user].op else { return false }
+            return graph[user].operands[0] == operand && user < id
+        }
+    }
+
     /// Whether a view's reader lets its operand be computed inline (the view used once by a node
     /// that reads each element once).
     private func isFusedView(_ view: NodeID) -> Bool {
@@ -210,6 +241,7 @@ struct FusionPlan {
             for operand in graph[id].operands {
                 if materialized.contains(operand) { set.append(operand) } else { set += reached[operand.index] }
             }
+            if let loss = sharedLogSumExp[id] { set.append(loss) }
             let unique = Array(Set(set))
             if materialized.contains(id) {
                 waiting[id.index] = unique.count
@@ -285,9 +317,13 @@ struct FusionPlan {
         var leaves: [NodeID: Bool] = [:]
         func visit(_ id: NodeID, remapped: Bool) {
             let node = graph[id]
+            // A normalizer computed inline reads its loss's row logsumexps (one per row).
+            if let loss = sharedLogSumExp[id] { nodes[loss] = true }
             for operand in node.operands {
                 let operandNode = graph[operand]
-                let moves = remapped || NodeKind(node.op) != .pointwise || operandNode.shape != node.shape
+                // A normalizer computed inline reads its operand at its own index, as elementwise ops do.
+                let elementwise = NodeKind(node.op) == .pointwise || sharedLogSumExp[id] != nil
+                let moves = remapped || !elementwise || operandNode.shape != node.shape
                 if case .leaf = operandNode.op {
                     leaves[operand] = (leaves[operand] ?? false) || moves
                 } else if materialized.contains(operand) {

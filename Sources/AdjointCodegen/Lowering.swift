@@ -32,6 +32,8 @@ struct KernelLowering {
     var workspaceSlots: [IntExpr] = []
     /// The workspace slot of each register-tiled product's packed copy of B.
     var packSlots: [NodeID: Int] = [:]
+    /// The workspace slot of each row logsumexp a loss keeps (`FusionPlan.keepsLogSumExp`).
+    var logSumExpSlots: [NodeID: Int] = [:]
     /// The schedule in groups: each group one loop nest. Elementwise nests of one shape that
     /// follow each other share a loop (an update's moments and its param: one pass over memory).
     var groups: [[NodeID]] = []
@@ -206,6 +208,14 @@ struct KernelLowering {
                 packSlots[product] = slot
                 scratch.append(slot)
             }
+            // A loss's row logsumexps live until the last nest that reads them.
+            if group.count == 1, plan.keepsLogSumExp.contains(group[0]) {
+                let loss = group[0]
+                let slot = allocator.allocate(SymbolicCount(Self.rows(of: graph[graph[loss].operands[0]].shape)))
+                slotOf[loss] = slot
+                logSumExpSlots[loss] = slot
+                releases[lastReader[loss] ?? position, default: []].append(loss)
+            }
             for (member, id) in group.enumerated() where placement[id] == nil {
                 let pointwise = FusionPlan.NodeKind(graph[id].op) == .pointwise
                 let reusable = !pointwise ? nil : (releases[position] ?? []).firstIndex { buffer in
@@ -228,6 +238,15 @@ struct KernelLowering {
             for slot in scratch { allocator.release(slot) }
         }
         workspaceSlots = allocator.slots.map(\.expression)
+    }
+
+    /// The shape of one value per row: `shape` without its last axis.
+    static func rows(of shape: Shape) -> Shape { Shape(Array(shape.dims.dropLast())) }
+
+    /// Where a loss keeps the logsumexp of the row of `index` (an index of its prediction).
+    func keptLogSumExp(_ loss: NodeID, _ index: [IntExpr]) -> (storage: Storage, offset: IntExpr) {
+        let rows = Self.rows(of: graph[graph[loss].operands[0]].shape)
+        return (.workspace(logSumExpSlots[loss]!), flatIndex(Array(index.dropLast()), rows))
     }
 
     /// The product a group's nest computes: its only member, or the product fused into its first.
@@ -394,6 +413,12 @@ struct KernelLowering {
             // Computed by the nest around an epilogue, which passes the element's sum.
             guard let product, product.node == id else { preconditionFailure("internal error: \(node.op) is computed by its own loop nest") }
             return product.value
+        case .normalizer(let op, _) where plan.sharedLogSumExp[id] != nil:
+            // From the row logsumexp its loss kept: an elementwise op.
+            if let known = memo[Memo(node: id, index: index)] { return known }
+            let x = value(node.operands[0], index, &body)
+            let kept = keptLogSumExp(plan.sharedLogSumExp[id]!, index)
+            return bind(id, index, .normalizer(op, x, logSumExp: .load(kept.storage, kept.offset)), &body)
         case .structural(.sumTo), .reduction, .normalizer, .loss:
             preconditionFailure("internal error: \(node.op) is computed by its own loop nest")
         }

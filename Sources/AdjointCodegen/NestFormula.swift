@@ -8,7 +8,8 @@ extension KernelLowering {
 
     /// `v7: [batch, 32] = relu(v6 + b1)`; for a node delivered to a destination, also where.
     func formulaLine(_ id: NodeID) -> String {
-        let target = placement[id].map { if case .local = $0 { "" } else { " -> " + describe($0) } } ?? ""
+        var target = placement[id].map { if case .local = $0 { "" } else { " -> " + describe($0) } } ?? ""
+        if let slot = logSumExpSlots[id] { target += ", its rows' logsumexp -> " + describe(.workspace(slot)) }
         return "\(nodeName(id)): \(graph[id].shape) = \(formula(id, own: true, grouped: false))\(target)"
     }
 

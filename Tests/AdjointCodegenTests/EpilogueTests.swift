@@ -77,13 +77,15 @@ import Testing
 
     /// A network whose products end in a broadcast bias and relu, a bias and tanh, a
     /// matrix-vector product with a scalar bias (the dot-product form), and in the backward pass
-    /// `* step(v)` and `* (1 - tanh²)`, with SGD writing the weights from `xᵀ δ` in place: the
+    /// `* step(v)` and `* (1 - tanh²)`, with SGD writing the weights from `xᵀ δ` in place, and a
+    /// `log_softmax` and the gradient's `softmax` from the row logsumexps of the loss: the
     /// generated C against the interpreter at a batch of 13 (a full tile of 8 rows and 5 left
     /// over), in float and double, and with OpenMP bit for bit the serial build.
     static let network = """
         dim batch
         input x: [batch, 128]
         input y: [batch, 6]
+        input q: [batch, 6]
         param W1: [128, 80] = normal(0, 0.1)
         param b1: [80] = uniform(-0.1, 0.1)
         param W2: [80, 112] = normal(0, 0.1)
@@ -94,7 +96,8 @@ import Testing
         h1 = relu(x @ W1 + b1)
         h2 = tanh(h1 @ W2 + b2)
         score = sigmoid(h2 @ w4 + c)
-        loss = softmax_cross_entropy(h2 @ W3, y) + mean(score)
+        logits = h2 @ W3
+        loss = softmax_cross_entropy(logits, y) + mean(score) + mean(log_softmax(logits) * q)
         output h2, score
         minimize loss using sgd(lr = 0.1)
         """
@@ -106,6 +109,30 @@ import Testing
         for formula in ["x @ W1 + b1", "h1 @ W2 + b2", "h2 @ w4 + c", "W1 - (0.1 * (transpose(x) @ "] {
             #expect(comments.contains { $0.contains(formula) }, "\(formula) in \(comments)")
         }
+        let loss = try #require(ModelKernels(program, name: "network", modelPath: "network.adj").kernel(.loss))
+        let lossComments = loss.body.compactMap { if case .comment(let text) = $0 { text } else { nil } }
+        #expect(lossComments.contains { $0.contains("= softmax_cross_entropy(logits, y), its rows' logsumexp -> workspace slot ") })
+        #expect(lossComments.contains { $0.contains("= mean(log_softmax(logits, axis = 1) * q)") }, "\(lossComments)")
+    }
+
+    /// The gradient's `softmax(logits)` in the step of bench M: no nest of its own, no second
+    /// pass for each row's maximum and sum; `(softmax(logits) − y) / batch` is one loop that
+    /// reads the logsumexp the loss kept for its row.
+    @Test func softmaxReadsTheLossRowLogSumExp() throws {
+        let program = try checkedProgram(TestModels.sample("bench/models/m.adj"), path: "m.adj")
+        let step = try #require(ModelKernels(program, name: "m", modelPath: "m.adj").kernel(.step))
+        let comments = step.body.compactMap { if case .comment(let text) = $0 { text } else { nil } }
+        #expect(comments.contains("loss: [] = softmax_cross_entropy(logits, y), its rows' logsumexp -> workspace slot 4"))
+        #expect(comments.contains("v17: [batch, 10] = (softmax(logits, axis = 1) - y) / batch -> workspace slot 3"))
+        #expect(!comments.contains { $0.hasPrefix("v15:") })
+        let statements = Self.flattened(step.body)
+        let maxima = statements.filter { if case .declare(let name, _) = $0 { name.hasPrefix("max") } else { false } }
+        #expect(maxima.count == 1, "one pass for each row's maximum")
+        let gradient = try #require(Self.nest(step, below: "v17: [batch, 10]"))
+        #expect(gradient.contains { statement in
+            guard case .define("v15", .normalizer(.softmax, _, logSumExp: .load(.workspace(4), _))) = statement else { return false }
+            return true
+        })
     }
 
     @Test(arguments: [Precision.float, .double])
