@@ -10,6 +10,22 @@ import AdjointIR
 ///   its elements once (an elementwise op of the same shape, or a one-pass reduction), and no
 ///   broadcast stretches it (which would compute it again for every copy). Chains of elementwise
 ///   ops thus become one loop nest without temporaries, and a sum of `(p − t)²` one loop.
+/// - A matrix product whose only user is elementwise of its own shape, reading it element for
+///   element (no broadcast of the product; its other operands may be broadcast, materialized or
+///   fused chains), is computed in the nest of that user's chain (`epilogues`): the chain's
+///   materialized root, `h` of `h = relu(x @ W1 + b1)`, is computed from each accumulated
+///   element where the product would have been stored, so the product gets no buffer and no
+///   pass of its own. Only for the product forms that store each element once, after its whole
+///   sum (register tiles and dot products, `MatmulForm.storesOnce`); the forms that accumulate
+///   into their result keep the product materialized. Each root takes at most one product, and a
+///   root never joins an earlier nest (`groupSchedule`).
+/// - A `softmax` or `log_softmax` along the last axis of the operand of a
+///   `softmax_cross_entropy` (the gradient's `softmax(logits)`) is computed inline like an
+///   elementwise node when it has one user that would fuse it (`sharedLogSumExp`): the loss's
+///   nest keeps each row's logsumexp in a buffer, and the normalizer's element is
+///   `exp(z − lse)` from it, so the rows' maximum and sum are not computed twice, and
+///   `(softmax(logits) − y) / batch` is one pass. Only for a loss earlier in the graph than the
+///   normalizer (which then cannot feed it); its nest comes first.
 /// - Everything else is materialized: matrix products, reductions, normalizers and losses, values
 ///   with several users, and every delivered result.
 struct FusionPlan {
@@ -23,6 +39,14 @@ struct FusionPlan {
     private(set) var materialized = NodeSet()
     /// The order in which materialized nodes are computed.
     private(set) var schedule: [NodeID] = []
+    /// For each materialized elementwise node whose nest computes a matrix product: the product
+    /// (not materialized), whose accumulated elements the node's nest uses as it stores them.
+    private(set) var epilogues: [NodeID: NodeID] = [:]
+    /// For each normalizer computed inline from a loss's row logsumexps: that
+    /// `softmax_cross_entropy`, whose nest keeps them (`keepsLogSumExp`).
+    private(set) var sharedLogSumExp: [NodeID: NodeID] = [:]
+    /// The losses whose nests keep each row's logsumexp for a normalizer.
+    private(set) var keepsLogSumExp: Set<NodeID> = []
     /// What each materialized node's nest reads (`frontier(of:)`), computed once.
     private var frontiers: [NodeID: Frontier] = [:]
 
@@ -60,6 +84,18 @@ struct FusionPlan {
             case .leaf, .view: if delivered.contains(id) { materialized.insert(id) }
             case .pointwise: if delivered.contains(id) || !isFused(id) { materialized.insert(id) }
             case .complex: materialized.insert(id)
+            }
+        }
+        if hasWorkspace {
+            for id in live where !delivered.contains(id) {
+                if let loss = logSumExpSource(of: id) {
+                    materialized.remove(id)
+                    sharedLogSumExp[id] = loss
+                    keepsLogSumExp.insert(loss)
+                }
+                guard let root = epilogueRoot(of: id), epilogues[root] == nil else { continue }
+                materialized.remove(id)
+                epilogues[root] = id
             }
         }
         // The first live leaf of each param and state slot, by the storage it stands for.
@@ -128,6 +164,37 @@ struct FusionPlan {
         }
     }
 
+    /// The materialized elementwise node in whose nest a matrix product can be computed: the
+    /// product has one use, stores each element once, and its user is the first of a chain of
+    /// elementwise nodes of its shape, each fused into the next, up to a materialized one.
+    private func epilogueRoot(of id: NodeID) -> NodeID? {
+        guard case .linearAlgebra(.matmul) = graph[id].op, uses[id.index] == 1, !graph[id].shape.isScalar,
+            MatmulForm(graph, id).storesOnce
+        else { return nil }
+        var node = id
+        repeat {
+            // A fused node of a kernel with workspace has exactly one user.
+            let user = users[node.index][0]
+            guard NodeKind(graph[user].op) == .pointwise, graph[user].shape == graph[id].shape else { return nil }
+            node = user
+        } while !materialized.contains(node)
+        return node
+    }
+
+    /// The `softmax_cross_entropy` whose row logsumexps a normalizer can be computed from: the
+    /// normalizer runs along the last axis of the loss's prediction, comes later in the graph
+    /// (so it does not feed the loss), and has one user that reads each element once.
+    private func logSumExpSource(of id: NodeID) -> NodeID? {
+        guard case .normalizer(_, let axis) = graph[id].op, axis == graph[id].shape.rank - 1, uses[id.index] == 1,
+            isFused(id, into: users[id.index][0])
+        else { return nil }
+        let operand = graph[id].operands[0]
+        return users[operand.index].first { user in
+            guard case .loss(.softmaxCrossEntropy) = graph[user].op else { return false }
+            return graph[user].operands[0] == operand && user < id
+        }
+    }
+
     /// Whether a view's reader lets its operand be computed inline (the view used once by a node
     /// that reads each element once).
     private func isFusedView(_ view: NodeID) -> Bool {
@@ -159,7 +226,8 @@ struct FusionPlan {
     /// place (`overwrites`: the node and the leaf it overwrites) comes as soon as its inputs are
     /// ready and every other reader of the old value has run, so that its gradient is used while
     /// still in cache and its buffer dies early; scalars come as soon as they are ready (they are
-    /// cheap, and updates wait for them); otherwise nodes keep their graph order.
+    /// cheap, and updates wait for them); otherwise nodes keep their graph order, a nest that
+    /// computes a product (an epilogue) at the product's position.
     ///
     /// Kahn's algorithm with the choice made by priority queues keyed by graph position, so it
     /// takes time proportional to the edges times a logarithm: first a ready overwrite that is
@@ -174,6 +242,7 @@ struct FusionPlan {
             for operand in graph[id].operands {
                 if materialized.contains(operand) { set.append(operand) } else { set += reached[operand.index] }
             }
+            if let loss = sharedLogSumExp[id] { set.append(loss) }
             // Without repeats, in graph order (sorting beats hashing these short lists).
             set.sort()
             var unique: [NodeID] = []
@@ -210,12 +279,13 @@ struct FusionPlan {
         var queuedSafe = Set<NodeID>()
         func becomeReady(_ id: NodeID) {
             ready[id.index] = true
+            let position = epilogues[id] ?? id
             if overwrites[id] != nil {
-                overwriteQueue.push(id)
-                if isSafe(id), queuedSafe.insert(id).inserted { safeQueue.push(id) }
+                overwriteQueue.push(id, at: position)
+                if isSafe(id), queuedSafe.insert(id).inserted { safeQueue.push(id, at: position) }
             } else {
-                plainQueue.push(id)
-                if graph[id].shape.isScalar { scalarQueue.push(id) }
+                plainQueue.push(id, at: position)
+                if graph[id].shape.isScalar { scalarQueue.push(id, at: position) }
             }
         }
         for id in nests where waiting[id.index] == 0 { becomeReady(id) }
@@ -231,7 +301,7 @@ struct FusionPlan {
             for leaf in readLeaves[next] ?? [] {
                 pendingReaders[leaf]! -= 1
                 for writer in overwriters[leaf] ?? [] where ready[writer.index] && !done[writer.index] && isSafe(writer) {
-                    if queuedSafe.insert(writer).inserted { safeQueue.push(writer) }
+                    if queuedSafe.insert(writer).inserted { safeQueue.push(writer, at: epilogues[writer] ?? writer) }
                 }
             }
             for dependent in dependents[next.index] {
@@ -253,9 +323,12 @@ struct FusionPlan {
         // Nodes are read in place (`graph.nodes[i]`, not copied out), and each flag is updated
         // with one lookup: every materialized node's frontier is walked, so this is hot.
         func visit(_ id: NodeID, remapped: Bool) {
-            let pointwise = NodeKind(graph.nodes[id.index].op) == .pointwise
+            // A normalizer computed inline reads its loss's row logsumexps (one per row).
+            if let loss = sharedLogSumExp[id] { nodes[loss] = true }
+            // A normalizer computed inline reads its operand at its own index, as elementwise ops do.
+            let elementwise = NodeKind(graph.nodes[id.index].op) == .pointwise || sharedLogSumExp[id] != nil
             for operand in graph.nodes[id.index].operands {
-                let moves = remapped || !pointwise || graph.nodes[operand.index].shape != graph.nodes[id.index].shape
+                let moves = remapped || !elementwise || graph.nodes[operand.index].shape != graph.nodes[id.index].shape
                 if case .leaf = graph.nodes[operand.index].op {
                     leaves[operand, default: false] = leaves[operand, default: false] || moves
                 } else if materialized.contains(operand) {
@@ -274,12 +347,20 @@ struct FusionPlan {
     }
 }
 
-/// A min-priority queue of nodes by graph position (a binary heap), for the schedule's choices.
+/// A min-priority queue of nodes by a graph position (a binary heap), for the schedule's choices.
 struct NodeQueue {
-    private var heap: [NodeID] = []
+    private var heap: [Entry] = []
 
-    mutating func push(_ id: NodeID) {
-        heap.append(id)
+    private struct Entry: Comparable {
+        var position: NodeID
+        var node: NodeID
+
+        static func < (a: Entry, b: Entry) -> Bool { (a.position, a.node) < (b.position, b.node) }
+    }
+
+    /// Queues `id` at graph position `position` (its own, or its product's for an epilogue).
+    mutating func push(_ id: NodeID, at position: NodeID) {
+        heap.append(Entry(position: position, node: id))
         var child = heap.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
@@ -292,7 +373,7 @@ struct NodeQueue {
     /// The first node for which `skip` is false, dropping the skipped ones before it.
     mutating func first(skipping skip: (NodeID) -> Bool) -> NodeID? {
         while let top = heap.first {
-            if !skip(top) { return top }
+            if !skip(top.node) { return top.node }
             pop()
         }
         return nil

@@ -33,6 +33,8 @@ struct KernelLowering {
     var workspaceSlots: [IntExpr] = []
     /// The workspace slot of each register-tiled product's packed copy of B.
     var packSlots: [NodeID: Int] = [:]
+    /// The workspace slot of each row logsumexp a loss keeps (`FusionPlan.keepsLogSumExp`).
+    var logSumExpSlots: [NodeID: Int] = [:]
     /// The schedule in groups: each group one loop nest. Elementwise nests of one shape that
     /// follow each other share a loop (an update's moments and its param: one pass over memory).
     var groups: [[NodeID]] = []
@@ -41,6 +43,8 @@ struct KernelLowering {
     /// The names already bound in the body being built, by node and index: a value needed twice
     /// in one body (possible where there is no workspace) is computed once.
     var memo: [Memo: ScalarExpr] = [:]
+    /// In an epilogue (`storeProduct`): the product fused into it and its element's value there.
+    var product: (node: NodeID, value: ScalarExpr)?
 
     struct Memo: Hashable {
         var node: NodeID
@@ -126,7 +130,9 @@ struct KernelLowering {
 
     /// Groups consecutive elementwise nests of one shape into one loop nest, when each member
     /// reads the earlier members' results only at its own index and reads no buffer that an
-    /// earlier member updates in place (it would see the new value).
+    /// earlier member updates in place (it would see the new value). A group may start with a
+    /// node that computes a product (`FusionPlan.epilogues`): its members are computed where the
+    /// product's elements are stored.
     func groupSchedule() -> [[NodeID]] {
         var groups: [[NodeID]] = []
         func joinable(_ id: NodeID) -> Bool {
@@ -142,7 +148,8 @@ struct KernelLowering {
             let frontier = plan.frontier(of: id)
             let target = inPlaceTarget(id)
             var joins = false
-            if joinable(id), joinableShape == graph[id].shape {
+            // A node whose nest computes a product (an epilogue) starts a nest: the product's.
+            if joinable(id), joinableShape == graph[id].shape, plan.epilogues[id] == nil {
                 let readsAtOwnIndex = !frontier.nodes.contains { node, moved in moved && members.contains(node) }
                 let readsNothingOverwritten = !frontier.leaves.keys.contains { leafStorage($0).map(written.contains) == true }
                 let othersReadInPlace = target.map { !readMoved.contains($0) } ?? true
@@ -171,7 +178,9 @@ struct KernelLowering {
     /// Gives every materialized node that has no other place a workspace slot, by liveness. An
     /// elementwise value may take over the slot of a buffer that dies in its own loop nest when
     /// every read of that buffer there is at the element being written, by this member or an
-    /// earlier one (`h = relu(v)` overwrites `v` element by element).
+    /// earlier one (`h = relu(v)` overwrites `v` element by element). The operands of a product
+    /// computed in an elementwise nest (an epilogue) are read at other indices (the frontier
+    /// says so), so the nest never overwrites the rows of A or the B that later tiles still read.
     mutating func allocateWorkspace() {
         let frontiers = groups.map { $0.map { plan.frontier(of: $0).nodes } }
         var lastReader: [NodeID: Int] = [:]
@@ -193,12 +202,21 @@ struct KernelLowering {
                     if moved { readMoved.insert(buffer) } else { lastMemberReading[buffer] = reader }
                 }
             }
-            // A register-tiled product's packed B lives during its own nest only.
+            // A register-tiled product's packed B lives during its own nest only (a product's
+            // epilogue members then read or write none of it: the slot was free before the nest).
             var scratch: [Int] = []
-            if group.count == 1, let tiling = registerTiling(group[0]) {
+            if let product = self.product(of: group), let tiling = registerTiling(product) {
                 let slot = allocator.allocate(SymbolicCount(tiling.packedShape))
-                packSlots[group[0]] = slot
+                packSlots[product] = slot
                 scratch.append(slot)
+            }
+            // A loss's row logsumexps live until the last nest that reads them.
+            if group.count == 1, plan.keepsLogSumExp.contains(group[0]) {
+                let loss = group[0]
+                let slot = allocator.allocate(SymbolicCount(Self.rows(of: graph[graph[loss].operands[0]].shape)))
+                slotOf[loss] = slot
+                logSumExpSlots[loss] = slot
+                releases[lastReader[loss] ?? position, default: []].append(loss)
             }
             for (member, id) in group.enumerated() where placement[id] == nil {
                 let pointwise = FusionPlan.NodeKind(graph[id].op) == .pointwise
@@ -224,6 +242,22 @@ struct KernelLowering {
         workspaceSlots = allocator.slots.map(\.expression)
     }
 
+    /// The shape of one value per row: `shape` without its last axis.
+    static func rows(of shape: Shape) -> Shape { Shape(Array(shape.dims.dropLast())) }
+
+    /// Where a loss keeps the logsumexp of the row of `index` (an index of its prediction).
+    func keptLogSumExp(_ loss: NodeID, _ index: [IntExpr]) -> (storage: Storage, offset: IntExpr) {
+        let rows = Self.rows(of: graph[graph[loss].operands[0]].shape)
+        return (.workspace(logSumExpSlots[loss]!), flatIndex(Array(index.dropLast()), rows))
+    }
+
+    /// The product a group's nest computes: its only member, or the product fused into its first.
+    func product(of group: [NodeID]) -> NodeID? {
+        if let product = plan.epilogues[group[0]] { return product }
+        if group.count == 1, case .linearAlgebra(.matmul) = graph[group[0]].op { return group[0] }
+        return nil
+    }
+
     // MARK: - The kernel
 
     mutating func kernel() -> Kernel {
@@ -232,7 +266,11 @@ struct KernelLowering {
             loopCounter = 0
             memo.removeAll()
             body.append(.comment(group.map(formulaLine).joined(separator: "\n")))
-            body += group.count == 1 ? nest(group[0]) : groupNest(group)
+            if let product = plan.epilogues[group[0]] {
+                body += matmulNest(product, epilogue: group)
+            } else {
+                body += group.count == 1 ? nest(group[0]) : groupNest(group)
+            }
         }
         var result: ScalarExpr?
         for (id, list) in destinations.sorted(by: { $0.key < $1.key }) {
@@ -373,7 +411,17 @@ struct KernelLowering {
             let a = value(first, broadcastIndex(index, to: node.shape, from: graph[first].shape), &body)
             let b = value(second, broadcastIndex(index, to: node.shape, from: graph[second].shape), &body)
             return bind(id, index, .arithmetic(op, a, b), &body)
-        case .structural(.sumTo), .reduction, .normalizer, .linearAlgebra(.matmul), .loss:
+        case .linearAlgebra(.matmul):
+            // Computed by the nest around an epilogue, which passes the element's sum.
+            guard let product, product.node == id else { preconditionFailure("internal error: \(node.op) is computed by its own loop nest") }
+            return product.value
+        case .normalizer(let op, _) where plan.sharedLogSumExp[id] != nil:
+            // From the row logsumexp its loss kept: an elementwise op.
+            if let known = memo[Memo(node: id, index: index)] { return known }
+            let x = value(node.operands[0], index, &body)
+            let kept = keptLogSumExp(plan.sharedLogSumExp[id]!, index)
+            return bind(id, index, .normalizer(op, x, logSumExp: .load(kept.storage, kept.offset)), &body)
+        case .structural(.sumTo), .reduction, .normalizer, .loss:
             preconditionFailure("internal error: \(node.op) is computed by its own loop nest")
         }
     }

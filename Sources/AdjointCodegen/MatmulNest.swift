@@ -1,5 +1,32 @@
 import AdjointIR
 
+/// The form of a product's nest, decided from the graph alone (the fusion plan needs it too).
+enum MatmulForm {
+    /// Register tiles over a packed copy of B (`KernelLowering.registerTiling`).
+    case registerTiled(KernelLowering.RegisterTiling)
+    /// One dot product along k per result element: `A Bᵀ` and matrix-vector products.
+    case dotProducts
+    /// The result zeroed, then accumulated into: i-k-j for `A B`, k-i-j for `Aᵀ B`.
+    case accumulating
+
+    init(_ graph: Graph, _ id: NodeID) {
+        if let tiling = KernelLowering.registerTiling(graph, id) {
+            self = .registerTiled(tiling)
+            return
+        }
+        let (a, b) = (graph[id].operands[0], graph[id].operands[1])
+        let transposedB = KernelLowering.isTransposedView(graph, b) && !KernelLowering.isTransposedView(graph, a)
+        self = graph[b].shape.rank < 2 || transposedB ? .dotProducts : .accumulating
+    }
+
+    /// Whether each element of the result is stored once, after its whole sum: where an
+    /// elementwise user can be computed from it instead (`FusionPlan.epilogues`).
+    var storesOnce: Bool {
+        if case .accumulating = self { return false }
+        return true
+    }
+}
+
 /// Matrix products. Operands are read in place through their views, so `xᵀ δ` and `δ Wᵀ` index
 /// `x` and `W` directly; the loop order keeps the innermost loop contiguous:
 /// - `A B`: i-k-j (zero C; for i, k: a = A[i,k]; for j: C[i,j] += a B[k,j]), tiled over k and j
@@ -14,8 +41,11 @@ extension KernelLowering {
     /// Tile extents along k and j.
     static let tile = (k: 128, j: 256)
 
-    mutating func matmulNest(_ id: NodeID) -> [Statement] {
-        if let tiling = registerTiling(id) { return tiledMatmulNest(id, tiling) }
+    /// The nest of product `id`. With an `epilogue` (the group of the elementwise node the
+    /// product is fused into, `FusionPlan.epilogues`), the product has no buffer: each
+    /// accumulated element is used by the group's members instead, which are stored.
+    mutating func matmulNest(_ id: NodeID, epilogue: [NodeID] = []) -> [Statement] {
+        if let tiling = registerTiling(id) { return tiledMatmulNest(id, tiling, epilogue: epilogue) }
         let (a, b) = (graph[id].operands[0], graph[id].operands[1])
         let (aShape, bShape) = (graph[a].shape, graph[b].shape)
         let m: Dim? = aShape.rank == 2 ? aShape.dims[0] : nil
@@ -31,9 +61,8 @@ extension KernelLowering {
             return [.loop(variable: name, start: .zero, end: IntExpr(dim), step: 1, body: body)]
         }
         let transposedA = isTransposedView(a)
-        let transposedB = isTransposedView(b)
 
-        if n == nil || (transposedB && !transposedA) {
+        if case .dotProducts = MatmulForm(graph, id) {
             // Dot products: C[i,j] = Σ_k A[i,k] B[k,j], contiguous along k in both.
             let total = "dot\(id.index)"
             var body = newBody()
@@ -41,10 +70,11 @@ extension KernelLowering {
             let y = value(b, bIndex, &body)
             body.append(.assign(total, .arithmetic(.add, .name(total), .arithmetic(.multiply, x, y))))
             let element = [Statement.declare(total, .literal(0))] + loop(p, k, body)
-                + [store(id, resultIndex, .name(total))]
+                + storeProduct(id, resultIndex, .name(total), epilogue: epilogue)
             return loop(i, m, loop(j, n, element))
         }
 
+        precondition(epilogue.isEmpty, "internal error: an accumulating product has no epilogue")
         let target = placement[id]!
         let shape = graph[id].shape
         let zeroIndex = loopVariables(shape)
@@ -81,8 +111,28 @@ extension KernelLowering {
         return zero + loop(i, m, loop(p, k, inner + loop(j, n, update)))
     }
 
+    /// The statements that store the product's element at `index`, whose sum is `value`: the
+    /// store itself, or with an epilogue, each member of the group computed from it (the product
+    /// read as `value`, earlier members from their registers) and stored, in order.
+    mutating func storeProduct(_ id: NodeID, _ index: [IntExpr], _ value: ScalarExpr, epilogue: [NodeID]) -> [Statement] {
+        guard !epilogue.isEmpty else { return [store(id, index, value)] }
+        // The members' own indices: 0 on axes of size 1, as their loops would have it.
+        let index = zip(graph[id].shape.dims, index).map { dim, variable in dim == .fixed(1) ? IntExpr.zero : variable }
+        var body = newBody()
+        product = (id, value)
+        defer { product = nil }
+        for member in epilogue {
+            let element = compute(member, index, &body)
+            body.append(store(member, index, element))
+            memo[Memo(node: member, index: index)] = element
+        }
+        return body
+    }
+
     /// Whether a matrix operand is a transpose read in place (its rows are the stored columns).
-    func isTransposedView(_ id: NodeID) -> Bool {
+    func isTransposedView(_ id: NodeID) -> Bool { Self.isTransposedView(graph, id) }
+
+    static func isTransposedView(_ graph: Graph, _ id: NodeID) -> Bool {
         if case .linearAlgebra(.transpose) = graph[id].op { return true }
         return false
     }
@@ -98,8 +148,9 @@ extension KernelLowering {
 /// panel's columns, which a C compiler turns into vector registers (two AVX-512 or four AVX2
 /// registers per row). Rows left over after the last full block get a tile of one row.
 ///
-/// Panels are independent: each packs its own columns and writes its own columns of C, so the
-/// loop over panels of a large product is a parallel loop. Every element of C is summed over k in order from zero,
+/// Panels are independent: each packs its own columns and writes its own columns of C (with an
+/// epilogue, its own columns of every member's buffer, reading other buffers only at those
+/// elements), so the loop over panels of a large product is a parallel loop. Every element of C is summed over k in order from zero,
 /// as the plain loops do, so the result is the same for any number of threads.
 extension KernelLowering {
     /// A register tile's extent: rows of A by columns of B.
@@ -124,24 +175,24 @@ extension KernelLowering {
         }
     }
 
-    func registerTiling(_ id: NodeID) -> RegisterTiling? {
+    func registerTiling(_ id: NodeID) -> RegisterTiling? { Self.registerTiling(graph, id) }
+
+    static func registerTiling(_ graph: Graph, _ id: NodeID) -> RegisterTiling? {
         guard case .linearAlgebra(.matmul) = graph[id].op else { return nil }
         let (aShape, bShape) = (graph[graph[id].operands[0]].shape, graph[graph[id].operands[1]].shape)
         guard aShape.rank == 2, bShape.rank == 2, case .fixed(let n) = bShape.dims[1] else { return nil }
         let (m, k) = (aShape.dims[0], aShape.dims[1])
         func estimate(_ dim: Dim) -> Int { if case .fixed(let size) = dim { size } else { 64 } }
         let large = estimate(m).multipliedReportingOverflow(by: estimate(k)).partialValue * n >= Self.registerTiledWork
-        let dotProducts = isTransposedView(graph[id].operands[1]) && !isTransposedView(graph[id].operands[0])
+        let dotProducts = isTransposedView(graph, graph[id].operands[1]) && !isTransposedView(graph, graph[id].operands[0])
         guard n >= Self.registerTile.columns / 2, large || dotProducts else { return nil }
         return RegisterTiling(m: m, k: k, n: n, parallel: large)
     }
 
-    mutating func tiledMatmulNest(_ id: NodeID, _ tiling: RegisterTiling) -> [Statement] {
+    mutating func tiledMatmulNest(_ id: NodeID, _ tiling: RegisterTiling, epilogue: [NodeID]) -> [Statement] {
         let (a, b) = (graph[id].operands[0], graph[id].operands[1])
         let (rows, columns) = Self.registerTile
         let (m, k, n) = (IntExpr(tiling.m), IntExpr(tiling.k), tiling.n)
-        let target = placement[id]!
-        let shape = graph[id].shape
         let pack = Storage.workspace(packSlots[id]!)
         let panels = (n + columns - 1) / columns
         let panelName = freshName()
@@ -181,13 +232,13 @@ extension KernelLowering {
             update.append(
                 .loop(variable: columnName, start: .zero, end: .constant(columns), step: 1,
                     body: [.accumulate(.tile(accumulators), slot, .arithmetic(.multiply, .name(factor), .load(pack, packed(kIndex, column))))]))
-            let store = Statement.store(target, flatIndex([firstRow + row, firstColumn + column], shape), .load(.tile(accumulators), slot))
+            let store = storeProduct(id, [firstRow + row, firstColumn + column], .load(.tile(accumulators), slot), epilogue: epilogue)
             return [
                 .declareTile(accumulators, count: height * columns),
                 .loop(variable: zeroName, start: .zero, end: .constant(height * columns), step: 1,
                     body: [.store(.tile(accumulators), .variable(zeroName), .literal(0))]),
                 .loop(variable: kName, start: .zero, end: k, step: 1, body: rowLoop(update)),
-            ] + rowLoop([.loop(variable: columnName, start: .zero, end: width, step: 1, body: [store])])
+            ] + rowLoop([.loop(variable: columnName, start: .zero, end: width, step: 1, body: store)])
         }
         let blockName = freshName()
         panelBody.append(

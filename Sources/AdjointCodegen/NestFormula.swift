@@ -8,7 +8,8 @@ extension KernelLowering {
 
     /// `v7: [batch, 32] = relu(v6 + b1)`; for a node delivered to a destination, also where.
     func formulaLine(_ id: NodeID) -> String {
-        let target = placement[id].map { if case .local = $0 { "" } else { " -> " + describe($0) } } ?? ""
+        var target = placement[id].map { if case .local = $0 { "" } else { " -> " + describe($0) } } ?? ""
+        if let slot = logSumExpSlots[id] { target += ", its rows' logsumexp -> " + describe(.workspace(slot)) }
         return "\(nodeName(id)): \(graph[id].shape) = \(formula(id, own: true, grouped: false))\(target)"
     }
 
@@ -46,6 +47,13 @@ extension KernelLowering {
         case .elementwise(let op): return "\(op.name)(\(operand(0)))"
         case .arithmetic(.maximum), .arithmetic(.minimum):
             return "\(node.op.name)(\(operand(0)), \(operand(1)))"
+        case .arithmetic(let op) where op == .add || op == .subtract:
+            // A product binds tighter than `+` and `-`: `x @ W1 + b1`, as models write it.
+            func term(_ position: Int) -> String {
+                if case .linearAlgebra(.matmul) = graph[node.operands[position]].op { return operand(position) }
+                return infix(position)
+            }
+            return parenthesized("\(term(0)) \(op.name) \(term(1))")
         case .arithmetic(let op): return parenthesized("\(infix(0)) \(op.name) \(infix(1))")
         case .reduction(let op, let axis):
             return "\(op.name)(\(operand(0))\(axis.map { ", axis = \($0)" } ?? ""))"

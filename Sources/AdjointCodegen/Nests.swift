@@ -193,6 +193,11 @@ extension KernelLowering {
         if op == .softmaxCrossEntropy {
             let last = [shape.rank - 1]
             var row = logSumExpStatements(id, prediction, index, shape, last)
+            if plan.keepsLogSumExp.contains(id) {
+                // Kept for a normalizer of the same rows (`FusionPlan.sharedLogSumExp`).
+                let kept = keptLogSumExp(id, index)
+                row.append(.store(kept.storage, kept.offset, .name("lse\(id.index)")))
+            }
             var body = newBody()
             let z = value(prediction, index, &body)
             let t = value(target, index, &body)

@@ -53,9 +53,9 @@ size_t digits_workspace_size(int64_t batch)
     size_t count = 0, kernel;
     kernel = (size_t)((32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16); /* loss */
     if (kernel > count) count = kernel;
-    kernel = (size_t)(320 + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16); /* gradient */
+    kernel = (size_t)(320 + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16 + (batch + 15) / 16 * 16); /* gradient */
     if (kernel > count) count = kernel;
-    kernel = (size_t)(2048 + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16); /* step */
+    kernel = (size_t)(2048 + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16 + (batch + 15) / 16 * 16); /* step */
     if (kernel > count) count = kernel;
     kernel = (size_t)((32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16); /* predict */
     if (kernel > count) count = kernel;
@@ -141,8 +141,8 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
     float *restrict w0 = (float *)workspace;
     float *restrict w1 = (float *)workspace + (32 * batch + 15) / 16 * 16;
     float *restrict w2 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16);
-    float *restrict w3 = (float *)workspace + 3 * ((32 * batch + 15) / 16 * 16);
-    float *restrict w4 = (float *)workspace + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16;
+    float *restrict w3 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16;
+    float *restrict w4 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16 + (batch + 15) / 16 * 16;
 
     /* v6: [batch, 32] = x @ W1 -> workspace slot 0 */
     for (int64_t i3 = 0; i3 < batch; ++i3) {
@@ -193,7 +193,7 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
         }
     }
 
-    /* loss: [] = softmax_cross_entropy(logits, y) */
+    /* loss: [] = softmax_cross_entropy(logits, y), its rows' logsumexp -> workspace slot 3 */
     float total11 = 0.0f;
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         float max11 = (-INFINITY);
@@ -205,34 +205,20 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
             sum11 = (sum11 + expf((w2[i0 * 10 + i1] - max11)));
         }
         const float lse11 = (max11 - max11 == 0.0f ? max11 + logf(sum11) : max11);
+        w3[i0] = lse11;
         for (int64_t i1 = 0; i1 < 10; ++i1) {
             total11 = (total11 + (y[i0 * 10 + i1] == 0.0f ? 0.0f : y[i0 * 10 + i1] * (lse11 - w2[i0 * 10 + i1])));
         }
     }
     const float v11 = (total11 / ((float)(batch)));
 
-    /* v15: [batch, 10] = softmax(logits, axis = 1) -> workspace slot 3 */
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        float max15 = (-INFINITY);
-        for (int64_t i1 = 0; i1 < 10; ++i1) {
-            max15 = (max15 >= w2[i0 * 10 + i1] ? max15 : w2[i0 * 10 + i1]);
-        }
-        float sum15 = 0.0f;
-        for (int64_t i1 = 0; i1 < 10; ++i1) {
-            sum15 = (sum15 + expf((w2[i0 * 10 + i1] - max15)));
-        }
-        const float lse15 = (max15 - max15 == 0.0f ? max15 + logf(sum15) : max15);
-        for (int64_t i1 = 0; i1 < 10; ++i1) {
-            w3[i0 * 10 + i1] = expf((w2[i0 * 10 + i1] - lse15));
-        }
-    }
-
-    /* v17: [batch, 10] = (v15 - y) / batch -> workspace slot 3 */
+    /* v17: [batch, 10] = (softmax(logits, axis = 1) - y) / batch -> workspace slot 2 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const float v16 = (w3[i0 * 10 + i1] - y[i0 * 10 + i1]);
+            const float v15 = expf((w2[i0 * 10 + i1] - w3[i0]));
+            const float v16 = (v15 - y[i0 * 10 + i1]);
             const float v17 = (v16 / ((float)(batch)));
-            w3[i0 * 10 + i1] = v17;
+            w2[i0 * 10 + i1] = v17;
         }
     }
 
@@ -242,11 +228,11 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
     }
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            g->b2[i1] += w3[i0 * 10 + i1];
+            g->b2[i1] += w2[i0 * 10 + i1];
         }
     }
 
-    /* v20: [batch, 32] = v17 @ transpose(W2) -> workspace slot 2 */
+    /* v24: [batch, 32] = (v17 @ transpose(W2)) * step(v7) -> workspace slot 0 */
     for (int64_t i1 = 0; i1 < 10; ++i1) {
         for (int64_t i2 = 0; i2 < 32; ++i2) {
             w4[i1 * 32 + i2] = p->W2[i2 * 10 + i1];
@@ -259,7 +245,7 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
         }
         for (int64_t i5 = 0; i5 < 10; ++i5) {
             for (int64_t i6 = 0; i6 < 8; ++i6) {
-                const float a20 = w3[(i3 + i6) * 10 + i5];
+                const float a20 = w2[(i3 + i6) * 10 + i5];
                 for (int64_t i7 = 0; i7 < 32; ++i7) {
                     acc20[i6 * 32 + i7] += (a20 * w4[i5 * 32 + i7]);
                 }
@@ -267,7 +253,9 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
         }
         for (int64_t i6 = 0; i6 < 8; ++i6) {
             for (int64_t i7 = 0; i7 < 32; ++i7) {
-                w2[(i3 + i6) * 32 + i7] = acc20[i6 * 32 + i7];
+                const float v23 = (w0[(i3 + i6) * 32 + i7] > 0.0f ? 1.0f : 0.0f);
+                const float v24 = (acc20[i6 * 32 + i7] * v23);
+                w0[(i3 + i6) * 32 + i7] = v24;
             }
         }
     }
@@ -277,13 +265,15 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
             acc20[i9] = 0.0f;
         }
         for (int64_t i10 = 0; i10 < 10; ++i10) {
-            const float a20 = w3[i8 * 10 + i10];
+            const float a20 = w2[i8 * 10 + i10];
             for (int64_t i12 = 0; i12 < 32; ++i12) {
                 acc20[i12] += (a20 * w4[i10 * 32 + i12]);
             }
         }
         for (int64_t i12 = 0; i12 < 32; ++i12) {
-            w2[i8 * 32 + i12] = acc20[i12];
+            const float v23 = (w0[i8 * 32 + i12] > 0.0f ? 1.0f : 0.0f);
+            const float v24 = (acc20[i12] * v23);
+            w0[i8 * 32 + i12] = v24;
         }
     }
 
@@ -297,17 +287,8 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
         for (int64_t i0 = 0; i0 < 32; ++i0) {
             const float a22 = w1[i1 * 32 + i0];
             for (int64_t i2 = 0; i2 < 10; ++i2) {
-                g->W2[i0 * 10 + i2] += (a22 * w3[i1 * 10 + i2]);
+                g->W2[i0 * 10 + i2] += (a22 * w2[i1 * 10 + i2]);
             }
-        }
-    }
-
-    /* v24: [batch, 32] = v20 * step(v7) -> workspace slot 0 */
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const float v23 = (w0[i0 * 32 + i1] > 0.0f ? 1.0f : 0.0f);
-            const float v24 = (w2[i0 * 32 + i1] * v23);
-            w0[i0 * 32 + i1] = v24;
         }
     }
 
@@ -472,8 +453,8 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
     float *restrict w0 = (float *)workspace;
     float *restrict w1 = (float *)workspace + (32 * batch + 15) / 16 * 16;
     float *restrict w2 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16);
-    float *restrict w3 = (float *)workspace + 3 * ((32 * batch + 15) / 16 * 16);
-    float *restrict w4 = (float *)workspace + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16;
+    float *restrict w3 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16;
+    float *restrict w4 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16 + (batch + 15) / 16 * 16;
 
     /* v29: [] = t + 1 */
     const float v29 = (((float)s->t) + 1.0f);
@@ -537,7 +518,7 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
         }
     }
 
-    /* loss: [] = softmax_cross_entropy(logits, y) */
+    /* loss: [] = softmax_cross_entropy(logits, y), its rows' logsumexp -> workspace slot 3 */
     float total11 = 0.0f;
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         float max11 = (-INFINITY);
@@ -549,44 +530,30 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
             sum11 = (sum11 + expf((w2[i0 * 10 + i1] - max11)));
         }
         const float lse11 = (max11 - max11 == 0.0f ? max11 + logf(sum11) : max11);
+        w3[i0] = lse11;
         for (int64_t i1 = 0; i1 < 10; ++i1) {
             total11 = (total11 + (y[i0 * 10 + i1] == 0.0f ? 0.0f : y[i0 * 10 + i1] * (lse11 - w2[i0 * 10 + i1])));
         }
     }
     const float v11 = (total11 / ((float)(batch)));
 
-    /* v15: [batch, 10] = softmax(logits, axis = 1) -> workspace slot 3 */
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        float max15 = (-INFINITY);
-        for (int64_t i1 = 0; i1 < 10; ++i1) {
-            max15 = (max15 >= w2[i0 * 10 + i1] ? max15 : w2[i0 * 10 + i1]);
-        }
-        float sum15 = 0.0f;
-        for (int64_t i1 = 0; i1 < 10; ++i1) {
-            sum15 = (sum15 + expf((w2[i0 * 10 + i1] - max15)));
-        }
-        const float lse15 = (max15 - max15 == 0.0f ? max15 + logf(sum15) : max15);
-        for (int64_t i1 = 0; i1 < 10; ++i1) {
-            w3[i0 * 10 + i1] = expf((w2[i0 * 10 + i1] - lse15));
-        }
-    }
-
-    /* v17: [batch, 10] = (v15 - y) / batch -> workspace slot 3 */
+    /* v17: [batch, 10] = (softmax(logits, axis = 1) - y) / batch -> workspace slot 2 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const float v16 = (w3[i0 * 10 + i1] - y[i0 * 10 + i1]);
+            const float v15 = expf((w2[i0 * 10 + i1] - w3[i0]));
+            const float v16 = (v15 - y[i0 * 10 + i1]);
             const float v17 = (v16 / ((float)(batch)));
-            w3[i0 * 10 + i1] = v17;
+            w2[i0 * 10 + i1] = v17;
         }
     }
 
-    /* d_b2: [10] = sum_to(v17, [10]) -> workspace slot 2 */
+    /* d_b2: [10] = sum_to(v17, [10]) -> workspace slot 4 */
     for (int64_t i2 = 0; i2 < 10; ++i2) {
-        w2[i2] = 0.0f;
+        w4[i2] = 0.0f;
     }
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            w2[i1] += w3[i0 * 10 + i1];
+            w4[i1] += w2[i0 * 10 + i1];
         }
     }
 
@@ -595,11 +562,11 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
        v101: [10] = b2 - (lr_t * (v91 / ((sqrt(v95) / bc2_sqrt) + 1e-08))) -> params b2 */
     for (int64_t i0 = 0; i0 < 10; ++i0) {
         const float v89 = (0.9f * s->m_b2[i0]);
-        const float v90 = (0.09999999999999998f * w2[i0]);
+        const float v90 = (0.09999999999999998f * w4[i0]);
         const float v91 = (v89 + v90);
         s->m_b2[i0] = v91;
         const float v92 = (0.999f * s->v_b2[i0]);
-        const float v93 = (w2[i0] * w2[i0]);
+        const float v93 = (w4[i0] * w4[i0]);
         const float v94 = (0.0010000000000000009f * v93);
         const float v95 = (v92 + v94);
         s->v_b2[i0] = v95;
@@ -612,7 +579,7 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
         p->b2[i0] = v101;
     }
 
-    /* v20: [batch, 32] = v17 @ transpose(W2) -> workspace slot 2 */
+    /* v24: [batch, 32] = (v17 @ transpose(W2)) * step(v7) -> workspace slot 0 */
     for (int64_t i1 = 0; i1 < 10; ++i1) {
         for (int64_t i2 = 0; i2 < 32; ++i2) {
             w4[i1 * 32 + i2] = p->W2[i2 * 10 + i1];
@@ -625,7 +592,7 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
         }
         for (int64_t i5 = 0; i5 < 10; ++i5) {
             for (int64_t i6 = 0; i6 < 8; ++i6) {
-                const float a20 = w3[(i3 + i6) * 10 + i5];
+                const float a20 = w2[(i3 + i6) * 10 + i5];
                 for (int64_t i7 = 0; i7 < 32; ++i7) {
                     acc20[i6 * 32 + i7] += (a20 * w4[i5 * 32 + i7]);
                 }
@@ -633,7 +600,9 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
         }
         for (int64_t i6 = 0; i6 < 8; ++i6) {
             for (int64_t i7 = 0; i7 < 32; ++i7) {
-                w2[(i3 + i6) * 32 + i7] = acc20[i6 * 32 + i7];
+                const float v23 = (w0[(i3 + i6) * 32 + i7] > 0.0f ? 1.0f : 0.0f);
+                const float v24 = (acc20[i6 * 32 + i7] * v23);
+                w0[(i3 + i6) * 32 + i7] = v24;
             }
         }
     }
@@ -643,13 +612,15 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
             acc20[i9] = 0.0f;
         }
         for (int64_t i10 = 0; i10 < 10; ++i10) {
-            const float a20 = w3[i8 * 10 + i10];
+            const float a20 = w2[i8 * 10 + i10];
             for (int64_t i12 = 0; i12 < 32; ++i12) {
                 acc20[i12] += (a20 * w4[i10 * 32 + i12]);
             }
         }
         for (int64_t i12 = 0; i12 < 32; ++i12) {
-            w2[i8 * 32 + i12] = acc20[i12];
+            const float v23 = (w0[i8 * 32 + i12] > 0.0f ? 1.0f : 0.0f);
+            const float v24 = (acc20[i12] * v23);
+            w0[i8 * 32 + i12] = v24;
         }
     }
 
@@ -663,7 +634,7 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
         for (int64_t i0 = 0; i0 < 32; ++i0) {
             const float a22 = w1[i1 * 32 + i0];
             for (int64_t i2 = 0; i2 < 10; ++i2) {
-                w4[i0 * 10 + i2] += (a22 * w3[i1 * 10 + i2]);
+                w4[i0 * 10 + i2] += (a22 * w2[i1 * 10 + i2]);
             }
         }
     }
@@ -689,15 +660,6 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
             const float v87 = (v45 * v86);
             const float v88 = (p->W2[i0 * 10 + i1] - v87);
             p->W2[i0 * 10 + i1] = v88;
-        }
-    }
-
-    /* v24: [batch, 32] = v20 * step(v7) -> workspace slot 0 */
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const float v23 = (w0[i0 * 32 + i1] > 0.0f ? 1.0f : 0.0f);
-            const float v24 = (w2[i0 * 32 + i1] * v23);
-            w0[i0 * 32 + i1] = v24;
         }
     }
 

@@ -85,8 +85,8 @@ public struct Digits: Sendable {
         if batch < 1 { return 0 }
         var count = 0
         count = Swift.max(count, (32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16)  // loss
-        count = Swift.max(count, 320 + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16)  // gradient
-        count = Swift.max(count, 2048 + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16)  // step
+        count = Swift.max(count, 320 + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16 + (batch + 15) / 16 * 16)  // gradient
+        count = Swift.max(count, 2048 + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16 + (batch + 15) / 16 * 16)  // step
         count = Swift.max(count, (32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16)  // predict
         return count * MemoryLayout<Float>.stride
     }
@@ -355,12 +355,12 @@ extension Digits {
 
     /// The loss and its gradient with respect to every param, at the current params.
     private static func gradientKernel(p: ParamPointers, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch: Int, g: ParamPointers, workspace: UnsafeMutableRawPointer) -> Float {
-        let scratch = workspace.bindMemory(to: Float.self, capacity: 320 &+ 3 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
+        let scratch = workspace.bindMemory(to: Float.self, capacity: 320 &+ 2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16 &+ (batch &+ 15) / 16 &* 16)
         let w0 = scratch
         let w1 = scratch + ((32 &* batch &+ 15) / 16 &* 16)
         let w2 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16))
-        let w3 = scratch + (3 &* ((32 &* batch &+ 15) / 16 &* 16))
-        let w4 = scratch + (3 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
+        let w3 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
+        let w4 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16 &+ (batch &+ 15) / 16 &* 16)
 
         // v6: [batch, 32] = x @ W1 -> workspace slot 0
         for i3 in 0..<batch {
@@ -411,7 +411,7 @@ extension Digits {
             }
         }
 
-        // loss: [] = softmax_cross_entropy(logits, y)
+        // loss: [] = softmax_cross_entropy(logits, y), its rows' logsumexp -> workspace slot 3
         var total11: Float = 0.0
         for i0 in 0..<batch {
             var max11: Float = (-Float.infinity)
@@ -423,34 +423,20 @@ extension Digits {
                 sum11 = (sum11 + exp((w2[i0 &* 10 &+ i1] - max11)))
             }
             let lse11: Float = (max11 - max11 == 0.0 ? max11 + log(sum11) : max11)
+            w3[i0] = lse11
             for i1 in 0..<10 {
                 total11 = (total11 + (y[i0 &* 10 &+ i1] == 0.0 ? 0.0 : y[i0 &* 10 &+ i1] * (lse11 - w2[i0 &* 10 &+ i1])))
             }
         }
         let v11: Float = (total11 / Float(batch))
 
-        // v15: [batch, 10] = softmax(logits, axis = 1) -> workspace slot 3
-        for i0 in 0..<batch {
-            var max15: Float = (-Float.infinity)
-            for i1 in 0..<10 {
-                max15 = (max15 >= w2[i0 &* 10 &+ i1] ? max15 : w2[i0 &* 10 &+ i1])
-            }
-            var sum15: Float = 0.0
-            for i1 in 0..<10 {
-                sum15 = (sum15 + exp((w2[i0 &* 10 &+ i1] - max15)))
-            }
-            let lse15: Float = (max15 - max15 == 0.0 ? max15 + log(sum15) : max15)
-            for i1 in 0..<10 {
-                w3[i0 &* 10 &+ i1] = exp((w2[i0 &* 10 &+ i1] - lse15))
-            }
-        }
-
-        // v17: [batch, 10] = (v15 - y) / batch -> workspace slot 3
+        // v17: [batch, 10] = (softmax(logits, axis = 1) - y) / batch -> workspace slot 2
         for i0 in 0..<batch {
             for i1 in 0..<10 {
-                let v16: Float = (w3[i0 &* 10 &+ i1] - y[i0 &* 10 &+ i1])
+                let v15: Float = exp((w2[i0 &* 10 &+ i1] - w3[i0]))
+                let v16: Float = (v15 - y[i0 &* 10 &+ i1])
                 let v17: Float = (v16 / Float(batch))
-                w3[i0 &* 10 &+ i1] = v17
+                w2[i0 &* 10 &+ i1] = v17
             }
         }
 
@@ -460,11 +446,11 @@ extension Digits {
         }
         for i0 in 0..<batch {
             for i1 in 0..<10 {
-                g.b2[i1] += w3[i0 &* 10 &+ i1]
+                g.b2[i1] += w2[i0 &* 10 &+ i1]
             }
         }
 
-        // v20: [batch, 32] = v17 @ transpose(W2) -> workspace slot 2
+        // v24: [batch, 32] = (v17 @ transpose(W2)) * step(v7) -> workspace slot 0
         for i1 in 0..<10 {
             for i2 in 0..<32 {
                 w4[i1 &* 32 &+ i2] = p.W2[i2 &* 10 &+ i1]
@@ -477,7 +463,7 @@ extension Digits {
                 }
                 for i5 in 0..<10 {
                     for i6 in 0..<8 {
-                        let a20: Float = w3[(i3 &+ i6) &* 10 &+ i5]
+                        let a20: Float = w2[(i3 &+ i6) &* 10 &+ i5]
                         for i7 in 0..<32 {
                             acc20[i6 &* 32 &+ i7] += (a20 * w4[i5 &* 32 &+ i7])
                         }
@@ -485,7 +471,9 @@ extension Digits {
                 }
                 for i6 in 0..<8 {
                     for i7 in 0..<32 {
-                        w2[(i3 &+ i6) &* 32 &+ i7] = acc20[i6 &* 32 &+ i7]
+                        let v23: Float = (w0[(i3 &+ i6) &* 32 &+ i7] > 0.0 ? 1.0 : 0.0)
+                        let v24: Float = (acc20[i6 &* 32 &+ i7] * v23)
+                        w0[(i3 &+ i6) &* 32 &+ i7] = v24
                     }
                 }
             }
@@ -496,13 +484,15 @@ extension Digits {
                     acc20[i9] = 0.0
                 }
                 for i10 in 0..<10 {
-                    let a20: Float = w3[i8 &* 10 &+ i10]
+                    let a20: Float = w2[i8 &* 10 &+ i10]
                     for i12 in 0..<32 {
                         acc20[i12] += (a20 * w4[i10 &* 32 &+ i12])
                     }
                 }
                 for i12 in 0..<32 {
-                    w2[i8 &* 32 &+ i12] = acc20[i12]
+                    let v23: Float = (w0[i8 &* 32 &+ i12] > 0.0 ? 1.0 : 0.0)
+                    let v24: Float = (acc20[i12] * v23)
+                    w0[i8 &* 32 &+ i12] = v24
                 }
             }
         }
@@ -517,17 +507,8 @@ extension Digits {
             for i0 in 0..<32 {
                 let a22: Float = w1[i1 &* 32 &+ i0]
                 for i2 in 0..<10 {
-                    g.W2[i0 &* 10 &+ i2] += (a22 * w3[i1 &* 10 &+ i2])
+                    g.W2[i0 &* 10 &+ i2] += (a22 * w2[i1 &* 10 &+ i2])
                 }
-            }
-        }
-
-        // v24: [batch, 32] = v20 * step(v7) -> workspace slot 0
-        for i0 in 0..<batch {
-            for i1 in 0..<32 {
-                let v23: Float = (w0[i0 &* 32 &+ i1] > 0.0 ? 1.0 : 0.0)
-                let v24: Float = (w2[i0 &* 32 &+ i1] * v23)
-                w0[i0 &* 32 &+ i1] = v24
             }
         }
 
@@ -688,12 +669,12 @@ extension Digits {
 
     /// One training step (forward, reverse pass, update) in place: returns the loss before the update.
     private static func stepKernel(p: ParamPointers, s: StatePointers, t: inout Int64, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch: Int, workspace: UnsafeMutableRawPointer) -> Float {
-        let scratch = workspace.bindMemory(to: Float.self, capacity: 2048 &+ 3 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
+        let scratch = workspace.bindMemory(to: Float.self, capacity: 2048 &+ 2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16 &+ (batch &+ 15) / 16 &* 16)
         let w0 = scratch
         let w1 = scratch + ((32 &* batch &+ 15) / 16 &* 16)
         let w2 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16))
-        let w3 = scratch + (3 &* ((32 &* batch &+ 15) / 16 &* 16))
-        let w4 = scratch + (3 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
+        let w3 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
+        let w4 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16 &+ (batch &+ 15) / 16 &* 16)
 
         // v29: [] = t + 1
         let v29: Float = (Float(t) + 1.0)
@@ -757,7 +738,7 @@ extension Digits {
             }
         }
 
-        // loss: [] = softmax_cross_entropy(logits, y)
+        // loss: [] = softmax_cross_entropy(logits, y), its rows' logsumexp -> workspace slot 3
         var total11: Float = 0.0
         for i0 in 0..<batch {
             var max11: Float = (-Float.infinity)
@@ -769,44 +750,30 @@ extension Digits {
                 sum11 = (sum11 + exp((w2[i0 &* 10 &+ i1] - max11)))
             }
             let lse11: Float = (max11 - max11 == 0.0 ? max11 + log(sum11) : max11)
+            w3[i0] = lse11
             for i1 in 0..<10 {
                 total11 = (total11 + (y[i0 &* 10 &+ i1] == 0.0 ? 0.0 : y[i0 &* 10 &+ i1] * (lse11 - w2[i0 &* 10 &+ i1])))
             }
         }
         let v11: Float = (total11 / Float(batch))
 
-        // v15: [batch, 10] = softmax(logits, axis = 1) -> workspace slot 3
-        for i0 in 0..<batch {
-            var max15: Float = (-Float.infinity)
-            for i1 in 0..<10 {
-                max15 = (max15 >= w2[i0 &* 10 &+ i1] ? max15 : w2[i0 &* 10 &+ i1])
-            }
-            var sum15: Float = 0.0
-            for i1 in 0..<10 {
-                sum15 = (sum15 + exp((w2[i0 &* 10 &+ i1] - max15)))
-            }
-            let lse15: Float = (max15 - max15 == 0.0 ? max15 + log(sum15) : max15)
-            for i1 in 0..<10 {
-                w3[i0 &* 10 &+ i1] = exp((w2[i0 &* 10 &+ i1] - lse15))
-            }
-        }
-
-        // v17: [batch, 10] = (v15 - y) / batch -> workspace slot 3
+        // v17: [batch, 10] = (softmax(logits, axis = 1) - y) / batch -> workspace slot 2
         for i0 in 0..<batch {
             for i1 in 0..<10 {
-                let v16: Float = (w3[i0 &* 10 &+ i1] - y[i0 &* 10 &+ i1])
+                let v15: Float = exp((w2[i0 &* 10 &+ i1] - w3[i0]))
+                let v16: Float = (v15 - y[i0 &* 10 &+ i1])
                 let v17: Float = (v16 / Float(batch))
-                w3[i0 &* 10 &+ i1] = v17
+                w2[i0 &* 10 &+ i1] = v17
             }
         }
 
-        // d_b2: [10] = sum_to(v17, [10]) -> workspace slot 2
+        // d_b2: [10] = sum_to(v17, [10]) -> workspace slot 4
         for i2 in 0..<10 {
-            w2[i2] = 0.0
+            w4[i2] = 0.0
         }
         for i0 in 0..<batch {
             for i1 in 0..<10 {
-                w2[i1] += w3[i0 &* 10 &+ i1]
+                w4[i1] += w2[i0 &* 10 &+ i1]
             }
         }
 
@@ -815,11 +782,11 @@ extension Digits {
         // v101: [10] = b2 - (lr_t * (v91 / ((sqrt(v95) / bc2_sqrt) + 1e-08))) -> params b2
         for i0 in 0..<10 {
             let v89: Float = (0.9 * s.m_b2[i0])
-            let v90: Float = (0.09999999999999998 * w2[i0])
+            let v90: Float = (0.09999999999999998 * w4[i0])
             let v91: Float = (v89 + v90)
             s.m_b2[i0] = v91
             let v92: Float = (0.999 * s.v_b2[i0])
-            let v93: Float = (w2[i0] * w2[i0])
+            let v93: Float = (w4[i0] * w4[i0])
             let v94: Float = (0.0010000000000000009 * v93)
             let v95: Float = (v92 + v94)
             s.v_b2[i0] = v95
@@ -832,7 +799,7 @@ extension Digits {
             p.b2[i0] = v101
         }
 
-        // v20: [batch, 32] = v17 @ transpose(W2) -> workspace slot 2
+        // v24: [batch, 32] = (v17 @ transpose(W2)) * step(v7) -> workspace slot 0
         for i1 in 0..<10 {
             for i2 in 0..<32 {
                 w4[i1 &* 32 &+ i2] = p.W2[i2 &* 10 &+ i1]
@@ -845,7 +812,7 @@ extension Digits {
                 }
                 for i5 in 0..<10 {
                     for i6 in 0..<8 {
-                        let a20: Float = w3[(i3 &+ i6) &* 10 &+ i5]
+                        let a20: Float = w2[(i3 &+ i6) &* 10 &+ i5]
                         for i7 in 0..<32 {
                             acc20[i6 &* 32 &+ i7] += (a20 * w4[i5 &* 32 &+ i7])
                         }
@@ -853,7 +820,9 @@ extension Digits {
                 }
                 for i6 in 0..<8 {
                     for i7 in 0..<32 {
-                        w2[(i3 &+ i6) &* 32 &+ i7] = acc20[i6 &* 32 &+ i7]
+                        let v23: Float = (w0[(i3 &+ i6) &* 32 &+ i7] > 0.0 ? 1.0 : 0.0)
+                        let v24: Float = (acc20[i6 &* 32 &+ i7] * v23)
+                        w0[(i3 &+ i6) &* 32 &+ i7] = v24
                     }
                 }
             }
@@ -864,13 +833,15 @@ extension Digits {
                     acc20[i9] = 0.0
                 }
                 for i10 in 0..<10 {
-                    let a20: Float = w3[i8 &* 10 &+ i10]
+                    let a20: Float = w2[i8 &* 10 &+ i10]
                     for i12 in 0..<32 {
                         acc20[i12] += (a20 * w4[i10 &* 32 &+ i12])
                     }
                 }
                 for i12 in 0..<32 {
-                    w2[i8 &* 32 &+ i12] = acc20[i12]
+                    let v23: Float = (w0[i8 &* 32 &+ i12] > 0.0 ? 1.0 : 0.0)
+                    let v24: Float = (acc20[i12] * v23)
+                    w0[i8 &* 32 &+ i12] = v24
                 }
             }
         }
@@ -885,7 +856,7 @@ extension Digits {
             for i0 in 0..<32 {
                 let a22: Float = w1[i1 &* 32 &+ i0]
                 for i2 in 0..<10 {
-                    w4[i0 &* 10 &+ i2] += (a22 * w3[i1 &* 10 &+ i2])
+                    w4[i0 &* 10 &+ i2] += (a22 * w2[i1 &* 10 &+ i2])
                 }
             }
         }
@@ -911,15 +882,6 @@ extension Digits {
                 let v87: Float = (v45 * v86)
                 let v88: Float = (p.W2[i0 &* 10 &+ i1] - v87)
                 p.W2[i0 &* 10 &+ i1] = v88
-            }
-        }
-
-        // v24: [batch, 32] = v20 * step(v7) -> workspace slot 0
-        for i0 in 0..<batch {
-            for i1 in 0..<32 {
-                let v23: Float = (w0[i0 &* 32 &+ i1] > 0.0 ? 1.0 : 0.0)
-                let v24: Float = (w2[i0 &* 32 &+ i1] * v23)
-                w0[i0 &* 32 &+ i1] = v24
             }
         }
 
