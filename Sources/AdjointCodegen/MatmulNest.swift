@@ -15,6 +15,7 @@ extension KernelLowering {
     static let tile = (k: 128, j: 256)
 
     mutating func matmulNest(_ id: NodeID) -> [Statement] {
+        if let call = gemmNest(id) { return call }  // `--blas`: GemmNest.swift
         if let tiling = registerTiling(id) { return tiledMatmulNest(id, tiling) }
         let (a, b) = (graph[id].operands[0], graph[id].operands[1])
         let (aShape, bShape) = (graph[a].shape, graph[b].shape)
@@ -125,7 +126,7 @@ extension KernelLowering {
     }
 
     func registerTiling(_ id: NodeID) -> RegisterTiling? {
-        guard case .linearAlgebra(.matmul) = graph[id].op else { return nil }
+        guard case .linearAlgebra(.matmul) = graph[id].op, gemmSources(id) == nil else { return nil }
         let (aShape, bShape) = (graph[graph[id].operands[0]].shape, graph[graph[id].operands[1]].shape)
         guard aShape.rank == 2, bShape.rank == 2, case .fixed(let n) = bShape.dims[1] else { return nil }
         let (m, k) = (aShape.dims[0], aShape.dims[1])

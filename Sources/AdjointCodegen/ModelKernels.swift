@@ -2,6 +2,15 @@ import AdjointAutodiff
 import AdjointIR
 import AdjointSema
 
+/// The choices of `adjoint compile` that change the lowering, not only the spelling.
+public struct CodegenOptions: Hashable, Sendable {
+    /// `--blas`: large matrix products become CBLAS calls (`Statement.gemm`), for the C printer
+    /// only. Off by default, so the generated C needs nothing but the standard library.
+    public var blas: Bool
+
+    public init(blas: Bool = false) { self.blas = blas }
+}
+
 /// Every kernel of kernels.md for one model, lowered to the loop IR: what a printer needs to
 /// write the C (or Swift) source.
 public struct ModelKernels: Sendable {
@@ -36,12 +45,16 @@ public struct ModelKernels: Sendable {
     /// loss, gradient, apply, step, and predict when the model has outputs.
     public var kernels: [Kernel]
 
+    /// The options the kernels were lowered with.
+    public var options: CodegenOptions
+
     /// The kernel of a kind.
     public func kernel(_ kind: KernelKind) -> Kernel? { kernels.first { $0.kind == kind } }
 
     /// Lowers every kernel of `program`.
-    public init(_ program: CheckedProgram, name: String, modelPath: String) {
+    public init(_ program: CheckedProgram, name: String, modelPath: String, options: CodegenOptions = CodegenOptions()) {
         self.name = name
+        self.options = options
         self.modelPath = modelPath
         runtimeDims = program.dims.filter { $0.size == nil }.map(\.name)
         updateRule = program.updateRule
@@ -92,7 +105,11 @@ public struct ModelKernels: Sendable {
                         + outputs.map { .output($0.name, forward.graph[$0.node].shape) },
                     names: forward.valueNames))
         }
-        kernels = specs.map(Lowering.lower)
+        kernels = specs.map { spec in
+            var spec = spec
+            spec.options = options
+            return Lowering.lower(spec)
+        }
     }
 
     /// Where an update's new params and state go: back into the params and the state, in place.
