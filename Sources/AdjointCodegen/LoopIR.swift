@@ -170,16 +170,26 @@ public struct Gemm: Hashable, Sendable {
     /// One matrix operand as stored: its buffer, the element its first row starts at, the stored
     /// row length (`lda`), and whether the product reads it transposed.
     public struct Operand: Hashable, Sendable {
+        /// The buffer (a param, an input, a workspace slot, ...).
         public var storage: Storage
+        /// The element of `storage` where the matrix starts.
         public var offset: IntExpr
+        /// The stored matrix's row length (`lda`): its columns, which for a transposed operand are
+        /// the product's rows.
         public var leadingDimension: IntExpr
+        /// Whether the product reads the stored matrix transposed (`CblasTrans`).
         public var transposed: Bool
     }
 
+    /// Rows of C and of op(A) (a runtime dim where the batch is).
     public var m: IntExpr
+    /// Columns of C and of op(B).
     public var n: IntExpr
+    /// Columns of op(A), rows of op(B): the summed axis.
     public var k: IntExpr
+    /// The left operand, `[m, k]` as the product reads it.
     public var a: Operand
+    /// The right operand, `[k, n]` as the product reads it.
     public var b: Operand
     /// The result, never transposed, and never a buffer that A or B reads (a CBLAS assumes so).
     public var c: Operand
