@@ -57,10 +57,13 @@ struct FusionPlan {
     /// Whether the kernel has a workspace. Without one (`apply`), an elementwise value with several
     /// users is computed again in each rather than kept in a buffer.
     let hasWorkspace: Bool
+    /// `--blas`: large products are CBLAS calls, which take no epilogue.
+    let blas: Bool
 
     init(_ spec: KernelSpec) {
         graph = spec.graph
         hasWorkspace = spec.kind != .apply
+        blas = spec.options.blas
         var needed = [Bool](repeating: false, count: graph.nodes.count)
         for result in spec.results { needed[result.node.index] = true }
         for index in graph.nodes.indices.reversed() where needed[index] {
@@ -169,7 +172,7 @@ struct FusionPlan {
     /// elementwise nodes of its shape, each fused into the next, up to a materialized one.
     private func epilogueRoot(of id: NodeID) -> NodeID? {
         guard case .linearAlgebra(.matmul) = graph[id].op, uses[id.index] == 1, !graph[id].shape.isScalar,
-            MatmulForm(graph, id).storesOnce
+            MatmulForm(graph, id).storesOnce, !(blas && KernelLowering.isGemmSized(graph, id))
         else { return nil }
         var node = id
         repeat {

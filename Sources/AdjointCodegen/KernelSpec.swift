@@ -30,6 +30,8 @@ struct KernelSpec: Sendable {
     var arguments: [Argument]
     /// Names a person gave to nodes (`h`, `logits`), for the formula comments.
     var names: [NodeID: String]
+    /// The choices of `adjoint compile` that change the lowering (`--blas`).
+    var options = CodegenOptions()
 }
 
 extension Graph {

@@ -156,6 +156,47 @@ public indirect enum Statement: Hashable, Sendable {
     case accumulate(Storage, IntExpr, ScalarExpr)
     /// The step count after the update: `s->t = (int64_t)value;`.
     case storeStepCount(ScalarExpr)
+    /// `C = op(A) op(B)` by one call of a CBLAS (`adjoint compile --blas`):
+    /// `cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, n, k, 1, A, lda, B, ldb, 0, C, ldc)`,
+    /// `cblas_dgemm` in double. Only the C printer spells it (`--blas` with `--emit swift` is a
+    /// usage error).
+    case gemm(Gemm)
+}
+
+/// A matrix product handed to a CBLAS: `C[m, n] = alpha op(A)[m, k] op(B)[k, n] + beta C`, every
+/// matrix row-major, where `op(X)` is X or, for an operand read in place through a transpose
+/// (`xᵀ`, `Wᵀ`), the stored matrix transposed (`CblasTrans`, no copy).
+public struct Gemm: Hashable, Sendable {
+    /// One matrix operand as stored: its buffer, the element its first row starts at, the stored
+    /// row length (`lda`), and whether the product reads it transposed.
+    public struct Operand: Hashable, Sendable {
+        /// The buffer (a param, an input, a workspace slot, ...).
+        public var storage: Storage
+        /// The element of `storage` where the matrix starts.
+        public var offset: IntExpr
+        /// The stored matrix's row length (`lda`): its columns, which for a transposed operand are
+        /// the product's rows.
+        public var leadingDimension: IntExpr
+        /// Whether the product reads the stored matrix transposed (`CblasTrans`).
+        public var transposed: Bool
+    }
+
+    /// Rows of C and of op(A) (a runtime dim where the batch is).
+    public var m: IntExpr
+    /// Columns of C and of op(B).
+    public var n: IntExpr
+    /// Columns of op(A), rows of op(B): the summed axis.
+    public var k: IntExpr
+    /// The left operand, `[m, k]` as the product reads it.
+    public var a: Operand
+    /// The right operand, `[k, n]` as the product reads it.
+    public var b: Operand
+    /// The result, never transposed, and never a buffer that A or B reads (a CBLAS assumes so).
+    public var c: Operand
+    /// The scale of the product: 1.
+    public var alpha: Double = 1
+    /// The scale of C's old value: 0 (C is overwritten).
+    public var beta: Double = 0
 }
 
 /// The kernels of kernels.md that the lowering builds from graphs.

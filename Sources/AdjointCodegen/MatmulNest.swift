@@ -45,6 +45,11 @@ extension KernelLowering {
     /// product is fused into, `FusionPlan.epilogues`), the product has no buffer: each
     /// accumulated element is used by the group's members instead, which are stored.
     mutating func matmulNest(_ id: NodeID, epilogue: [NodeID] = []) -> [Statement] {
+        // `--blas` (GemmNest.swift); the fusion plan gives such a product no epilogue.
+        if let call = gemmNest(id) {
+            precondition(epilogue.isEmpty, "internal error: a CBLAS product with an epilogue")
+            return call
+        }
         if let tiling = registerTiling(id) { return tiledMatmulNest(id, tiling, epilogue: epilogue) }
         let (a, b) = (graph[id].operands[0], graph[id].operands[1])
         let (aShape, bShape) = (graph[a].shape, graph[b].shape)
@@ -175,7 +180,9 @@ extension KernelLowering {
         }
     }
 
-    func registerTiling(_ id: NodeID) -> RegisterTiling? { Self.registerTiling(graph, id) }
+    func registerTiling(_ id: NodeID) -> RegisterTiling? {
+        gemmSources(id) == nil ? Self.registerTiling(graph, id) : nil
+    }
 
     static func registerTiling(_ graph: Graph, _ id: NodeID) -> RegisterTiling? {
         guard case .linearAlgebra(.matmul) = graph[id].op else { return nil }

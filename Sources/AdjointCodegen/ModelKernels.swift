@@ -2,6 +2,15 @@ import AdjointAutodiff
 import AdjointIR
 import AdjointSema
 
+/// The choices of `adjoint compile` that change the lowering, not only the spelling.
+public struct CodegenOptions: Hashable, Sendable {
+    /// `--blas`: large matrix products become CBLAS calls (`Statement.gemm`), for the C printer
+    /// only. Off by default, so the generated C needs nothing but the standard library.
+    public var blas: Bool
+
+    public init(blas: Bool = false) { self.blas = blas }
+}
+
 /// Every kernel of kernels.md for one model, lowered to the loop IR: what a printer needs to
 /// write the C (or Swift) source.
 public struct ModelKernels: Sendable {
@@ -36,12 +45,16 @@ public struct ModelKernels: Sendable {
     /// loss, gradient, apply, step, and predict when the model has outputs.
     public var kernels: [Kernel]
 
+    /// The options the kernels were lowered with.
+    public var options: CodegenOptions
+
     /// The kernel of a kind.
     public func kernel(_ kind: KernelKind) -> Kernel? { kernels.first { $0.kind == kind } }
 
     /// Lowers every kernel of `program`.
-    public init(_ program: CheckedProgram, name: String, modelPath: String) {
+    public init(_ program: CheckedProgram, name: String, modelPath: String, options: CodegenOptions = CodegenOptions()) {
         self.name = name
+        self.options = options
         self.modelPath = modelPath
         runtimeDims = program.dims.filter { $0.size == nil }.map(\.name)
         updateRule = program.updateRule
@@ -56,7 +69,7 @@ public struct ModelKernels: Sendable {
         let lossArguments = inputs(forward.graph, [forward.loss]) + dims
         let loss = KernelSpec(
             kind: .loss, graph: forward.graph, results: [(forward.loss, .returned)], arguments: lossArguments,
-            names: forward.valueNames)
+            names: forward.valueNames, options: options)
         var forwardSpecs = [loss]
         if !program.outputs.isEmpty {
             let outputs = program.outputs.map { (name: $0, node: forward.graph.root($0)!) }
@@ -65,7 +78,7 @@ public struct ModelKernels: Sendable {
                 results: outputs.map { ($0.node, .storage(.output($0.name))) },
                 arguments: inputs(forward.graph, outputs.map(\.node)) + dims
                     + outputs.map { .output($0.name, forward.graph[$0.node].shape) },
-                names: forward.valueNames)
+                names: forward.valueNames, options: options)
             forwardSpecs.append(predict)
         }
         let independent = forwardSpecs
@@ -78,7 +91,7 @@ public struct ModelKernels: Sendable {
                 let apply = UpdateProgram.apply(program)
                 let applySpec = KernelSpec(
                     kind: .apply, graph: apply.graph, results: Self.updateResults(apply), arguments: [],
-                    names: Self.asciiNames(apply.valueNames))
+                    names: Self.asciiNames(apply.valueNames), options: options)
                 return (([applySpec] + independent).concurrentMap(Lowering.lower), [])
             }
             let gradient = ReverseMode.differentiate(forward)
@@ -88,12 +101,12 @@ public struct ModelKernels: Sendable {
             let gradientSpec = KernelSpec(
                 kind: .gradient, graph: gradient.graph,
                 results: [(forward.loss, .returned)] + gradient.gradients.map { ($0.node, .storage(.gradient($0.param))) },
-                arguments: lossArguments, names: gradientNames)
+                arguments: lossArguments, names: gradientNames, options: options)
             var stepNames = Self.asciiNames(step.valueNames)
             for (param, node) in step.gradients where stepNames[node] == nil { stepNames[node] = "d_" + param }
             let stepSpec = KernelSpec(
                 kind: .step, graph: step.graph, results: [(step.loss!, .returned)] + Self.updateResults(step),
-                arguments: lossArguments, names: stepNames)
+                arguments: lossArguments, names: stepNames, options: options)
             return ([gradientSpec, stepSpec].concurrentMap(Lowering.lower), step.slots)
         }
         stateSlots = jobs[0].slots

@@ -96,6 +96,9 @@ extension SwiftPrinter {
         case .store(let storage, let index, let value): return ["\(pad)\(element(storage, index)) = \(scalar(value))"]
         case .accumulate(let storage, let index, let value): return ["\(pad)\(element(storage, index)) += \(scalar(value))"]
         case .storeStepCount(let value): return ["\(pad)t = Int64(\(scalar(value)))"]
+        case .gemm:
+            // `--blas` is C only: the command line refuses it with `--emit swift`.
+            preconditionFailure("internal error: a CBLAS call in Swift kernels (lowered with --blas)")
         }
     }
 

@@ -101,7 +101,7 @@ public enum CommandLineInterface {
         """
 
     static let compileHelp = """
-        usage: adjoint compile MODEL.adj --emit c|swift [-o DIR] [--name NAME] [--precision float|double]
+        usage: adjoint compile MODEL.adj --emit c|swift [-o DIR] [--name NAME] [--precision float|double] [--blas]
 
         Writes the model's kernels (kernels.md). --emit c: dependency-free C99, NAME.h and NAME.c
         with the params, grads and state structs, NAME_init (the initializers, SplitMix64),
@@ -116,6 +116,11 @@ public enum CommandLineInterface {
           -o DIR, --output DIR  the folder to write into (default: the current folder)
           --name NAME         the prefix of every symbol (default: the model file's name)
           --precision P       float (default) or double
+          --blas              with --emit c: large matrix products (2^19 multiply-adds or more, a
+                              runtime dim counted as 64) call cblas_sgemm or cblas_dgemm; the C then
+                              includes <cblas.h> and needs a CBLAS (-lopenblas, MKL, Accelerate).
+                              Off by default: the C needs only the standard library. A usage error
+                              with --emit swift
           --help              show this help
 
         """
@@ -161,6 +166,7 @@ public enum CommandLineInterface {
             options = [
                 .init(name: "emit", takesValue: true), .init(name: "output", takesValue: true),
                 .init(name: "name", takesValue: true), .init(name: "precision", takesValue: true),
+                .init(name: "blas", takesValue: false),
             ]
             body = compile
         case "fit":

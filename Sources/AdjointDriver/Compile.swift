@@ -10,10 +10,11 @@ extension Commands {
     }
 
     /// The generated files for one model, in memory: file names and contents, in writing order.
-    public static func generateC(_ program: CheckedProgram, name: String, modelPath: String, precision: Precision)
-        -> (files: [(name: String, text: String)], workspace: String)
-    {
-        let kernels = ModelKernels(program, name: name, modelPath: modelPath)
+    /// With `blas`, large matrix products call `cblas_sgemm` or `cblas_dgemm` (`--blas`).
+    public static func generateC(
+        _ program: CheckedProgram, name: String, modelPath: String, precision: Precision, blas: Bool = false
+    ) -> (files: [(name: String, text: String)], workspace: String) {
+        let kernels = ModelKernels(program, name: name, modelPath: modelPath, options: CodegenOptions(blas: blas))
         let printer = CPrinter(kernels, precision: precision, tool: "adjoint \(CommandLineInterface.version)")
         defer { ProcessLifetime.keep(printer) }
         return (
@@ -34,12 +35,16 @@ extension Commands {
         return ([("\(name).swift", printer.source())], workspace)
     }
 
-    /// `adjoint compile MODEL.adj --emit c|swift [-o DIR] [--name NAME] [--precision float|double]`:
+    /// `adjoint compile MODEL.adj --emit c|swift [-o DIR] [--name NAME] [--precision float|double] [--blas]`:
     /// writes `NAME.h` and `NAME.c`, or `NAME.swift`, into `directory` (each whole or not at all)
-    /// and prints the paths written and the workspace the kernels need.
+    /// and prints the paths written and the workspace the kernels need. `blas` (C only) makes
+    /// large matrix products CBLAS calls.
     public static func compile(
-        path: String, emit: EmitLanguage, directory: String, name: String?, precision: Precision
+        path: String, emit: EmitLanguage, directory: String, name: String?, precision: Precision, blas: Bool = false
     ) -> CommandResult {
+        guard !blas || emit == .c else {
+            return .usage("compile: --blas needs --emit c (the Swift kernels call no BLAS)")
+        }
         let identifier = name ?? modelIdentifier(path)
         guard isIdentifier(identifier) else {
             return .usage("compile: --name needs a C identifier (letters, digits, '_', not starting with a digit), got '\(identifier)'")
@@ -52,8 +57,10 @@ extension Commands {
             return .usage("compile: cannot write to the output folder '\(directory)'")
         }
         return withModel(path) { checked in
-            let generate = emit == .c ? generateC : generateSwift
-            let (files, workspace) = generate(checked, identifier, path, precision)
+            let (files, workspace) =
+                emit == .c
+                ? generateC(checked, name: identifier, modelPath: path, precision: precision, blas: blas)
+                : generateSwift(checked, name: identifier, modelPath: path, precision: precision)
             let folder = URL(fileURLWithPath: directory)
             switch AtomicWriter.write(files.map { (folder.appendingPathComponent($0.name), $0.text) }) {
             case .success(let written):

@@ -28,10 +28,12 @@ struct KernelCase: CustomTestStringConvertible, Sendable {
     var checksSteps = true
     /// Compiled with `-fopenmp` (the parallel loops on as many threads as the machine has cores).
     var openmp = false
+    /// Lowered with `--blas` and linked with the machine's CBLAS (`CBLAS.linkFlags`).
+    var blas = false
 
     var testDescription: String {
         "\(name) \(precision.rawValue) \(dims.keys.sorted().map { "\($0)=\(dims[$0]!)" }.joined(separator: ","))"
-            + (sanitize ? " asan+ubsan" : "") + (openmp ? " openmp" : "")
+            + (sanitize ? " asan+ubsan" : "") + (openmp ? " openmp" : "") + (blas ? " blas" : "")
     }
 
     var tolerance: Double { precision == .double ? 1e-10 : 1e-4 }
@@ -228,7 +230,8 @@ enum CHarness {
         kernels: ModelKernels, bindings: [String: Tensor], output: HarnessOutput, gradients: [String: Tensor]
     ) {
         let program = try checkedProgram(test.source, path: "\(test.name).adj")
-        let kernels = ModelKernels(program, name: test.name, modelPath: "\(test.name).adj")
+        let kernels = ModelKernels(
+            program, name: test.name, modelPath: "\(test.name).adj", options: CodegenOptions(blas: test.blas))
         let printer = CPrinter(kernels, precision: test.precision, tool: "adjoint test")
         let bindings = bindings(program, test)
         let folder = try temporaryFolder("c-\(test.name)")
@@ -239,7 +242,8 @@ enum CHarness {
         let mode = (test.sanitize ? ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"] : ["-O2"])
             + (test.openmp ? ["-fopenmp"] : [])
         let compile = try AdjointCodegenTests.run(
-            "/usr/bin/cc", flags + mode + ["\(test.name).c", "harness.c", "-o", "harness", "-lm"], in: folder)
+            "/usr/bin/cc", flags + mode + ["\(test.name).c", "harness.c", "-o", "harness"] + (test.blas ? CBLAS.linkFlags : []) + ["-lm"],
+            in: folder)
         try #require(compile.status == 0, "cc failed:\n\(compile.errors)")
         let result = try AdjointCodegenTests.run(folder.appendingPathComponent("harness").path, [], in: folder)
         try #require(result.status == 0, "harness exited \(result.status):\n\(result.errors)")

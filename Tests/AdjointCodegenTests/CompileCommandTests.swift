@@ -52,6 +52,7 @@ import Testing
         (["compile", digits, "--emit", "java"], "unknown language 'java'"),
         (["compile", digits, "--emit", "swift", "--name", "my-net"], "--name needs a C identifier"),
         (["compile", digits, "--emit", "c", "--precision", "half"], "unknown precision 'half'"),
+        (["compile", digits, "--emit", "swift", "--blas"], "--blas needs --emit c"),
         (["compile", digits, "--emit", "c", "--name", "2fast"], "--name needs a C identifier"),
         (["compile", digits, "--emit", "c", "-o", "/nonexistent/folder"], "does not exist"),
         (["compile", digits, "--emit", "c", "-o", "/proc"], "cannot write '/proc/digits.h'"),

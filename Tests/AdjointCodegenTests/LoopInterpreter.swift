@@ -46,6 +46,24 @@ struct LoopInterpreter {
             let result = value(expr)
             write(storage, integer(index)) { $0 + result }
         case .storeStepCount(let expr): stepCount = value(expr)
+        case .gemm(let call): gemm(call)
+        }
+    }
+
+    /// `C = op(A) op(B)` as a CBLAS computes it (alpha 1, beta 0), every element summed over k.
+    private mutating func gemm(_ call: Gemm) {
+        let (m, n, k) = (integer(call.m), integer(call.n), integer(call.k))
+        func element(_ operand: Gemm.Operand, _ row: Int, _ column: Int) -> Double {
+            let (r, c) = operand.transposed ? (column, row) : (row, column)
+            return buffers[operand.storage]![integer(operand.offset) + r * integer(operand.leadingDimension) + c]
+        }
+        for row in 0..<m {
+            for column in 0..<n {
+                var total = 0.0
+                for p in 0..<k { total += element(call.a, row, p) * element(call.b, p, column) }
+                let result = call.alpha * total
+                write(call.c.storage, integer(call.c.offset) + row * integer(call.c.leadingDimension) + column) { _ in result }
+            }
         }
     }
 
