@@ -38,6 +38,9 @@ import Testing
         for product in ["v6:", "v20:"] {
             #expect(!comments.contains { $0.hasPrefix(product) }, "\(product) has a nest of its own")
         }
+        // The nest of `v24` runs where `v20` did, before W2's update: its moments and its new
+        // value stay one loop.
+        #expect(comments.contains { $0.hasPrefix("v78: [256, 10]") && $0.contains("\nv88: [256, 10] = W2 - ") })
         let forward = try #require(Self.nest(step, below: "v7: [batch, 256] = x @ W1 + b1"))
         #expect(forward.contains { if case .parallelLoop = $0 { true } else { false } })
         // The bias is added to an accumulator of the register tile, and nothing else adds it.
