@@ -40,3 +40,29 @@ private final class ResultSlots<Value: Sendable>: @unchecked Sendable {
 
     func values() -> [Value] { slots.map { $0! } }
 }
+
+/// Results computed on other threads as soon as their inputs are ready, collected by index.
+/// Unlike nested `concurrentMap`s (an inner one started from a worker runs serially), tasks
+/// started at different times all share the cores: the kernels that need only the forward
+/// graph are lowered while the reverse pass is still being built.
+final class ConcurrentTasks<Value: Sendable>: @unchecked Sendable {
+    private let slots: ResultSlots<Value>
+    private let group = DispatchGroup()
+
+    init(count: Int) { slots = ResultSlots(count: count) }
+
+    /// Computes `work()` into slot `index` on another thread.
+    func start(_ index: Int, _ work: @escaping @Sendable () -> Value) {
+        let slots = self.slots
+        DispatchQueue.global().async(group: group) { slots.set(index, work()) }
+    }
+
+    /// Computes `work()` into slot `index` on this thread.
+    func run(_ index: Int, _ work: () -> Value) { slots.set(index, work()) }
+
+    /// Every slot's value, once all started tasks have finished.
+    func values() -> [Value] {
+        group.wait()
+        return slots.values()
+    }
+}

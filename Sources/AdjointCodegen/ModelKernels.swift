@@ -81,38 +81,37 @@ public struct ModelKernels: Sendable {
                 names: forward.valueNames, options: options)
             forwardSpecs.append(predict)
         }
-        let independent = forwardSpecs
 
-        // Two jobs at once: the reverse pass and the update (then the gradient and step kernels,
-        // lowered side by side), and meanwhile the kernels that need neither (loss, apply and
-        // predict), so that a large model's differentiation overlaps with lowering.
-        let jobs = [true, false].concurrentMap { reverse -> (kernels: [Kernel], slots: [UpdateProgram.Slot]) in
-            guard reverse else {
-                let apply = UpdateProgram.apply(program)
-                let applySpec = KernelSpec(
+        // Each kernel is lowered on a thread of its own as soon as its graph exists: loss and
+        // predict at once, apply after its small graph, gradient after the reverse pass, and
+        // step (on this thread) after the update; kernels.md's order is kept by index.
+        let tasks = ConcurrentTasks<Kernel>(count: 4 + forwardSpecs.count - 1)
+        tasks.start(0) { Lowering.lower(loss) }
+        for (index, predict) in forwardSpecs.dropFirst().enumerated() { tasks.start(4 + index) { Lowering.lower(predict) } }
+        tasks.start(2) {
+            let apply = UpdateProgram.apply(program)
+            return Lowering.lower(
+                KernelSpec(
                     kind: .apply, graph: apply.graph, results: Self.updateResults(apply), arguments: [],
-                    names: Self.asciiNames(apply.valueNames), options: options)
-                return (([applySpec] + independent).concurrentMap(Lowering.lower), [])
-            }
-            let gradient = ReverseMode.differentiate(forward)
-            let step = UpdateProgram.step(gradient, rule: program.updateRule)
-            var gradientNames = forward.valueNames
-            for (param, node) in gradient.gradients where gradientNames[node] == nil { gradientNames[node] = "d_" + param }
-            let gradientSpec = KernelSpec(
-                kind: .gradient, graph: gradient.graph,
-                results: [(forward.loss, .returned)] + gradient.gradients.map { ($0.node, .storage(.gradient($0.param))) },
-                arguments: lossArguments, names: gradientNames, options: options)
-            var stepNames = Self.asciiNames(step.valueNames)
-            for (param, node) in step.gradients where stepNames[node] == nil { stepNames[node] = "d_" + param }
-            let stepSpec = KernelSpec(
-                kind: .step, graph: step.graph, results: [(step.loss!, .returned)] + Self.updateResults(step),
-                arguments: lossArguments, names: stepNames, options: options)
-            return ([gradientSpec, stepSpec].concurrentMap(Lowering.lower), step.slots)
+                    names: Self.asciiNames(apply.valueNames), options: options))
         }
-        stateSlots = jobs[0].slots
-        // kernels.md's order: loss, gradient, apply, step, then predict.
-        let (other, reverse) = (jobs[1].kernels, jobs[0].kernels)  // apply, loss, predict; gradient, step
-        kernels = [other[1], reverse[0], other[0], reverse[1]] + other.dropFirst(2)
+        let gradient = ReverseMode.differentiate(forward)
+        var gradientNames = forward.valueNames
+        for (param, node) in gradient.gradients where gradientNames[node] == nil { gradientNames[node] = "d_" + param }
+        let gradientSpec = KernelSpec(
+            kind: .gradient, graph: gradient.graph,
+            results: [(forward.loss, .returned)] + gradient.gradients.map { ($0.node, .storage(.gradient($0.param))) },
+            arguments: lossArguments, names: gradientNames, options: options)
+        tasks.start(1) { Lowering.lower(gradientSpec) }
+        let step = UpdateProgram.step(gradient, rule: program.updateRule)
+        stateSlots = step.slots
+        var stepNames = Self.asciiNames(step.valueNames)
+        for (param, node) in step.gradients where stepNames[node] == nil { stepNames[node] = "d_" + param }
+        let stepSpec = KernelSpec(
+            kind: .step, graph: step.graph, results: [(step.loss!, .returned)] + Self.updateResults(step),
+            arguments: lossArguments, names: stepNames, options: options)
+        tasks.run(3) { Lowering.lower(stepSpec) }
+        kernels = tasks.values()
     }
 
     /// Where an update's new params and state go: back into the params and the state, in place.
