@@ -1,6 +1,6 @@
 /// The C spelling of `Statement.gemm` (`adjoint compile --blas`): one `cblas_sgemm` or
 /// `cblas_dgemm` call in row-major order, and `<cblas.h>` in the source only when a kernel has one.
-extension CPrinter {
+extension CFunctionPrinter {
     /// The include of a source with CBLAS calls. `<cblas.h>` is where OpenBLAS (Debian's
     /// `libopenblas-dev`), BLIS and the reference CBLAS put it; a CBLAS that names it otherwise
     /// is chosen at build time (`-DADJOINT_CBLAS_HEADER='<mkl_cblas.h>'` for MKL,

@@ -47,12 +47,20 @@ public struct ModelKernels: Sendable {
 
     /// The options the kernels were lowered with.
     public var options: CodegenOptions
+    /// Each kernel's text as `render` printed it, in kernel order (nil without `render`).
+    public var renderedKernels: [String]?
 
     /// The kernel of a kind.
     public func kernel(_ kind: KernelKind) -> Kernel? { kernels.first { $0.kind == kind } }
 
     /// Lowers every kernel of `program`.
-    public init(_ program: CheckedProgram, name: String, modelPath: String, options: CodegenOptions = CodegenOptions()) {
+    ///
+    /// `render`, if given, prints each kernel on the thread that lowered it, right after
+    /// lowering it (`renderedKernels`): a large model's kernels then print while others still lower.
+    public init(
+        _ program: CheckedProgram, name: String, modelPath: String, options: CodegenOptions = CodegenOptions(),
+        render: (@Sendable (Kernel) -> String)? = nil
+    ) {
         self.name = name
         self.options = options
         self.modelPath = modelPath
@@ -85,12 +93,16 @@ public struct ModelKernels: Sendable {
         // Each kernel is lowered on a thread of its own as soon as its graph exists: loss and
         // predict at once, apply after its small graph, gradient after the reverse pass, and
         // step (on this thread) after the update; kernels.md's order is kept by index.
-        let tasks = ConcurrentTasks<Kernel>(count: 4 + forwardSpecs.count - 1)
-        tasks.start(0) { Lowering.lower(loss) }
-        for (index, predict) in forwardSpecs.dropFirst().enumerated() { tasks.start(4 + index) { Lowering.lower(predict) } }
+        let tasks = ConcurrentTasks<(kernel: Kernel, text: String?)>(count: 4 + forwardSpecs.count - 1)
+        @Sendable func lower(_ spec: KernelSpec) -> (kernel: Kernel, text: String?) {
+            let kernel = Lowering.lower(spec)
+            return (kernel, render?(kernel))
+        }
+        tasks.start(0) { lower(loss) }
+        for (index, predict) in forwardSpecs.dropFirst().enumerated() { tasks.start(4 + index) { lower(predict) } }
         tasks.start(2) {
             let apply = UpdateProgram.apply(program)
-            return Lowering.lower(
+            return lower(
                 KernelSpec(
                     kind: .apply, graph: apply.graph, results: Self.updateResults(apply), arguments: [],
                     names: Self.asciiNames(apply.valueNames), options: options))
@@ -102,7 +114,7 @@ public struct ModelKernels: Sendable {
             kind: .gradient, graph: gradient.graph,
             results: [(forward.loss, .returned)] + gradient.gradients.map { ($0.node, .storage(.gradient($0.param))) },
             arguments: lossArguments, names: gradientNames, options: options)
-        tasks.start(1) { Lowering.lower(gradientSpec) }
+        tasks.start(1) { lower(gradientSpec) }
         let step = UpdateProgram.step(gradient, rule: program.updateRule)
         stateSlots = step.slots
         var stepNames = Self.asciiNames(step.valueNames)
@@ -110,8 +122,10 @@ public struct ModelKernels: Sendable {
         let stepSpec = KernelSpec(
             kind: .step, graph: step.graph, results: [(step.loss!, .returned)] + Self.updateResults(step),
             arguments: lossArguments, names: stepNames, options: options)
-        tasks.run(3) { Lowering.lower(stepSpec) }
-        kernels = tasks.values()
+        tasks.run(3) { lower(stepSpec) }
+        let lowered = tasks.values()
+        kernels = lowered.map(\.kernel)
+        renderedKernels = render == nil ? nil : lowered.map { $0.text! }
     }
 
     /// Where an update's new params and state go: back into the params and the state, in place.

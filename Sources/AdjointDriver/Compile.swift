@@ -14,11 +14,13 @@ extension Commands {
     public static func generateC(
         _ program: CheckedProgram, name: String, modelPath: String, precision: Precision, blas: Bool = false
     ) -> (files: [(name: String, text: String)], workspace: String) {
-        let kernels = ModelKernels(program, name: name, modelPath: modelPath, options: CodegenOptions(blas: blas))
+        let functions = CFunctionPrinter(name: name, precision: precision)
+        let kernels = ModelKernels(
+            program, name: name, modelPath: modelPath, options: CodegenOptions(blas: blas), render: { functions.function($0) })
         let printer = CPrinter(kernels, precision: precision, tool: "adjoint \(CommandLineInterface.version)")
         defer { ProcessLifetime.keep(printer) }
         return (
-            [("\(name).h", printer.header()), ("\(name).c", printer.source())],
+            [("\(name).h", printer.header()), ("\(name).c", printer.source(renderedFunctions: kernels.renderedKernels))],
             printer.workspaceDescription()
         )
     }

@@ -1,0 +1,290 @@
+import AdjointIR
+
+/// Prints one lowered kernel as a C function. It needs nothing but the model's name and the
+/// element type, so each kernel can be printed on its own thread as soon as it is lowered
+/// (`ModelKernels`' `render`), while `CPrinter` writes the rest of the files around them.
+public struct CFunctionPrinter: Sendable {
+    public var name: String
+    public var precision: Precision
+
+    public init(name: String, precision: Precision) {
+        self.name = name
+        self.precision = precision
+    }
+
+    var syntax: CSyntax { CSyntax(precision: precision) }
+    var real: String { precision.cType }
+
+    func signature(_ kernel: Kernel) -> String {
+        var parameters: [String] = []
+        let type: String
+        switch kernel.kind {
+        case .loss, .gradient, .predict: parameters.append("const \(name)_params *restrict p")
+        case .apply, .step: parameters += ["\(name)_params *restrict p", "\(name)_state *restrict s"]
+        }
+        if kernel.kind == .apply { parameters.append("const \(name)_grads *restrict g") }
+        for argument in kernel.arguments {
+            switch argument {
+            case .input(let input, _): parameters.append("const \(real) *restrict \(CIdentifiers.user(input))")
+            case .dim(let dim): parameters.append("int64_t \(CIdentifiers.user(dim))")
+            case .output(let output, _): parameters.append("\(real) *restrict \(CIdentifiers.user(output))")
+            }
+        }
+        if kernel.kind == .gradient { parameters.append("\(name)_grads *restrict g") }
+        if kernel.takesWorkspace { parameters.append("void *workspace") }
+        switch kernel.kind {
+        case .loss, .gradient, .step: type = real
+        case .apply, .predict: type = "void"
+        }
+        return "\(type) \(name)_\(kernel.kind.rawValue)(\(parameters.joined(separator: ", ")))"
+    }
+
+    // MARK: - Kernels
+
+    /// A kernel's function, as text without a final newline. Written into one string rather than
+    /// a list of lines: a large model's kernels run to a million lines.
+    public func function(_ kernel: Kernel) -> String {
+        var out = CodeBuffer(capacity: 1 << 16)
+        out += signature(kernel) + "\n{\n"
+        let failure = kernel.result == nil ? "return;" : "return NAN;"
+        for dim in kernel.checkedDims {
+            out += "    if (\(CIdentifiers.user(dim)) < 1) \(failure)\n"
+        }
+        let used = usedStorage(kernel.body) .union(kernel.result.map { usedStorage($0) } ?? [])
+        let fixed: [(String, Bool)] = [
+            ("p", true), ("s", kernel.kind == .apply || kernel.kind == .step), ("g", kernel.kind == .apply || kernel.kind == .gradient),
+        ]
+        for (pointer, present) in fixed where present && !used.contains(pointer) { out += "    (void)\(pointer);\n" }
+        if kernel.takesWorkspace {
+            if kernel.workspace.slots.isEmpty { out += "    (void)workspace;\n" }
+            let offsets = kernel.workspace.offsets(elementBytes: precision.bytes)
+            for slot in kernel.workspace.slots.indices {
+                let offset = offsets[slot]
+                let base = "(\(real) *)workspace"
+                out += "    \(real) *restrict w\(slot) = \(offset == .zero ? base : "\(base) + \(integer(offset))");\n"
+            }
+        }
+        for statement in kernel.body { print(statement, indent: 1, into: &out) }
+        if let result = kernel.result { out += "    return \(scalar(result));\n" }
+        out += "}"
+        return out.text
+    }
+
+    /// Appends a statement's lines, indented by `indent` levels, each ending in a newline.
+    func print(_ statement: Statement, indent: Int, into out: inout CodeBuffer) {
+        let pad = Self.padding(indent)
+        switch statement {
+        case .comment(let text):
+            out += "\n"
+            let commentLines = Self.commentLines(text)
+            for (index, text) in commentLines.enumerated() {
+                out += pad
+                out += index == 0 ? "/* " : "   "
+                out += String(text)
+                out += index == commentLines.count - 1 ? " */\n" : "\n"
+            }
+        case .loop(let variable, let start, let end, let step, let body):
+            out += pad
+            out += "for (int64_t " + variable + " = "
+            out += integer(start)
+            out += "; " + variable + " < "
+            out += integer(end)
+            out += step == 1 ? "; ++" + variable + ") {\n" : "; " + variable + " += " + String(step) + ") {\n"
+            for statement in body { print(statement, indent: indent + 1, into: &out) }
+            out += pad
+            out += "}\n"
+        case .parallelLoop(let variable, let start, let end, let step, let body):
+            out += "#ifdef _OPENMP\n"
+            out += pad
+            out += "#pragma omp parallel for schedule(guided)\n#endif\n"
+            print(.loop(variable: variable, start: start, end: end, step: step, body: body), indent: indent, into: &out)
+        case .declareTile(let name, let count):
+            out += pad
+            out += real + " " + name + "[" + String(count) + "];\n"
+        case .define(let name, let value): assignment("const " + real + " " + name, " = ", value, pad, &out)
+        case .declare(let name, let value): assignment(real + " " + name, " = ", value, pad, &out)
+        case .assign(let name, let value): assignment(name, " = ", value, pad, &out)
+        case .store(let storage, let index, let value): assignment(element(storage, index), " = ", value, pad, &out)
+        case .accumulate(let storage, let index, let value): assignment(element(storage, index), " += ", value, pad, &out)
+        case .storeStepCount(let value):
+            out += pad
+            out += "s->t = (int64_t)("
+            out += scalar(value)
+            out += ");\n"
+        case .gemm(let call):
+            out += pad
+            out += gemm(call)
+            out += "\n"
+        }
+    }
+
+    /// `target = value;` (or `+=`) on a line of its own.
+    private func assignment(_ target: String, _ operation: String, _ value: ScalarExpr, _ pad: String, _ out: inout CodeBuffer) {
+        out += pad
+        out += target
+        out += operation
+        out += scalar(value)
+        out += ";\n"
+    }
+
+    /// Four spaces per level; the common depths are made once.
+    static func padding(_ indent: Int) -> String {
+        indent < paddings.count ? paddings[indent] : String(repeating: "    ", count: indent)
+    }
+    private static let paddings = (0..<12).map { String(repeating: "    ", count: $0) }
+
+    /// A comment's lines, with `*/` broken up so the text cannot end the comment early. Scans
+    /// bytes rather than splitting strings: every nest has a comment, so large models print
+    /// hundreds of thousands.
+    static func commentLines(_ text: String) -> [Substring] {
+        var text = text
+        var hasEnd = false, previous: UInt8 = 0
+        var breaks: [Int] = []
+        text.withUTF8 { bytes in
+            for (offset, byte) in bytes.enumerated() {
+                if byte == UInt8(ascii: "/") && previous == UInt8(ascii: "*") { hasEnd = true }
+                if byte == UInt8(ascii: "\n") { breaks.append(offset) }
+                previous = byte
+            }
+        }
+        if hasEnd { return commentLines(text.replacing("*/", with: "* /")) }
+        if breaks.isEmpty { return text.isEmpty ? [] : [text[...]] }
+        var lines: [Substring] = []
+        var start = 0
+        let utf8 = text.utf8
+        for offset in breaks + [utf8.count] where offset > start {
+            lines.append(text[utf8.index(utf8.startIndex, offsetBy: start)..<utf8.index(utf8.startIndex, offsetBy: offset)])
+            start = offset + 1
+        }
+        return lines
+    }
+
+    func element(_ storage: Storage, _ index: IntExpr) -> String {
+        switch storage {
+        case .local(let name): return name
+        case .tile(let name): return name + "[" + integer(index) + "]"
+        case .param(let param): return "p->" + CIdentifiers.field(param) + "[" + integer(index) + "]"
+        case .gradient(let param): return "g->" + CIdentifiers.field(param) + "[" + integer(index) + "]"
+        case .state(let slot): return "s->" + CIdentifiers.field(slot) + "[" + integer(index) + "]"
+        case .input(let input): return CIdentifiers.user(input) + "[" + integer(index) + "]"
+        case .output(let output): return CIdentifiers.user(output) + "[" + integer(index) + "]"
+        case .workspace(let slot): return "w" + String(slot) + "[" + integer(index) + "]"
+        }
+    }
+
+    func scalar(_ expr: ScalarExpr) -> String {
+        expr.spelled(
+            syntax, element: element, integer: { "((\(real))(\(integer($0))))" }, stepCount: "((\(real))s->t)")
+    }
+
+    /// An integer expression in C, parenthesized only where precedence needs it.
+    func integer(_ expr: IntExpr) -> String {
+        var out = ""
+        write(expr, into: &out)
+        return out
+    }
+
+    /// Appends an integer expression, parenthesized only where precedence needs it.
+    func write(_ expr: IntExpr, into out: inout String) {
+        switch expr {
+        case .constant(let value): out += String(value)
+        case .variable(let name): out += name
+        case .dim(let name): out += CIdentifiers.user(name)
+        case .sum(let terms):
+            // A negative constant or a product with a negative constant first reads as `a - 7`.
+            for (position, term) in terms.enumerated() {
+                switch term {
+                case .constant(let value) where value < 0 && position > 0: out += " - " + String(-value)
+                case .product(let factors) where position > 0:
+                    if case .constant(let value) = factors.first, value < 0 {
+                        out += " - "
+                        write(.constant(-value) * .product(Array(factors.dropFirst())), into: &out)
+                    } else {
+                        out += " + "
+                        write(term, into: &out)
+                    }
+                default:
+                    if position > 0 { out += " + " }
+                    write(term, into: &out)
+                }
+            }
+        case .product(let factors):
+            for (position, factor) in factors.enumerated() {
+                if position > 0 { out += " * " }
+                switch factor {
+                case .constant, .variable, .dim, .min, .product: write(factor, into: &out)
+                default:
+                    out += "("
+                    write(factor, into: &out)
+                    out += ")"
+                }
+            }
+        case .quotient(let a, let b): out += "(" + integer(a) + ") / (" + integer(b) + ")"
+        case .remainder(let a, let b): out += "(" + integer(a) + ") % (" + integer(b) + ")"
+        case .min(let a, let b):
+            let (x, y) = (integer(a), integer(b))
+            out += "(" + x + " < " + y + " ? " + x + " : " + y + ")"
+        case .roundedUp(let a, let multiple):
+            out += "(" + integer(a) + " + " + String(multiple - 1) + ") / " + String(multiple) + " * " + String(multiple)
+        }
+    }
+
+    /// The fixed pointers (`p`, `g`, `s`) a kernel body reads or writes.
+    func usedStorage(_ statements: [Statement]) -> Set<String> {
+        var result = Set<String>()
+        for statement in statements { collectStorage(statement, into: &result) }
+        return result
+    }
+
+    func usedStorage(_ expr: ScalarExpr) -> Set<String> {
+        var result = Set<String>()
+        collectStorage(expr, into: &result)
+        return result
+    }
+
+    private func collectStorage(_ statement: Statement, into result: inout Set<String>) {
+        switch statement {
+        case .comment: break
+        case .loop(_, _, _, _, let body), .parallelLoop(_, _, _, _, let body):
+            for inner in body { collectStorage(inner, into: &result) }
+        case .declareTile: break
+        case .define(_, let value), .declare(_, let value), .assign(_, let value): collectStorage(value, into: &result)
+        case .store(let storage, _, let value), .accumulate(let storage, _, let value):
+            if let pointer = pointer(storage) { result.insert(pointer) }
+            collectStorage(value, into: &result)
+        case .storeStepCount(let value):
+            result.insert("s")
+            collectStorage(value, into: &result)
+        case .gemm(let call):
+            for operand in [call.a, call.b, call.c] {
+                if let pointer = pointer(operand.storage) { result.insert(pointer) }
+            }
+        }
+    }
+
+    private func collectStorage(_ expr: ScalarExpr, into result: inout Set<String>) {
+        switch expr {
+        case .literal, .name, .integer: break
+        case .stepCount: result.insert("s")
+        case .load(let storage, _): if let pointer = pointer(storage) { result.insert(pointer) }
+        case .elementwise(_, let a): collectStorage(a, into: &result)
+        case .arithmetic(_, let a, let b), .normalizer(_, let a, let b), .logSumExp(let a, let b):
+            collectStorage(a, into: &result)
+            collectStorage(b, into: &result)
+        case .lossTerm(_, let a, let b, let c):
+            collectStorage(a, into: &result)
+            collectStorage(b, into: &result)
+            if let c { collectStorage(c, into: &result) }
+        case .call(_, let arguments): for argument in arguments { collectStorage(argument, into: &result) }
+        }
+    }
+
+    func pointer(_ storage: Storage) -> String? {
+        switch storage {
+        case .param: return "p"
+        case .gradient: return "g"
+        case .state: return "s"
+        default: return nil
+        }
+    }
+}
