@@ -17,9 +17,9 @@ extension CommandLineInterface {
         of shape [batch, classes].
 
         The default engine compiles the kernels to C (double precision) with cc -O3 -march=native
-        into a shared library and loads it; without cc on PATH, or with --engine interpreter, the
-        reference interpreter trains (slower, the same numbers). Both start from the model's
-        initializers drawn with --seed and see the same batches.
+        -fno-math-errno into a shared library and loads it; without cc on PATH, or with --engine
+        interpreter, the reference interpreter trains (slower, the same numbers). Both start from
+        the model's initializers drawn with --seed and see the same batches.
 
         options:
           --data FILE       the training CSV (required)

@@ -7,7 +7,7 @@ import AdjointSema
 /// library, or the reference interpreter. Both start from the model's initializers with the same
 /// seed and see the same batches, so they produce the same loss curve up to rounding.
 protocol FitEngine: AnyObject {
-    /// How the run names the engine: `c (cc -O3 -march=native, double)`.
+    /// How the run names the engine: `c (cc -O3 -march=native -fno-math-errno, double)`.
     var description: String { get }
     /// Its short name: `c` or `interpreter`.
     var name: String { get }
