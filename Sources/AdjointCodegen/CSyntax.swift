@@ -68,7 +68,13 @@ enum CIdentifiers {
 
     /// A name from the model file used as a bare identifier (an argument).
     static func user(_ name: String) -> String {
-        reserved.contains(name) || looksGenerated(name) ? name + "_" : name
+        reserved.contains(name) || looksGenerated(name) || isBLASName(name) ? name + "_" : name
+    }
+
+    /// Whether a name could clash with what `<cblas.h>` declares (`cblas_sgemm`, `CblasTrans`,
+    /// `CBLAS_ORDER`, OpenBLAS's `openblas_set_num_threads`), which `--blas` output includes.
+    static func isBLASName(_ name: String) -> Bool {
+        ["cblas", "Cblas", "CBLAS", "openblas"].contains { name.hasPrefix($0) }
     }
 
     /// A name from the model file used as a struct field (only keywords clash).

@@ -89,6 +89,21 @@ enum CBLAS {
     }
 
     /// Small products keep the loops; a model without large ones gets no include.
+    /// Model names that `<cblas.h>` also declares are renamed in the C, as keywords are.
+    @Test func namesOfTheCBLASHeaderAreRenamed() throws {
+        let source = """
+            dim CblasRowMajor
+            input cblas_sgemm: [CblasRowMajor, 784]
+            input y: [CblasRowMajor, 256]
+            param W: [784, 256]
+            minimize mse(cblas_sgemm @ W, y) using sgd(lr = 0.1)
+            """
+        let text = CPrinter(try Self.kernels(source, blas: true), precision: .float, tool: "t").source()
+        #expect(text.contains("cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(CblasRowMajor_), 256, 784"))
+        #expect(text.contains("const float *restrict cblas_sgemm_"))
+        #expect(!text.contains("const float *restrict cblas_sgemm,"))
+    }
+
     @Test func smallProductsKeepTheLoops() throws {
         let kernels = try Self.kernels(TestModels.sample("samples/digits.adj"), blas: true)
         #expect(kernels.kernels.allSatisfy { Self.gemms($0.body).isEmpty })
