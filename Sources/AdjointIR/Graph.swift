@@ -30,7 +30,21 @@ public struct Node: Hashable, Sendable {
 public struct Graph: Sendable, Equatable {
     public private(set) var nodes: [Node] = []
     public var roots: [Root] = []
-    private var ids: [Node: NodeID] = [:]
+    private var ids: [HashConsKey: NodeID] = [:]
+
+    /// A node as the hash-consing table sees it: its op and operands. The shape follows from
+    /// them (the op's shape rule), so it is neither hashed nor compared; hashing a shape's dims
+    /// (runtime dims are strings) was a good part of building a large graph.
+    private struct HashConsKey: Hashable {
+        var op: Op
+        var operands: [NodeID]
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(operands.count)
+            for operand in operands { hasher.combine(operand.index) }
+            hasher.combine(op)
+        }
+    }
 
     /// A named result of the program.
     public struct Root: Hashable, Sendable {
@@ -61,17 +75,18 @@ public struct Graph: Sendable, Equatable {
     /// front end checked the user's program, so a failure here is a compiler bug.
     @discardableResult
     public mutating func addRaw(_ op: Op, _ operands: [NodeID]) -> NodeID {
+        // An equal node was checked against the shape rule when it was added.
+        let key = HashConsKey(op: op, operands: operands)
+        if let existing = ids[key] { return existing }
         let shape: Shape
         switch op.resultShape(operands.map { self[$0].shape }) {
         case .success(let result): shape = result
         case .failure(let error):
             preconditionFailure("internal error: \(op) on \(operands.map { self[$0].shape }): \(error)")
         }
-        let node = Node(op: op, operands: operands, shape: shape)
-        if let existing = ids[node] { return existing }
         let id = NodeID(nodes.count)
-        nodes.append(node)
-        ids[node] = id
+        nodes.append(Node(op: op, operands: operands, shape: shape))
+        ids[key] = id
         return id
     }
 
