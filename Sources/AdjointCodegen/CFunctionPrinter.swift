@@ -50,10 +50,11 @@ public struct CFunctionPrinter: Sendable {
         for dim in kernel.checkedDims {
             out += "    if (\(CIdentifiers.user(dim)) < 1) \(failure)\n"
         }
-        let used = usedStorage(kernel.body) .union(kernel.result.map { usedStorage($0) } ?? [])
         let fixed: [(String, Bool)] = [
             ("p", true), ("s", kernel.kind == .apply || kernel.kind == .step), ("g", kernel.kind == .apply || kernel.kind == .gradient),
         ]
+        let wanted = Set(fixed.filter(\.1).map(\.0))
+        let used = usedStorage(kernel.body, wanted: wanted).union(kernel.result.map { usedStorage($0) } ?? [])
         for (pointer, present) in fixed where present && !used.contains(pointer) { out += "    (void)\(pointer);\n" }
         if kernel.takesWorkspace {
             if kernel.workspace.slots.isEmpty { out += "    (void)workspace;\n" }
@@ -229,11 +230,15 @@ public struct CFunctionPrinter: Sendable {
         }
     }
 
-    /// The fixed pointers (`p`, `g`, `s`) a kernel body reads or writes.
-    func usedStorage(_ statements: [Statement]) -> Set<String> {
+    /// The fixed pointers (`p`, `g`, `s`) a kernel body reads or writes, of those `wanted`: the
+    /// walk stops at the first nest after which all are found (a large kernel's body is long).
+    func usedStorage(_ statements: [Statement], wanted: Set<String> = ["p", "g", "s"]) -> Set<String> {
         var result = Set<String>()
-        for statement in statements { collectStorage(statement, into: &result) }
-        return result
+        for statement in statements {
+            collectStorage(statement, into: &result)
+            if result.isSuperset(of: wanted) { break }
+        }
+        return result.intersection(wanted)
     }
 
     func usedStorage(_ expr: ScalarExpr) -> Set<String> {

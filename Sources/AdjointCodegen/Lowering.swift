@@ -183,15 +183,18 @@ struct KernelLowering {
     /// says so), so the nest never overwrites the rows of A or the B that later tiles still read.
     mutating func allocateWorkspace() {
         let frontiers = groups.map { $0.map { plan.frontier(of: $0).nodes } }
-        var lastReader: [NodeID: Int] = [:]
+        // By node index and by group position rather than hashed: a large model has tens of
+        // thousands of buffers.
+        var lastReaders = [Int?](repeating: nil, count: graph.nodes.count)
         for (position, members) in frontiers.enumerated() {
             for reads in members {
-                for read in reads.keys { lastReader[read] = position }
+                for read in reads.keys { lastReaders[read.index] = position }
             }
         }
+        func lastReader(_ id: NodeID) -> Int? { lastReaders[id.index] }
         var allocator = SlotAllocator()
-        var slotOf: [NodeID: Int] = [:]
-        var releases: [Int: [NodeID]] = [:]
+        var slots = [Int](repeating: -1, count: graph.nodes.count)
+        var releases = [[NodeID]](repeating: [], count: groups.count)
         for (position, group) in groups.enumerated() {
             // The buffers a member of this nest reads at another index (none of them may be
             // overwritten here), and for the others the last member reading them.
@@ -214,29 +217,29 @@ struct KernelLowering {
             if group.count == 1, plan.keepsLogSumExp.contains(group[0]) {
                 let loss = group[0]
                 let slot = allocator.allocate(SymbolicCount(Self.rows(of: graph[graph[loss].operands[0]].shape)))
-                slotOf[loss] = slot
+                slots[loss.index] = slot
                 logSumExpSlots[loss] = slot
-                releases[lastReader[loss] ?? position, default: []].append(loss)
+                releases[lastReader(loss) ?? position].append(loss)
             }
             for (member, id) in group.enumerated() where placement[id] == nil {
                 let pointwise = FusionPlan.NodeKind(graph[id].op) == .pointwise
-                let reusable = !pointwise ? nil : (releases[position] ?? []).firstIndex { buffer in
+                let reusable = !pointwise ? nil : releases[position].firstIndex { buffer in
                     !readMoved.contains(buffer) && (lastMemberReading[buffer] ?? member) <= member
                 }
                 let slot: Int
                 if let reusable {
-                    slot = slotOf[releases[position]![reusable]]!
-                    releases[position]!.remove(at: reusable)
+                    slot = slots[releases[position][reusable].index]
+                    releases[position].remove(at: reusable)
                 } else {
                     slot = allocator.allocate(SymbolicCount(graph[id].shape))
                 }
-                slotOf[id] = slot
+                slots[id.index] = slot
                 placement[id] = .workspace(slot)
                 // Values copied to a destination at the end live to the end.
                 let copiedAtEnd = destinations[id] != nil
-                if !copiedAtEnd { releases[lastReader[id] ?? position, default: []].append(id) }
+                if !copiedAtEnd { releases[lastReader(id) ?? position].append(id) }
             }
-            for done in releases[position] ?? [] { allocator.release(slotOf[done]!) }
+            for done in releases[position] { allocator.release(slots[done.index]) }
             for slot in scratch { allocator.release(slot) }
         }
         workspaceSlots = allocator.slots.map(\.expression)
