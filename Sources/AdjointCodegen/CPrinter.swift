@@ -16,7 +16,6 @@ public struct CPrinter: Sendable {
         self.tool = tool
     }
 
-    var syntax: CSyntax { CSyntax(precision: precision) }
     var real: String { precision.cType }
     var name: String { kernels.name }
 

@@ -41,9 +41,7 @@ extension KernelLowering {
         guard case .linearAlgebra(.matmul) = graph[id].op else { return false }
         let (aShape, bShape) = (graph[graph[id].operands[0]].shape, graph[graph[id].operands[1]].shape)
         guard aShape.rank == 2, bShape.rank == 2 else { return false }
-        func estimate(_ dim: Dim) -> Int { if case .fixed(let size) = dim { size } else { 64 } }
-        let (work, overflow) = estimate(aShape.dims[0]).multipliedReportingOverflow(by: estimate(aShape.dims[1]))
-        return overflow || work.multipliedReportingOverflow(by: estimate(bShape.dims[1])).partialValue >= gemmWork
+        return estimatedWork(graph, id) >= gemmWork
     }
 
     /// Follows views down to the buffer an operand reads: a transpose flips the reading, a

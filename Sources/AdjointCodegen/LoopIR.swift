@@ -233,15 +233,9 @@ public struct Workspace: Hashable, Sendable {
     /// How many elements of 64-byte alignment per slot boundary, for an element of `bytes` bytes.
     static func alignment(elementBytes bytes: Int) -> Int { 64 / bytes }
 
-    /// The element offset at which slot `index` starts: the slots before it, each rounded up to
-    /// the alignment (equal sizes written once with a count: `3 * ((32 * batch + 15) / 16 * 16)`).
-    public func offset(_ index: Int, elementBytes: Int) -> IntExpr {
-        var sum = SlotSum(alignment: Workspace.alignment(elementBytes: elementBytes))
-        for slot in slots[..<index] { sum.add(slot) }
-        return sum.expression
-    }
-
-    /// The offset of every slot and, last, the whole workspace, in one pass over the slots.
+    /// The element offset of every slot and, last, the whole workspace, in one pass over the
+    /// slots: the slots before each, rounded up to the alignment (equal sizes written once with a
+    /// count: `3 * ((32 * batch + 15) / 16 * 16)`).
     public func offsets(elementBytes: Int) -> [IntExpr] {
         var sum = SlotSum(alignment: Workspace.alignment(elementBytes: elementBytes))
         var result: [IntExpr] = []
@@ -255,7 +249,11 @@ public struct Workspace: Hashable, Sendable {
     }
 
     /// The whole workspace in elements.
-    public func elementCount(elementBytes: Int) -> IntExpr { offset(slots.count, elementBytes: elementBytes) }
+    public func elementCount(elementBytes: Int) -> IntExpr {
+        var sum = SlotSum(alignment: Workspace.alignment(elementBytes: elementBytes))
+        for slot in slots { sum.add(slot) }
+        return sum.expression
+    }
 
     /// A running sum of slot sizes, each rounded up to the alignment: a constant, plus each
     /// distinct runtime size with how many slots have it.

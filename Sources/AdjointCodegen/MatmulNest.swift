@@ -184,13 +184,26 @@ extension KernelLowering {
         gemmSources(id) == nil ? Self.registerTiling(graph, id) : nil
     }
 
+    /// The multiply-adds of a matrix-by-matrix product, a runtime dim counted as 64, saturating
+    /// at `Int.max`: the size that decides register tiles, threads and (`--blas`) a CBLAS call.
+    static func estimatedWork(_ graph: Graph, _ id: NodeID) -> Int {
+        let (aShape, bShape) = (graph[graph[id].operands[0]].shape, graph[graph[id].operands[1]].shape)
+        func estimate(_ dim: Dim) -> Int { if case .fixed(let size) = dim { size } else { 64 } }
+        var work = 1
+        for dim in [aShape.dims[0], aShape.dims[1], bShape.dims[1]] {
+            let (product, overflow) = work.multipliedReportingOverflow(by: estimate(dim))
+            if overflow { return .max }
+            work = product
+        }
+        return work
+    }
+
     static func registerTiling(_ graph: Graph, _ id: NodeID) -> RegisterTiling? {
         guard case .linearAlgebra(.matmul) = graph[id].op else { return nil }
         let (aShape, bShape) = (graph[graph[id].operands[0]].shape, graph[graph[id].operands[1]].shape)
         guard aShape.rank == 2, bShape.rank == 2, case .fixed(let n) = bShape.dims[1] else { return nil }
         let (m, k) = (aShape.dims[0], aShape.dims[1])
-        func estimate(_ dim: Dim) -> Int { if case .fixed(let size) = dim { size } else { 64 } }
-        let large = estimate(m).multipliedReportingOverflow(by: estimate(k)).partialValue * n >= Self.registerTiledWork
+        let large = estimatedWork(graph, id) >= Self.registerTiledWork
         let dotProducts = isTransposedView(graph, graph[id].operands[1]) && !isTransposedView(graph, graph[id].operands[0])
         guard n >= Self.registerTile.columns / 2, large || dotProducts else { return nil }
         return RegisterTiling(m: m, k: k, n: n, parallel: large)

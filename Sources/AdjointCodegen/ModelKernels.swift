@@ -45,8 +45,6 @@ public struct ModelKernels: Sendable {
     /// loss, gradient, apply, step, and predict when the model has outputs.
     public var kernels: [Kernel]
 
-    /// The options the kernels were lowered with.
-    public var options: CodegenOptions
     /// Each kernel's text as `render` printed it, in kernel order (nil without `render`).
     public var renderedKernels: [String]?
 
@@ -62,7 +60,6 @@ public struct ModelKernels: Sendable {
         render: (@Sendable (Kernel) -> String)? = nil
     ) {
         self.name = name
-        self.options = options
         self.modelPath = modelPath
         runtimeDims = program.dims.filter { $0.size == nil }.map(\.name)
         updateRule = program.updateRule
