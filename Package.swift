@@ -21,7 +21,7 @@ let package = Package(
         .target(
             name: "AdjointDriver",
             dependencies: ["AdjointSyntax", "AdjointIR", "AdjointSema", "AdjointAutodiff", "AdjointInterpreter", "AdjointCodegen"]),
-        .executableTarget(name: "adjoint", dependencies: ["AdjointDriver"]),
+        .executableTarget(name: "adjoint", dependencies: ["AdjointDriver", "AdjointIR"]),
         .plugin(name: "AdjointPlugin", capability: .buildTool(), dependencies: ["adjoint"]),
         .executableTarget(name: "adjoint-fuzz", dependencies: ["AdjointDriver"]),
         .executableTarget(

@@ -41,9 +41,13 @@ public struct CFunctionPrinter: Sendable {
 
     // MARK: - Kernels
 
-    /// A kernel's function, as text without a final newline. Written into one string rather than
-    /// a list of lines: a large model's kernels run to a million lines.
-    public func function(_ kernel: Kernel) -> String {
+    /// A kernel's function, as text without a final newline.
+    public func function(_ kernel: Kernel) -> String { String(decoding: functionBytes(kernel), as: UTF8.self) }
+
+    /// A kernel's function as UTF-8 bytes, without a final newline. Written into one buffer
+    /// rather than a list of lines: a large model's kernels run to a million lines, which go to
+    /// the file as they are (`CPrinter.sourcePieces`).
+    public func functionBytes(_ kernel: Kernel) -> [UInt8] {
         var out = CodeBuffer(capacity: 1 << 16)
         out += signature(kernel) + "\n{\n"
         let failure = kernel.result == nil ? "return;" : "return NAN;"
@@ -68,7 +72,7 @@ public struct CFunctionPrinter: Sendable {
         for statement in kernel.body { print(statement, indent: 1, into: &out) }
         if let result = kernel.result { out += "    return \(scalar(result));\n" }
         out += "}"
-        return out.text
+        return out.bytes
     }
 
     /// Appends a statement's lines, indented by `indent` levels, each ending in a newline.

@@ -13,15 +13,11 @@ extension CFunctionPrinter {
         ]
     }
 
-    /// Whether statements contain a CBLAS call, at any depth.
-    static func callsBLAS(_ statements: [Statement]) -> Bool {
-        statements.contains { statement in
-            switch statement {
-            case .gemm: return true
-            case .loop(_, _, _, _, let body), .parallelLoop(_, _, _, _, let body): return callsBLAS(body)
-            default: return false
-            }
-        }
+    /// Whether a kernel's body calls a CBLAS. A call is a whole loop nest of its own
+    /// (`KernelLowering.gemmNest`), so only the top-level statements need looking at: the body
+    /// of a large model runs to a million statements.
+    static func callsBLAS(_ body: [Statement]) -> Bool {
+        body.contains { if case .gemm = $0 { true } else { false } }
     }
 
     /// `cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, 784, 256, (int)(batch), 1.0f, x, 784, w0, 256, 0.0f, g->W1, 256);`

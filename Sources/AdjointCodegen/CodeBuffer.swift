@@ -10,7 +10,4 @@ struct CodeBuffer {
         var text = text
         text.withUTF8 { buffer.bytes.append(contentsOf: $0) }
     }
-
-    /// The text so far.
-    var text: String { String(decoding: bytes, as: UTF8.self) }
 }

@@ -11,7 +11,11 @@ enum Lowering {
         while true {
             var lowering = KernelLowering(spec, plan: plan, redirected: redirected)
             let hazards = lowering.inPlaceHazards()
-            if hazards.isEmpty { return lowering.kernel() }
+            if hazards.isEmpty {
+                // Its tables (a large model's are hundreds of thousands of entries) are freed at exit.
+                defer { ProcessLifetime.keep(lowering) }
+                return lowering.kernel()
+            }
             redirected.formUnion(hazards)
         }
     }

@@ -45,8 +45,8 @@ public struct ModelKernels: Sendable {
     /// loss, gradient, apply, step, and predict when the model has outputs.
     public var kernels: [Kernel]
 
-    /// Each kernel's text as `render` printed it, in kernel order (nil without `render`).
-    public var renderedKernels: [String]?
+    /// Each kernel's text (UTF-8) as `render` printed it, in kernel order (nil without `render`).
+    public var renderedKernels: [[UInt8]]?
 
     /// The kernel of a kind.
     public func kernel(_ kind: KernelKind) -> Kernel? { kernels.first { $0.kind == kind } }
@@ -57,7 +57,7 @@ public struct ModelKernels: Sendable {
     /// lowering it (`renderedKernels`): a large model's kernels then print while others still lower.
     public init(
         _ program: CheckedProgram, name: String, modelPath: String, options: CodegenOptions = CodegenOptions(),
-        render: (@Sendable (Kernel) -> String)? = nil
+        render: (@Sendable (Kernel) -> [UInt8])? = nil
     ) {
         self.name = name
         self.modelPath = modelPath
@@ -90,8 +90,8 @@ public struct ModelKernels: Sendable {
         // Each kernel is lowered on a thread of its own as soon as its graph exists: loss and
         // predict at once, apply after its small graph, gradient after the reverse pass, and
         // step (on this thread) after the update; kernels.md's order is kept by index.
-        let tasks = ConcurrentTasks<(kernel: Kernel, text: String?)>(count: 4 + forwardSpecs.count - 1)
-        @Sendable func lower(_ spec: KernelSpec) -> (kernel: Kernel, text: String?) {
+        let tasks = ConcurrentTasks<(kernel: Kernel, text: [UInt8]?)>(count: 4 + forwardSpecs.count - 1)
+        @Sendable func lower(_ spec: KernelSpec) -> (kernel: Kernel, text: [UInt8]?) {
             let kernel = Lowering.lower(spec)
             return (kernel, render?(kernel))
         }
@@ -121,6 +121,8 @@ public struct ModelKernels: Sendable {
             arguments: lossArguments, names: stepNames, options: options)
         tasks.run(3) { lower(stepSpec) }
         let lowered = tasks.values()
+        // The graphs are freed at exit, not here on the critical path (`ProcessLifetime`).
+        ProcessLifetime.keep((forward, gradient, step))
         kernels = lowered.map(\.kernel)
         renderedKernels = render == nil ? nil : lowered.map { $0.text! }
     }

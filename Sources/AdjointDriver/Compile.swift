@@ -1,3 +1,4 @@
+import AdjointIR
 import AdjointCodegen
 import AdjointSema
 import Foundation
@@ -9,32 +10,35 @@ extension Commands {
         case c, swift
     }
 
-    /// The generated files for one model, in memory: file names and contents, in writing order.
+    /// The generated files for one model, in memory, in writing order.
     /// With `blas`, large matrix products call `cblas_sgemm` or `cblas_dgemm` (`--blas`).
     public static func generateC(
         _ program: CheckedProgram, name: String, modelPath: String, precision: Precision, blas: Bool = false
-    ) -> (files: [(name: String, text: String)], workspace: String) {
+    ) -> (files: [GeneratedFile], workspace: String) {
         let functions = CFunctionPrinter(name: name, precision: precision)
         let kernels = ModelKernels(
-            program, name: name, modelPath: modelPath, options: CodegenOptions(blas: blas), render: { functions.function($0) })
+            program, name: name, modelPath: modelPath, options: CodegenOptions(blas: blas), render: { functions.functionBytes($0) })
         let printer = CPrinter(kernels, precision: precision, tool: "adjoint \(CommandLineInterface.version)")
         defer { ProcessLifetime.keep(printer) }
         return (
-            [("\(name).h", printer.header()), ("\(name).c", printer.source(renderedFunctions: kernels.renderedKernels))],
+            [
+                GeneratedFile(name: "\(name).h", text: printer.header()),
+                GeneratedFile(name: "\(name).c", pieces: printer.sourcePieces(renderedFunctions: kernels.renderedKernels)),
+            ],
             printer.workspaceDescription()
         )
     }
 
     /// The generated Swift for one model, in memory: `NAME.swift` with `public struct Name`.
     public static func generateSwift(_ program: CheckedProgram, name: String, modelPath: String, precision: Precision)
-        -> (files: [(name: String, text: String)], workspace: String)
+        -> (files: [GeneratedFile], workspace: String)
     {
         let kernels = ModelKernels(program, name: name, modelPath: modelPath)
         let tool = "adjoint \(CommandLineInterface.version)"
         let printer = SwiftPrinter(kernels, precision: precision, tool: tool)
         defer { ProcessLifetime.keep(printer) }
         let workspace = CPrinter(kernels, precision: precision, tool: tool).workspaceDescription()
-        return ([("\(name).swift", printer.source())], workspace)
+        return ([GeneratedFile(name: "\(name).swift", text: printer.source())], workspace)
     }
 
     /// `adjoint compile MODEL.adj --emit c|swift [-o DIR] [--name NAME] [--precision float|double] [--blas]`:
@@ -64,7 +68,7 @@ extension Commands {
                 ? generateC(checked, name: identifier, modelPath: path, precision: precision, blas: blas)
                 : generateSwift(checked, name: identifier, modelPath: path, precision: precision)
             let folder = URL(fileURLWithPath: directory)
-            switch AtomicWriter.write(files.map { (folder.appendingPathComponent($0.name), $0.text) }) {
+            switch AtomicWriter.write(files.map { (folder.appendingPathComponent($0.name), $0.pieces) }) {
             case .success(let written):
                 let lines = written.map(\.path) + ["workspace: \(workspace)"]
                 return CommandResult(output: lines.joined(separator: "\n") + "\n", status: 0)
@@ -89,6 +93,24 @@ extension Commands {
     }
 }
 
+/// A generated file in memory: its name and its text, as consecutive pieces of UTF-8.
+public struct GeneratedFile: Sendable {
+    public var name: String
+    /// The text in pieces, written one after another: a large model's kernels are tens of
+    /// megabytes each, and joining them, or making them a `String`, would copy them once more.
+    public var pieces: [[UInt8]]
+
+    public init(name: String, pieces: [[UInt8]]) {
+        self.name = name
+        self.pieces = pieces
+    }
+
+    public init(name: String, text: String) { self.init(name: name, pieces: [Array(text.utf8)]) }
+
+    /// The whole text.
+    public var text: String { String(decoding: pieces.joined(), as: UTF8.self) }
+}
+
 /// Writes several files so that each appears whole or not at all: every file goes to a temporary
 /// file beside its destination first, and only when all are written are they renamed into place.
 enum AtomicWriter {
@@ -96,19 +118,22 @@ enum AtomicWriter {
         var description: String
     }
 
-    static func write(_ files: [(url: URL, text: String)]) -> Result<[URL], WriteError> {
+    static func write(_ files: [(url: URL, pieces: [[UInt8]])]) -> Result<[URL], WriteError> {
         var temporaries: [URL] = []
         func cleanUp() { for url in temporaries { try? FileManager.default.removeItem(at: url) } }
-        for (url, text) in files {
+        for (url, pieces) in files {
             let temporary = url.deletingLastPathComponent()
                 .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-            // The string's bytes go straight to the file: a large model's C is tens of megabytes,
-            // and `Data(text.utf8)` would copy them byte by byte first.
-            var text = text
-            let written = text.withUTF8 { bytes -> Bool in
-                guard let file = fopen(temporary.path, "wb") else { return false }
-                let complete = fwrite(bytes.baseAddress, 1, bytes.count, file) == bytes.count
-                return fclose(file) == 0 && complete
+            // The pieces go straight to the file: a large model's C is tens of megabytes.
+            let written: Bool
+            if let file = fopen(temporary.path, "wb") {
+                var complete = true
+                for piece in pieces where complete {
+                    complete = piece.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) == $0.count }
+                }
+                written = fclose(file) == 0 && complete
+            } else {
+                written = false
             }
             temporaries.append(temporary)
             guard written else {

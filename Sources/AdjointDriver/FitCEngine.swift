@@ -159,7 +159,7 @@ extension CFitEngine {
         let library = folder.appendingPathComponent("lib\(symbolPrefix).so")
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            for file in files + [("\(symbolPrefix)_fit.c", shim(program, model: model))] {
+            for file in files + [GeneratedFile(name: "\(symbolPrefix)_fit.c", text: shim(program, model: model))] {
                 try Data(file.text.utf8).write(to: folder.appendingPathComponent(file.name))
             }
         } catch {

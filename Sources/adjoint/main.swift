@@ -1,5 +1,6 @@
 // The `adjoint` command: argument parsing only; the work is in AdjointDriver.
 import AdjointDriver
+import AdjointIR
 import Foundation
 
 ProcessLifetime.keepsDataToExit = true

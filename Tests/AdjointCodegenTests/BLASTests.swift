@@ -75,7 +75,7 @@ enum CBLAS {
         let plain = Commands.generateC(program, name: "m", modelPath: path, precision: precision).files
         let blas = Commands.generateC(program, name: "m", modelPath: path, precision: precision, blas: true).files
         let function = precision == .float ? "cblas_sgemm" : "cblas_dgemm"
-        for (name, text) in plain { #expect(!text.contains("cblas"), "\(name) without --blas mentions cblas") }
+        for file in plain { #expect(!file.text.contains("cblas"), "\(file.name) without --blas mentions cblas") }
         let source = try #require(blas.first { $0.name == "m.c" }?.text)
         #expect(source.contains("#define ADJOINT_CBLAS_HEADER <cblas.h>"))
         #expect(source.contains("#include ADJOINT_CBLAS_HEADER"))

@@ -6,7 +6,7 @@ import Testing
 /// The generated C as text: golden files, determinism, the interface of kernels.md, and no
 /// allocation in the kernels.
 @Suite struct GeneratedCodeTests {
-    static func generate(_ path: String, precision: Precision = .float) throws -> [(name: String, text: String)] {
+    static func generate(_ path: String, precision: Precision = .float) throws -> [GeneratedFile] {
         let program = try checkedProgram(TestModels.sample(path), path: path)
         return Commands.generateC(program, name: TestModels.identifier(path), modelPath: path, precision: precision).files
     }

@@ -6,7 +6,7 @@ import Testing
 /// The generated Swift as text: golden files, determinism, the interface of kernels.md, and what
 /// `adjoint compile --emit swift` writes.
 @Suite struct SwiftGeneratedCodeTests {
-    static func generate(_ path: String, precision: Precision = .float) throws -> (name: String, text: String) {
+    static func generate(_ path: String, precision: Precision = .float) throws -> GeneratedFile {
         let program = try checkedProgram(TestModels.sample(path), path: path)
         return Commands.generateSwift(program, name: TestModels.identifier(path), modelPath: path, precision: precision).files[0]
     }

@@ -7,7 +7,7 @@ public enum ProcessLifetime {
     nonisolated(unsafe) public static var keepsDataToExit = false
 
     /// Keeps `value` alive until the process ends, when `keepsDataToExit` is set.
-    static func keep(_ value: some Any) {
+    public static func keep(_ value: some Any) {
         guard keepsDataToExit else { return }
         _ = Unmanaged.passRetained(Kept(value))
     }
