@@ -8,9 +8,35 @@ extension KernelLowering {
 
     /// `v7: [batch, 32] = relu(v6 + b1)`; for a node delivered to a destination, also where.
     func formulaLine(_ id: NodeID) -> String {
-        var target = placement[id].map { if case .local = $0 { "" } else { " -> " + describe($0) } } ?? ""
-        if let slot = logSumExpSlots[id] { target += ", its rows' logsumexp -> " + describe(.workspace(slot)) }
-        return "\(nodeName(id)): \(graph[id].shape) = \(formula(id, own: true, grouped: false))\(target)"
+        var line = nodeName(id)
+        line += ": "
+        Self.write(graph[id].shape, into: &line)
+        line += " = "
+        writeFormula(id, own: true, grouped: false, into: &line)
+        if let storage = placement[id], !isLocal(storage) {
+            line += " -> "
+            line += describe(storage)
+        }
+        if let slot = logSumExpSlots[id] {
+            line += ", its rows' logsumexp -> "
+            line += describe(.workspace(slot))
+        }
+        return line
+    }
+
+    private func isLocal(_ storage: Storage) -> Bool { if case .local = storage { true } else { false } }
+
+    /// `[batch, 32]`, as `Shape.description` spells it, appended in place.
+    static func write(_ shape: Shape, into text: inout String) {
+        text += "["
+        for (axis, dim) in shape.dims.enumerated() {
+            if axis > 0 { text += ", " }
+            switch dim {
+            case .fixed(let size): text += String(size)
+            case .runtime(let name): text += name
+            }
+        }
+        text += "]"
     }
 
     /// A buffer as a comment names it.
@@ -28,38 +54,70 @@ extension KernelLowering {
     /// The formula of a node: `own` for the nest's own node (a materialized operand is named
     /// instead), `grouped` where an infix formula needs parentheses (not as a call's argument).
     func formula(_ id: NodeID, own: Bool = false, grouped: Bool = true) -> String {
-        let node = graph[id]
-        func operand(_ position: Int) -> String { formula(node.operands[position], grouped: false) }
-        func infix(_ position: Int) -> String { formula(node.operands[position]) }
-        func parenthesized(_ text: String) -> String { grouped ? "(\(text))" : text }
-        if !own, plan.materialized.contains(id), FusionPlan.NodeKind(node.op) != .leaf { return nodeName(id) }
-        switch node.op {
-        case .leaf(.input(let name, _)), .leaf(.param(let name, _)), .leaf(.state(let name, _)): return name
-        case .leaf(.gradient(let name, _)): return "grad_" + name
-        case .leaf(.constant(let value)): return formatNumber(value)
-        case .leaf(.size(let dims)): return dims.isEmpty ? "1" : dims.map(\.description).joined(separator: " * ")
-        case .structural(.broadcast), .structural(.reshape): return formula(node.operands[0], grouped: grouped)
-        case .structural(.sumTo(let target)): return "sum_to(\(operand(0)), \(target))"
-        case .linearAlgebra(.transpose): return "transpose(\(operand(0)))"
-        case .linearAlgebra(.matmul): return parenthesized("\(infix(0)) @ \(infix(1))")
-        case .elementwise(.negate): return "-" + infix(0)
-        case .elementwise(.leakyRelu(let slope)): return "leaky_relu(\(operand(0)), \(formatNumber(slope)))"
-        case .elementwise(let op): return "\(op.name)(\(operand(0)))"
-        case .arithmetic(.maximum), .arithmetic(.minimum):
-            return "\(node.op.name)(\(operand(0)), \(operand(1)))"
-        case .arithmetic(let op) where op == .add || op == .subtract:
-            // A product binds tighter than `+` and `-`: `x @ W1 + b1`, as models write it.
-            func term(_ position: Int) -> String {
-                if case .linearAlgebra(.matmul) = graph[node.operands[position]].op { return operand(position) }
-                return infix(position)
+        var text = ""
+        writeFormula(id, own: own, grouped: grouped, into: &text)
+        return text
+    }
+
+    /// Appends `formula(id, own:grouped:)`: one string grows through the whole recursion, since
+    /// every loop nest has a formula and a large model has hundreds of thousands.
+    func writeFormula(_ id: NodeID, own: Bool = false, grouped: Bool = true, into text: inout String) {
+        let op = graph[id].op
+        let operands = graph[id].operands
+        func operand(_ position: Int) { writeFormula(operands[position], grouped: false, into: &text) }
+        func infix(_ position: Int) { writeFormula(operands[position], into: &text) }
+        /// `name(first, second, ...)` with the operands at `positions`, then `extra`.
+        func call(_ name: String, _ positions: [Int], _ extra: String = "") {
+            text += name
+            text += "("
+            for (index, position) in positions.enumerated() {
+                if index > 0 { text += ", " }
+                operand(position)
             }
-            return parenthesized("\(term(0)) \(op.name) \(term(1))")
-        case .arithmetic(let op): return parenthesized("\(infix(0)) \(op.name) \(infix(1))")
-        case .reduction(let op, let axis):
-            return "\(op.name)(\(operand(0))\(axis.map { ", axis = \($0)" } ?? ""))"
-        case .normalizer(let op, let axis): return "\(op.name)(\(operand(0)), axis = \(axis))"
-        case .loss(.huber(let delta)): return "huber(\(operand(0)), \(operand(1)), \(formatNumber(delta)))"
-        case .loss(let op): return "\(op.name)(\(operand(0)), \(operand(1)))"
+            text += extra
+            text += ")"
+        }
+        func binary(_ symbol: String, _ term: (Int) -> Void) {
+            if grouped { text += "(" }
+            term(0)
+            text += " "
+            text += symbol
+            text += " "
+            term(1)
+            if grouped { text += ")" }
+        }
+        if !own, plan.materialized.contains(id), FusionPlan.NodeKind(op) != .leaf {
+            text += nodeName(id)
+            return
+        }
+        switch op {
+        case .leaf(.input(let name, _)), .leaf(.param(let name, _)), .leaf(.state(let name, _)): text += name
+        case .leaf(.gradient(let name, _)): text += "grad_" + name
+        case .leaf(.constant(let value)): text += formatNumber(value)
+        case .leaf(.size(let dims)): text += dims.isEmpty ? "1" : dims.map(\.description).joined(separator: " * ")
+        case .structural(.broadcast), .structural(.reshape): writeFormula(operands[0], grouped: grouped, into: &text)
+        case .structural(.sumTo(let target)):
+            var shape = ""
+            Self.write(target, into: &shape)
+            call("sum_to", [0], ", " + shape)
+        case .linearAlgebra(.transpose): call("transpose", [0])
+        case .linearAlgebra(.matmul): binary("@", infix)
+        case .elementwise(.negate):
+            text += "-"
+            infix(0)
+        case .elementwise(.leakyRelu(let slope)): call("leaky_relu", [0], ", " + formatNumber(slope))
+        case .elementwise(let elementwise): call(elementwise.name, [0])
+        case .arithmetic(.maximum), .arithmetic(.minimum): call(op.name, [0, 1])
+        case .arithmetic(let arithmetic) where arithmetic == .add || arithmetic == .subtract:
+            // A product binds tighter than `+` and `-`: `x @ W1 + b1`, as models write it.
+            binary(arithmetic.name) { position in
+                if case .linearAlgebra(.matmul) = graph[operands[position]].op { operand(position) } else { infix(position) }
+            }
+        case .arithmetic(let arithmetic): binary(arithmetic.name, infix)
+        case .reduction(let reduction, let axis): call(reduction.name, [0], axis.map { ", axis = \($0)" } ?? "")
+        case .normalizer(let normalizer, let axis): call(normalizer.name, [0], ", axis = \(axis)")
+        case .loss(.huber(let delta)): call("huber", [0, 1], ", " + formatNumber(delta))
+        case .loss(let loss): call(loss.name, [0, 1])
         }
     }
 }
