@@ -48,13 +48,14 @@ private final class ResultSlots<Value: Sendable>: @unchecked Sendable {
 final class ConcurrentTasks<Value: Sendable>: @unchecked Sendable {
     private let slots: ResultSlots<Value>
     private let group = DispatchGroup()
+    private let queue = DispatchQueue(label: "adjoint.kernels")
 
     init(count: Int) { slots = ResultSlots(count: count) }
 
     /// Computes `work()` into slot `index` on another thread.
     func start(_ index: Int, _ work: @escaping @Sendable () -> Value) {
         let slots = self.slots
-        DispatchQueue.global().async(group: group) { slots.set(index, work()) }
+        queue.async(group: group) { slots.set(index, work()) }
     }
 
     /// Computes `work()` into slot `index` on this thread.

@@ -41,18 +41,26 @@ struct FusionPlan {
     private(set) var schedule: [NodeID] = []
     /// For each materialized elementwise node whose nest computes a matrix product: the product
     /// (not materialized), whose accumulated elements the node's nest uses as it stores them.
-    private(set) var epilogues: [NodeID: NodeID] = [:]
+    private(set) var epilogues = NodeMap<NodeID>()
     /// For each normalizer computed inline from a loss's row logsumexps: that
     /// `softmax_cross_entropy`, whose nest keeps them (`keepsLogSumExp`).
-    private(set) var sharedLogSumExp: [NodeID: NodeID] = [:]
+    private(set) var sharedLogSumExp = NodeMap<NodeID>()
     /// The losses whose nests keep each row's logsumexp for a normalizer.
-    private(set) var keepsLogSumExp: Set<NodeID> = []
-    /// What each materialized node's nest reads (`frontier(of:)`), computed once.
-    private var frontiers: [NodeID: Frontier] = [:]
+    private(set) var keepsLogSumExp = NodeSet()
+    /// What each materialized node's nest reads (`frontier(of:)`), computed once, by node index.
+    private var frontiers: [Frontier] = []
 
-    /// The materialized nodes and leaves a nest reads, each with whether some path to it changes
-    /// the index.
-    typealias Frontier = (nodes: [NodeID: Bool], leaves: [NodeID: Bool])
+    /// The materialized nodes and leaves a nest reads, each once, in the order first reached.
+    struct Frontier: Sendable {
+        var nodes: [Read] = []
+        var leaves: [Read] = []
+    }
+
+    /// A node a nest reads, and whether some path to it changes the index.
+    struct Read: Sendable {
+        var node: NodeID
+        var moved: Bool
+    }
 
     /// Whether the kernel has a workspace. Without one (`apply`), an elementwise value with several
     /// users is computed again in each rather than kept in a buffer.
@@ -71,6 +79,8 @@ struct FusionPlan {
         }
         live = graph.nodes.indices.filter { needed[$0] }.map(NodeID.init)
         materialized = NodeSet(count: graph.nodes.count)
+        epilogues = NodeMap(count: graph.nodes.count)
+        sharedLogSumExp = NodeMap(count: graph.nodes.count)
         uses = [Int](repeating: 0, count: graph.nodes.count)
         users = [[NodeID]](repeating: [], count: graph.nodes.count)
         for id in live {
@@ -115,7 +125,9 @@ struct FusionPlan {
             guard case .storage(let storage) = result.destination, result.destination.isInPlace else { continue }
             if let leaf = leaves[storage] { overwrites[result.node] = leaf }
         }
-        for id in live where materialized.contains(id) { frontiers[id] = computeFrontier(of: id) }
+        frontiers = Array(repeating: Frontier(), count: graph.nodes.count)
+        var positions = FrontierPositions(count: graph.nodes.count)
+        for id in live where materialized.contains(id) { frontiers[id.index] = computeFrontier(of: id, &positions) }
         schedule = order(overwrites: overwrites)
     }
 
@@ -236,26 +248,20 @@ struct FusionPlan {
     /// takes time proportional to the edges times a logarithm: first a ready overwrite that is
     /// safe, else a ready scalar, else any other ready node, else the first ready overwrite.
     private func order(overwrites: [NodeID: NodeID]) -> [NodeID] {
-        // Dependencies between materialized nodes, through fused nodes and views.
-        var reached: [[NodeID]] = Array(repeating: [], count: graph.nodes.count)  // materialized nodes each live node reads
+        // Dependencies between materialized nodes, through fused nodes and views: what each
+        // nest reads that another nest computes (a leaf only when delivered, and so computed).
         var waiting = [Int](repeating: 0, count: graph.nodes.count)
         var dependents: [[NodeID]] = Array(repeating: [], count: graph.nodes.count)
-        for id in live {
-            var set: [NodeID] = []
-            for operand in graph[id].operands {
-                if materialized.contains(operand) { set.append(operand) } else { set += reached[operand.index] }
+        for id in live where materialized.contains(id) {
+            if case .leaf = graph[id].op { continue }
+            let frontier = frontiers[id.index]
+            for read in frontier.nodes {
+                waiting[id.index] += 1
+                dependents[read.node.index].append(id)
             }
-            if let loss = sharedLogSumExp[id] { set.append(loss) }
-            // Without repeats, in graph order (sorting beats hashing these short lists).
-            set.sort()
-            var unique: [NodeID] = []
-            unique.reserveCapacity(set.count)
-            for node in set where node != unique.last { unique.append(node) }
-            if materialized.contains(id) {
-                waiting[id.index] = unique.count
-                for dependency in unique { dependents[dependency.index].append(id) }
-            } else {
-                reached[id.index] = unique
+            for read in frontier.leaves where materialized.contains(read.node) {
+                waiting[id.index] += 1
+                dependents[read.node.index].append(id)
             }
         }
         let overwritten = Set(overwrites.values)
@@ -266,7 +272,7 @@ struct FusionPlan {
         var readsOwnLeaf = Set<NodeID>()
         let nests = live.filter { materialized.contains($0) }
         for id in nests {
-            for leaf in frontier(of: id).leaves.keys where overwritten.contains(leaf) {
+            for leaf in frontier(of: id).leaves.map(\.node) where overwritten.contains(leaf) {
                 pendingReaders[leaf, default: 0] += 1
                 readLeaves[id, default: []].append(leaf)
                 if overwrites[id] == leaf { readsOwnLeaf.insert(id) }
@@ -318,35 +324,63 @@ struct FusionPlan {
     /// The materialized nodes and leaves a nest for `id` reads, through fused nodes and views,
     /// each with whether some path to it changes the index (a view, a broadcast, or a reduction
     /// or product that reads many elements for one).
-    func frontier(of id: NodeID) -> Frontier { frontiers[id] ?? computeFrontier(of: id) }
+    func frontier(of id: NodeID) -> Frontier {
+        if id.index < frontiers.count, materialized.contains(id) { return frontiers[id.index] }
+        var positions = FrontierPositions(count: graph.nodes.count)
+        return computeFrontier(of: id, &positions)
+    }
 
-    private func computeFrontier(of id: NodeID) -> Frontier {
-        var nodes: [NodeID: Bool] = [:]
-        var leaves: [NodeID: Bool] = [:]
-        // Nodes are read in place (`graph.nodes[i]`, not copied out), and each flag is updated
-        // with one lookup: every materialized node's frontier is walked, so this is hot.
+    /// Where each node stands in the frontier being built (or -1): one lookup per edge walked,
+    /// without hashing, reset after each frontier.
+    private struct FrontierPositions {
+        var nodes: [Int32]
+        var leaves: [Int32]
+
+        init(count: Int) {
+            nodes = Array(repeating: -1, count: count)
+            leaves = Array(repeating: -1, count: count)
+        }
+    }
+
+    private func computeFrontier(of id: NodeID, _ positions: inout FrontierPositions) -> Frontier {
+        var frontier = Frontier()
+        /// Adds a read, or marks the one already there moved.
+        func add(_ node: NodeID, moved: Bool, to reads: inout [Read], _ position: inout [Int32]) {
+            let at = position[node.index]
+            if at >= 0 {
+                if moved { reads[Int(at)].moved = true }
+            } else {
+                position[node.index] = Int32(reads.count)
+                reads.append(Read(node: node, moved: moved))
+            }
+        }
+        // Nodes are read in place (`graph.nodes[i]`, not copied out): every materialized node's
+        // frontier is walked, so this is hot.
         func visit(_ id: NodeID, remapped: Bool) {
             // A normalizer computed inline reads its loss's row logsumexps (one per row).
-            if let loss = sharedLogSumExp[id] { nodes[loss] = true }
+            let loss = sharedLogSumExp[id]
+            if let loss { add(loss, moved: true, to: &frontier.nodes, &positions.nodes) }
             // A normalizer computed inline reads its operand at its own index, as elementwise ops do.
-            let elementwise = NodeKind(graph.nodes[id.index].op) == .pointwise || sharedLogSumExp[id] != nil
+            let elementwise = loss != nil || NodeKind(graph.nodes[id.index].op) == .pointwise
             for operand in graph.nodes[id.index].operands {
                 let moves = remapped || !elementwise || graph.nodes[operand.index].shape != graph.nodes[id.index].shape
                 if case .leaf = graph.nodes[operand.index].op {
-                    leaves[operand, default: false] = leaves[operand, default: false] || moves
+                    add(operand, moved: moves, to: &frontier.leaves, &positions.leaves)
                 } else if materialized.contains(operand) {
-                    nodes[operand, default: false] = nodes[operand, default: false] || moves
+                    add(operand, moved: moves, to: &frontier.nodes, &positions.nodes)
                 } else {
                     visit(operand, remapped: moves)
                 }
             }
         }
         if case .leaf = graph[id].op {
-            leaves[id] = false
+            frontier.leaves = [Read(node: id, moved: false)]
         } else {
             visit(id, remapped: false)
         }
-        return (nodes, leaves)
+        for read in frontier.nodes { positions.nodes[read.node.index] = -1 }
+        for read in frontier.leaves { positions.leaves[read.node.index] = -1 }
+        return frontier
     }
 }
 

@@ -11,11 +11,7 @@ enum Lowering {
         while true {
             var lowering = KernelLowering(spec, plan: plan, redirected: redirected)
             let hazards = lowering.inPlaceHazards()
-            if hazards.isEmpty {
-                // Its tables (a large model's are hundreds of thousands of entries) are freed at exit.
-                defer { ProcessLifetime.keep(lowering) }
-                return lowering.kernel()
-            }
+            if hazards.isEmpty { return lowering.kernel() }
             redirected.formUnion(hazards)
         }
     }
@@ -28,17 +24,17 @@ struct KernelLowering {
     /// The kernel's graph, kept apart from `spec` so that reading a node does not copy the spec.
     let graph: Graph
     /// Where each materialized node's value lives.
-    var placement: [NodeID: Storage] = [:]
+    var placement: NodeMap<Storage>
     /// Every destination of each delivered node, in order.
-    var destinations: [NodeID: [KernelSpec.Destination]] = [:]
+    var destinations: NodeMap<[KernelSpec.Destination]>
     /// Delivered nodes written to the workspace first and copied to their in-place destination
     /// at the end, because a later nest still reads the old value.
     let redirected: Set<NodeID>
     var workspaceSlots: [IntExpr] = []
     /// The workspace slot of each register-tiled product's packed copy of B.
-    var packSlots: [NodeID: Int] = [:]
+    var packSlots: NodeMap<Int>
     /// The workspace slot of each row logsumexp a loss keeps (`FusionPlan.keepsLogSumExp`).
-    var logSumExpSlots: [NodeID: Int] = [:]
+    var logSumExpSlots: NodeMap<Int>
     /// The schedule in groups: each group one loop nest. Elementwise nests of one shape that
     /// follow each other share a loop (an update's moments and its param: one pass over memory).
     var groups: [[NodeID]] = []
@@ -46,13 +42,40 @@ struct KernelLowering {
     var loopCounter = 0
     /// The names already bound in the body being built, by node and index: a value needed twice
     /// in one body (possible where there is no workspace) is computed once.
-    var memo: [Memo: ScalarExpr] = [:]
+    var memo: BodyMemo
     /// In an epilogue (`storeProduct`): the product fused into it and its element's value there.
     var product: (node: NodeID, value: ScalarExpr)?
 
     struct Memo: Hashable {
         var node: NodeID
         var index: [IntExpr]
+    }
+
+    /// The values bound in one loop body, by node and index. Kept by node index with the few
+    /// indices of each node beside it, and emptied by forgetting the nodes touched: every loop
+    /// body of a large model starts one, and hashing index expressions would cost more than the
+    /// rest of the lookup.
+    struct BodyMemo: Sendable {
+        private var values: NodeMap<[(index: [IntExpr], value: ScalarExpr)]>
+        private var touched: [NodeID] = []
+
+        init(count: Int) { values = NodeMap(count: count) }
+
+        subscript(_ key: Memo) -> ScalarExpr? {
+            get { values[key.node]?.first { $0.index == key.index }?.value }
+            set {
+                var entries = values[key.node] ?? []
+                if entries.isEmpty { touched.append(key.node) }
+                entries.removeAll { $0.index == key.index }
+                if let newValue { entries.append((key.index, newValue)) }
+                values[key.node] = entries
+            }
+        }
+
+        mutating func removeAll() {
+            for node in touched { values[node] = nil }
+            touched.removeAll(keepingCapacity: true)
+        }
     }
 
     /// Starts the statements of a new loop body (names bound in another body are out of scope).
@@ -66,6 +89,9 @@ struct KernelLowering {
         graph = spec.graph
         self.plan = plan
         self.redirected = redirected
+        let count = graph.nodes.count
+        (placement, destinations, packSlots, logSumExpSlots) = (NodeMap(count: count), NodeMap(count: count), NodeMap(count: count), NodeMap(count: count))
+        memo = BodyMemo(count: count)
         for result in spec.results { destinations[result.node, default: []].append(result.destination) }
         for id in plan.schedule {
             if graph[id].shape.isScalar {
@@ -113,8 +139,8 @@ struct KernelLowering {
         var reads: [Storage: [(position: Int, moved: Bool)]] = [:]
         for (position, group) in groups.enumerated() {
             for id in group {
-                for (leaf, moved) in plan.frontier(of: id).leaves {
-                    if let storage = leafStorage(leaf) { reads[storage, default: []].append((position, moved)) }
+                for read in plan.frontier(of: id).leaves {
+                    if let storage = leafStorage(read.node) { reads[storage, default: []].append((position, read.moved)) }
                 }
             }
         }
@@ -154,8 +180,8 @@ struct KernelLowering {
             var joins = false
             // A node whose nest computes a product (an epilogue) starts a nest: the product's.
             if joinable(id), joinableShape == graph[id].shape, plan.epilogues[id] == nil {
-                let readsAtOwnIndex = !frontier.nodes.contains { node, moved in moved && members.contains(node) }
-                let readsNothingOverwritten = !frontier.leaves.keys.contains { leafStorage($0).map(written.contains) == true }
+                let readsAtOwnIndex = !frontier.nodes.contains { $0.moved && members.contains($0.node) }
+                let readsNothingOverwritten = !frontier.leaves.contains { leafStorage($0.node).map(written.contains) == true }
                 let othersReadInPlace = target.map { !readMoved.contains($0) } ?? true
                 joins = readsAtOwnIndex && readsNothingOverwritten && othersReadInPlace
             }
@@ -170,8 +196,8 @@ struct KernelLowering {
             }
             members.insert(id)
             if let target { written.insert(target) }
-            for (leaf, moved) in frontier.leaves where moved {
-                if let storage = leafStorage(leaf) { readMoved.insert(storage) }
+            for read in frontier.leaves where read.moved {
+                if let storage = leafStorage(read.node) { readMoved.insert(storage) }
             }
         }
         return groups
@@ -192,7 +218,7 @@ struct KernelLowering {
         var lastReaders = [Int?](repeating: nil, count: graph.nodes.count)
         for (position, members) in frontiers.enumerated() {
             for reads in members {
-                for read in reads.keys { lastReaders[read.index] = position }
+                for read in reads { lastReaders[read.node.index] = position }
             }
         }
         func lastReader(_ id: NodeID) -> Int? { lastReaders[id.index] }
@@ -205,8 +231,8 @@ struct KernelLowering {
             var readMoved = Set<NodeID>()
             var lastMemberReading: [NodeID: Int] = [:]
             for (reader, reads) in frontiers[position].enumerated() {
-                for (buffer, moved) in reads {
-                    if moved { readMoved.insert(buffer) } else { lastMemberReading[buffer] = reader }
+                for read in reads {
+                    if read.moved { readMoved.insert(read.node) } else { lastMemberReading[read.node] = reader }
                 }
             }
             // A register-tiled product's packed B lives during its own nest only (a product's
@@ -280,7 +306,7 @@ struct KernelLowering {
             }
         }
         var result: ScalarExpr?
-        for (id, list) in destinations.sorted(by: { $0.key < $1.key }) {
+        for (id, list) in destinations.entries {
             for destination in list {
                 let source = placement[id]!
                 switch destination {

@@ -19,3 +19,31 @@ struct NodeSet: Sendable {
         if id.index < flags.count { flags[id.index] = false }
     }
 }
+
+/// A value for some of one graph's nodes, kept by node index: the lowering's per-node tables
+/// (where each value lives, what it is delivered to) are read for every node it lowers, and an
+/// index is read without hashing.
+struct NodeMap<Value>: Sendable where Value: Sendable {
+    private var values: [Value?]
+
+    /// An empty map for the nodes of a graph with `count` nodes.
+    init(count: Int = 0) { values = Array(repeating: nil, count: count) }
+
+    subscript(_ id: NodeID) -> Value? {
+        get { id.index < values.count ? values[id.index] : nil }
+        set {
+            if id.index >= values.count { values += Array(repeating: nil, count: id.index + 1 - values.count) }
+            values[id.index] = newValue
+        }
+    }
+
+    subscript(_ id: NodeID, default value: @autoclosure () -> Value) -> Value {
+        get { self[id] ?? value() }
+        set { self[id] = newValue }
+    }
+
+    /// The nodes with a value and their values, in node order.
+    var entries: [(key: NodeID, value: Value)] {
+        values.indices.compactMap { index in values[index].map { (NodeID(index), $0) } }
+    }
+}
