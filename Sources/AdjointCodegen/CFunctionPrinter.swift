@@ -47,8 +47,25 @@ public struct CFunctionPrinter: Sendable {
     /// A kernel's function as UTF-8 bytes, without a final newline. Written into one buffer
     /// rather than a list of lines: a large model's kernels run to a million lines, which go to
     /// the file as they are (`CPrinter.sourcePieces`).
-    public func functionBytes(_ kernel: Kernel) -> [UInt8] {
+    public func functionBytes(_ kernel: Kernel) -> [UInt8] { functionBytes(kernel, statements: kernel.body.indices) }
+
+    /// Part of a kernel's function: the body's statements `statements`, after the function's
+    /// opening when they are the first and before its closing when they are the last. The parts
+    /// of consecutive ranges, joined, are the whole function, so a large kernel prints on
+    /// several threads (`ModelKernels`' `render`).
+    public func functionBytes(_ kernel: Kernel, statements: Range<Int>) -> [UInt8] {
         var out = CodeBuffer(capacity: 1 << 16)
+        if statements.lowerBound == 0 { opening(kernel, into: &out) }
+        for statement in kernel.body[statements] { print(statement, indent: 1, into: &out) }
+        if statements.upperBound == kernel.body.count {
+            if let result = kernel.result { out += "    return \(scalar(result));\n" }
+            out += "}"
+        }
+        return out.bytes
+    }
+
+    /// The signature, the checks of the runtime dims and the workspace's pointers.
+    private func opening(_ kernel: Kernel, into out: inout CodeBuffer) {
         out += signature(kernel) + "\n{\n"
         let failure = kernel.result == nil ? "return;" : "return NAN;"
         for dim in kernel.checkedDims {
@@ -69,10 +86,6 @@ public struct CFunctionPrinter: Sendable {
                 out += "    \(real) *restrict w\(slot) = \(offset == .zero ? base : "\(base) + \(integer(offset))");\n"
             }
         }
-        for statement in kernel.body { print(statement, indent: 1, into: &out) }
-        if let result = kernel.result { out += "    return \(scalar(result));\n" }
-        out += "}"
-        return out.bytes
     }
 
     /// Appends a statement's lines, indented by `indent` levels, each ending in a newline.

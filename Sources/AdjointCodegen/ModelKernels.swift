@@ -45,19 +45,22 @@ public struct ModelKernels: Sendable {
     /// loss, gradient, apply, step, and predict when the model has outputs.
     public var kernels: [Kernel]
 
-    /// Each kernel's text (UTF-8) as `render` printed it, in kernel order (nil without `render`).
-    public var renderedKernels: [[UInt8]]?
+    /// Each kernel's text (UTF-8) as `render` printed it, in kernel order, each in consecutive
+    /// parts (nil without `render`).
+    public var renderedKernels: [[[UInt8]]]?
 
     /// The kernel of a kind.
     public func kernel(_ kind: KernelKind) -> Kernel? { kernels.first { $0.kind == kind } }
 
     /// Lowers every kernel of `program`.
     ///
-    /// `render`, if given, prints each kernel on the thread that lowered it, right after
-    /// lowering it (`renderedKernels`): a large model's kernels then print while others still lower.
+    /// `render`, if given, prints each kernel's body statements in a range, with the function's
+    /// opening before the first and its closing after the last (`renderedKernels`). A kernel is
+    /// printed in parts as soon as it is lowered, while others still lower, and a large kernel's
+    /// parts print on both threads.
     public init(
         _ program: CheckedProgram, name: String, modelPath: String, options: CodegenOptions = CodegenOptions(),
-        render: (@Sendable (Kernel) -> [UInt8])? = nil
+        render: (@Sendable (Kernel, Range<Int>) -> [UInt8])? = nil
     ) {
         self.name = name
         self.modelPath = modelPath
@@ -87,22 +90,31 @@ public struct ModelKernels: Sendable {
             forwardSpecs.append(predict)
         }
 
-        // Each kernel is lowered on a thread of its own as soon as its graph exists: loss and
-        // predict at once, apply after its small graph, gradient after the reverse pass, and
-        // step (on this thread) after the update; kernels.md's order is kept by index.
-        let tasks = ConcurrentTasks<(kernel: Kernel, text: [UInt8]?)>(count: 4 + forwardSpecs.count - 1)
-        @Sendable func lower(_ spec: KernelSpec) -> (kernel: Kernel, text: [UInt8]?) {
+        // Each kernel is lowered as soon as its graph exists: loss, predict and apply by the
+        // worker of `SharedTasks` while this thread builds the reverse pass, gradient (the
+        // worker's largest) after it, and step on this thread after the update; printing comes
+        // first once a kernel is lowered. kernels.md's order is kept by index.
+        let kernelCount = 4 + forwardSpecs.count - 1
+        let tasks = SharedTasks<Lowered>(count: kernelCount * (1 + Self.maximumParts))
+        @Sendable func lower(_ spec: KernelSpec, _ index: Int) -> Lowered {
             let kernel = Lowering.lower(spec)
-            return (kernel, render?(kernel))
+            if let render {
+                for (part, range) in Self.parts(kernel.body.count).enumerated() {
+                    tasks.start(kernelCount + index * Self.maximumParts + part, priority: 4) { .text(render(kernel, range)) }
+                }
+            }
+            return .kernel(kernel)
         }
-        tasks.start(0) { lower(loss) }
-        for (index, predict) in forwardSpecs.dropFirst().enumerated() { tasks.start(4 + index) { lower(predict) } }
-        tasks.start(2) {
+        tasks.start(0, priority: 1) { lower(loss, 0) }
+        for (index, predict) in forwardSpecs.dropFirst().enumerated() {
+            tasks.start(4 + index, priority: 0) { lower(predict, 4 + index) }
+        }
+        tasks.start(2, priority: 2) {
             let apply = UpdateProgram.apply(program)
             return lower(
                 KernelSpec(
                     kind: .apply, graph: apply.graph, results: Self.updateResults(apply), arguments: [],
-                    names: Self.asciiNames(apply.valueNames), options: options))
+                    names: Self.asciiNames(apply.valueNames), options: options), 2)
         }
         let gradient = ReverseMode.differentiate(forward)
         var gradientNames = forward.valueNames
@@ -111,7 +123,7 @@ public struct ModelKernels: Sendable {
             kind: .gradient, graph: gradient.graph,
             results: [(forward.loss, .returned)] + gradient.gradients.map { ($0.node, .storage(.gradient($0.param))) },
             arguments: lossArguments, names: gradientNames, options: options)
-        tasks.start(1) { lower(gradientSpec) }
+        tasks.start(1, priority: 3) { lower(gradientSpec, 1) }
         let step = UpdateProgram.step(gradient, rule: program.updateRule)
         stateSlots = step.slots
         var stepNames = Self.asciiNames(step.valueNames)
@@ -119,12 +131,32 @@ public struct ModelKernels: Sendable {
         let stepSpec = KernelSpec(
             kind: .step, graph: step.graph, results: [(step.loss!, .returned)] + Self.updateResults(step),
             arguments: lossArguments, names: stepNames, options: options)
-        tasks.run(3) { lower(stepSpec) }
+        tasks.run(3) { lower(stepSpec, 3) }
         let lowered = tasks.values()
         // The graphs are freed at exit, not here on the critical path (`ProcessLifetime`).
         ProcessLifetime.keep((forward, gradient, step))
-        kernels = lowered.map(\.kernel)
-        renderedKernels = render == nil ? nil : lowered.map { $0.text! }
+        kernels = lowered[..<kernelCount].map { if case .kernel(let kernel) = $0 { kernel } else { preconditionFailure() } }
+        renderedKernels = render == nil ? nil : (0..<kernelCount).map { index in
+            lowered[(kernelCount + index * Self.maximumParts)...].prefix(Self.maximumParts).compactMap { part in
+                if case .text(let text) = part { text } else { nil }
+            }
+        }
+    }
+
+    /// What a task of `init` computes: a lowered kernel, or a printed part of one.
+    private enum Lowered: Sendable {
+        case kernel(Kernel)
+        case text([UInt8])
+    }
+
+    /// The most parts a kernel is printed in.
+    static let maximumParts = 8
+
+    /// A body of `count` statements in consecutive parts of at least 4,096 statements (one part
+    /// for a small kernel), at most `maximumParts`.
+    static func parts(_ count: Int) -> [Range<Int>] {
+        let parts = max(1, min(maximumParts, count / 4096))
+        return (0..<parts).map { part in (part * count / parts)..<((part + 1) * count / parts) }
     }
 
     /// Where an update's new params and state go: back into the params and the state, in place.

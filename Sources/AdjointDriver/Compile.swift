@@ -17,7 +17,7 @@ extension Commands {
     ) -> (files: [GeneratedFile], workspace: String) {
         let functions = CFunctionPrinter(name: name, precision: precision)
         let kernels = ModelKernels(
-            program, name: name, modelPath: modelPath, options: CodegenOptions(blas: blas), render: { functions.functionBytes($0) })
+            program, name: name, modelPath: modelPath, options: CodegenOptions(blas: blas), render: { functions.functionBytes($0, statements: $1) })
         let printer = CPrinter(kernels, precision: precision, tool: "adjoint \(CommandLineInterface.version)")
         defer { ProcessLifetime.keep(printer) }
         return (
