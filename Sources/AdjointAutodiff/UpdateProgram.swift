@@ -91,6 +91,8 @@ extension UpdateProgram {
         loss: NodeID?, lossName: String
     ) -> UpdateProgram {
         var g = start
+        // Each param's update adds at most about 20 nodes (Adam with clipping and decay).
+        g.reserveCapacity(20 * params.count + 16)
         let updateStart = g.nodes.count
         var names: [NodeID: String] = [:]
         func value(_ name: String) -> Double { rule[name] ?? 0 }

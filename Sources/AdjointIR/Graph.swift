@@ -30,21 +30,8 @@ public struct Node: Hashable, Sendable {
 public struct Graph: Sendable, Equatable {
     public private(set) var nodes: [Node] = []
     public var roots: [Root] = []
-    private var ids: [HashConsKey: NodeID] = [:]
-
-    /// A node as the hash-consing table sees it: its op and operands. The shape follows from
-    /// them (the op's shape rule), so it is neither hashed nor compared; hashing a shape's dims
-    /// (runtime dims are strings) was a good part of building a large graph.
-    private struct HashConsKey: Hashable {
-        var op: Op
-        var operands: [NodeID]
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(operands.count)
-            for operand in operands { hasher.combine(operand.index) }
-            hasher.combine(op)
-        }
-    }
+    /// The hash-consing table: each node's hash, and the nodes by hash.
+    private var table = HashConsTable()
 
     /// A named result of the program.
     public struct Root: Hashable, Sendable {
@@ -67,6 +54,14 @@ public struct Graph: Sendable, Equatable {
         _read { yield nodes[id.index] }
     }
 
+    /// Makes room for `additional` more nodes at once, so that adding them grows the node list
+    /// and the hash-consing table once rather than doubling (and rehashing every node) again
+    /// and again.
+    public mutating func reserveCapacity(_ additional: Int) {
+        nodes.reserveCapacity(nodes.count + additional)
+        table.reserveCapacity(nodes.count + additional)
+    }
+
     /// The root named `name`.
     public func root(_ name: String) -> NodeID? { roots.first { $0.name == name }?.node }
 
@@ -76,8 +71,16 @@ public struct Graph: Sendable, Equatable {
     @discardableResult
     public mutating func addRaw(_ op: Op, _ operands: [NodeID]) -> NodeID {
         // An equal node was checked against the shape rule when it was added.
-        let key = HashConsKey(op: op, operands: operands)
-        if let existing = ids[key] { return existing }
+        // A node is its op and operands: the shape follows from them (the op's shape rule), so
+        // it is neither hashed nor compared.
+        var hasher = Hasher()
+        hasher.combine(operands.count)
+        for operand in operands { hasher.combine(operand.index) }
+        hasher.combine(op)
+        let hash = hasher.finalize()
+        if let existing = table.first(hash, where: { nodes[$0].operands == operands && nodes[$0].op == op }) {
+            return NodeID(existing)
+        }
         let shape: Shape
         switch op.resultShape(operands.map { self[$0].shape }) {
         case .success(let result): shape = result
@@ -86,7 +89,7 @@ public struct Graph: Sendable, Equatable {
         }
         let id = NodeID(nodes.count)
         nodes.append(Node(op: op, operands: operands, shape: shape))
-        ids[key] = id
+        table.insert(id.index, hash)
         return id
     }
 
@@ -110,5 +113,53 @@ public struct Graph: Sendable, Equatable {
         }
         result.roots = roots.map { Root(name: $0.name, node: map[$0.node]!) }
         return result
+    }
+}
+
+/// The hash-consing table of a graph: open addressing over node indices with linear probing,
+/// at most half full. It holds integers only (each node's hash, and the buckets), so growing
+/// it never hashes a node again and copying a graph copies no keys: a large model's gradient
+/// graph has hundreds of thousands of nodes, and its `step` graph is built on a copy of it.
+private struct HashConsTable: Sendable {
+    /// Each node's hash, by node index.
+    private var hashes: [Int] = []
+    /// Node indices, or -1 for an empty bucket; the count is a power of two.
+    private var buckets: [Int32] = Array(repeating: -1, count: 16)
+
+    /// The first node of hash `hash` for which `matches` holds.
+    func first(_ hash: Int, where matches: (Int) -> Bool) -> Int? {
+        let mask = buckets.count - 1
+        var bucket = hash & mask
+        while buckets[bucket] >= 0 {
+            let index = Int(buckets[bucket])
+            if hashes[index] == hash && matches(index) { return index }
+            bucket = (bucket + 1) & mask
+        }
+        return nil
+    }
+
+    /// Adds node `index` (the next one) with its hash.
+    mutating func insert(_ index: Int, _ hash: Int) {
+        hashes.append(hash)
+        if 2 * hashes.count > buckets.count { resize(to: buckets.count * 2) } else { place(index) }
+    }
+
+    mutating func reserveCapacity(_ count: Int) {
+        hashes.reserveCapacity(count)
+        var size = buckets.count
+        while size < 2 * count { size *= 2 }
+        if size > buckets.count { resize(to: size) }
+    }
+
+    private mutating func resize(to size: Int) {
+        buckets = Array(repeating: -1, count: size)
+        for index in hashes.indices { place(index) }
+    }
+
+    private mutating func place(_ index: Int) {
+        let mask = buckets.count - 1
+        var bucket = hashes[index] & mask
+        while buckets[bucket] >= 0 { bucket = (bucket + 1) & mask }
+        buckets[bucket] = Int32(index)
     }
 }
