@@ -103,11 +103,24 @@ public struct CFunctionPrinter: Sendable {
             }
         case .loop(let variable, let start, let end, let step, let body):
             out += pad
-            out += "for (int64_t " + variable + " = "
-            out += integer(start)
-            out += "; " + variable + " < "
-            out += integer(end)
-            out += step == 1 ? "; ++" + variable + ") {\n" : "; " + variable + " += " + String(step) + ") {\n"
+            out += "for (int64_t "
+            out += variable
+            out += " = "
+            write(start, into: &out)
+            out += "; "
+            out += variable
+            out += " < "
+            write(end, into: &out)
+            if step == 1 {
+                out += "; ++"
+                out += variable
+            } else {
+                out += "; "
+                out += variable
+                out += " += "
+                out.append(decimal: step)
+            }
+            out += ") {\n"
             for statement in body { print(statement, indent: indent + 1, into: &out) }
             out += pad
             out += "}\n"
@@ -122,8 +135,12 @@ public struct CFunctionPrinter: Sendable {
         case .define(let name, let value): assignment("const " + real + " " + name, " = ", value, pad, &out)
         case .declare(let name, let value): assignment(real + " " + name, " = ", value, pad, &out)
         case .assign(let name, let value): assignment(name, " = ", value, pad, &out)
-        case .store(let storage, let index, let value): assignment(element(storage, index), " = ", value, pad, &out)
-        case .accumulate(let storage, let index, let value): assignment(element(storage, index), " += ", value, pad, &out)
+        case .store(let storage, let index, let value), .accumulate(let storage, let index, let value):
+            out += pad
+            write(storage, index, into: &out)
+            if case .store = statement { out += " = " } else { out += " += " }
+            out += scalar(value)
+            out += ";\n"
         case .storeStepCount(let value):
             out += pad
             out += "s->t = (int64_t)("
@@ -177,17 +194,37 @@ public struct CFunctionPrinter: Sendable {
         return lines
     }
 
+    /// An element of a buffer in C: `w3[i0 * 32 + i1]`, `p->W1[i0]`, a local's name.
     func element(_ storage: Storage, _ index: IntExpr) -> String {
+        var text = ""
+        write(storage, index, into: &text)
+        return text
+    }
+
+    /// Appends `element(storage, index)`.
+    func write<Sink: TextSink>(_ storage: Storage, _ index: IntExpr, into out: inout Sink) {
         switch storage {
-        case .local(let name): return name
-        case .tile(let name): return name + "[" + integer(index) + "]"
-        case .param(let param): return "p->" + CIdentifiers.field(param) + "[" + integer(index) + "]"
-        case .gradient(let param): return "g->" + CIdentifiers.field(param) + "[" + integer(index) + "]"
-        case .state(let slot): return "s->" + CIdentifiers.field(slot) + "[" + integer(index) + "]"
-        case .input(let input): return CIdentifiers.user(input) + "[" + integer(index) + "]"
-        case .output(let output): return CIdentifiers.user(output) + "[" + integer(index) + "]"
-        case .workspace(let slot): return "w" + String(slot) + "[" + integer(index) + "]"
+        case .local(let name):
+            out.append(name)
+            return
+        case .tile(let name): out.append(name)
+        case .param(let param):
+            out.append("p->")
+            out.append(CIdentifiers.field(param))
+        case .gradient(let param):
+            out.append("g->")
+            out.append(CIdentifiers.field(param))
+        case .state(let slot):
+            out.append("s->")
+            out.append(CIdentifiers.field(slot))
+        case .input(let name), .output(let name): out.append(CIdentifiers.user(name))
+        case .workspace(let slot):
+            out.append("w")
+            out.append(decimal: slot)
         }
+        out.append("[")
+        write(index, into: &out)
+        out.append("]")
     }
 
     func scalar(_ expr: ScalarExpr) -> String {
@@ -203,57 +240,84 @@ public struct CFunctionPrinter: Sendable {
     }
 
     /// Appends an integer expression, parenthesized only where precedence needs it.
-    func write(_ expr: IntExpr, into out: inout String) {
+    func write<Sink: TextSink>(_ expr: IntExpr, into out: inout Sink) {
         switch expr {
-        case .constant(let value): out += String(value)
-        case .variable(let name): out += name
-        case .dim(let name): out += CIdentifiers.user(name)
+        case .constant(let value): out.append(decimal: value)
+        case .variable(let name): out.append(name)
+        case .dim(let name): out.append(CIdentifiers.user(name))
         case .sum(let terms):
             // A negative constant or a product with a negative constant first reads as `a - 7`.
             for (position, term) in terms.enumerated() {
                 switch term {
-                case .constant(let value) where value < 0 && position > 0: out += " - " + String(-value)
+                case .constant(let value) where value < 0 && position > 0:
+                    out.append(" - ")
+                    out.append(decimal: -value)
                 case .product(let factors) where position > 0:
                     if case .constant(let value) = factors.first, value < 0 {
-                        out += " - "
+                        out.append(" - ")
                         write(.constant(-value) * .product(Array(factors.dropFirst())), into: &out)
                     } else {
-                        out += " + "
+                        out.append(" + ")
                         write(term, into: &out)
                     }
                 default:
-                    if position > 0 { out += " + " }
+                    if position > 0 { out.append(" + ") }
                     write(term, into: &out)
                 }
             }
         case .product(let factors):
             for (position, factor) in factors.enumerated() {
-                if position > 0 { out += " * " }
+                if position > 0 { out.append(" * ") }
                 switch factor {
                 case .constant, .variable, .dim, .min, .product: write(factor, into: &out)
                 default:
-                    out += "("
+                    out.append("(")
                     write(factor, into: &out)
-                    out += ")"
+                    out.append(")")
                 }
             }
-        case .quotient(let a, let b): out += "(" + integer(a) + ") / (" + integer(b) + ")"
-        case .remainder(let a, let b): out += "(" + integer(a) + ") % (" + integer(b) + ")"
+        case .quotient(let a, let b), .remainder(let a, let b):
+            out.append("(")
+            write(a, into: &out)
+            if case .quotient = expr { out.append(") / (") } else { out.append(") % (") }
+            write(b, into: &out)
+            out.append(")")
         case .min(let a, let b):
-            let (x, y) = (integer(a), integer(b))
-            out += "(" + x + " < " + y + " ? " + x + " : " + y + ")"
+            out.append("(")
+            write(a, into: &out)
+            out.append(" < ")
+            write(b, into: &out)
+            out.append(" ? ")
+            write(a, into: &out)
+            out.append(" : ")
+            write(b, into: &out)
+            out.append(")")
         case .roundedUp(let a, let multiple):
-            out += "(" + integer(a) + " + " + String(multiple - 1) + ") / " + String(multiple) + " * " + String(multiple)
+            out.append("(")
+            write(a, into: &out)
+            out.append(" + ")
+            out.append(decimal: multiple - 1)
+            out.append(") / ")
+            out.append(decimal: multiple)
+            out.append(" * ")
+            out.append(decimal: multiple)
         }
     }
 
     /// The fixed pointers (`p`, `g`, `s`) a kernel body reads or writes, of those `wanted`: the
     /// walk stops at the first nest after which all are found (a large kernel's body is long).
+    /// It takes statements from both ends in turn: a training step reads the params first and
+    /// writes the state last.
     func usedStorage(_ statements: [Statement], wanted: Set<String> = ["p", "g", "s"]) -> Set<String> {
         var result = Set<String>()
-        for statement in statements {
-            collectStorage(statement, into: &result)
-            if result.isSuperset(of: wanted) { break }
+        var (front, back) = (statements.startIndex, statements.endIndex)
+        while front < back && !result.isSuperset(of: wanted) {
+            collectStorage(statements[front], into: &result)
+            front += 1
+            if front < back {
+                back -= 1
+                collectStorage(statements[back], into: &result)
+            }
         }
         return result.intersection(wanted)
     }

@@ -11,3 +11,34 @@ struct CodeBuffer {
         text.withUTF8 { buffer.bytes.append(contentsOf: $0) }
     }
 }
+
+/// Where a printer appends text: a `String`, or a `CodeBuffer`'s bytes. Printing an index or
+/// an element into the buffer directly builds no string for it.
+protocol TextSink {
+    mutating func append(_ text: String)
+    mutating func append(decimal value: Int)
+}
+
+extension String: TextSink {
+    mutating func append(decimal value: Int) { append(String(value)) }
+}
+
+extension CodeBuffer: TextSink {
+    mutating func append(_ text: String) { self += text }
+
+    /// The decimal digits of `value`, written straight into the buffer.
+    mutating func append(decimal value: Int) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 20 digits, filled from the end
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var position = buffer.count
+            repeat {
+                position -= 1
+                buffer[position] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: buffer[position...])
+        }
+    }
+}
