@@ -120,7 +120,7 @@ struct FusionPlan {
             default: break
             }
         }
-        var overwrites: [NodeID: NodeID] = [:]
+        var overwrites = NodeMap<NodeID>(count: graph.nodes.count)
         for result in spec.results {
             guard case .storage(let storage) = result.destination, result.destination.isInPlace else { continue }
             if let leaf = leaves[storage] { overwrites[result.node] = leaf }
@@ -247,7 +247,7 @@ struct FusionPlan {
     /// Kahn's algorithm with the choice made by priority queues keyed by graph position, so it
     /// takes time proportional to the edges times a logarithm: first a ready overwrite that is
     /// safe, else a ready scalar, else any other ready node, else the first ready overwrite.
-    private func order(overwrites: [NodeID: NodeID]) -> [NodeID] {
+    private func order(overwrites: NodeMap<NodeID>) -> [NodeID] {
         // Dependencies between materialized nodes, through fused nodes and views: what each
         // nest reads that another nest computes (a leaf only when delivered, and so computed).
         var waiting = [Int](repeating: 0, count: graph.nodes.count)
@@ -264,34 +264,45 @@ struct FusionPlan {
                 dependents[read.node.index].append(id)
             }
         }
-        let overwritten = Set(overwrites.values)
-        var overwriters: [NodeID: [NodeID]] = [:]  // for each overwritten leaf: the nodes writing it
-        for (node, leaf) in overwrites { overwriters[leaf, default: []].append(node) }
-        var pendingReaders: [NodeID: Int] = [:]  // for each overwritten leaf: its readers not yet run
-        var readLeaves: [NodeID: [NodeID]] = [:]  // for each nest: the overwritten leaves it reads
-        var readsOwnLeaf = Set<NodeID>()
+        let count = graph.nodes.count
+        var overwritten = NodeSet(count: count)
+        var overwriters = NodeMap<[NodeID]>(count: count)  // for each overwritten leaf: the nodes writing it
+        for (node, leaf) in overwrites.entries {
+            overwritten.insert(leaf)
+            overwriters[leaf, default: []].append(node)
+        }
+        var pendingReaders = [Int](repeating: 0, count: count)  // for each overwritten leaf: its readers not yet run
+        var readLeaves = NodeMap<[NodeID]>(count: count)  // for each nest: the overwritten leaves it reads
+        var readsOwnLeaf = NodeSet(count: count)
         let nests = live.filter { materialized.contains($0) }
         for id in nests {
-            for leaf in frontier(of: id).leaves.map(\.node) where overwritten.contains(leaf) {
-                pendingReaders[leaf, default: 0] += 1
+            for read in frontier(of: id).leaves where overwritten.contains(read.node) {
+                let leaf = read.node
+                pendingReaders[leaf.index] += 1
                 readLeaves[id, default: []].append(leaf)
                 if overwrites[id] == leaf { readsOwnLeaf.insert(id) }
             }
         }
         func isSafe(_ id: NodeID) -> Bool {
             guard let leaf = overwrites[id] else { return false }
-            return (pendingReaders[leaf] ?? 0) - (readsOwnLeaf.contains(id) ? 1 : 0) == 0
+            return pendingReaders[leaf.index] - (readsOwnLeaf.contains(id) ? 1 : 0) == 0
         }
         var done = [Bool](repeating: false, count: graph.nodes.count)
         var ready = [Bool](repeating: false, count: graph.nodes.count)
         var safeQueue = NodeQueue(), scalarQueue = NodeQueue(), plainQueue = NodeQueue(), overwriteQueue = NodeQueue()
-        var queuedSafe = Set<NodeID>()
+        var queuedSafe = NodeSet(count: count)
+        /// Queues a safe overwrite once.
+        func queueSafe(_ id: NodeID, at position: NodeID) {
+            guard !queuedSafe.contains(id) else { return }
+            queuedSafe.insert(id)
+            safeQueue.push(id, at: position)
+        }
         func becomeReady(_ id: NodeID) {
             ready[id.index] = true
             let position = epilogues[id] ?? id
             if overwrites[id] != nil {
                 overwriteQueue.push(id, at: position)
-                if isSafe(id), queuedSafe.insert(id).inserted { safeQueue.push(id, at: position) }
+                if isSafe(id) { queueSafe(id, at: position) }
             } else {
                 plainQueue.push(id, at: position)
                 if graph[id].shape.isScalar { scalarQueue.push(id, at: position) }
@@ -308,9 +319,9 @@ struct FusionPlan {
             result.append(next)
             done[next.index] = true
             for leaf in readLeaves[next] ?? [] {
-                pendingReaders[leaf]! -= 1
+                pendingReaders[leaf.index] -= 1
                 for writer in overwriters[leaf] ?? [] where ready[writer.index] && !done[writer.index] && isSafe(writer) {
-                    if queuedSafe.insert(writer).inserted { safeQueue.push(writer, at: epilogues[writer] ?? writer) }
+                    queueSafe(writer, at: epilogues[writer] ?? writer)
                 }
             }
             for dependent in dependents[next.index] {

@@ -298,7 +298,13 @@ struct KernelLowering {
         for group in groups {
             loopCounter = 0
             memo.removeAll()
-            body.append(.comment(group.map(formulaLine).joined(separator: "\n")))
+            // A loop, not `group.map(formulaLine)`: a method taken as a value copies the lowering.
+            var comment = ""
+            for id in group {
+                if !comment.isEmpty { comment += "\n" }
+                comment += formulaLine(id)
+            }
+            body.append(.comment(comment))
             if let product = plan.epilogues[group[0]] {
                 body += matmulNest(product, epilogue: group)
             } else {

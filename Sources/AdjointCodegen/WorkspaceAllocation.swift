@@ -31,45 +31,41 @@ struct SymbolicCount: Hashable {
 /// smallest such), or grows a free slot that fits in it, or opens a new slot. A slot is freed
 /// after its buffer's last reader, never during it, so no nest reads and writes one slot.
 ///
-/// Free slots are kept by their runtime dims, each group sorted by constant and slot number, so
-/// a choice looks at one slot per group (there are few groups) rather than at every slot.
+/// Free slots are kept by their runtime dims, and within those by constant, each constant's
+/// slots in a min-heap: a choice looks at one constant per group (there are few groups and few
+/// constants), and freeing or taking a slot costs a logarithm, however many slots are free.
 struct SlotAllocator {
     private(set) var slots: [SymbolicCount] = []
-    /// The free slots of each runtime-dims signature, sorted by (constant, slot).
-    private var free: [[String]: [FreeSlot]] = [:]
+    /// The free slots of each runtime-dims signature, by constant (ascending).
+    private var free: [[String]: [FreeSlots]] = [:]
 
-    private struct FreeSlot: Comparable {
+    /// The free slots of one constant, the lowest slot first.
+    private struct FreeSlots {
         var constant: Int
-        var slot: Int
-
-        static func < (a: FreeSlot, b: FreeSlot) -> Bool { (a.constant, a.slot) < (b.constant, b.slot) }
+        var heap: SlotHeap
     }
 
     mutating func allocate(_ count: SymbolicCount) -> Int {
         // The smallest free slot it fits in: fewest dims, then smallest constant, then first.
         var best: (key: (Int, Int, Int), dims: [String], position: Int)?
         for (dims, group) in free where SymbolicCount.isSubmultiset(count.dims, of: dims) {
-            let position = Self.lowerBound(group, FreeSlot(constant: count.constant, slot: Int.min))
+            let position = Self.lowerBound(group, count.constant)
             guard position < group.count else { continue }
-            let key = (dims.count, group[position].constant, group[position].slot)
+            let key = (dims.count, group[position].constant, group[position].heap.first)
             if best == nil || key < best!.key { best = (key, dims, position) }
         }
-        if let best {
-            return free[best.dims]!.remove(at: best.position).slot
-        }
+        if let best { return take(best.dims, best.position) }
         // Else the largest free slot that fits in it (most dims, then largest constant, then
         // first), grown to it.
         var grown: (key: (Int, Int, Int), dims: [String], position: Int)?
         for (dims, group) in free where SymbolicCount.isSubmultiset(dims, of: count.dims) {
-            let below = Self.lowerBound(group, FreeSlot(constant: count.constant, slot: Int.max)) - 1
+            let below = Self.lowerBound(group, count.constant, orEqual: true) - 1
             guard below >= 0 else { continue }
-            let constant = group[below].constant
-            let position = Self.lowerBound(group, FreeSlot(constant: constant, slot: Int.min))
-            let key = (dims.count, constant, -group[position].slot)
-            if grown == nil || key > grown!.key { grown = (key, dims, position) }
+            let key = (dims.count, group[below].constant, -group[below].heap.first)
+            if grown == nil || key > grown!.key { grown = (key, dims, below) }
         }
         if let grown {
-            let slot = free[grown.dims]!.remove(at: grown.position).slot
+            let slot = take(grown.dims, grown.position)
             slots[slot] = count
             return slot
         }
@@ -78,19 +74,71 @@ struct SlotAllocator {
     }
 
     mutating func release(_ slot: Int) {
-        let entry = FreeSlot(constant: slots[slot].constant, slot: slot)
-        var group = free.removeValue(forKey: slots[slot].dims) ?? []
-        group.insert(entry, at: Self.lowerBound(group, entry))
-        free[slots[slot].dims] = group
+        let (dims, constant) = (slots[slot].dims, slots[slot].constant)
+        var group = free.removeValue(forKey: dims) ?? []
+        let position = Self.lowerBound(group, constant)
+        if position < group.count && group[position].constant == constant {
+            group[position].heap.push(slot)
+        } else {
+            var heap = SlotHeap()
+            heap.push(slot)
+            group.insert(FreeSlots(constant: constant, heap: heap), at: position)
+        }
+        free[dims] = group
     }
 
-    /// The first position in a sorted group whose entry is not below `entry`.
-    private static func lowerBound(_ group: [FreeSlot], _ entry: FreeSlot) -> Int {
+    /// Takes the lowest free slot of the constant at `position` in the group of `dims`.
+    private mutating func take(_ dims: [String], _ position: Int) -> Int {
+        let slot = free[dims]![position].heap.pop()
+        if free[dims]![position].heap.isEmpty { free[dims]!.remove(at: position) }
+        return slot
+    }
+
+    /// The first position in a group (sorted by constant) whose constant is not below
+    /// `constant` (with `orEqual`, is above it).
+    private static func lowerBound(_ group: [FreeSlots], _ constant: Int, orEqual: Bool = false) -> Int {
         var (low, high) = (0, group.count)
         while low < high {
             let middle = (low + high) / 2
-            if group[middle] < entry { low = middle + 1 } else { high = middle }
+            let before = orEqual ? group[middle].constant <= constant : group[middle].constant < constant
+            if before { low = middle + 1 } else { high = middle }
         }
         return low
+    }
+}
+
+/// Slot numbers, the lowest first out (a binary heap).
+struct SlotHeap {
+    private var heap: [Int] = []
+
+    var isEmpty: Bool { heap.isEmpty }
+    /// The lowest slot (the heap must not be empty).
+    var first: Int { heap[0] }
+
+    mutating func push(_ slot: Int) {
+        heap.append(slot)
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard heap[child] < heap[parent] else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> Int {
+        let lowest = heap[0]
+        heap.swapAt(0, heap.count - 1)
+        heap.removeLast()
+        var parent = 0
+        while true {
+            let (left, right) = (2 * parent + 1, 2 * parent + 2)
+            var smallest = parent
+            if left < heap.count && heap[left] < heap[smallest] { smallest = left }
+            if right < heap.count && heap[right] < heap[smallest] { smallest = right }
+            guard smallest != parent else { return lowest }
+            heap.swapAt(parent, smallest)
+            parent = smallest
+        }
     }
 }

@@ -62,7 +62,7 @@ public struct Lexer {
         case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"), UInt8(ascii: "#"), UInt8(ascii: "."):
             return true
         default:
-            return isIdentifierStart(byte) || isDigit(byte) || punctuation[byte] != nil
+            return isIdentifierStart(byte) || isDigit(byte) || punctuation[Int(byte)] != nil
         }
     }
 
@@ -109,7 +109,7 @@ public struct Lexer {
             default:
                 // Stray characters were removed, so this is punctuation or a `.` that starts no number.
                 offset += 1
-                if let kind = Self.punctuation[byte] {
+                if let kind = Self.punctuation[Int(byte)] {
                     add(kind, from: start)
                 } else {
                     report(.unexpectedCharacter("'.'"), at: range(start, offset))
@@ -215,11 +215,15 @@ public struct Lexer {
             || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) || byte == UInt8(ascii: "_")
     }
 
-    static let punctuation: [UInt8: TokenKind] = [
-        UInt8(ascii: "("): .leftParen, UInt8(ascii: ")"): .rightParen,
-        UInt8(ascii: "["): .leftBracket, UInt8(ascii: "]"): .rightBracket,
-        UInt8(ascii: ","): .comma, UInt8(ascii: ":"): .colon, UInt8(ascii: "="): .equal,
-        UInt8(ascii: "+"): .plus, UInt8(ascii: "-"): .minus, UInt8(ascii: "*"): .star,
-        UInt8(ascii: "/"): .slash, UInt8(ascii: "@"): .at, UInt8(ascii: "^"): .caret,
-    ]
+    /// The token of each punctuation byte, by byte value: every byte of a file is looked up.
+    static let punctuation: [TokenKind?] = {
+        var table = [TokenKind?](repeating: nil, count: 256)
+        let kinds: [(Character, TokenKind)] = [
+            ("(", .leftParen), (")", .rightParen), ("[", .leftBracket), ("]", .rightBracket), (",", .comma),
+            (":", .colon), ("=", .equal), ("+", .plus), ("-", .minus), ("*", .star), ("/", .slash), ("@", .at),
+            ("^", .caret),
+        ]
+        for (character, kind) in kinds { table[Int(character.asciiValue!)] = kind }
+        return table
+    }()
 }
