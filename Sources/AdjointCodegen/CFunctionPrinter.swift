@@ -81,9 +81,20 @@ public struct CFunctionPrinter: Sendable {
             if kernel.workspace.slots.isEmpty { out += "    (void)workspace;\n" }
             let offsets = kernel.workspace.offsets(elementBytes: precision.bytes)
             for slot in kernel.workspace.slots.indices {
-                let offset = offsets[slot]
-                let base = "(\(real) *)workspace"
-                out += "    \(real) *restrict w\(slot) = \(offset == .zero ? base : "\(base) + \(integer(offset))");\n"
+                // `float *restrict w3 = (float *)workspace + 64 * batch;`, written in place: a
+                // large kernel has tens of thousands of slots.
+                out += "    "
+                out += real
+                out += " *restrict w"
+                out.append(decimal: slot)
+                out += " = ("
+                out += real
+                out += " *)workspace"
+                if offsets[slot] != .zero {
+                    out += " + "
+                    write(offsets[slot], into: &out)
+                }
+                out += ";\n"
             }
         }
     }

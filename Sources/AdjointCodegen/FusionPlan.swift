@@ -34,7 +34,8 @@ struct FusionPlan {
     let live: [NodeID]
     /// How many times each node is used: operand edges among live nodes, plus one per delivery.
     private(set) var uses: [Int]
-    private(set) var users: [[NodeID]]
+    /// Each node's users among the live nodes, in graph order.
+    private(set) var users: Users
     /// Nodes with a loop nest (or, for scalars, a statement) of their own.
     private(set) var materialized = NodeSet()
     /// The order in which materialized nodes are computed.
@@ -82,13 +83,10 @@ struct FusionPlan {
         epilogues = NodeMap(count: graph.nodes.count)
         sharedLogSumExp = NodeMap(count: graph.nodes.count)
         uses = [Int](repeating: 0, count: graph.nodes.count)
-        users = [[NodeID]](repeating: [], count: graph.nodes.count)
         for id in live {
-            for operand in graph[id].operands {
-                uses[operand.index] += 1
-                users[operand.index].append(id)
-            }
+            for operand in graph[id].operands { uses[operand.index] += 1 }
         }
+        users = Users(graph, live: live, edgeCounts: uses)
         let delivered = Set(spec.results.map(\.node))
         for node in delivered { uses[node.index] += 1 }
         for id in live {
@@ -159,7 +157,7 @@ struct FusionPlan {
         guard !users[id.index].isEmpty else { return false }
         // Scalars are cheap locals: a scalar with several users is never computed twice.
         if !hasWorkspace && !graph[id].shape.isScalar { return users[id.index].allSatisfy { isFused(id, into: $0) } }
-        return uses[id.index] == 1 && isFused(id, into: users[id.index][0])
+        return uses[id.index] == 1 && isFused(id, into: users[id.index].first!)
     }
 
     private func isFused(_ id: NodeID, into user: NodeID) -> Bool {
@@ -189,7 +187,7 @@ struct FusionPlan {
         var node = id
         repeat {
             // A fused node of a kernel with workspace has exactly one user.
-            let user = users[node.index][0]
+            let user = users[node.index].first!
             guard NodeKind(graph[user].op) == .pointwise, graph[user].shape == graph[id].shape else { return nil }
             node = user
         } while !materialized.contains(node)
@@ -201,7 +199,7 @@ struct FusionPlan {
     /// (so it does not feed the loss), and has one user that reads each element once.
     private func logSumExpSource(of id: NodeID) -> NodeID? {
         guard case .normalizer(_, let axis) = graph[id].op, axis == graph[id].shape.rank - 1, uses[id.index] == 1,
-            isFused(id, into: users[id.index][0])
+            isFused(id, into: users[id.index].first!)
         else { return nil }
         let operand = graph[id].operands[0]
         return users[operand.index].first { user in
@@ -393,6 +391,31 @@ struct FusionPlan {
         for read in frontier.leaves { positions.leaves[read.node.index] = -1 }
         return frontier
     }
+}
+
+/// The users of every node in one flat list, each node's a contiguous run (in the order the
+/// users come in the graph): one array for the whole graph rather than one per node.
+struct Users: Sendable {
+    /// Where each node's run starts in `list`; the node after it starts where the run ends.
+    private var starts: [Int]
+    private var list: [NodeID]
+
+    /// The users among `live` (in topological order), given how many operand edges each node
+    /// has among them.
+    init(_ graph: Graph, live: [NodeID], edgeCounts: [Int]) {
+        starts = [Int](repeating: 0, count: graph.nodes.count + 1)
+        for index in edgeCounts.indices { starts[index + 1] = starts[index] + edgeCounts[index] }
+        list = [NodeID](repeating: NodeID(0), count: starts[graph.nodes.count])
+        var next = starts
+        for id in live {
+            for operand in graph[id].operands {
+                list[next[operand.index]] = id
+                next[operand.index] += 1
+            }
+        }
+    }
+
+    subscript(_ index: Int) -> ArraySlice<NodeID> { list[starts[index]..<starts[index + 1]] }
 }
 
 /// A min-priority queue of nodes by a graph position (a binary heap), for the schedule's choices.

@@ -3,7 +3,7 @@ import AdjointDriver
 import AdjointIR
 import Foundation
 
-ProcessLifetime.keepsDataToExit = true
+ProcessLifetime.setUpCompilerProcess()
 let result = CommandLineInterface.run(Array(CommandLine.arguments.dropFirst()))
 FileHandle.standardError.write(Data(result.errors.utf8))
 FileHandle.standardOutput.write(Data(result.output.utf8))
