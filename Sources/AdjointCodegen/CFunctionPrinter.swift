@@ -105,13 +105,7 @@ public struct CFunctionPrinter: Sendable {
         switch statement {
         case .comment(let text):
             out += "\n"
-            let commentLines = Self.commentLines(text)
-            for (index, text) in commentLines.enumerated() {
-                out += pad
-                out += index == 0 ? "/* " : "   "
-                out += String(text)
-                out += index == commentLines.count - 1 ? " */\n" : "\n"
-            }
+            Self.writeComment(text, pad, into: &out)
         case .loop(let variable, let start, let end, let step, let body):
             out += pad
             out += "for (int64_t "
@@ -179,30 +173,33 @@ public struct CFunctionPrinter: Sendable {
     }
     private static let paddings = (0..<12).map { String(repeating: "    ", count: $0) }
 
-    /// A comment's lines, with `*/` broken up so the text cannot end the comment early. Scans
-    /// bytes rather than splitting strings: every nest has a comment, so large models print
-    /// hundreds of thousands.
-    static func commentLines(_ text: String) -> [Substring] {
+    /// A comment's non-empty lines, the first after `/* ` and the others after three spaces,
+    /// with `*/` broken up (`* /`) so the text cannot end the comment early. Copies bytes rather
+    /// than splitting strings: every nest has a comment, and large models print hundreds of
+    /// thousands.
+    static func writeComment(_ text: String, _ pad: String, into out: inout CodeBuffer) {
         var text = text
-        var hasEnd = false, previous: UInt8 = 0
-        var breaks: [Int] = []
         text.withUTF8 { bytes in
-            for (offset, byte) in bytes.enumerated() {
-                if byte == UInt8(ascii: "/") && previous == UInt8(ascii: "*") { hasEnd = true }
-                if byte == UInt8(ascii: "\n") { breaks.append(offset) }
-                previous = byte
+            var lines: [Range<Int>] = []
+            var start = 0
+            for offset in bytes.indices where bytes[offset] == UInt8(ascii: "\n") {
+                if offset > start { lines.append(start..<offset) }
+                start = offset + 1
+            }
+            if bytes.count > start { lines.append(start..<bytes.count) }
+            for (index, line) in lines.enumerated() {
+                out += pad
+                out += index == 0 ? "/* " : "   "
+                var copied = line.lowerBound
+                for offset in line.dropFirst() where bytes[offset] == UInt8(ascii: "/") && bytes[offset - 1] == UInt8(ascii: "*") {
+                    out.append(UnsafeBufferPointer(rebasing: bytes[copied..<offset]))
+                    out += " "
+                    copied = offset
+                }
+                out.append(UnsafeBufferPointer(rebasing: bytes[copied..<line.upperBound]))
+                out += index == lines.count - 1 ? " */\n" : "\n"
             }
         }
-        if hasEnd { return commentLines(text.replacing("*/", with: "* /")) }
-        if breaks.isEmpty { return text.isEmpty ? [] : [text[...]] }
-        var lines: [Substring] = []
-        var start = 0
-        let utf8 = text.utf8
-        for offset in breaks + [utf8.count] where offset > start {
-            lines.append(text[utf8.index(utf8.startIndex, offsetBy: start)..<utf8.index(utf8.startIndex, offsetBy: offset)])
-            start = offset + 1
-        }
-        return lines
     }
 
     /// An element of a buffer in C: `w3[i0 * 32 + i1]`, `p->W1[i0]`, a local's name.

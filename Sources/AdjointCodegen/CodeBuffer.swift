@@ -6,6 +6,9 @@ struct CodeBuffer {
 
     init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
+    /// Appends bytes that are already UTF-8.
+    mutating func append(_ utf8: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: utf8) }
+
     static func += (buffer: inout CodeBuffer, text: String) {
         var text = text
         text.withUTF8 { buffer.bytes.append(contentsOf: $0) }

@@ -23,6 +23,8 @@ struct KernelLowering {
     let plan: FusionPlan
     /// The kernel's graph, kept apart from `spec` so that reading a node does not copy the spec.
     let graph: Graph
+    /// `spec.names` by node index: every formula comment looks names up.
+    let names: NodeMap<String>
     /// Where each materialized node's value lives.
     var placement: NodeMap<Storage>
     /// Every destination of each delivered node, in order.
@@ -90,6 +92,9 @@ struct KernelLowering {
         self.plan = plan
         self.redirected = redirected
         let count = graph.nodes.count
+        var names = NodeMap<String>(count: count)
+        for (id, name) in spec.names where id.index < count { names[id] = name }
+        self.names = names
         (placement, destinations, packSlots, logSumExpSlots) = (NodeMap(count: count), NodeMap(count: count), NodeMap(count: count), NodeMap(count: count))
         memo = BodyMemo(count: count)
         for result in spec.results { destinations[result.node, default: []].append(result.destination) }

@@ -4,7 +4,7 @@ import AdjointIR
 /// with fused nodes written out and materialized ones by name (`h = relu(v6 + b1)`).
 extension KernelLowering {
     /// The name of a node in formulas: a name from the model file, or `v<id>`.
-    func nodeName(_ id: NodeID) -> String { spec.names[id] ?? Self.localName(id) }
+    func nodeName(_ id: NodeID) -> String { names[id] ?? Self.localName(id) }
 
     /// `v7: [batch, 32] = relu(v6 + b1)`; for a node delivered to a destination, also where.
     func formulaLine(_ id: NodeID) -> String {

@@ -19,6 +19,8 @@ public struct Lexer {
         let (bytes, origin, strays) = removingStrayCharacters(file.bytes)
         var lexer = Lexer(bytes: bytes, origin: origin, fileLength: file.bytes.count)
         lexer.diagnostics = strays
+        // About one token per four bytes in practice: reserved once rather than grown by copying.
+        lexer.tokens.reserveCapacity(bytes.count / 4 + 16)
         lexer.lexAll()
         return (joinContinuedLines(lexer.tokens), lexer.diagnostics)
     }
