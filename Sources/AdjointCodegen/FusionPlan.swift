@@ -87,10 +87,13 @@ struct FusionPlan {
             for operand in graph[id].operands { uses[operand.index] += 1 }
         }
         users = Users(graph, live: live, edgeCounts: uses)
-        let delivered = Set(spec.results.map(\.node))
-        for node in delivered { uses[node.index] += 1 }
+        var delivered = NodeSet(count: graph.nodes.count)
+        for result in spec.results where !delivered.contains(result.node) {
+            delivered.insert(result.node)
+            uses[result.node.index] += 1
+        }
         for id in live {
-            let kind = NodeKind(graph[id].op)
+            let kind = NodeKind(graph.nodes[id.index].op)
             switch kind {
             case .leaf, .view: if delivered.contains(id) { materialized.insert(id) }
             case .pointwise: if delivered.contains(id) || !isFused(id) { materialized.insert(id) }
@@ -99,6 +102,11 @@ struct FusionPlan {
         }
         if hasWorkspace {
             for id in live where !delivered.contains(id) {
+                // Only normalizers and products can be computed in another node's nest.
+                switch graph.nodes[id.index].op {
+                case .normalizer, .linearAlgebra(.matmul): break
+                default: continue
+                }
                 if let loss = logSumExpSource(of: id) {
                     materialized.remove(id)
                     sharedLogSumExp[id] = loss
@@ -160,20 +168,23 @@ struct FusionPlan {
         return uses[id.index] == 1 && isFused(id, into: users[id.index].first!)
     }
 
+    /// (Nodes are read in place, not copied out: this runs for every live node of every kernel.)
     private func isFused(_ id: NodeID, into user: NodeID) -> Bool {
-        let node = graph[id]
-        let userNode = graph[user]
-        switch NodeKind(userNode.op) {
+        switch NodeKind(graph.nodes[user.index].op) {
         case .leaf: return false
         case .view:
             // Through a reshape or transpose that keeps every element once; never through a
             // broadcast that stretches.
-            if case .structural(.broadcast) = userNode.op, userNode.shape != node.shape { return false }
+            if case .structural(.broadcast) = graph.nodes[user.index].op,
+                graph.nodes[user.index].shape != graph.nodes[id.index].shape
+            {
+                return false
+            }
             return isFusedView(user)
         case .pointwise:
-            return userNode.shape == node.shape
+            return graph.nodes[user.index].shape == graph.nodes[id.index].shape
         case .complex:
-            return readsOnce(user, operand: userNode.operands.firstIndex(of: id)!)
+            return readsOnce(user, operand: graph.nodes[user.index].operands.firstIndex(of: id)!)
         }
     }
 
@@ -216,12 +227,11 @@ struct FusionPlan {
     }
 
     private func isFusedView(_ view: NodeID, into user: NodeID) -> Bool {
-        let userNode = graph[user]
-        switch NodeKind(userNode.op) {
+        switch NodeKind(graph.nodes[user.index].op) {
         case .leaf: return false
         case .view: return isFusedView(user)
-        case .pointwise: return userNode.shape == graph[view].shape
-        case .complex: return readsOnce(user, operand: userNode.operands.firstIndex(of: view)!)
+        case .pointwise: return graph.nodes[user.index].shape == graph.nodes[view.index].shape
+        case .complex: return readsOnce(user, operand: graph.nodes[user.index].operands.firstIndex(of: view)!)
         }
     }
 
