@@ -90,10 +90,11 @@ public struct ModelKernels: Sendable {
             forwardSpecs.append(predict)
         }
 
-        // Each kernel is lowered as soon as its graph exists: loss, predict and apply by the
-        // worker of `SharedTasks` while this thread builds the reverse pass, gradient (the
-        // worker's largest) after it, and step on this thread after the update; printing comes
-        // first once a kernel is lowered. kernels.md's order is kept by index.
+        // Each kernel is lowered as soon as its graph exists, by priority (`SharedTasks`): the
+        // worker takes apply while this thread builds the reverse pass, then gradient (its
+        // largest) as soon as that exists, while this thread builds the update and lowers step;
+        // loss and predict go to whichever thread is free first, and a lowered kernel's parts
+        // are printed before anything else is lowered. kernels.md's order is kept by index.
         let kernelCount = 4 + forwardSpecs.count - 1
         let tasks = SharedTasks<Lowered>(count: kernelCount * (1 + Self.maximumParts))
         @Sendable func lower(_ spec: KernelSpec, _ index: Int) -> Lowered {
@@ -135,7 +136,10 @@ public struct ModelKernels: Sendable {
         let lowered = tasks.values()
         // The graphs are freed at exit, not here on the critical path (`ProcessLifetime`).
         ProcessLifetime.keep((forward, gradient, step))
-        kernels = lowered[..<kernelCount].map { if case .kernel(let kernel) = $0 { kernel } else { preconditionFailure() } }
+        kernels = lowered[..<kernelCount].map { slot in
+            guard case .kernel(let kernel) = slot else { preconditionFailure("internal error: a kernel was not lowered") }
+            return kernel
+        }
         renderedKernels = render == nil ? nil : (0..<kernelCount).map { index in
             lowered[(kernelCount + index * Self.maximumParts)...].prefix(Self.maximumParts).compactMap { part in
                 if case .text(let text) = part { text } else { nil }

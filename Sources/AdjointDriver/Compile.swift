@@ -1,5 +1,5 @@
-import AdjointIR
 import AdjointCodegen
+import AdjointIR
 import AdjointSema
 import Foundation
 
