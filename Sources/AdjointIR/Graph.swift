@@ -55,8 +55,7 @@ public struct Graph: Sendable, Equatable {
     }
 
     /// Makes room for `additional` more nodes at once, so that adding them grows the node list
-    /// and the hash-consing table once rather than doubling (and rehashing every node) again
-    /// and again.
+    /// and the hash-consing table once rather than doubling again and again.
     public mutating func reserveCapacity(_ additional: Int) {
         nodes.reserveCapacity(nodes.count + additional)
         table.reserveCapacity(nodes.count + additional)
