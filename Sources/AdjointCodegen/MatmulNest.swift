@@ -219,8 +219,11 @@ extension KernelLowering {
         // A single panel needs no loop over panels.
         let panel = panels == 1 ? IntExpr.zero : .variable(panelName)
         let firstColumn = .constant(columns) * panel
-        // The columns of this panel that C has: all of them but in a last, partial panel.
-        let width = n % columns == 0 ? IntExpr.constant(columns) : .min(.constant(columns), .constant(n) + .constant(-columns) * panel)
+        // The columns of this panel that C has: all of them but in a last, partial panel (C's
+        // own n when it is the only panel, rather than `min(32, n)` spelled out in the C).
+        let width =
+            n % columns == 0 ? IntExpr.constant(columns)
+            : panels == 1 ? .constant(n) : .min(.constant(columns), .constant(n) + .constant(-columns) * panel)
         func packed(_ p: IntExpr, _ column: IntExpr) -> IntExpr { (panel * k + p) * .constant(columns) + column }
 
         // Pack: B[p, firstColumn + c] for each row p of the panel, zeros past C's last column.

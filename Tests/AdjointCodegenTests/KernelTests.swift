@@ -290,6 +290,18 @@ enum TestModels {
             minimize loss using adamw(lr = 0.01)
             """
         ),
+        (
+            // A register-tiled product narrower than one 32-column panel (the tile's width is C's).
+            "narrow_tiled",
+            """
+            dim n
+            input x: [n, 20]
+            input y: [n, 24]
+            param W: [24, 20] = normal(0, 0.1)
+            loss = mse(x @ transpose(W), y)
+            minimize loss using sgd(lr = 0.1)
+            """
+        ),
     ]
 
     /// A small network trained by each update rule (and its options).
