@@ -41,9 +41,6 @@ public struct CFunctionPrinter: Sendable {
 
     // MARK: - Kernels
 
-    /// A kernel's function, as text without a final newline.
-    public func function(_ kernel: Kernel) -> String { String(decoding: functionBytes(kernel), as: UTF8.self) }
-
     /// A kernel's function as UTF-8 bytes, without a final newline. Written into one buffer
     /// rather than a list of lines: a large model's kernels run to a million lines, which go to
     /// the file as they are (`CPrinter.sourcePieces`).

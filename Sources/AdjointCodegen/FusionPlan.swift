@@ -428,9 +428,9 @@ struct Users: Sendable {
     subscript(_ index: Int) -> ArraySlice<NodeID> { list[starts[index]..<starts[index + 1]] }
 }
 
-/// A min-priority queue of nodes by a graph position (a binary heap), for the schedule's choices.
+/// A min-priority queue of nodes by a graph position, for the schedule's choices.
 struct NodeQueue {
-    private var heap: [Entry] = []
+    private var heap = MinHeap<Entry>()
 
     private struct Entry: Comparable {
         var position: NodeID
@@ -440,38 +440,14 @@ struct NodeQueue {
     }
 
     /// Queues `id` at graph position `position` (its own, or its product's for an epilogue).
-    mutating func push(_ id: NodeID, at position: NodeID) {
-        heap.append(Entry(position: position, node: id))
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard heap[child] < heap[parent] else { break }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
+    mutating func push(_ id: NodeID, at position: NodeID) { heap.push(Entry(position: position, node: id)) }
 
     /// The first node for which `skip` is false, dropping the skipped ones before it.
     mutating func first(skipping skip: (NodeID) -> Bool) -> NodeID? {
         while let top = heap.first {
             if !skip(top.node) { return top.node }
-            pop()
+            heap.pop()
         }
         return nil
-    }
-
-    private mutating func pop() {
-        heap.swapAt(0, heap.count - 1)
-        heap.removeLast()
-        var parent = 0
-        while true {
-            let (left, right) = (2 * parent + 1, 2 * parent + 2)
-            var smallest = parent
-            if left < heap.count && heap[left] < heap[smallest] { smallest = left }
-            if right < heap.count && heap[right] < heap[smallest] { smallest = right }
-            guard smallest != parent else { return }
-            heap.swapAt(parent, smallest)
-            parent = smallest
-        }
     }
 }

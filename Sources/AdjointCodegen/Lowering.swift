@@ -48,7 +48,7 @@ struct KernelLowering {
     /// In an epilogue (`storeProduct`): the product fused into it and its element's value there.
     var product: (node: NodeID, value: ScalarExpr)?
 
-    struct Memo: Hashable {
+    struct Memo {
         var node: NodeID
         var index: [IntExpr]
     }

@@ -42,7 +42,7 @@ struct SlotAllocator {
     /// The free slots of one constant, the lowest slot first.
     private struct FreeSlots {
         var constant: Int
-        var heap: SlotHeap
+        var heap: MinHeap<Int>
     }
 
     mutating func allocate(_ count: SymbolicCount) -> Int {
@@ -51,7 +51,7 @@ struct SlotAllocator {
         for (dims, group) in free where SymbolicCount.isSubmultiset(count.dims, of: dims) {
             let position = Self.lowerBound(group, count.constant)
             guard position < group.count else { continue }
-            let key = (dims.count, group[position].constant, group[position].heap.first)
+            let key = (dims.count, group[position].constant, group[position].heap.first!)
             if best == nil || key < best!.key { best = (key, dims, position) }
         }
         if let best { return take(best.dims, best.position) }
@@ -61,7 +61,7 @@ struct SlotAllocator {
         for (dims, group) in free where SymbolicCount.isSubmultiset(dims, of: count.dims) {
             let below = Self.lowerBound(group, count.constant, orEqual: true) - 1
             guard below >= 0 else { continue }
-            let key = (dims.count, group[below].constant, -group[below].heap.first)
+            let key = (dims.count, group[below].constant, -group[below].heap.first!)
             if grown == nil || key > grown!.key { grown = (key, dims, below) }
         }
         if let grown {
@@ -80,7 +80,7 @@ struct SlotAllocator {
         if position < group.count && group[position].constant == constant {
             group[position].heap.push(slot)
         } else {
-            var heap = SlotHeap()
+            var heap = MinHeap<Int>()
             heap.push(slot)
             group.insert(FreeSlots(constant: constant, heap: heap), at: position)
         }
@@ -104,41 +104,5 @@ struct SlotAllocator {
             if before { low = middle + 1 } else { high = middle }
         }
         return low
-    }
-}
-
-/// Slot numbers, the lowest first out (a binary heap).
-struct SlotHeap {
-    private var heap: [Int] = []
-
-    var isEmpty: Bool { heap.isEmpty }
-    /// The lowest slot (the heap must not be empty).
-    var first: Int { heap[0] }
-
-    mutating func push(_ slot: Int) {
-        heap.append(slot)
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard heap[child] < heap[parent] else { break }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> Int {
-        let lowest = heap[0]
-        heap.swapAt(0, heap.count - 1)
-        heap.removeLast()
-        var parent = 0
-        while true {
-            let (left, right) = (2 * parent + 1, 2 * parent + 2)
-            var smallest = parent
-            if left < heap.count && heap[left] < heap[smallest] { smallest = left }
-            if right < heap.count && heap[right] < heap[smallest] { smallest = right }
-            guard smallest != parent else { return lowest }
-            heap.swapAt(parent, smallest)
-            parent = smallest
-        }
     }
 }
