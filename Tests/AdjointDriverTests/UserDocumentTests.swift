@@ -104,6 +104,25 @@ import Testing
         #expect(Self.strayCitations(in: "see docs/kernels.md and ../docs/cli.md").isEmpty)
     }
 
+    /// Every relative link of the documents, the README and the grammar notes names a file that exists.
+    @Test func relativeLinksResolve() throws {
+        var broken: [String] = []
+        for document in Self.documents + ["README.md", "grammar/README.md", "samples/mpi/README.md"] {
+            let text = try String(contentsOf: Repository.url(document), encoding: .utf8)
+            let folder = Repository.url(document).deletingLastPathComponent()
+            for start in text.ranges(of: "](") {
+                guard let end = text[start.upperBound...].firstIndex(of: ")") else { continue }
+                let target = String(text[start.upperBound..<end])
+                let path = String(target.prefix { $0 != "#" })
+                if target.contains("://") || path.isEmpty { continue }
+                if !FileManager.default.fileExists(atPath: folder.appendingPathComponent(path).standardized.path) {
+                    broken.append("\(document): \(target)")
+                }
+            }
+        }
+        #expect(broken.isEmpty, "links to missing files:\n\(broken.joined(separator: "\n"))")
+    }
+
     // MARK: - docs/cli.md against the command line
 
     /// The subcommands `adjoint --help` lists.
