@@ -1,4 +1,4 @@
-/// Parses `adjoint SUBCOMMAND [OPTIONS] FILE` (cli.md) and runs the subcommand. It lives here
+/// Parses `adjoint SUBCOMMAND [OPTIONS] FILE` (docs/cli.md) and runs the subcommand. It lives here
 /// rather than in the executable so that tests run the command line in process.
 public enum CommandLineInterface {
     public static let version = "0.1.0"
@@ -103,7 +103,7 @@ public enum CommandLineInterface {
     static let compileHelp = """
         usage: adjoint compile MODEL.adj --emit c|swift [-o DIR] [--name NAME] [--precision float|double] [--blas]
 
-        Writes the model's kernels (kernels.md). --emit c: dependency-free C99, NAME.h and NAME.c
+        Writes the model's kernels (docs/kernels.md). --emit c: dependency-free C99, NAME.h and NAME.c
         with the params, grads and state structs, NAME_init (the initializers, SplitMix64),
         NAME_state_init, NAME_workspace_size, NAME_loss, NAME_gradient, NAME_apply, NAME_step
         (forward, reverse pass and update fused) and, when the model has outputs, NAME_predict.

@@ -5,7 +5,7 @@ import AdjointSyntax
 import Foundation
 
 /// What a subcommand produced: text for standard output and standard error, and the exit status
-/// of cli.md (0 success, 1 errors in the model file, 2 bad usage).
+/// of docs/cli.md (0 success, 1 errors in the model file, 2 bad usage).
 public struct CommandResult: Sendable, Equatable {
     public var output: String
     public var errors: String

@@ -182,7 +182,7 @@ enum CHarness {
         lines.append("    printf(\"loss %.17g\\n\", (double)\(call(.loss, ["&p"], ["ws"])));")
         lines.append("    printf(\"gradient_loss %.17g\\n\", (double)\(call(.gradient, ["&p"], ["&g", "ws"])));")
         lines += fields("grad", "g")
-        // The whole gradient, which `apply` is checked on, as the flat array of kernels.md.
+        // The whole gradient, which `apply` is checked on, as the flat array of docs/kernels.md.
         lines += [
             "    FILE *grads = fopen(\"grads.bin\", \"wb\");",
             "    if (!grads || fwrite(&g, sizeof g, 1, grads) != 1 || fclose(grads) != 0) return 3;",

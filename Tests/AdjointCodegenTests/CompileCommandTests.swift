@@ -2,7 +2,7 @@ import AdjointDriver
 import Foundation
 import Testing
 
-/// `adjoint compile` on the command line: files written whole, exit codes of cli.md.
+/// `adjoint compile` on the command line: files written whole, exit codes of docs/cli.md.
 @Suite struct CompileCommandTests {
     static let digits = Repository.url("samples/digits.adj").path
 
