@@ -83,7 +83,7 @@ public struct Derivation {
             lines.append("# values at the declared values")
             lines.append("\(lossName) = \(formatValue(values.loss))")
             for (param, value) in values.gradients {
-                lines.append("\(gradientLabel(param)) = \(value.count == 1 ? formatValue(value.scalar) : value.scalars.map(formatValue).description)")
+                lines.append("\(gradientLabel(param)) = \(value.count == 1 ? formatValue(value.scalar) : "[\(value.scalars.map(formatValue).joined(separator: ", "))]")")
             }
         }
         if let update {

@@ -203,7 +203,7 @@ public struct Checker {
             return
         }
         guard let rule else { return }
-        var name = "loss"
+        var name = unusedObjectiveName()
         var isNamed = false
         if case .name(let identifier) = expr.kind {
             name = identifier.name
@@ -211,6 +211,16 @@ public struct Checker {
         }
         objective = .init(name: name, expr: typed, source: expr, isNamed: isNamed)
         updateRule = rule
+    }
+
+    /// The name printed formulas give an unnamed objective (`minimize sum(q) + loss`): `loss`,
+    /// unless the model declares that name itself, then `objective`, then `loss_2`, `loss_3`, ...,
+    /// so that `∂loss/∂w` never means two different things.
+    func unusedObjectiveName() -> String {
+        for candidate in ["loss", "objective"] where symbols[candidate] == nil { return candidate }
+        var suffix = 2
+        while symbols["loss_\(suffix)"] != nil { suffix += 1 }
+        return "loss_\(suffix)"
     }
 
     func dependsOnParam(_ expr: TypedExpr) -> Bool {

@@ -61,6 +61,16 @@ private func checked(_ text: String) throws -> CheckedProgram {
         #expect(!program.objective.isNamed)
     }
 
+    /// An unnamed objective is called `loss` in printed formulas only when no declared name is
+    /// `loss`: `minimize sum(q) + loss` must not print two different things as `loss`.
+    @Test func unnamedObjectiveNeverTakesADeclaredName() throws {
+        let program = try checked("param w = 2\nloss = w * w\nminimize w + loss\n")
+        #expect(program.objective.name == "objective")
+        #expect(!program.objective.isNamed)
+        let both = try checked("param w = 2\nloss = w * w\nobjective = w\nminimize objective + loss\n")
+        #expect(both.objective.name == "loss_2")
+    }
+
     @Test func axesAreNormalizedAndCallsResolved() throws {
         let program = try checked(
             """
