@@ -192,10 +192,9 @@ struct FormulaBuilder {
             switch node.op {
             case .leaf(.input(let name, _)), .leaf(.param(let name, _)), .leaf(.state(let name, _)): return .symbol(name)
             case .leaf(.gradient(let param, _)): return .symbol(GradientProgram.gradientName(loss: naming.loss, param: param))
-            case .leaf(.constant(let value)):
-                // A `const` keeps its name.
-                if id.index < naming.forwardNodeCount, let name = naming.valueNames[id] { return .symbol(name) }
-                return .number(value)
+            case .leaf(.constant(let value, let name)):
+                // A `const` keeps its name; a literal, or a number a rule made, prints as itself.
+                return name.map(Formula.symbol) ?? .number(value)
             case .leaf(.size(let dims)): return sizeFormula(dims)
             case .structural(.broadcast), .structural(.reshape):
                 return formula(operands[0])  // broadcasting is implicit in the notation

@@ -29,7 +29,7 @@ public enum Simplifier {
             default: return nil
             }
             let values = operands.compactMap { id -> Double? in
-                if case .leaf(.constant(let value)) = graph[id].op { return value }
+                if case .leaf(.constant(let value, _)) = graph[id].op { return value }
                 return nil
             }
             guard values.count == operands.count else { return nil }
@@ -99,9 +99,9 @@ public enum Simplifier {
             return graph.times(operands[1], operands[0])
         },
         Rule(name: "c1 * (c2 * x) -> (c1 c2) * x") { op, operands, graph in
-            guard op == .arithmetic(.multiply), case .leaf(.constant(let c1)) = graph[operands[0]].op,
+            guard op == .arithmetic(.multiply), case .leaf(.constant(let c1, _)) = graph[operands[0]].op,
                 case .arithmetic(.multiply) = graph[operands[1]].op,
-                case .leaf(.constant(let c2)) = graph[graph[operands[1]].operands[0]].op
+                case .leaf(.constant(let c2, _)) = graph[graph[operands[1]].operands[0]].op
             else { return nil }
             return graph.times(graph.constant(c1 * c2), graph[operands[1]].operands[1])
         },
@@ -115,7 +115,7 @@ public enum Simplifier {
         },
         Rule(name: "-(s * x) -> (-s) * x") { op, operands, graph in
             guard op == .elementwise(.negate), case .arithmetic(.multiply) = graph[operands[0]].op,
-                case .leaf(.constant(let s)) = graph[graph[operands[0]].operands[0]].op
+                case .leaf(.constant(let s, _)) = graph[graph[operands[0]].operands[0]].op
             else { return nil }
             return graph.times(graph.constant(-s), graph[operands[0]].operands[1])
         },
