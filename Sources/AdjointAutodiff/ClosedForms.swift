@@ -88,6 +88,9 @@ struct FormulaBuilder {
         /// Nodes named but not yet expanded (see `maxInlineDepth`).
         var pending: [NodeID] = []
         var usedNames: Set<String> = []
+        /// Every name the model itself uses (values, consts, inputs, params, state, dims, the
+        /// loss), which `v₁` and `δ₁` must not take.
+        let reservedNames: Set<String>
         var forwardCount = 0
         var adjointCount = 0
         /// How many expansions are in progress, one inside the other.
@@ -109,6 +112,18 @@ struct FormulaBuilder {
             self.uses = uses
             self.operandName = operandName
             printedShapes = Self.printedShapes(graph)
+            var reserved = Set(naming.valueNames.values)
+            reserved.insert(naming.loss)
+            for node in graph.nodes {
+                switch node.op {
+                case .leaf(.input(let name, _)), .leaf(.param(let name, _)), .leaf(.state(let name, _)),
+                    .leaf(.gradient(let name, _)), .leaf(.constant(_, let name?)):
+                    reserved.insert(name)
+                default: break
+                }
+                for case .runtime(let name) in node.shape.dims { reserved.insert(name) }
+            }
+            reservedNames = reserved
         }
 
         /// The formula of `id`: its name if bound, else its expansion. `top` forces expansion (a
@@ -123,6 +138,19 @@ struct FormulaBuilder {
                 return .symbol(bind(id))
             }
             guard (uses[id] ?? 0) > 1 else { return expanded(id) }
+            // A forward value's transpose reads `n1ᵀ` wherever it is used: naming it would call a
+            // forward value an adjoint (`δ₂ = n1ᵀ`).
+            if case .linearAlgebra(.transpose) = graph[id].op, graph[id].operands[0].index < naming.forwardNodeCount {
+                return .transpose(boundFormula(graph[id].operands[0]))
+            }
+            return boundFormula(id)
+        }
+
+        /// `id` by name, binding it (its definition written once) if it is not yet; leaves and
+        /// other trivial values print as themselves.
+        private mutating func boundFormula(_ id: NodeID) -> Formula {
+            if let name = names[id] { return .symbol(name) }
+            if isTrivial(id) { return formula(id) }
             let outer = inlineDepth
             inlineDepth = 0
             let expansion = definition(id)
@@ -161,17 +189,21 @@ struct FormulaBuilder {
         }
 
         /// Names `id`: its name in the model if it has one, else `v₁, v₂, ...` for forward values
-        /// and `δ₁, δ₂, ...` for adjoints.
+        /// and `δ₁, δ₂, ...` for adjoints, skipping any that a name in the model spells, either
+        /// way (`v1` and `v₁` both print as `v_{1}` in LaTeX).
         private mutating func bind(_ id: NodeID) -> String {
-            let name: String
+            var name: String
             if let user = naming.valueNames[id], !usedNames.contains(user) {
                 name = user
-            } else if id.index < naming.forwardNodeCount {
-                forwardCount += 1
-                name = "v" + subscriptDigits(forwardCount)
             } else {
-                adjointCount += 1
-                name = "δ" + subscriptDigits(adjointCount)
+                let forward = id.index < naming.forwardNodeCount
+                let letter = forward ? "v" : "δ"
+                var number = forward ? forwardCount : adjointCount
+                repeat { number += 1 } while [letter + subscriptDigits(number), letter + String(number)].contains {
+                    reservedNames.contains($0) || usedNames.contains($0)
+                }
+                if forward { forwardCount = number } else { adjointCount = number }
+                name = letter + subscriptDigits(number)
             }
             usedNames.insert(name)
             names[id] = name
@@ -225,7 +257,7 @@ struct FormulaBuilder {
                 let offset = source.rank - target.rank
                 let axes = (0..<source.rank).filter { $0 < offset || (target.dims[$0 - offset] == .fixed(1) && source.dims[$0] != .fixed(1)) }
                 return .reduce("Σ", over: axes.map { axisLabel(source, $0) }.joined(separator: ","), shaped(operands[0]))
-            case .elementwise(.negate): return .negate(formula(operands[0]))
+            case .elementwise(.negate): return .negation(formula(operands[0]))
             case .elementwise(.square): return .power(formula(operands[0]), .number(2))
             case .elementwise(.step): return .indicator(formula(operands[0]), ">", .number(0))
             case .elementwise(.leakyRelu(let slope)):
@@ -236,13 +268,13 @@ struct FormulaBuilder {
             case .arithmetic(let op):
                 let (a, b) = (formula(operands[0]), formula(operands[1]))
                 switch op {
-                case .add: return .add(a, b)
-                case .subtract: return .subtract(a, b)
+                case .add: return .sum(a, b)
+                case .subtract: return .difference(a, b)
                 case .multiply:
                     if graph[operands[0]].shape.isScalar || graph[operands[1]].shape.isScalar {
-                        return graph[operands[1]].shape.isScalar && !graph[operands[0]].shape.isScalar ? .product(b, a) : .product(a, b)
+                        return graph[operands[1]].shape.isScalar && !graph[operands[0]].shape.isScalar ? .scaled(b, a) : .scaled(a, b)
                     }
-                    return .hadamard(a, b)
+                    return .elementwiseProduct(a, b)
                 case .divide: return .quotient(a, b)
                 case .power: return .power(a, b)
                 case .maximum: return .call("max", [a, b])
