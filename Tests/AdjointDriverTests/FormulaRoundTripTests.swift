@@ -27,23 +27,31 @@ import Testing
         }
         let values = Interpreter.evaluate(derivation.gradient.graph, bindings: bindings, dims: dims)
 
-        func labels(_ shape: Shape) -> [String?] {
-            shape.dims.map { dim in
-                switch dim {
-                case .fixed: return nil
-                case .runtime(let name): return name
-                }
-            }
-        }
-        var names: [String: FormulaReader.Value] = [:]
-        for dim in program.dims { names[dim.name] = .init(scalar: Double(dims[dim.name]!)) }
-        for constant in program.constants { names[constant.name] = .init(scalar: constant.value) }
-        for input in program.inputs { names[input.name] = .init(bindings[input.name]!, labels: labels(input.shape)) }
-        for param in program.params { names[param.name] = .init(bindings[param.name]!, labels: labels(param.shape)) }
-
+        // Every name comes from the JSON (its dims, inputs, params and consts), values from the
+        // interpreter's bindings: the JSON alone says what each name in a formula is.
         guard let object = try? JSONSerialization.jsonObject(with: Data(derivation.render(.json).utf8)) as? [String: Any],
-            let gradients = object["gradients"] as? [[String: String]], let definitions = object["bindings"] as? [[String: String]]
-        else { return "the JSON has no gradients and bindings" }
+            let gradients = object["gradients"] as? [[String: String]], let definitions = object["bindings"] as? [[String: String]],
+            let dimEntries = object["dims"] as? [[String: Any]], let constEntries = object["consts"] as? [[String: Any]],
+            let tensorEntries = (object["inputs"] as? [[String: String]]).flatMap({ inputs in (object["params"] as? [[String: String]]).map { inputs + $0 } })
+        else { return "the JSON lacks gradients, bindings, dims, consts, inputs or params" }
+        var names: [String: FormulaReader.Value] = [:]
+        for entry in dimEntries {
+            guard let name = entry["name"] as? String, let size = (entry["size"] as? Int) ?? dims[name] else { return "a dim without a size" }
+            names[name] = .init(scalar: Double(size))
+        }
+        for entry in constEntries {
+            guard let name = entry["name"] as? String, let value = entry["value"] as? Double else { return "a const without a value" }
+            names[name] = .init(scalar: value)
+        }
+        for entry in tensorEntries {
+            guard let name = entry["name"], let shape = entry["shape"], let value = bindings[name] else { return "an input or param without a value" }
+            // `[batch, 3]`: each axis labelled with its dim's name, for `Σ_batch`.
+            let labels = shape.dropFirst().dropLast().split(separator: ",").map { part -> String? in
+                let dim = part.trimmingCharacters(in: .whitespaces)
+                return Int(dim) == nil && !dim.isEmpty ? dim : nil
+            }
+            names[name] = .init(value, labels: labels)
+        }
         var reader = FormulaReader(names: names)
         do {
             for definition in definitions {
