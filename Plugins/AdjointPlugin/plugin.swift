@@ -26,11 +26,12 @@ struct AdjointPlugin: BuildToolPlugin {
     }
 
     /// The file name made an identifier exactly as `adjoint compile` makes it (`my-net` gives
-    /// `my_net`, an empty name `model`), so that the plugin can name the output before the tool runs.
+    /// `my_net`, an empty name `model`, `34_gmm` `model_34_gmm`), so that the plugin can name the output before the tool runs.
     static func identifier(_ base: String) -> String {
         var result = String(base.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") ? $0 : "_" })
         if result.isEmpty { result = "model" }
-        if result.first!.isNumber { result = "_" + result }
+        if result.first!.isNumber { result = "model_" + result }
+        if result.first == "_" { result = "model" + result }
         return result
     }
 }
