@@ -65,7 +65,7 @@ public struct CPrinter: Sendable {
     }
 
     var dimParameters: String {
-        kernels.runtimeDims.isEmpty ? "void" : kernels.runtimeDims.map { "int64_t \(CIdentifiers.user($0))" }.joined(separator: ", ")
+        kernels.runtimeDims.isEmpty ? "void" : kernels.runtimeDims.map { "int64_t \(CIdentifiers.user($0, model: name))" }.joined(separator: ", ")
     }
 
     /// Each function's comment and signature, in the order of docs/kernels.md.
@@ -172,7 +172,7 @@ public struct CPrinter: Sendable {
     func workspaceSize() -> [String] {
         var lines = ["size_t \(name)_workspace_size(\(dimParameters))", "{"]
         for dim in kernels.runtimeDims {
-            lines.append("    if (\(CIdentifiers.user(dim)) < 1) return 0;")
+            lines.append("    if (\(CIdentifiers.user(dim, model: name)) < 1) return 0;")
         }
         let needing = kernels.kernels.filter { !$0.workspace.slots.isEmpty }
         lines.append(needing.isEmpty ? "    size_t count = 0;" : "    size_t count = 0, kernel;")

@@ -22,7 +22,14 @@ public struct SwiftPrinter {
         self.precision = precision
         self.tool = tool
         typeName = SwiftIdentifiers.typeName(kernels.name)
-        var used = Set<String>()
+        // The inputs, dims and outputs are locals beside the properties in the public methods, so a
+        // property never takes a local's name (a param `count_` beside an input `count`, a moment
+        // `m_x` beside an input `m_x`).
+        var used = Set(kernels.kernels.flatMap(\.arguments).map { argument in
+            switch argument {
+            case .input(let name, _), .dim(let name), .output(let name, _): SwiftIdentifiers.user(name)
+            }
+        })
         func unique(_ name: String) -> String {
             var field = SwiftIdentifiers.field(name)
             while used.contains(field) { field += "_" }

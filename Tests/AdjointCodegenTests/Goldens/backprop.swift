@@ -74,12 +74,12 @@ public struct Backprop: Sendable {
         x.withUnsafeBufferPointer { x in
         y.withUnsafeBufferPointer { y in
         z.withUnsafeBufferPointer { z in
-        grads.x.withUnsafeMutableBufferPointer { g_x in
-        grads.y.withUnsafeMutableBufferPointer { g_y in
-        grads.z.withUnsafeMutableBufferPointer { g_z in
+        grads.x.withUnsafeMutableBufferPointer { g0 in
+        grads.y.withUnsafeMutableBufferPointer { g1 in
+        grads.z.withUnsafeMutableBufferPointer { g2 in
             Self.gradientKernel(
                 p: ParamPointers(x: UnsafeMutablePointer(mutating: x.baseAddress!), y: UnsafeMutablePointer(mutating: y.baseAddress!), z: UnsafeMutablePointer(mutating: z.baseAddress!)),
-                g: ParamPointers(x: g_x.baseAddress!, y: g_y.baseAddress!, z: g_z.baseAddress!),
+                g: ParamPointers(x: g0.baseAddress!, y: g1.baseAddress!, z: g2.baseAddress!),
                 workspace: workspace.baseAddress!)
         }}}}}}}
         return (value, grads)
@@ -93,14 +93,14 @@ public struct Backprop: Sendable {
         x.withUnsafeMutableBufferPointer { x in
         y.withUnsafeMutableBufferPointer { y in
         z.withUnsafeMutableBufferPointer { z in
-        grads.x.withUnsafeBufferPointer { g_x in
-        grads.y.withUnsafeBufferPointer { g_y in
-        grads.z.withUnsafeBufferPointer { g_z in
+        grads.x.withUnsafeBufferPointer { g0 in
+        grads.y.withUnsafeBufferPointer { g1 in
+        grads.z.withUnsafeBufferPointer { g2 in
             Self.applyKernel(
                 p: ParamPointers(x: x.baseAddress!, y: y.baseAddress!, z: z.baseAddress!),
                 s: StatePointers(),
                 t: &t,
-                g: ParamPointers(x: UnsafeMutablePointer(mutating: g_x.baseAddress!), y: UnsafeMutablePointer(mutating: g_y.baseAddress!), z: UnsafeMutablePointer(mutating: g_z.baseAddress!)))
+                g: ParamPointers(x: UnsafeMutablePointer(mutating: g0.baseAddress!), y: UnsafeMutablePointer(mutating: g1.baseAddress!), z: UnsafeMutablePointer(mutating: g2.baseAddress!)))
         }}}}}}
     }
 

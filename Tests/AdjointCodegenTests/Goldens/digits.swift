@@ -133,16 +133,16 @@ public struct Digits: Sendable {
         b1.withUnsafeBufferPointer { b1 in
         W2.withUnsafeBufferPointer { W2 in
         b2.withUnsafeBufferPointer { b2 in
-        grads.W1.withUnsafeMutableBufferPointer { g_W1 in
-        grads.b1.withUnsafeMutableBufferPointer { g_b1 in
-        grads.W2.withUnsafeMutableBufferPointer { g_W2 in
-        grads.b2.withUnsafeMutableBufferPointer { g_b2 in
+        grads.W1.withUnsafeMutableBufferPointer { g0 in
+        grads.b1.withUnsafeMutableBufferPointer { g1 in
+        grads.W2.withUnsafeMutableBufferPointer { g2 in
+        grads.b2.withUnsafeMutableBufferPointer { g3 in
             Self.gradientKernel(
                 p: ParamPointers(W1: UnsafeMutablePointer(mutating: W1.baseAddress!), b1: UnsafeMutablePointer(mutating: b1.baseAddress!), W2: UnsafeMutablePointer(mutating: W2.baseAddress!), b2: UnsafeMutablePointer(mutating: b2.baseAddress!)),
                 x: x.baseAddress!,
                 y: y.baseAddress!,
                 batch: batch,
-                g: ParamPointers(W1: g_W1.baseAddress!, b1: g_b1.baseAddress!, W2: g_W2.baseAddress!, b2: g_b2.baseAddress!),
+                g: ParamPointers(W1: g0.baseAddress!, b1: g1.baseAddress!, W2: g2.baseAddress!, b2: g3.baseAddress!),
                 workspace: workspace.baseAddress!)
         }}}}}}}}}
         return (value, grads)
@@ -174,15 +174,15 @@ public struct Digits: Sendable {
         v_b1.withUnsafeMutableBufferPointer { v_b1 in
         v_W2.withUnsafeMutableBufferPointer { v_W2 in
         v_b2.withUnsafeMutableBufferPointer { v_b2 in
-        grads.W1.withUnsafeBufferPointer { g_W1 in
-        grads.b1.withUnsafeBufferPointer { g_b1 in
-        grads.W2.withUnsafeBufferPointer { g_W2 in
-        grads.b2.withUnsafeBufferPointer { g_b2 in
+        grads.W1.withUnsafeBufferPointer { g0 in
+        grads.b1.withUnsafeBufferPointer { g1 in
+        grads.W2.withUnsafeBufferPointer { g2 in
+        grads.b2.withUnsafeBufferPointer { g3 in
             Self.applyKernel(
                 p: ParamPointers(W1: W1.baseAddress!, b1: b1.baseAddress!, W2: W2.baseAddress!, b2: b2.baseAddress!),
                 s: StatePointers(m_W1: m_W1.baseAddress!, m_b1: m_b1.baseAddress!, m_W2: m_W2.baseAddress!, m_b2: m_b2.baseAddress!, v_W1: v_W1.baseAddress!, v_b1: v_b1.baseAddress!, v_W2: v_W2.baseAddress!, v_b2: v_b2.baseAddress!),
                 t: &t,
-                g: ParamPointers(W1: UnsafeMutablePointer(mutating: g_W1.baseAddress!), b1: UnsafeMutablePointer(mutating: g_b1.baseAddress!), W2: UnsafeMutablePointer(mutating: g_W2.baseAddress!), b2: UnsafeMutablePointer(mutating: g_b2.baseAddress!)))
+                g: ParamPointers(W1: UnsafeMutablePointer(mutating: g0.baseAddress!), b1: UnsafeMutablePointer(mutating: g1.baseAddress!), W2: UnsafeMutablePointer(mutating: g2.baseAddress!), b2: UnsafeMutablePointer(mutating: g3.baseAddress!)))
         }}}}}}}}}}}}}}}}
     }
 
