@@ -173,8 +173,8 @@ public enum Commands {
         case .success(let read): file = read
         case .failure(let error): return (.failure(Failure(result: .usage(error.description))), "")
         }
-        let result = Frontend.check(file)
         let options = diagnosticOptions
+        let result = Frontend.check(file, errorLimit: options.errorLimit)
         var collected = ""
         // Without a stream the text is collected; the printer's limit bounds it either way.
         var printer = DiagnosticPrinter(file: file, errorLimit: options.errorLimit) { text in

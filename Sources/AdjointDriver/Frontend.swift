@@ -23,10 +23,11 @@ public enum Frontend {
         }
     }
 
-    /// Checks a model file held in memory.
-    public static func check(_ file: SourceFile) -> Result {
-        let (program, syntaxDiagnostics) = Parser.parse(file)
-        let (checked, semanticDiagnostics) = Checker.check(program)
+    /// Checks a model file held in memory. With an `errorLimit` (0: none) each pass keeps only its
+    /// first `errorLimit + 1` errors, which is all a `DiagnosticPrinter` with that limit prints.
+    public static func check(_ file: SourceFile, errorLimit: Int = 0) -> Result {
+        let (program, syntaxDiagnostics) = Parser.parse(file, errorLimit: errorLimit)
+        let (checked, semanticDiagnostics) = Checker.check(program, errorLimit: errorLimit)
         let diagnostics = DiagnosticRenderer.sorted(syntaxDiagnostics + semanticDiagnostics)
         let accepted = diagnostics.isEmpty ? checked : nil
         return Result(

@@ -34,6 +34,11 @@ public struct Diagnostic: Sendable {
         self.notes = notes
     }
 
+    /// How many diagnostics a pass keeps under an error limit (0: no limit): one more than the
+    /// limit, so that whoever prints them knows some were left out. Each pass reports in source
+    /// order, so its first ones are the ones a limited printout shows.
+    public static func maxRecorded(errorLimit: Int) -> Int { errorLimit > 0 ? errorLimit + 1 : Int.max }
+
     /// Where the diagnostic points.
     public func location(in file: SourceFile) -> SourceLocation { file.location(of: range.start) }
 }
