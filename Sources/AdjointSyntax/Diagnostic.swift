@@ -88,7 +88,11 @@ public enum DiagnosticRenderer {
         let start = min(max(range.start, 0), file.bytes.count)
         let location = file.location(of: start)
         let (quoted, caretColumn, width) = quote(from: start, to: range.end, in: file)
-        let caret = String(repeating: " ", count: caretColumn) + "^" + String(repeating: "~", count: width - 1)
+        // Made as bytes: `String(repeating:count:)` appends one copy at a time.
+        var caretBytes = [UInt8](repeating: UInt8(ascii: " "), count: caretColumn + width)
+        caretBytes[caretColumn] = UInt8(ascii: "^")
+        for index in caretColumn + 1..<caretColumn + width { caretBytes[index] = UInt8(ascii: "~") }
+        let caret = String(decoding: caretBytes, as: UTF8.self)
         return "\(file.path):\(location): \(severity.rawValue): \(message)\n\(quoted)\n\(caret)\n"
     }
 

@@ -107,27 +107,26 @@ public struct SourceFile: Sendable {
     /// themselves, tabs, control characters and invalid bytes as spaces, stray continuation bytes
     /// as nothing.
     func displayText(from start: Int, to end: Int) -> String {
-        // Decode scalar by scalar so that every scalar we count as a column prints as one.
-        var text = ""
+        // Gathered as bytes and decoded once: appending to a String character by character made
+        // quoting the dominant cost of a million diagnostics.
+        var shown: [UInt8] = []
+        shown.reserveCapacity(max(0, end - start))
         var index = start
         while index < end {
             let lead = bytes[index]
             let length = Self.sequenceLength(lead)
-            if length > 1, index + length <= end,
-                let scalarText = String(validating: bytes[index..<index + length], as: UTF8.self)
-            {
-                text += scalarText
+            // Only sequences that decode are copied, so every scalar counted as a column prints as one.
+            if length > 1, index + length <= end, String(validating: bytes[index..<index + length], as: UTF8.self) != nil {
+                shown.append(contentsOf: bytes[index..<index + length])
                 index += length
                 continue
             }
-            if Self.isContinuationByte(lead) {  // stray continuation bytes take no column
-                index += 1
-                continue
+            if !Self.isContinuationByte(lead) {  // stray continuation bytes take no column
+                shown.append(lead < 0x20 || lead == 0x7F || lead >= 0x80 ? UInt8(ascii: " ") : lead)
             }
-            text += lead < 0x20 || lead == 0x7F || lead >= 0x80 ? " " : String(UnicodeScalar(lead))
             index += 1
         }
-        return text
+        return String(decoding: shown, as: UTF8.self)
     }
 
     func lineIndex(containing offset: Int) -> Int {

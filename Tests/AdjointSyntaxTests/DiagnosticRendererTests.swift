@@ -121,6 +121,23 @@ import Testing
         #expect(file.location(of: file.bytes.count) == SourceLocation(line: 2, column: 801))
     }
 
+    /// Many diagnostics on one megabyte-long line cost each a bounded amount of work: neither the
+    /// column nor the quoted window rescans the line from its start (that took minutes).
+    @Test func manyDiagnosticsOnOneHugeLineAreCheap() {
+        let (file, _) = longLine(before: 125_000, after: 125_000, term: "é")
+        let clock = ContinuousClock()
+        var total = 0
+        let elapsed = clock.measure {
+            for offset in stride(from: 4, to: file.bytes.count - 1, by: file.bytes.count / 500) {
+                total += DiagnosticRenderer.render(
+                    Diagnostic(.unexpectedCharacter("'$'"), at: SourceRange(start: offset, end: offset + 1)), in: file
+                ).utf8.count
+            }
+        }
+        #expect(total < 500 * 500)
+        #expect(elapsed < .seconds(5), "\(elapsed)")
+    }
+
     /// Quoted source text in a message is shortened too: a 1,000-digit number stays one line.
     @Test func longQuotedTextInAMessageIsShortened() {
         let number = String(repeating: "9", count: 1000) + "e999"
