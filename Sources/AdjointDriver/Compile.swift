@@ -56,13 +56,24 @@ extension Commands {
             return .usage("compile: --name needs a C identifier (letters, digits, '_', not starting with a digit or '_'), got '\(identifier)'")
         }
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            return .usage("compile: the output folder '\(directory)' does not exist")
-        }
-        guard FileManager.default.isWritableFile(atPath: directory) else {
-            return .usage("compile: cannot write to the output folder '\(directory)'")
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                return .usage("compile: the output folder '\(directory)' is a file")
+            }
+            guard FileManager.default.isWritableFile(atPath: directory) else {
+                return .usage("compile: cannot write to the output folder '\(directory)'")
+            }
         }
         return withModel(path) { checked in
+            // A missing folder is made, with its parents, as `swift build` makes its output
+            // folders; only once the model has checked, so a broken model leaves no empty folder.
+            if !FileManager.default.fileExists(atPath: directory) {
+                do {
+                    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                } catch {
+                    return .usage("compile: cannot create the output folder '\(directory)'")
+                }
+            }
             let (files, workspace) =
                 emit == .c
                 ? generateC(checked, name: identifier, modelPath: path, precision: precision, blas: blas)

@@ -33,6 +33,7 @@ extension CommandLineInterface {
           --load FILE       start from params saved by --save instead of the initializers
           --plot FILE       write the loss curve per epoch (training and test) as SVG
           --engine E        auto (default), c or interpreter
+          --error-limit N   stop after N errors in the model file (default 20; 0: no limit)
           --help            show this help
 
         """
