@@ -44,6 +44,11 @@ public struct ModelKernels: Sendable {
     public var updateRule: UpdateRule
     /// loss, gradient, apply, step, and predict when the model has outputs.
     public var kernels: [Kernel]
+    /// The largest sizes any kernel computes with (`SizeBound`): the runtime dims every kernel
+    /// accepts are those at which it fits.
+    public var sizeBound: SizeBound {
+        kernels.reduce(into: SizeBound()) { $0.merge($1.sizeBound) }
+    }
 
     /// Each kernel's text (UTF-8) as `render` printed it, in kernel order, each in consecutive
     /// parts (nil without `render`).
