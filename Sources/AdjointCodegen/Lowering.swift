@@ -327,12 +327,6 @@ struct KernelLowering {
                 let source = placement[id]!
                 switch destination {
                 case .returned: result = load(source, [], .scalar)
-                case .stepCount:
-                    // Counted in the integer, not stored back from the real `t + 1`, which in
-                    // float stops at 2^24.
-                    precondition(stepCountOffset(id) == 1, "internal error: the update's new t is not t + 1")
-                    body.append(.comment("state t = t + 1"))
-                    body.append(.incrementStepCount)
                 case .storage(let storage) where storage != source:
                     loopCounter = 0
                     body.append(.comment("\(describe(storage)) = \(nodeName(id))"))
@@ -342,6 +336,11 @@ struct KernelLowering {
                 case .storage: break
                 }
             }
+        }
+        if spec.countsStep {
+            // Last: every read of t above sees the count before this update.
+            body.append(.comment("state t = t + 1"))
+            body.append(.incrementStepCount)
         }
         precondition(
             spec.kind != .apply || workspaceSlots.isEmpty, "internal error: the update alone needs no buffers, but got \(workspaceSlots)")
