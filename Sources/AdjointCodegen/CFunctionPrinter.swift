@@ -65,8 +65,8 @@ public struct CFunctionPrinter: Sendable {
     private func opening(_ kernel: Kernel, into out: inout CodeBuffer) {
         out += signature(kernel) + "\n{\n"
         let failure = kernel.result == nil ? "return;" : "return NAN;"
-        for dim in kernel.checkedDims {
-            out += "    if (\(CIdentifiers.user(dim, model: name)) < 1) \(failure)\n"
+        if !kernel.checkedDims.isEmpty {
+            out += "    if (!\(name)_dims_fit(\(kernel.checkedDims.map { CIdentifiers.user($0, model: name) }.joined(separator: ", ")))) \(failure)\n"
         }
         let fixed: [(String, Bool)] = [
             ("p", true), ("s", kernel.kind == .apply || kernel.kind == .step), ("g", kernel.kind == .apply || kernel.kind == .gradient),
@@ -143,11 +143,9 @@ public struct CFunctionPrinter: Sendable {
             if case .store = statement { out += " = " } else { out += " += " }
             out += scalar(value)
             out += ";\n"
-        case .storeStepCount(let value):
+        case .incrementStepCount:
             out += pad
-            out += "s->t = (int64_t)("
-            out += scalar(value)
-            out += ");\n"
+            out += "s->t += 1;\n"
         case .gemm(let call):
             out += pad
             out += gemm(call)
@@ -234,7 +232,7 @@ public struct CFunctionPrinter: Sendable {
 
     func scalar(_ expr: ScalarExpr) -> String {
         expr.spelled(
-            syntax, element: element, integer: { "((\(real))(\(integer($0))))" }, stepCount: "((\(real))s->t)")
+            syntax, element: element, integer: { "((\(real))(\(integer($0))))" }, stepCount: { $0 == 0 ? "((\(real))s->t)" : "((\(real))(s->t + \($0)))" })
     }
 
     /// An integer expression in C, parenthesized only where precedence needs it.
@@ -343,9 +341,8 @@ public struct CFunctionPrinter: Sendable {
         case .store(let storage, _, let value), .accumulate(let storage, _, let value):
             if let pointer = pointer(storage) { result.insert(pointer) }
             collectStorage(value, into: &result)
-        case .storeStepCount(let value):
+        case .incrementStepCount:
             result.insert("s")
-            collectStorage(value, into: &result)
         case .gemm(let call):
             for operand in [call.a, call.b, call.c] {
                 if let pointer = pointer(operand.storage) { result.insert(pointer) }

@@ -77,7 +77,7 @@ public struct CPrinter: Sendable {
             ),
             ("/* Every moment zero, t = 0. */", "void \(name)_state_init(\(name)_state *s)"),
             (
-                "/* Bytes of scratch the kernels below need (0 when a runtime dim is below 1). */",
+                "/* Bytes of scratch the kernels below need: 0 when a runtime dim is below 1, SIZE_MAX when the\n   dims are so large that a size overflows (the kernels then return NaN and touch nothing). */",
                 "size_t \(name)_workspace_size(\(dimParameters))"
             ),
         ] + kernels.kernels.map { ("/* \(Self.summary[$0.kind]!) */", signature($0)) }
@@ -112,6 +112,7 @@ public struct CPrinter: Sendable {
             "#include \"\(name).h\"", "",
         ]
         lines += initialization()
+        lines += dimsFit()
         lines += workspaceSize()
         let printer = functionPrinter
         let functions = renderedFunctions ?? kernels.kernels.concurrentMap { [printer.functionBytes($0)] }
@@ -168,11 +169,42 @@ public struct CPrinter: Sendable {
         return lines
     }
 
+    /// `NAME_dims_fit`, which every kernel with runtime dims calls first: whether the dims are at
+    /// least 1 and small enough that no size the kernels compute overflows (`SizeBound`). The
+    /// product of the bound's dims is checked one factor at a time, by division, so the check
+    /// itself cannot overflow.
+    func dimsFit() -> [String] {
+        guard !kernels.runtimeDims.isEmpty else { return [] }
+        let bound = kernels.sizeBound
+        let dims = kernels.runtimeDims
+        let factors = bound.factors(in: dims).map { CIdentifiers.user($0, model: name) }
+        var lines = [
+            "/* Whether the kernels can run at these runtime dims: each at least 1, and small enough that",
+            "   every size they compute, at most \(bound.description(in: dims)) elements (the largest fixed count",
+            "   times each dim to its highest power in one shape), fits in a ptrdiff_t with room for",
+            "   \(bound.slots) workspace slot\(bound.slots == 1 ? "" : "s") of \(precision.bytes)-byte elements. */",
+            "static int \(name)_dims_fit(\(dimParameters))", "{",
+        ]
+        lines.append("    if (" + dims.map { "\(CIdentifiers.user($0, model: name)) < 1" }.joined(separator: " || ") + ") return 0;")
+        guard let last = factors.last else {
+            lines += ["    return 1;", "}", ""]
+            return lines
+        }
+        lines.append("    \(factors.count == 1 ? "const int64_t" : "int64_t") room = PTRDIFF_MAX / \(bound.divisor(elementBytes: precision.bytes));")
+        for factor in factors.dropLast() {
+            lines += ["    if (\(factor) > room) return 0;", "    room /= \(factor);"]
+        }
+        lines += ["    return \(last) <= room;", "}", ""]
+        return lines
+    }
+
     /// The largest workspace of any kernel, rounded to 64 bytes per slot.
     func workspaceSize() -> [String] {
         var lines = ["size_t \(name)_workspace_size(\(dimParameters))", "{"]
-        for dim in kernels.runtimeDims {
-            lines.append("    if (\(CIdentifiers.user(dim, model: name)) < 1) return 0;")
+        if !kernels.runtimeDims.isEmpty {
+            let dims = kernels.runtimeDims.map { CIdentifiers.user($0, model: name) }
+            lines.append("    if (" + dims.map { "\($0) < 1" }.joined(separator: " || ") + ") return 0;")
+            lines.append("    if (!\(name)_dims_fit(\(dims.joined(separator: ", ")))) return SIZE_MAX;")
         }
         let needing = kernels.kernels.filter { !$0.workspace.slots.isEmpty }
         lines.append(needing.isEmpty ? "    size_t count = 0;" : "    size_t count = 0, kernel;")

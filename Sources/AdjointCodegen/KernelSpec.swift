@@ -9,14 +9,12 @@ struct KernelSpec: Sendable {
         case returned
         /// A buffer: a gradient, an output, or (in place) a param or a state slot.
         case storage(Storage)
-        /// The state's step count `t`.
-        case stepCount
 
         /// Whether the kernel also reads the old value of this buffer (a param or state slot
         /// updated in place), so that the write must come after every read of the old value.
         var isInPlace: Bool {
             switch self {
-            case .storage(.param), .storage(.state), .stepCount: return true
+            case .storage(.param), .storage(.state): return true
             default: return false
             }
         }
@@ -30,6 +28,11 @@ struct KernelSpec: Sendable {
     var arguments: [Argument]
     /// Names a person gave to nodes (`h`, `logits`), for the formula comments.
     var names: [NodeID: String]
+    /// Whether the kernel ends by counting the update (`s->t += 1`): the update rule's new `t` is
+    /// always `t + 1`, counted in the integer rather than delivered from the real-valued node,
+    /// which in float stops at 2^24 (and which the kernel then computes only where the bias
+    /// corrections read it).
+    var countsStep = false
     /// The choices of `adjoint compile` that change the lowering (`--blas`).
     var options = CodegenOptions()
 }

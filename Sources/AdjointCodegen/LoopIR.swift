@@ -114,8 +114,10 @@ public indirect enum ScalarExpr: Hashable, Sendable {
     case name(String)
     /// An integer expression as a real number (`batch` as a divisor).
     case integer(IntExpr)
-    /// The update rule's step count `t`, as a real number.
-    case stepCount
+    /// The update rule's step count `t` plus `offset` (`t + 1`, the count after this update), as
+    /// a real number: the sum taken in the integer count, then converted, so that it stays exact
+    /// where the element type's `(float)t + 1` would stop counting (at 2^24 in float).
+    case stepCount(offset: Int)
     /// An elementwise op of the op table, on a name, a literal or a load (its spelling may use
     /// the operand twice).
     case elementwise(Elementwise, ScalarExpr)
@@ -154,8 +156,8 @@ public indirect enum Statement: Hashable, Sendable {
     case store(Storage, IntExpr, ScalarExpr)
     /// `buffer[index] += value;`.
     case accumulate(Storage, IntExpr, ScalarExpr)
-    /// The step count after the update: `s->t = (int64_t)value;`.
-    case storeStepCount(ScalarExpr)
+    /// The step count after the update, counted in the integer: `s->t += 1;`.
+    case incrementStepCount
     /// `C = op(A) op(B)` by one call of a CBLAS (`adjoint compile --blas`):
     /// `cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, n, k, 1, A, lda, B, ldb, 0, C, ldc)`,
     /// `cblas_dgemm` in double. Only the C printer spells it (`--blas` with `--emit swift` is a
@@ -288,10 +290,13 @@ public struct Kernel: Hashable, Sendable {
     public var arguments: [Argument]
     /// Whether it takes a workspace pointer (every kernel but `apply`).
     public var takesWorkspace: Bool
-    /// The runtime dims to check (a size below 1 returns NaN before anything is touched).
+    /// The runtime dims to check, all of the model's in declaration order: a size below 1, or one
+    /// at which a size would overflow (`SizeBound`), returns NaN before anything is touched.
     public var checkedDims: [String]
     public var body: [Statement]
     /// The value returned (the loss), or nil for `void` kernels.
     public var result: ScalarExpr?
     public var workspace: Workspace
+    /// The largest sizes it computes with, which bound the runtime dims it accepts.
+    public var sizeBound: SizeBound
 }

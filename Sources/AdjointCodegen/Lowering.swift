@@ -33,6 +33,9 @@ struct KernelLowering {
     /// at the end, because a later nest still reads the old value.
     let redirected: Set<NodeID>
     var workspaceSlots: [IntExpr] = []
+    /// The largest sizes the kernel computes with: its workspace slots here, every node's shape
+    /// and its arguments' in `kernel()`.
+    var sizeBound = SizeBound()
     /// The workspace slot of each register-tiled product's packed copy of B.
     var packSlots: NodeMap<Int>
     /// The workspace slot of each row logsumexp a loss keeps (`FusionPlan.keepsLogSumExp`).
@@ -278,6 +281,8 @@ struct KernelLowering {
             for slot in scratch { allocator.release(slot) }
         }
         workspaceSlots = allocator.slots.map(\.expression)
+        for slot in allocator.slots { sizeBound.include(slot) }
+        sizeBound.includeSlots(allocator.slots.count)
     }
 
     /// The shape of one value per row: `shape` without its last axis.
@@ -322,9 +327,6 @@ struct KernelLowering {
                 let source = placement[id]!
                 switch destination {
                 case .returned: result = load(source, [], .scalar)
-                case .stepCount:
-                    body.append(.comment("state t = \(nodeName(id))"))
-                    body.append(.storeStepCount(load(source, [], .scalar)))
                 case .storage(let storage) where storage != source:
                     loopCounter = 0
                     body.append(.comment("\(describe(storage)) = \(nodeName(id))"))
@@ -335,12 +337,22 @@ struct KernelLowering {
                 }
             }
         }
+        if spec.countsStep {
+            // Last: every read of t above sees the count before this update.
+            body.append(.comment("state t = t + 1"))
+            body.append(.incrementStepCount)
+        }
         precondition(
             spec.kind != .apply || workspaceSlots.isEmpty, "internal error: the update alone needs no buffers, but got \(workspaceSlots)")
         let runtimeDims = spec.arguments.compactMap { if case .dim(let name) = $0 { name } else { nil } }
+        // Every node, the fused ones too: a nest over a value that is never stored still
+        // flattens its index over the value's shape.
+        for node in graph.nodes { sizeBound.include(node.shape) }
+        for case .input(_, let shape) in spec.arguments { sizeBound.include(shape) }
+        for case .output(_, let shape) in spec.arguments { sizeBound.include(shape) }
         return Kernel(
             kind: spec.kind, arguments: spec.arguments, takesWorkspace: spec.kind != .apply, checkedDims: runtimeDims,
-            body: body, result: result, workspace: Workspace(slots: workspaceSlots))
+            body: body, result: result, workspace: Workspace(slots: workspaceSlots), sizeBound: sizeBound)
     }
 
     // MARK: - Indices and loops
@@ -425,6 +437,24 @@ struct KernelLowering {
         return .name(name)
     }
 
+    /// The offset when a node is the step count plus an integer (`t + 1`, in either order), which
+    /// the kernels add in the integer count rather than in the element type; nil otherwise.
+    func stepCountOffset(_ id: NodeID) -> Int? {
+        let node = graph[id]
+        guard case .arithmetic(.add) = node.op, node.operands.count == 2 else { return nil }
+        var step = false
+        var offset: Double?
+        for operand in node.operands {
+            switch graph[operand].op {
+            case .leaf(.state(let name, _)) where name == UpdateProgram.stepCount: step = true
+            case .leaf(.constant(let value, _)): offset = value
+            default: return nil
+            }
+        }
+        guard step, let offset, offset == offset.rounded(), abs(offset) < 1_048_576 else { return nil }
+        return Int(offset)
+    }
+
     /// Computes a node's element at `index`, binding the result of each op to a name (so that the
     /// op table's spellings, which may use an operand twice, only see names, literals and loads).
     mutating func compute(_ id: NodeID, _ index: [IntExpr], _ body: inout [Statement]) -> ScalarExpr {
@@ -432,7 +462,7 @@ struct KernelLowering {
         switch node.op {
         case .leaf(.input(let name, let shape)): return load(.input(name), index, shape)
         case .leaf(.param(let name, let shape)): return load(.param(name), index, shape)
-        case .leaf(.state(let name, _)) where name == UpdateProgram.stepCount: return .stepCount
+        case .leaf(.state(let name, _)) where name == UpdateProgram.stepCount: return .stepCount(offset: 0)
         case .leaf(.state(let name, let shape)): return load(.state(name), index, shape)
         case .leaf(.gradient(let name, let shape)): return load(.gradient(name), index, shape)
         case .leaf(.constant(let value, _)): return .literal(value)
@@ -450,6 +480,7 @@ struct KernelLowering {
             let a = value(node.operands[0], index, &body)
             return bind(id, index, .elementwise(op, a), &body)
         case .arithmetic(let op):
+            if let offset = stepCountOffset(id) { return .stepCount(offset: offset) }
             if let known = memo[Memo(node: id, index: index)] { return known }
             let (first, second) = (node.operands[0], node.operands[1])
             let a = value(first, broadcastIndex(index, to: node.shape, from: graph[first].shape), &body)

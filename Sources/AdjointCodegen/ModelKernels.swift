@@ -34,7 +34,8 @@ public struct ModelKernels: Sendable {
 
     /// The model's name as an identifier (`my_net`), the prefix of every symbol.
     public var name: String
-    /// The model file, for the header comment.
+    /// The model file's path as the generated comments show it: escaped (`CommentText`), since
+    /// a folder's name may hold a newline or `*/`.
     public var modelPath: String
     public var params: [Param]
     /// The update rule's state slots (moments, then the step count `t`).
@@ -44,6 +45,11 @@ public struct ModelKernels: Sendable {
     public var updateRule: UpdateRule
     /// loss, gradient, apply, step, and predict when the model has outputs.
     public var kernels: [Kernel]
+    /// The largest sizes any kernel computes with (`SizeBound`): the runtime dims every kernel
+    /// accepts are those at which it fits.
+    public var sizeBound: SizeBound {
+        kernels.reduce(into: SizeBound()) { $0.merge($1.sizeBound) }
+    }
 
     /// Each kernel's text (UTF-8) as `render` printed it, in kernel order, each in consecutive
     /// parts (nil without `render`).
@@ -63,7 +69,7 @@ public struct ModelKernels: Sendable {
         render: (@Sendable (Kernel, Range<Int>) -> [UInt8])? = nil
     ) {
         self.name = name
-        self.modelPath = modelPath
+        self.modelPath = CommentText.escaped(modelPath)
         runtimeDims = program.dims.filter { $0.size == nil }.map(\.name)
         updateRule = program.updateRule
         params = program.params.map { Param(name: $0.name, shape: $0.shape, initialization: Self.initialization($0)) }
@@ -115,7 +121,7 @@ public struct ModelKernels: Sendable {
             return lower(
                 KernelSpec(
                     kind: .apply, graph: apply.graph, results: Self.updateResults(apply), arguments: [],
-                    names: Self.asciiNames(apply.valueNames), options: options), 2)
+                    names: Self.asciiNames(apply.valueNames), countsStep: true, options: options), 2)
         }
         let gradient = ReverseMode.differentiate(forward)
         var gradientNames = forward.valueNames
@@ -131,7 +137,7 @@ public struct ModelKernels: Sendable {
         for (param, node) in step.gradients where stepNames[node] == nil { stepNames[node] = "d_" + param }
         let stepSpec = KernelSpec(
             kind: .step, graph: step.graph, results: [(step.loss!, .returned)] + Self.updateResults(step),
-            arguments: lossArguments, names: stepNames, options: options)
+            arguments: lossArguments, names: stepNames, countsStep: true, options: options)
         tasks.run(3) { lower(stepSpec, 3) }
         let lowered = tasks.values()
         // The graphs are freed at exit, not here on the critical path (`ProcessLifetime`).
@@ -164,11 +170,10 @@ public struct ModelKernels: Sendable {
     }
 
     /// Where an update's new params and state go: back into the params and the state, in place.
+    /// The new step count is not among them (`KernelSpec.countsStep`).
     static func updateResults(_ update: UpdateProgram) -> [(node: NodeID, destination: KernelSpec.Destination)] {
         update.newParams.map { ($0.node, .storage(.param($0.param))) }
-            + update.newState.map { slot, node in
-                (node, slot == UpdateProgram.stepCount ? .stepCount : .storage(.state(slot)))
-            }
+            + update.newState.filter { $0.slot != UpdateProgram.stepCount }.map { ($0.node, .storage(.state($0.slot))) }
     }
 
     /// Names for comments in ASCII (`‖g‖` becomes `norm_g`).

@@ -7,7 +7,7 @@ extension ScalarExpr {
     /// it, so the two spell every scalar alike.
     func spelled(
         _ syntax: some ScalarSyntax, element: (Storage, IntExpr) -> String, integer: (IntExpr) -> String,
-        stepCount: String
+        stepCount: (Int) -> String
     ) -> String {
         func spell(_ expr: ScalarExpr) -> String {
             switch expr {
@@ -15,7 +15,7 @@ extension ScalarExpr {
             case .load(let storage, let index): return element(storage, index)
             case .name(let name): return name
             case .integer(let value): return integer(value)
-            case .stepCount: return stepCount
+            case .stepCount(let offset): return stepCount(offset)
             case .elementwise(let op, let a): return op.spelling(spell(a), syntax)
             case .arithmetic(let op, let a, let b): return op.spelling(spell(a), spell(b), syntax)
             case .call(let function, let arguments):

@@ -21,9 +21,15 @@ extension SwiftPrinter {
             lines.append("    /// Each input is a row-major buffer of exactly its shape's element count.")
         }
         if !kernel.checkedDims.isEmpty {
-            lines.append(
-                "    /// A runtime dim below 1 gives \(kernel.kind == .predict ? "empty outputs" : kernel.kind == .gradient ? "a NaN loss and zero gradients" : "NaN") and touches nothing.")
+            let empty = kernel.kind == .predict ? "empty outputs" : kernel.kind == .gradient ? "a NaN loss and zero gradients" : "NaN"
+            lines += [
+                "    /// A runtime dim below 1, or so large that a size overflows, gives \(empty) and touches",
+                "    /// nothing.",
+            ]
         }
+        let sized = (inputs.isEmpty ? ["A param"] : ["An input", "param"]) + (kernel.kind == .step && !moments.isEmpty ? ["moment"] : [])
+        let list = sized.count == 1 ? sized[0] : sized.dropLast().joined(separator: ", ") + " or " + sized.last!
+        lines.append("    /// \(list) of the wrong size stops the program with a message.")
         lines.append("    public \(header(kernel, buffers: true)) {")
         lines += body(kernel).map { "        " + $0 }
         lines.append("    }")
@@ -104,14 +110,15 @@ extension SwiftPrinter {
             let zeros = kernels.params.map { "\(paramFields[$0.name]!): [\(real)](repeating: 0, count: \(countText($0.shape)))" }
             lines.append("var grads = Grads(\(zeros.joined(separator: ", ")))")
         }
-        for dim in kernel.checkedDims {
-            lines.append("guard \(local(dim)) >= 1 else { return \(empty) }")
+        if !kernel.checkedDims.isEmpty {
+            lines.append("guard Self.dimsFit(\(dimArguments)) else { return \(empty) }")
         }
+        // The sizes below cannot overflow once the dims fit.
         for case .input(let name, let shape) in kernel.arguments {
-            let count = integer(IntExpr.count(shape), wrapping: false)
-            lines.append(
-                "precondition(\(local(name)).count == \(count), \"\(name): expected \(Self.interpolated(count)) elements, got \\(\(local(name)).count)\")")
+            lines.append("Self.check(\(local(name)).count, \(integer(IntExpr.count(shape), wrapping: false)), \"\(name)\")")
         }
+        lines.append("checkParamCounts()")
+        if kernel.kind == .step && !moments.isEmpty { lines.append("checkStateCounts()") }
         for output in outputs where kernel.kind == .predict {
             lines.append("var \(local(output.name)) = [\(real)](repeating: 0, count: \(integer(IntExpr.count(output.shape), wrapping: false)))")
         }
@@ -171,13 +178,16 @@ extension SwiftPrinter {
 
     /// `apply(_ grads: Grads)`: the gradient's sizes checked, then the update in place.
     func applyMethod(_ kernel: Kernel) -> [String] {
-        var lines = ["    /// \(Self.summary[.apply]!)", "    public mutating func apply(_ grads: Grads) {"]
+        var lines = [
+            "    /// \(Self.summary[.apply]!)", "    /// A param, moment or gradient of the wrong size stops the program with a message.",
+            "    public mutating func apply(_ grads: Grads) {",
+        ]
         for param in kernels.params {
             let field = paramFields[param.name]!
-            let count = countText(param.shape)
-            lines.append(
-                "        precondition(grads.\(field).count == \(count), \"grads.\(field): expected \(param.shape.fixedElementCount!) elements, got \\(grads.\(field).count)\")")
+            lines.append("        Self.check(grads.\(field).count, \(countText(param.shape)), \"grads.\(field)\")")
         }
+        lines.append("        checkParamCounts()")
+        if !moments.isEmpty { lines.append("        checkStateCounts()") }
         var openers = kernels.params.map { "\(paramFields[$0.name]!).withUnsafeMutableBufferPointer { \(paramFields[$0.name]!) in" }
         openers += moments.map { "\(stateFields[$0.name]!).withUnsafeMutableBufferPointer { \(stateFields[$0.name]!) in" }
         openers += kernels.params.enumerated().map { "grads.\(paramFields[$1.name]!).withUnsafeBufferPointer { g\($0) in" }

@@ -95,7 +95,7 @@ extension SwiftPrinter {
         case .assign(let name, let value): return ["\(pad)\(name) = \(scalar(value))"]
         case .store(let storage, let index, let value): return ["\(pad)\(element(storage, index)) = \(scalar(value))"]
         case .accumulate(let storage, let index, let value): return ["\(pad)\(element(storage, index)) += \(scalar(value))"]
-        case .storeStepCount(let value): return ["\(pad)t = Int64(\(scalar(value)))"]
+        case .incrementStepCount: return ["\(pad)t &+= 1"]
         case .gemm:
             // `--blas` is C only: the command line refuses it with `--emit swift`.
             preconditionFailure("internal error: a CBLAS call in Swift kernels (lowered with --blas)")
@@ -138,7 +138,7 @@ extension SwiftPrinter {
 
     func scalar(_ expr: ScalarExpr) -> String {
         expr.spelled(
-            syntax, element: element, integer: { "\(real)(\(integer($0, wrapping: true)))" }, stepCount: "\(real)(t)")
+            syntax, element: element, integer: { "\(real)(\(integer($0, wrapping: true)))" }, stepCount: { $0 == 0 ? "\(real)(t)" : "\(real)(t &+ \($0))" })
     }
 
     /// An integer expression in Swift, parenthesized only where precedence needs it; `wrapping`

@@ -86,6 +86,8 @@ public struct SwiftPrinter {
         lines += gradsDeclaration()
         lines += [""] + initializer()
         lines += [""] + workspaceSize()
+        if !kernels.runtimeDims.isEmpty { lines += [""] + dimsFit() }
+        lines += [""] + countChecks()
         for kernel in kernels.kernels {
             lines += [""] + entryPoints(kernel)
         }
@@ -141,12 +143,71 @@ public struct SwiftPrinter {
         return lines
     }
 
+    /// `batch: batch, n: n`: the runtime dims passed on.
+    var dimArguments: String {
+        kernels.runtimeDims.map { "\(SwiftIdentifiers.label($0)): \(SwiftIdentifiers.user($0))" }.joined(separator: ", ")
+    }
+
+    /// `dimsFit(...)`, which every public method with runtime dims calls first, as the C kernels
+    /// call `NAME_dims_fit`: whether the dims are at least 1 and small enough that no size the
+    /// kernels compute overflows (`SizeBound`), checked one factor at a time by division.
+    func dimsFit() -> [String] {
+        guard !kernels.runtimeDims.isEmpty else { return [] }
+        let bound = kernels.sizeBound
+        let dims = kernels.runtimeDims
+        let factors = bound.factors(in: dims).map(SwiftIdentifiers.user)
+        var lines = [
+            "    /// Whether the kernels can run at these runtime dims: each at least 1, and small enough that",
+            "    /// every size they compute, at most \(bound.description(in: dims)) elements (the largest fixed count",
+            "    /// times each dim to its highest power in one shape), fits in an `Int` with room for",
+            "    /// \(bound.slots) workspace slot\(bound.slots == 1 ? "" : "s") of \(precision.bytes)-byte elements.",
+            "    private static func dimsFit(\(dimParameters.joined(separator: ", "))) -> Bool {",
+            "        if " + dims.map { "\(SwiftIdentifiers.user($0)) < 1" }.joined(separator: " || ") + " { return false }",
+        ]
+        guard let last = factors.last else {
+            lines += ["        return true", "    }"]
+            return lines
+        }
+        lines.append("        \(factors.count == 1 ? "let" : "var") room = Int.max / \(bound.divisor(elementBytes: precision.bytes))")
+        for factor in factors.dropLast() {
+            lines += ["        if \(factor) > room { return false }", "        room /= \(factor)"]
+        }
+        lines += ["        return \(last) <= room", "    }"]
+        return lines
+    }
+
+    /// The count checks of the public methods: `fatalError` rather than `precondition`, whose
+    /// message `-O` drops and whose check `-Ounchecked` removes, and the kernels index the arrays
+    /// and buffers without bounds checks. Every param (and moment) is checked on every call: they
+    /// are public arrays that a caller may replace with one of another size.
+    func countChecks() -> [String] {
+        var lines = [
+            "    /// Stops the program with `NAME: expected N elements, got M` unless `count` is `expected`, in",
+            "    /// every build mode (`-O` keeps a `fatalError`'s message, `-Ounchecked` keeps the check).",
+            "    private static func check(_ count: Int, _ expected: Int, _ name: StaticString) {",
+            "        if count != expected { fatalError(\"\\(name): expected \\(expected) elements, got \\(count)\") }",
+            "    }",
+            "",
+            "    /// Checks that every param has its shape's count.",
+            "    private func checkParamCounts() {",
+        ]
+        for param in kernels.params {
+            let field = paramFields[param.name]!
+            lines.append("        Self.check(\(field).count, \(countText(param.shape)), \"\(field)\")")
+        }
+        lines.append("    }")
+        guard !moments.isEmpty else { return lines }
+        lines += ["", "    /// Checks that every moment of the update rule has its shape's count.", "    private func checkStateCounts() {"]
+        for slot in moments {
+            let field = stateFields[slot.name]!
+            lines.append("        Self.check(\(field).count, \(countText(slot.shape)), \"\(field)\")")
+        }
+        lines.append("    }")
+        return lines
+    }
+
     /// How a stored array holds a tensor: one element, or row-major.
     func layout(_ shape: Shape) -> String { shape.isScalar ? "one element" : "row-major" }
-
-    /// `2048` in a message's text, or an interpolation `\(batch * 64)` when it depends on a
-    /// runtime dim.
-    static func interpolated(_ count: String) -> String { Int(count) != nil ? count : "\\(\(count))" }
 
     /// `64 * 32` as the source writes a fixed element count.
     func countText(_ shape: Shape) -> String {
@@ -168,11 +229,15 @@ public struct SwiftPrinter {
     func workspaceSize() -> [String] {
         var lines = [
             "    /// Bytes of scratch the kernels need at these runtime dims (0 when one is below 1), as",
-            "    /// the C kernels' `\(kernels.name)_workspace_size`.",
+            "    /// the C kernels' `\(kernels.name)_workspace_size`. Dims so large that a size overflows stop",
+            "    /// the program with a message (the kernels return NaN for them instead).",
             "    public static func workspaceSize(\(dimParameters.joined(separator: ", "))) -> Int {",
         ]
-        for dim in kernels.runtimeDims {
-            lines.append("        if \(SwiftIdentifiers.user(dim)) < 1 { return 0 }")
+        if !kernels.runtimeDims.isEmpty {
+            let dims = kernels.runtimeDims.map(SwiftIdentifiers.user)
+            lines.append("        if " + dims.map { "\($0) < 1" }.joined(separator: " || ") + " { return 0 }")
+            let values = kernels.runtimeDims.map { "\($0) \\(\(SwiftIdentifiers.user($0)))" }.joined(separator: ", ")
+            lines.append("        if !dimsFit(\(dimArguments)) { fatalError(\"\(typeName).workspaceSize: the size overflows at \(values)\") }")
         }
         let needing = kernels.kernels.filter { !$0.workspace.slots.isEmpty }
         lines.append(needing.isEmpty ? "        let count = 0" : "        var count = 0")

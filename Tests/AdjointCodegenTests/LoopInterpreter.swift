@@ -45,7 +45,7 @@ struct LoopInterpreter {
         case .accumulate(let storage, let index, let expr):
             let result = value(expr)
             write(storage, integer(index)) { $0 + result }
-        case .storeStepCount(let expr): stepCount = value(expr)
+        case .incrementStepCount: stepCount += 1
         case .gemm(let call): gemm(call)
         }
     }
@@ -102,7 +102,7 @@ struct LoopInterpreter {
             }
             return buffer[integer(index)]
         case .integer(let expr): return Double(integer(expr))
-        case .stepCount: return stepCount
+        case .stepCount(let offset): return stepCount + Double(offset)
         case .elementwise(let op, let a): return op.apply(value(a))
         case .arithmetic(let op, let a, let b): return op.apply(value(a), value(b))
         case .call(let function, let arguments):

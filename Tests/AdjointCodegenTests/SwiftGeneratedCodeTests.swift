@@ -28,8 +28,8 @@ import Testing
     }
 
     /// docs/kernels.md's Swift interface: the struct, stored params, `Grads`, the labeled methods on
-    /// buffers and on arrays, the size check naming input and counts, and no allocation or
-    /// bounds-checked array access inside the kernels.
+    /// buffers and on arrays, the size checks naming input (or param) and counts, the dims check,
+    /// and no allocation or bounds-checked array access inside the kernels.
     @Test func followsTheInterface() throws {
         let file = try Self.generate("samples/digits.adj")
         let text = file.text
@@ -45,8 +45,9 @@ import Testing
             "    public mutating func step(x: UnsafeBufferPointer<Float>, y: UnsafeBufferPointer<Float>, batch: Int) -> Float {",
             "    public mutating func step(x: [Float], y: [Float], batch: Int) -> Float {",
             "    public func predict(x: UnsafeBufferPointer<Float>, batch: Int) -> [Float] {",
-            "        precondition(x.count == batch * 64, \"x: expected \\(batch * 64) elements, got \\(x.count)\")",
-            "        guard batch >= 1 else { return .nan }",
+            "        Self.check(x.count, batch * 64, \"x\")", "        checkParamCounts()", "        checkStateCounts()",
+            "        guard Self.dimsFit(batch: batch) else { return .nan }",
+            "        if count != expected { fatalError(\"\\(name): expected \\(expected) elements, got \\(count)\") }",
         ] {
             #expect(text.contains(line + "\n"), "\(line)")
         }

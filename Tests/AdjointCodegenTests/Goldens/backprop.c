@@ -89,12 +89,6 @@ void backprop_apply(backprop_params *restrict p, backprop_state *restrict s, con
     const float v14 = (0.01f * g->z[0]);
     const float v15 = (p->z[0] - v14);
 
-    /* v8: [] = t + 1 */
-    const float v8 = (((float)s->t) + 1.0f);
-
-    /* state t = v8 */
-    s->t = (int64_t)(v8);
-
     /* params x = v11 */
     p->x[0] = v11;
 
@@ -103,6 +97,9 @@ void backprop_apply(backprop_params *restrict p, backprop_state *restrict s, con
 
     /* params z = v15 */
     p->z[0] = v15;
+
+    /* state t = t + 1 */
+    s->t += 1;
 }
 
 float backprop_step(backprop_params *restrict p, backprop_state *restrict s, void *workspace)
@@ -122,9 +119,6 @@ float backprop_step(backprop_params *restrict p, backprop_state *restrict s, voi
     /* v12: [] = -2 * v6 */
     const float v12 = ((-2.0f) * v6);
 
-    /* v16: [] = t + 1 */
-    const float v16 = (((float)s->t) + 1.0f);
-
     /* v18: [] = 0.01 * (v12 * z) */
     const float v13 = (v12 * p->z[0]);
     const float v18 = (0.01f * v13);
@@ -140,9 +134,6 @@ float backprop_step(backprop_params *restrict p, backprop_state *restrict s, voi
     const float v21 = (0.01f * v14);
     const float v22 = (p->z[0] - v21);
 
-    /* state t = v16 */
-    s->t = (int64_t)(v16);
-
     /* params x = v19 */
     p->x[0] = v19;
 
@@ -151,5 +142,8 @@ float backprop_step(backprop_params *restrict p, backprop_state *restrict s, voi
 
     /* params z = v22 */
     p->z[0] = v22;
+
+    /* state t = t + 1 */
+    s->t += 1;
     return v8;
 }

@@ -30,7 +30,8 @@ typedef struct backprop_state {
 void backprop_init(backprop_params *p, uint64_t seed);
 /* Every moment zero, t = 0. */
 void backprop_state_init(backprop_state *s);
-/* Bytes of scratch the kernels below need (0 when a runtime dim is below 1). */
+/* Bytes of scratch the kernels below need: 0 when a runtime dim is below 1, SIZE_MAX when the
+   dims are so large that a size overflows (the kernels then return NaN and touch nothing). */
 size_t backprop_workspace_size(void);
 /* The loss. */
 float backprop_loss(const backprop_params *p, void *workspace);

@@ -49,14 +49,30 @@ public struct Backprop: Sendable {
     }
 
     /// Bytes of scratch the kernels need at these runtime dims (0 when one is below 1), as
-    /// the C kernels' `backprop_workspace_size`.
+    /// the C kernels' `backprop_workspace_size`. Dims so large that a size overflows stop
+    /// the program with a message (the kernels return NaN for them instead).
     public static func workspaceSize() -> Int {
         let count = 0
         return count * MemoryLayout<Float>.stride
     }
 
+    /// Stops the program with `NAME: expected N elements, got M` unless `count` is `expected`, in
+    /// every build mode (`-O` keeps a `fatalError`'s message, `-Ounchecked` keeps the check).
+    private static func check(_ count: Int, _ expected: Int, _ name: StaticString) {
+        if count != expected { fatalError("\(name): expected \(expected) elements, got \(count)") }
+    }
+
+    /// Checks that every param has its shape's count.
+    private func checkParamCounts() {
+        Self.check(x.count, 1, "x")
+        Self.check(y.count, 1, "y")
+        Self.check(z.count, 1, "z")
+    }
+
     /// The loss at the current params.
+    /// A param of the wrong size stops the program with a message.
     public func loss() -> Float {
+        checkParamCounts()
         return withUnsafeTemporaryAllocation(byteCount: Swift.max(Self.workspaceSize(), 64), alignment: 64) { workspace in
         x.withUnsafeBufferPointer { x in
         y.withUnsafeBufferPointer { y in
@@ -68,8 +84,10 @@ public struct Backprop: Sendable {
     }
 
     /// The loss and its gradient with respect to every param, at the current params.
+    /// A param of the wrong size stops the program with a message.
     public func gradient() -> (loss: Float, grads: Grads) {
         var grads = Grads(x: [Float](repeating: 0, count: 1), y: [Float](repeating: 0, count: 1), z: [Float](repeating: 0, count: 1))
+        checkParamCounts()
         let value = withUnsafeTemporaryAllocation(byteCount: Swift.max(Self.workspaceSize(), 64), alignment: 64) { workspace in
         x.withUnsafeBufferPointer { x in
         y.withUnsafeBufferPointer { y in
@@ -86,10 +104,12 @@ public struct Backprop: Sendable {
     }
 
     /// The update rule alone: the params and the update state updated in place from `grads`.
+    /// A param, moment or gradient of the wrong size stops the program with a message.
     public mutating func apply(_ grads: Grads) {
-        precondition(grads.x.count == 1, "grads.x: expected 1 elements, got \(grads.x.count)")
-        precondition(grads.y.count == 1, "grads.y: expected 1 elements, got \(grads.y.count)")
-        precondition(grads.z.count == 1, "grads.z: expected 1 elements, got \(grads.z.count)")
+        Self.check(grads.x.count, 1, "grads.x")
+        Self.check(grads.y.count, 1, "grads.y")
+        Self.check(grads.z.count, 1, "grads.z")
+        checkParamCounts()
         x.withUnsafeMutableBufferPointer { x in
         y.withUnsafeMutableBufferPointer { y in
         z.withUnsafeMutableBufferPointer { z in
@@ -105,7 +125,9 @@ public struct Backprop: Sendable {
     }
 
     /// One training step (forward, reverse pass, update) in place: returns the loss before the update.
+    /// A param of the wrong size stops the program with a message.
     public mutating func step() -> Float {
+        checkParamCounts()
         let bytes = Self.workspaceSize()
         if !isKnownUniquelyReferenced(&scratch) || scratch.bytes < bytes { scratch = Scratch(bytes: bytes) }
         let workspace = scratch.pointer
@@ -193,12 +215,6 @@ extension Backprop {
         let v14: Float = (0.01 * g.z[0])
         let v15: Float = (p.z[0] - v14)
 
-        // v8: [] = t + 1
-        let v8: Float = (Float(t) + 1.0)
-
-        // state t = v8
-        t = Int64(v8)
-
         // params x = v11
         p.x[0] = v11
 
@@ -207,6 +223,9 @@ extension Backprop {
 
         // params z = v15
         p.z[0] = v15
+
+        // state t = t + 1
+        t &+= 1
     }
 
     /// One training step (forward, reverse pass, update) in place: returns the loss before the update.
@@ -225,9 +244,6 @@ extension Backprop {
         // v12: [] = -2 * v6
         let v12: Float = ((-2.0) * v6)
 
-        // v16: [] = t + 1
-        let v16: Float = (Float(t) + 1.0)
-
         // v18: [] = 0.01 * (v12 * z)
         let v13: Float = (v12 * p.z[0])
         let v18: Float = (0.01 * v13)
@@ -243,9 +259,6 @@ extension Backprop {
         let v21: Float = (0.01 * v14)
         let v22: Float = (p.z[0] - v21)
 
-        // state t = v16
-        t = Int64(v16)
-
         // params x = v19
         p.x[0] = v19
 
@@ -254,6 +267,9 @@ extension Backprop {
 
         // params z = v22
         p.z[0] = v22
+
+        // state t = t + 1
+        t &+= 1
         return v8
     }
 }

@@ -47,9 +47,21 @@ void digits_state_init(digits_state *s)
     memset(s, 0, sizeof *s);
 }
 
+/* Whether the kernels can run at these runtime dims: each at least 1, and small enough that
+   every size they compute, at most 2048 * batch elements (the largest fixed count
+   times each dim to its highest power in one shape), fits in a ptrdiff_t with room for
+   5 workspace slots of 4-byte elements. */
+static int digits_dims_fit(int64_t batch)
+{
+    if (batch < 1) return 0;
+    const int64_t room = PTRDIFF_MAX / 98304;
+    return batch <= room;
+}
+
 size_t digits_workspace_size(int64_t batch)
 {
     if (batch < 1) return 0;
+    if (!digits_dims_fit(batch)) return SIZE_MAX;
     size_t count = 0, kernel;
     kernel = (size_t)((32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16); /* loss */
     if (kernel > count) count = kernel;
@@ -64,7 +76,7 @@ size_t digits_workspace_size(int64_t batch)
 
 float digits_loss(const digits_params *restrict p, const float *restrict x, const float *restrict y, int64_t batch, void *workspace)
 {
-    if (batch < 1) return NAN;
+    if (!digits_dims_fit(batch)) return NAN;
     float *restrict w0 = (float *)workspace;
     float *restrict w1 = (float *)workspace + (32 * batch + 15) / 16 * 16;
 
@@ -137,7 +149,7 @@ float digits_loss(const digits_params *restrict p, const float *restrict x, cons
 
 float digits_gradient(const digits_params *restrict p, const float *restrict x, const float *restrict y, int64_t batch, digits_grads *restrict g, void *workspace)
 {
-    if (batch < 1) return NAN;
+    if (!digits_dims_fit(batch)) return NAN;
     float *restrict w0 = (float *)workspace;
     float *restrict w1 = (float *)workspace + (32 * batch + 15) / 16 * 16;
     float *restrict w2 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16);
@@ -383,7 +395,7 @@ void digits_apply(digits_params *restrict p, digits_state *restrict s, const dig
     }
 
     /* v10: [] = t + 1 */
-    const float v10 = (((float)s->t) + 1.0f);
+    const float v10 = ((float)(s->t + 1));
 
     /* lr_t: [] = 0.001 / (1 - (0.9 ^ v10)) */
     const float v20 = powf(0.9f, v10);
@@ -443,13 +455,13 @@ void digits_apply(digits_params *restrict p, digits_state *restrict s, const dig
         p->b2[i0] = v82;
     }
 
-    /* state t = v10 */
-    s->t = (int64_t)(v10);
+    /* state t = t + 1 */
+    s->t += 1;
 }
 
 float digits_step(digits_params *restrict p, digits_state *restrict s, const float *restrict x, const float *restrict y, int64_t batch, void *workspace)
 {
-    if (batch < 1) return NAN;
+    if (!digits_dims_fit(batch)) return NAN;
     float *restrict w0 = (float *)workspace;
     float *restrict w1 = (float *)workspace + (32 * batch + 15) / 16 * 16;
     float *restrict w2 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16);
@@ -457,7 +469,7 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
     float *restrict w4 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16 + (batch + 15) / 16 * 16;
 
     /* v29: [] = t + 1 */
-    const float v29 = (((float)s->t) + 1.0f);
+    const float v29 = ((float)(s->t + 1));
 
     /* lr_t: [] = 0.001 / (1 - (0.9 ^ v29)) */
     const float v39 = powf(0.9f, v29);
@@ -734,14 +746,14 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
         }
     }
 
-    /* state t = v29 */
-    s->t = (int64_t)(v29);
+    /* state t = t + 1 */
+    s->t += 1;
     return v11;
 }
 
 void digits_predict(const digits_params *restrict p, const float *restrict x, int64_t batch, float *restrict logits, void *workspace)
 {
-    if (batch < 1) return;
+    if (!digits_dims_fit(batch)) return;
     float *restrict w0 = (float *)workspace;
     float *restrict w1 = (float *)workspace + (32 * batch + 15) / 16 * 16;
 

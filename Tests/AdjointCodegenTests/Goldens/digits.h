@@ -39,7 +39,8 @@ typedef struct digits_state {
 void digits_init(digits_params *p, uint64_t seed);
 /* Every moment zero, t = 0. */
 void digits_state_init(digits_state *s);
-/* Bytes of scratch the kernels below need (0 when a runtime dim is below 1). */
+/* Bytes of scratch the kernels below need: 0 when a runtime dim is below 1, SIZE_MAX when the
+   dims are so large that a size overflows (the kernels then return NaN and touch nothing). */
 size_t digits_workspace_size(int64_t batch);
 /* The loss. */
 float digits_loss(const digits_params *p, const float *x, const float *y, int64_t batch, void *workspace);

@@ -80,9 +80,11 @@ public struct Digits: Sendable {
     }
 
     /// Bytes of scratch the kernels need at these runtime dims (0 when one is below 1), as
-    /// the C kernels' `digits_workspace_size`.
+    /// the C kernels' `digits_workspace_size`. Dims so large that a size overflows stop
+    /// the program with a message (the kernels return NaN for them instead).
     public static func workspaceSize(batch: Int) -> Int {
         if batch < 1 { return 0 }
+        if !dimsFit(batch: batch) { fatalError("Digits.workspaceSize: the size overflows at batch \(batch)") }
         var count = 0
         count = Swift.max(count, (32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16)  // loss
         count = Swift.max(count, 320 + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16 + (batch + 15) / 16 * 16)  // gradient
@@ -91,13 +93,52 @@ public struct Digits: Sendable {
         return count * MemoryLayout<Float>.stride
     }
 
+    /// Whether the kernels can run at these runtime dims: each at least 1, and small enough that
+    /// every size they compute, at most 2048 * batch elements (the largest fixed count
+    /// times each dim to its highest power in one shape), fits in an `Int` with room for
+    /// 5 workspace slots of 4-byte elements.
+    private static func dimsFit(batch: Int) -> Bool {
+        if batch < 1 { return false }
+        let room = Int.max / 98304
+        return batch <= room
+    }
+
+    /// Stops the program with `NAME: expected N elements, got M` unless `count` is `expected`, in
+    /// every build mode (`-O` keeps a `fatalError`'s message, `-Ounchecked` keeps the check).
+    private static func check(_ count: Int, _ expected: Int, _ name: StaticString) {
+        if count != expected { fatalError("\(name): expected \(expected) elements, got \(count)") }
+    }
+
+    /// Checks that every param has its shape's count.
+    private func checkParamCounts() {
+        Self.check(W1.count, 64 * 32, "W1")
+        Self.check(b1.count, 32, "b1")
+        Self.check(W2.count, 32 * 10, "W2")
+        Self.check(b2.count, 10, "b2")
+    }
+
+    /// Checks that every moment of the update rule has its shape's count.
+    private func checkStateCounts() {
+        Self.check(m_W1.count, 64 * 32, "m_W1")
+        Self.check(m_b1.count, 32, "m_b1")
+        Self.check(m_W2.count, 32 * 10, "m_W2")
+        Self.check(m_b2.count, 10, "m_b2")
+        Self.check(v_W1.count, 64 * 32, "v_W1")
+        Self.check(v_b1.count, 32, "v_b1")
+        Self.check(v_W2.count, 32 * 10, "v_W2")
+        Self.check(v_b2.count, 10, "v_b2")
+    }
+
     /// The loss at the current params.
     /// Each input is a row-major buffer of exactly its shape's element count.
-    /// A runtime dim below 1 gives NaN and touches nothing.
+    /// A runtime dim below 1, or so large that a size overflows, gives NaN and touches
+    /// nothing.
+    /// An input or param of the wrong size stops the program with a message.
     public func loss(x: UnsafeBufferPointer<Float>, y: UnsafeBufferPointer<Float>, batch: Int) -> Float {
-        guard batch >= 1 else { return .nan }
-        precondition(x.count == batch * 64, "x: expected \(batch * 64) elements, got \(x.count)")
-        precondition(y.count == batch * 10, "y: expected \(batch * 10) elements, got \(y.count)")
+        guard Self.dimsFit(batch: batch) else { return .nan }
+        Self.check(x.count, batch * 64, "x")
+        Self.check(y.count, batch * 10, "y")
+        checkParamCounts()
         return withUnsafeTemporaryAllocation(byteCount: Swift.max(Self.workspaceSize(batch: batch), 64), alignment: 64) { workspace in
         W1.withUnsafeBufferPointer { W1 in
         b1.withUnsafeBufferPointer { b1 in
@@ -122,12 +163,15 @@ public struct Digits: Sendable {
 
     /// The loss and its gradient with respect to every param, at the current params.
     /// Each input is a row-major buffer of exactly its shape's element count.
-    /// A runtime dim below 1 gives a NaN loss and zero gradients and touches nothing.
+    /// A runtime dim below 1, or so large that a size overflows, gives a NaN loss and zero gradients and touches
+    /// nothing.
+    /// An input or param of the wrong size stops the program with a message.
     public func gradient(x: UnsafeBufferPointer<Float>, y: UnsafeBufferPointer<Float>, batch: Int) -> (loss: Float, grads: Grads) {
         var grads = Grads(W1: [Float](repeating: 0, count: 64 * 32), b1: [Float](repeating: 0, count: 32), W2: [Float](repeating: 0, count: 32 * 10), b2: [Float](repeating: 0, count: 10))
-        guard batch >= 1 else { return (.nan, grads) }
-        precondition(x.count == batch * 64, "x: expected \(batch * 64) elements, got \(x.count)")
-        precondition(y.count == batch * 10, "y: expected \(batch * 10) elements, got \(y.count)")
+        guard Self.dimsFit(batch: batch) else { return (.nan, grads) }
+        Self.check(x.count, batch * 64, "x")
+        Self.check(y.count, batch * 10, "y")
+        checkParamCounts()
         let value = withUnsafeTemporaryAllocation(byteCount: Swift.max(Self.workspaceSize(batch: batch), 64), alignment: 64) { workspace in
         W1.withUnsafeBufferPointer { W1 in
         b1.withUnsafeBufferPointer { b1 in
@@ -157,11 +201,14 @@ public struct Digits: Sendable {
     }
 
     /// The update rule alone: the params and the update state updated in place from `grads`.
+    /// A param, moment or gradient of the wrong size stops the program with a message.
     public mutating func apply(_ grads: Grads) {
-        precondition(grads.W1.count == 64 * 32, "grads.W1: expected 2048 elements, got \(grads.W1.count)")
-        precondition(grads.b1.count == 32, "grads.b1: expected 32 elements, got \(grads.b1.count)")
-        precondition(grads.W2.count == 32 * 10, "grads.W2: expected 320 elements, got \(grads.W2.count)")
-        precondition(grads.b2.count == 10, "grads.b2: expected 10 elements, got \(grads.b2.count)")
+        Self.check(grads.W1.count, 64 * 32, "grads.W1")
+        Self.check(grads.b1.count, 32, "grads.b1")
+        Self.check(grads.W2.count, 32 * 10, "grads.W2")
+        Self.check(grads.b2.count, 10, "grads.b2")
+        checkParamCounts()
+        checkStateCounts()
         W1.withUnsafeMutableBufferPointer { W1 in
         b1.withUnsafeMutableBufferPointer { b1 in
         W2.withUnsafeMutableBufferPointer { W2 in
@@ -188,11 +235,15 @@ public struct Digits: Sendable {
 
     /// One training step (forward, reverse pass, update) in place: returns the loss before the update.
     /// Each input is a row-major buffer of exactly its shape's element count.
-    /// A runtime dim below 1 gives NaN and touches nothing.
+    /// A runtime dim below 1, or so large that a size overflows, gives NaN and touches
+    /// nothing.
+    /// An input, param or moment of the wrong size stops the program with a message.
     public mutating func step(x: UnsafeBufferPointer<Float>, y: UnsafeBufferPointer<Float>, batch: Int) -> Float {
-        guard batch >= 1 else { return .nan }
-        precondition(x.count == batch * 64, "x: expected \(batch * 64) elements, got \(x.count)")
-        precondition(y.count == batch * 10, "y: expected \(batch * 10) elements, got \(y.count)")
+        guard Self.dimsFit(batch: batch) else { return .nan }
+        Self.check(x.count, batch * 64, "x")
+        Self.check(y.count, batch * 10, "y")
+        checkParamCounts()
+        checkStateCounts()
         let bytes = Self.workspaceSize(batch: batch)
         if !isKnownUniquelyReferenced(&scratch) || scratch.bytes < bytes { scratch = Scratch(bytes: bytes) }
         let workspace = scratch.pointer
@@ -229,10 +280,13 @@ public struct Digits: Sendable {
 
     /// The outputs at the current params.
     /// Each input is a row-major buffer of exactly its shape's element count.
-    /// A runtime dim below 1 gives empty outputs and touches nothing.
+    /// A runtime dim below 1, or so large that a size overflows, gives empty outputs and touches
+    /// nothing.
+    /// An input or param of the wrong size stops the program with a message.
     public func predict(x: UnsafeBufferPointer<Float>, batch: Int) -> [Float] {
-        guard batch >= 1 else { return [] }
-        precondition(x.count == batch * 64, "x: expected \(batch * 64) elements, got \(x.count)")
+        guard Self.dimsFit(batch: batch) else { return [] }
+        Self.check(x.count, batch * 64, "x")
+        checkParamCounts()
         var logits = [Float](repeating: 0, count: batch * 10)
         withUnsafeTemporaryAllocation(byteCount: Swift.max(Self.workspaceSize(batch: batch), 64), alignment: 64) { workspace in
         W1.withUnsafeBufferPointer { W1 in
@@ -603,7 +657,7 @@ extension Digits {
         }
 
         // v10: [] = t + 1
-        let v10: Float = (Float(t) + 1.0)
+        let v10: Float = Float(t &+ 1)
 
         // lr_t: [] = 0.001 / (1 - (0.9 ^ v10))
         let v20: Float = pow(0.9, v10)
@@ -663,8 +717,8 @@ extension Digits {
             p.b2[i0] = v82
         }
 
-        // state t = v10
-        t = Int64(v10)
+        // state t = t + 1
+        t &+= 1
     }
 
     /// One training step (forward, reverse pass, update) in place: returns the loss before the update.
@@ -677,7 +731,7 @@ extension Digits {
         let w4 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16 &+ (batch &+ 15) / 16 &* 16)
 
         // v29: [] = t + 1
-        let v29: Float = (Float(t) + 1.0)
+        let v29: Float = Float(t &+ 1)
 
         // lr_t: [] = 0.001 / (1 - (0.9 ^ v29))
         let v39: Float = pow(0.9, v29)
@@ -956,8 +1010,8 @@ extension Digits {
             }
         }
 
-        // state t = v29
-        t = Int64(v29)
+        // state t = t + 1
+        t &+= 1
         return v11
     }
 
