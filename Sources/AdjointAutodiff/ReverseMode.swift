@@ -41,18 +41,23 @@ public enum ReverseMode {
             }
         }
 
+        // Each node's contributions, summed once all its users have sent theirs (users come later
+        // in topological order): as one chain, so a value used 100,000 times gets a balanced sum.
+        var contributions: [NodeID: [NodeID]] = [:]
         var adjoints: [NodeID: NodeID] = [:]
-        if onPath[forward.loss.index] { adjoints[forward.loss] = graph.constant(1) }
+        if onPath[forward.loss.index] { contributions[forward.loss] = [graph.constant(1)] }
         for index in (0..<forwardNodeCount).reversed() where onPath[index] {
             let id = NodeID(index)
-            guard let cotangent = adjoints[id] else { continue }
+            guard let terms = contributions.removeValue(forKey: id), let first = terms.first else { continue }
+            let cotangent = graph.chain(first, terms.dropFirst().map { (.arithmetic(.add), $0) })
+            adjoints[id] = cotangent
             let node = graph[id]
             for (position, operand) in node.operands.enumerated() where onPath[operand.index] {
                 guard
                     let contribution = node.op.vjp(
                         &graph, result: id, operands: node.operands, index: position, cotangent: cotangent)
                 else { continue }
-                adjoints[operand] = adjoints[operand].map { graph.plus($0, contribution) } ?? contribution
+                contributions[operand, default: []].append(contribution)
             }
         }
 

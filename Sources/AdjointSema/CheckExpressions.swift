@@ -22,14 +22,55 @@ extension Checker {
         case .negate(let operand):
             guard let typed = checkExpression(operand) else { return nil }
             return TypedExpr(.apply(.elementwise(.negate), [typed]), shape: typed.shape, range: expr.range)
-        case .binary(let op, let lhs, let rhs):
-            let left = checkExpression(lhs)
-            let right = checkExpression(rhs)
+        case .chain(let first, let links):
+            return checkChain(first, links, expr)
+        case .power(let base, let exponent):
+            let left = checkExpression(base)
+            let right = checkExpression(exponent)
             guard let left, let right else { return nil }
-            return apply(Self.op(for: op), to: [left, right], sources: [lhs, rhs], at: expr)
+            return apply(.arithmetic(.power), to: [left, right], sources: [base, exponent], at: expr)
         case .call(let callee, let arguments):
             return checkCall(callee, arguments, expr)
         }
+    }
+
+    /// Checks every operand (reporting each one's errors), then applies the operators left to
+    /// right as written, so a shape error is reported at the prefix that fails, as it would be for
+    /// nested binary operations. A loop: the chain may be as long as the file.
+    private mutating func checkChain(_ first: Expr, _ links: [ChainLink], _ expr: Expr) -> TypedExpr? {
+        let typedFirst = checkExpression(first)
+        var operands: [TypedExpr] = []
+        operands.reserveCapacity(links.count)
+        var ok = typedFirst != nil
+        for link in links {
+            if let typed = checkExpression(link.operand) { operands.append(typed) } else { ok = false }
+        }
+        guard ok, let typedFirst else { return nil }
+        var shape = typedFirst.shape
+        var typedLinks: [TypedExpr.Link] = []
+        typedLinks.reserveCapacity(links.count)
+        for (position, (link, operand)) in zip(links, operands).enumerated() {
+            let op = Self.op(for: link.op)
+            switch op.resultShape([shape, operand.shape]) {
+            case .success(let result):
+                shape = result
+                typedLinks.append(TypedExpr.Link(op, operand))
+            case .failure(let error):
+                // The left operand is the chain so far, made here only for the diagnostic's note.
+                let left =
+                    position == 0
+                    ? first
+                    : Expr(
+                        .chain(first, Array(links[..<position])),
+                        range: first.range.union(links[position - 1].operand.range))
+                let soFar = TypedExpr(.chain(typedFirst, typedLinks), shape: shape, range: left.range)
+                reportShapeError(
+                    error, op: op, operands: [soFar, operand], sources: [left, link.operand],
+                    at: first.range.union(link.operand.range), axisRange: nil)
+                return nil
+            }
+        }
+        return TypedExpr(.chain(typedFirst, typedLinks), shape: shape, range: expr.range)
     }
 
     private static func op(for binary: BinaryOperator) -> Op {
@@ -158,7 +199,7 @@ extension Checker {
             return TypedExpr(
                 .apply(op.normalizingAxis(forRank: operands[0].shape.rank), operands), shape: shape, range: expr.range)
         case .failure(let error):
-            reportShapeError(error, op: op, operands: operands, sources: sources, at: expr, axisRange: axisRange)
+            reportShapeError(error, op: op, operands: operands, sources: sources, at: expr.range, axisRange: axisRange)
             return nil
         }
     }

@@ -75,6 +75,20 @@ public struct TypedExpr: Sendable {
         case value(String)
         /// An op of the op table applied to its operands; axes are counted from 0.
         case apply(Op, [TypedExpr])
+        /// `a + b - c`: binary ops applied left to right, each to the value so far and its link's
+        /// operand. Flat like the source's chain, so that a long chain is not a deep tree.
+        case chain(TypedExpr, [Link])
+    }
+
+    /// One step of a chain: `- c` in `a + b - c`.
+    public struct Link: Sendable {
+        public var op: Op
+        public var operand: TypedExpr
+
+        public init(_ op: Op, _ operand: TypedExpr) {
+            self.op = op
+            self.operand = operand
+        }
     }
 
     public var kind: Kind

@@ -234,6 +234,7 @@ public struct Checker {
             if case .value(_, let depends)? = symbols[name]?.symbol { return depends }
             return false
         case .apply(_, let operands): return operands.contains(where: dependsOnParam)
+        case .chain(let first, let links): return dependsOnParam(first) || links.contains { dependsOnParam($0.operand) }
         }
     }
 }

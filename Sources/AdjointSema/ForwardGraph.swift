@@ -62,6 +62,10 @@ extension CheckedProgram {
             return graph.add(.leaf(.constant(value, name: name)), [])
         case .input(let name), .param(let name), .value(let name): return bindings[name]!
         case .apply(let op, let operands): return graph.add(op, operands.map { lower($0, &graph, bindings) })
+        case .chain(let first, let links):
+            // Balanced when long: see `Graph.chain`.
+            let start = lower(first, &graph, bindings)
+            return graph.chain(start, links.map { ($0.op, lower($0.operand, &graph, bindings)) })
         }
     }
 }

@@ -4,24 +4,24 @@ import AdjointSyntax
 extension Checker {
     /// Turns the op table's `ShapeError` into a diagnostic in the user's terms.
     mutating func reportShapeError(
-        _ error: ShapeError, op: Op, operands: [TypedExpr], sources: [Expr], at expr: Expr, axisRange: SourceRange?
+        _ error: ShapeError, op: Op, operands: [TypedExpr], sources: [Expr], at range: SourceRange, axisRange: SourceRange?
     ) {
         let what = "'\(op.name)'"
         let notes = operandNotes(op: op, operands: operands, sources: sources)
         switch error {
         case .cannotBroadcast(let a, let b):
-            report(.shapeMismatch("shapes \(a) and \(b) cannot be broadcast together for \(what)"), at: expr.range, notes: notes)
+            report(.shapeMismatch("shapes \(a) and \(b) cannot be broadcast together for \(what)"), at: range, notes: notes)
         case .matmulInner(let a, let b):
             report(
                 .shapeMismatch(
                     "cannot multiply \(a) by \(b): the left operand's last size \(a.dims.last!) differs from the right operand's first size \(b.dims.first!)"
-                ), at: expr.range, notes: notes)
+                ), at: range, notes: notes)
         case .rank(let index, let needs, let got):
-            report(.invalidRank("\(what) needs \(needs), but operand \(index + 1) has shape \(got)"), at: expr.range, notes: notes)
+            report(.invalidRank("\(what) needs \(needs), but operand \(index + 1) has shape \(got)"), at: range, notes: notes)
         case .axis(let axis, let rank):
-            report(.axisOutOfRange(axis, rank: rank), at: axisRange ?? expr.range, notes: notes)
+            report(.axisOutOfRange(axis, rank: rank), at: axisRange ?? range, notes: notes)
         case .shapesDiffer(let a, let b):
-            report(.shapeMismatch("\(what) needs both arguments to have the same shape, got \(a) and \(b)"), at: expr.range, notes: notes)
+            report(.shapeMismatch("\(what) needs both arguments to have the same shape, got \(a) and \(b)"), at: range, notes: notes)
         }
     }
 

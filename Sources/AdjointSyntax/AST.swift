@@ -139,8 +139,12 @@ public struct Expr: Sendable {
         case name(Identifier)
         /// `-a`
         case negate(Expr)
-        /// `a + b`, `x @ W`, `x ^ 2`
-        case binary(BinaryOperator, Expr, Expr)
+        /// `a + b - c`, `x @ W * s`: operators of one precedence level (`+ -` or `* / @`), applied
+        /// left to right, at least one. Kept flat rather than as nested binary nodes, so that a
+        /// 100,000-term sum is as shallow as it looks, to the nesting limit and to every pass.
+        case chain(Expr, [ChainLink])
+        /// `x ^ 2` (right-associative: `a ^ b ^ c` is `a ^ (b ^ c)`)
+        case power(Expr, Expr)
         /// `relu(h)`, `sum(a, axis = 1)`
         case call(callee: Identifier, arguments: [Argument])
     }
@@ -157,9 +161,22 @@ public struct Expr: Sendable {
         switch kind {
         case .number, .name: height = 1
         case .negate(let operand): height = operand.height + 1
-        case .binary(_, let lhs, let rhs): height = max(lhs.height, rhs.height) + 1
+        case .chain(let first, let links): height = max(first.height, links.map(\.operand.height).max() ?? 0) + 1
+        case .power(let base, let exponent): height = max(base.height, exponent.height) + 1
         case .call(_, let arguments): height = (arguments.map(\.value.height).max() ?? 0) + 1
         }
+    }
+}
+
+/// One step of a chain: `+ b` in `a + b`.
+public struct ChainLink: Sendable {
+    /// One of `+ -` or `* / @`, the same precedence level throughout a chain.
+    public var op: BinaryOperator
+    public var operand: Expr
+
+    public init(_ op: BinaryOperator, _ operand: Expr) {
+        self.op = op
+        self.operand = operand
     }
 }
 

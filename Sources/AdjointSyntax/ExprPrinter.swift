@@ -10,17 +10,19 @@ public enum ExprPrinter {
         case .negate(let operand):
             // `-x^2` needs no parentheses; `-(a + b)` and `-(-x)` do.
             return "-" + wrap(operand, if: strength(of: operand) < Strength.power)
-        case .binary(let op, let lhs, let rhs):
-            let own = strength(of: op)
-            if op == .power {
-                // Right-associative: `(a^b)^c` keeps its parentheses, `a^b^c` and `a^-b` need none.
-                let left = wrap(lhs, if: strength(of: lhs) <= own)
-                let right = wrap(rhs, if: strength(of: rhs) < Strength.negate)
-                return left + "^" + right
+        case .chain(let first, let links):
+            // Left to right: `(a - b) - c` prints as `a - b - c`, `a - (b - c)` keeps its parentheses.
+            let own = strength(of: expr)
+            var text = wrap(first, if: strength(of: first) < own)
+            for link in links {
+                text += " \(link.op.rawValue) " + wrap(link.operand, if: strength(of: link.operand) <= own)
             }
-            let left = wrap(lhs, if: strength(of: lhs) < own)
-            let right = wrap(rhs, if: strength(of: rhs) <= own)
-            return "\(left) \(op.rawValue) \(right)"
+            return text
+        case .power(let base, let exponent):
+            // Right-associative: `(a^b)^c` keeps its parentheses, `a^b^c` and `a^-b` need none.
+            let left = wrap(base, if: strength(of: base) <= Strength.power)
+            let right = wrap(exponent, if: strength(of: exponent) < Strength.negate)
+            return left + "^" + right
         case .call(let callee, let arguments):
             let list = arguments.map { argument in
                 (argument.label.map { "\($0.name) = " } ?? "") + print(argument.value)
@@ -51,7 +53,8 @@ public enum ExprPrinter {
         case .number(let literal): return literal.value < 0 ? Strength.negate : Strength.primary
         case .name, .call: return Strength.primary
         case .negate: return Strength.negate
-        case .binary(let op, _, _): return strength(of: op)
+        case .chain(let first, let links): return links.first.map { strength(of: $0.op) } ?? strength(of: first)
+        case .power: return Strength.power
         }
     }
 

@@ -2,8 +2,9 @@
 /// caller: a statement with a mistake is reported once, skipped to the end of its line, and kept as
 /// `.invalid`, and parsing goes on with the next statement.
 public struct Parser {
-    /// How deeply expressions may nest (parentheses, unary minus, powers, operator chains). Deeper
-    /// input gets a diagnostic instead of exhausting the stack of this or any later pass.
+    /// How deeply expressions may nest (parentheses, calls, unary minus, powers; an operator chain
+    /// such as `a + b + c` is one level however long). Deeper input gets a diagnostic instead of
+    /// exhausting the stack of this or any later pass.
     public static let maxNesting = 256
 
     /// Parses a whole file. With an `errorLimit` (0: none) the lexer and the parser each keep only
@@ -294,22 +295,28 @@ public struct Parser {
 
     /// expression = term { ("+" | "-") term }
     private mutating func parseExpression() throws -> Expr {
-        var lhs = try parseTerm()
-        while let op = binaryOperator(in: [.add, .subtract]) {
-            advance()
-            lhs = try combine(op, lhs, try parseTerm())
-        }
-        return lhs
+        try parseChain(of: [.add, .subtract]) { try $0.parseTerm() }
     }
 
     /// term = unary { ("*" | "/" | "@") unary }
     private mutating func parseTerm() throws -> Expr {
-        var lhs = try parseUnary()
-        while let op = binaryOperator(in: [.multiply, .divide, .matmul]) {
+        try parseChain(of: [.multiply, .divide, .matmul]) { try $0.parseUnary() }
+    }
+
+    /// One operand, or a flat chain of operands joined by `operators`. A loop, not a recursion,
+    /// reads the chain, and it counts as one level of nesting however long it is: a sum of many
+    /// terms is flat to the person who wrote it.
+    private mutating func parseChain(
+        of operators: [BinaryOperator], operand: (inout Parser) throws -> Expr
+    ) throws -> Expr {
+        let first = try operand(&self)
+        var links: [ChainLink] = []
+        while let op = binaryOperator(in: operators) {
             advance()
-            lhs = try combine(op, lhs, try parseUnary())
+            links.append(ChainLink(op, try operand(&self)))
         }
-        return lhs
+        guard let last = links.last else { return first }
+        return try checked(Expr(.chain(first, links), range: first.range.union(last.operand.range)))
     }
 
     /// unary = "-" unary | power
@@ -327,7 +334,8 @@ public struct Parser {
         guard consume(.caret) != nil else { return base }
         try enter()
         defer { depth -= 1 }
-        return try combine(.power, base, try parseUnary())
+        let exponent = try parseUnary()
+        return try checked(Expr(.power(base, exponent), range: base.range.union(exponent.range)))
     }
 
     /// primary = NUMBER | NAME | NAME "(" arguments ")" | "(" expression ")"
@@ -391,11 +399,8 @@ public struct Parser {
         return candidates.contains(op) ? op : nil
     }
 
-    private mutating func combine(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr) throws -> Expr {
-        try checked(Expr(.binary(op, lhs, rhs), range: lhs.range.union(rhs.range)))
-    }
-
-    /// Caps the height of expression trees (long operator chains are as deep as nested parentheses).
+    /// Caps the height of expression trees, which can grow faster than the recursion `enter`
+    /// counts: each parenthesis of `((x * a + b) * a + b) ...` adds a product and a sum.
     private mutating func checked(_ expr: Expr) throws -> Expr {
         guard expr.height <= Self.maxNesting else {
             diagnostics.append(Diagnostic(.nestingTooDeep(limit: Self.maxNesting), at: expr.range))

@@ -150,4 +150,25 @@ private let tail = "\nminimize mse(x @ W @ V, y)\n"
         let (_, diagnostics) = Checker.check(program)
         #expect(diagnostics.first?.message == "'Ww' is not declared; did you mean 'W'?")
     }
+
+    /// A long chain is checked left to right as written: every operand's own mistakes are
+    /// reported, and a shape mismatch is reported once, at the prefix where it happens, with a
+    /// note on the chain so far and on the operand that does not fit.
+    @Test func longChainsReportMistakesWhereTheyHappen() {
+        let before = String(repeating: "x @ W + ", count: 500)
+        let line = "h = " + before + "y + " + String(repeating: "x @ W + ", count: 500) + "x @ W"
+        let file = SourceFile(path: "t.adj", text: prelude + line + tail)
+        let (program, parseDiagnostics) = Parser.parse(file)
+        let (checked, diagnostics) = Checker.check(program)
+        #expect(parseDiagnostics.isEmpty && checked == nil)
+        #expect(diagnostics.map(\.id) == [.shapeMismatch])
+        let diagnostic = diagnostics[0]
+        #expect(file.location(of: diagnostic.range.start).description == "7:5")
+        #expect(file.location(of: diagnostic.range.end).description == "7:\(5 + before.count + 1)")
+        #expect(diagnostic.notes.map { file.location(of: $0.range.start).description } == ["7:5", "4:7"])
+        #expect(diagnostic.notes.first?.message.contains("[batch, 4]") == true)
+
+        let undeclared = "h = " + before + "z + " + before + "zz"
+        #expect(errors(prelude + undeclared + tail).map(\.1) == ["7:\(5 + before.count)", "7:\(5 + 2 * before.count + 4)"])
+    }
 }

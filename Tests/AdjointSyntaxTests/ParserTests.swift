@@ -145,12 +145,48 @@ private func parseDiagnostics(_ text: String) -> [(DiagnosticID, String)] {
         #expect(parseDiagnostics(nested).map(\.0) == [.nestingTooDeep])
         let negations = "x = " + String(repeating: "-", count: depth) + "y"
         #expect(parseDiagnostics(negations).map(\.0) == [.nestingTooDeep])
-        let chain = "x = y" + String(repeating: " + y", count: depth)
-        #expect(parseDiagnostics(chain).map(\.0) == [.nestingTooDeep])
         let powers = "x = y" + String(repeating: "^y", count: depth)
         #expect(parseDiagnostics(powers).map(\.0) == [.nestingTooDeep])
         let calls = "x = " + String(repeating: "exp(", count: depth) + "y" + String(repeating: ")", count: depth)
         #expect(parseDiagnostics(calls).map(\.0) == [.nestingTooDeep])
+    }
+
+    /// A sum or product of many terms is flat to the person who wrote it: any length parses (a
+    /// loop reads it), and it prints back as written.
+    @Test(arguments: [300, 100_000])
+    func flatChainsOfAnyLengthParse(terms: Int) throws {
+        let sum = "x = " + Array(repeating: "y", count: terms).joined(separator: " + ")
+        let (program, diagnostics) = Parser.parse(SourceFile(path: "t.adj", text: sum))
+        #expect(diagnostics.isEmpty)
+        guard case .assign(_, let value)? = program.statements.first?.kind, case .chain(_, let links) = value.kind else {
+            Issue.record("expected an assignment of a chain")
+            return
+        }
+        #expect(links.count == terms - 1)
+        #expect(value.height == 2)
+        #expect("x = " + ExprPrinter.print(value) == sum)
+
+        let operators = ["+", "-", "+", "-"]
+        let products = ["a * b", "c / d", "a @ b * c", "-a / b ^ 2"]
+        let mixed = "x = a" + (1..<terms).map { " \(operators[$0 % 4]) \(products[$0 % 4])" }.joined()
+        #expect(parseDiagnostics(mixed).isEmpty)
+    }
+
+    /// Nesting beyond the limit is still a diagnostic, at the parenthesis or call that goes too
+    /// deep, even after a long flat sum on the same line (which itself is fine).
+    @Test func nestingBeyondTheLimitIsReportedWhereItGoesTooDeep() {
+        let prefix = "x = " + String(repeating: "y + ", count: 300)
+        let depth = Parser.maxNesting + 44
+        let parentheses = prefix + String(repeating: "(", count: depth) + "y" + String(repeating: ")", count: depth)
+        // The token after the 257th '(' (columns count from 1).
+        let column = prefix.count + Parser.maxNesting + 2
+        #expect(parseDiagnostics(parentheses).map(\.0) == [.nestingTooDeep])
+        #expect(parseDiagnostics(parentheses).map(\.1) == ["1:\(column)"])
+        let calls = prefix + String(repeating: "exp(", count: depth) + "y" + String(repeating: ")", count: depth)
+        #expect(parseDiagnostics(calls).map(\.1) == ["1:\(prefix.count + 4 * (Parser.maxNesting + 1) + 1)"])
+        // Under the limit, nesting and a long sum inside it parse.
+        let inside = "x = " + String(repeating: "(", count: 200) + prefix.dropFirst(4) + "y" + String(repeating: ")", count: 200)
+        #expect(parseDiagnostics(inside).isEmpty)
     }
 
     @Test func nestingJustUnderTheLimitParses() {

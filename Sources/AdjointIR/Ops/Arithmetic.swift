@@ -37,6 +37,20 @@ public enum Arithmetic: Hashable, Sendable {
         }
     }
 
+    /// The op that `self` becomes when the rest of a chain after `leading` is put in parentheses:
+    /// `(x leading y) self z == x leading (y result z)`, as `(x - y) + z == x - (y - z)` and
+    /// `(x / y) / z == x / (y * z)`. nil: the two do not regroup. Broadcasting regroups too: the
+    /// operands' sizes along each axis are 1 or one common size, whichever pairs go first.
+    public func regrouped(after leading: Arithmetic) -> Arithmetic? {
+        switch (leading, self) {
+        case (.add, .add), (.subtract, .subtract): return .add
+        case (.add, .subtract), (.subtract, .add): return .subtract
+        case (.multiply, .multiply), (.divide, .divide): return .multiply
+        case (.multiply, .divide), (.divide, .multiply): return .divide
+        default: return nil
+        }
+    }
+
     /// Broadcasting: see `Shape.broadcast`.
     static func resultShape(_ a: Shape, _ b: Shape) -> Result<Shape, ShapeError> {
         Shape.broadcast(a, b).map { .success($0) } ?? .failure(.cannotBroadcast(a, b))
