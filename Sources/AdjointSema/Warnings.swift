@@ -29,6 +29,9 @@ extension Checker {
             case .param(let name), .value(let name): names.insert(name)
             case .constant, .input: break
             case .apply(_, let operands): pending.append(contentsOf: operands)
+            case .chain(let first, let links):
+                pending.append(first)
+                pending.append(contentsOf: links.map(\.operand))
             }
         }
     }
