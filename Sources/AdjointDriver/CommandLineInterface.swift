@@ -155,7 +155,10 @@ public enum CommandLineInterface {
             body = eval
         case "check":
             help = checkHelp
-            options = [.init(name: "seed", takesValue: true), .init(name: "dim", takesValue: true, repeatable: true)]
+            options = [
+                .init(name: "seed", takesValue: true), .init(name: "dim", takesValue: true, repeatable: true),
+                .init(name: "values", takesValue: true),
+            ]
             body = check
         case "graph":
             help = graphHelp
@@ -228,6 +231,6 @@ public enum CommandLineInterface {
             guard dims[parts[0]] == nil else { return .usage("check: --dim \(parts[0]) given more than once") }
             dims[parts[0]] = size
         }
-        return Commands.check(path: parsed.file, seed: seed, dims: dims)
+        return Commands.check(path: parsed.file, seed: seed, dims: dims, valuesPath: parsed.value("values"))
     }
 }
