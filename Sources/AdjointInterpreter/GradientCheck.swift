@@ -188,40 +188,46 @@ public enum GradientCheck {
 
     /// The loss's rounding noise near `bindings`: the standard deviation of its deviation from a
     /// smooth function, estimated from high-order differences of the loss at nine points along a
-    /// random direction that moves every param by 1e-8 of itself (Hamming's difference table, as
-    /// Moré and Wild's ECnoise). The smooth part of a k-th difference is (1e-8)^k times a derivative,
-    /// far below rounding for k ≥ 3, while noise survives differencing; for independent noise of
-    /// deviation σ, the k-th difference has variance σ² (2k)!/(k!)². Three times the largest
-    /// estimate over k = 3...6 is returned, a bound that a loss's rounding rarely exceeds.
+    /// random direction that moves every param by a fraction `spacing` of max(1, |θ|) per point
+    /// (Hamming's difference table, as in Moré and Wild's ECnoise). For independent noise of
+    /// deviation σ the k-th difference has variance σ² (2k)!/(k!)², while the smooth part of the
+    /// loss contributes a k-th derivative times the spacing to the k-th power, far below rounding
+    /// for k ≥ 4. Two spacings: at 1e-8 every intermediate's rounding changes from point to point;
+    /// at 1e-6 so does that of an intermediate much larger than the params (a logit minus 1e9),
+    /// whose rounding is a staircase wider than 1e-8. Three times the largest estimate is returned,
+    /// a bound that a loss's rounding rarely exceeds.
     static func noiseLevel(
         _ loss: ([String: Tensor]) -> Double, at bindings: [String: Tensor], params: [String],
         random: inout SplitMix64
     ) -> Double {
-        var direction: [String: [Double]] = [:]
+        var signs: [String: [Double]] = [:]
         for param in params {
-            direction[param] = bindings[param]!.scalars.map { value in
-                (random.next() & 1 == 0 ? 1e-8 : -1e-8) * max(1, abs(value))
-            }
+            signs[param] = bindings[param]!.scalars.map { _ in random.next() & 1 == 0 ? 1 : -1 }
         }
-        var values: [Double] = []
-        for step in 0..<9 {
-            var point = bindings
-            for param in params {
-                let move = direction[param]!
-                for index in move.indices { point[param]!.scalars[index] += Double(step) * move[index] }
-            }
-            values.append(loss(point))
-        }
-        // A loss that is not finite has no noise to measure, and no derivative to check.
-        guard values.allSatisfy(\.isFinite) else { return .infinity }
         var estimate = 0.0
-        var factorialRatio = 1.0  // (k!)² / (2k)!
-        for k in 1...6 {
-            values = zip(values.dropFirst(), values).map { $0 - $1 }
-            factorialRatio *= Double(k * k) / Double((2 * k - 1) * (2 * k))
-            guard k >= 3 else { continue }
-            let meanSquare = values.reduce(0) { $0 + $1 * $1 } / Double(values.count)
-            estimate = max(estimate, (factorialRatio * meanSquare).squareRoot())
+        for spacing in [1e-8, 1e-6] {
+            var values: [Double] = []
+            for step in 0..<9 {
+                var point = bindings
+                for param in params {
+                    let sign = signs[param]!
+                    for index in sign.indices {
+                        let value = bindings[param]!.scalars[index]
+                        point[param]!.scalars[index] = value + Double(step) * sign[index] * spacing * max(1, abs(value))
+                    }
+                }
+                values.append(loss(point))
+            }
+            // A loss that is not finite has no noise to measure, and no derivative to check.
+            guard values.allSatisfy(\.isFinite) else { return .infinity }
+            var factorialRatio = 1.0  // (k!)² / (2k)!
+            for k in 1...6 {
+                values = zip(values.dropFirst(), values).map { $0 - $1 }
+                factorialRatio *= Double(k * k) / Double((2 * k - 1) * (2 * k))
+                guard k >= 4 else { continue }
+                let meanSquare = values.reduce(0) { $0 + $1 * $1 } / Double(values.count)
+                estimate = max(estimate, (factorialRatio * meanSquare).squareRoot())
+            }
         }
         return 3 * estimate
     }
