@@ -146,7 +146,7 @@ public enum GradientCheck {
     /// ∂loss/∂θ for one element θ. Central differences D_k at steps h_k = h₀/2^k, extrapolated
     /// (Richardson) to R_k = (4 D_k − D_{k−1}) / 3, whose truncation error is O(h⁴). The bound of
     /// R_k is |R_k − R_{k−1}| (the change a halving makes, about 15 times R_k's own h⁴ error, and
-    /// large where a step crosses a kink) plus its round-off. Halving goes on until the bound is
+    /// large where a step crosses a kink; |D_1 − D_0| for R_1) plus its round-off. Halving goes on until the bound is
     /// `enough`, or the round-off alone exceeds the best bound so far (it only grows as h shrinks);
     /// the R_k with the smallest bound is returned.
     static func difference(
@@ -167,20 +167,22 @@ public enum GradientCheck {
             return (up - down) / (plus - minus)
         }
         let first = firstStep * max(1, abs(value))
-        var differences = [central(first), central(first / 2)]
-        var extrapolated = [(4 * differences[1] - differences[0]) / 3]
-        var best = Difference(estimate: extrapolated[0], bound: .infinity)
-        for k in 2..<maximumSteps {
+        var differences = [central(first)]
+        var extrapolated: [Double] = [differences[0]]  // R_0 is D_0: nothing to extrapolate from yet
+        var best = Difference(estimate: differences[0], bound: .infinity)
+        for k in 1..<maximumSteps {
             let h = first / Double(1 << k)
             differences.append(central(h))
             extrapolated.append((4 * differences[k] - differences[k - 1]) / 3)
+            // The first halving's change |D_1 − D_0| is 3/4 of D_0's h² error, far more than R_1's
+            // h⁴ error: a bound that lets a smooth loss stop after four losses.
+            let change = k == 1 ? abs(differences[1] - differences[0]) : abs(extrapolated[k] - extrapolated[k - 1])
             // D_k's round-off is at most noise / h_k (two losses, each off by noise, over 2 h_k);
             // R_k's is (4 noise / h_k + noise / h_{k−1}) / 3 = 1.5 noise / h_k.
             let roundOff = 1.5 * noise / h
-            var bound = abs(extrapolated[k - 1] - extrapolated[k - 2]) + roundOff
+            var bound = change + roundOff
             if !bound.isFinite { bound = .infinity }  // a NaN loss (a step out of log's domain) says nothing
-            let candidate = Difference(estimate: extrapolated[k - 1], bound: bound)
-            if candidate.bound < best.bound { best = candidate }
+            if bound < best.bound { best = Difference(estimate: extrapolated[k], bound: bound) }
             if best.bound <= enough || roundOff > best.bound { break }
         }
         return best
