@@ -108,7 +108,9 @@ import Testing
             ReverseMode.differentiate(program.forwardGraph(), rule: wrong.rule), bindings: bindings, dims: dims, seed: 5)
         let failed = mistaken.filter { !$0.passed }
         #expect(!failed.isEmpty)
-        #expect(failed.allSatisfy { !$0.inconclusive && $0.worstRelativeError > 1e-3 }, "\(failed)")
+        // Definitely: the differences were accurate, and reverse mode fell outside their bound. (At
+        // weights of 0.01, tanh's 1 + y² is off by only about 2y² ≈ 1e-4.)
+        #expect(failed.allSatisfy { !$0.inconclusive && $0.worstRelativeError > $0.allowedRelativeError }, "\(failed)")
     }
 
     // MARK: Command line
