@@ -35,7 +35,7 @@ let package = Package(
         .testTarget(
             name: "AdjointDriverTests",
             dependencies: ["AdjointDriver", "AdjointInterpreter", "AdjointAutodiff", "AdjointSema", "AdjointIR", "AdjointSyntax"],
-            exclude: ["Goldens", "FuzzRegressions"]),
+            exclude: ["Goldens", "FuzzRegressions", "Fixtures"]),
         .testTarget(
             name: "AdjointCodegenTests",
             dependencies: ["AdjointCodegen", "AdjointDriver", "AdjointInterpreter", "AdjointAutodiff", "AdjointSema", "AdjointIR", "AdjointSyntax"],

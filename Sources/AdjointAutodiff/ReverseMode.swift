@@ -21,8 +21,24 @@ public struct GradientProgram: Sendable {
 /// vector-Jacobian products. Only nodes on a path from a differentiated param to the loss get an
 /// adjoint (none for inputs or constants), and every forward value is reused, not recomputed.
 public enum ReverseMode {
-    /// Differentiates the loss with respect to `params` (all params if nil).
-    public static func differentiate(_ forward: ForwardGraph, wrt params: [String]? = nil) -> GradientProgram {
+    /// A derivative rule: the contribution of the cotangent of `result` (made by `op` from
+    /// `operands`) to the adjoint of operand `index`, or nil for none.
+    public typealias Rule = (
+        _ op: Op, _ graph: inout Graph, _ result: NodeID, _ operands: [NodeID], _ index: Int, _ cotangent: NodeID
+    ) -> NodeID?
+
+    /// The op table's rule, `Op.vjp`: the one every command uses.
+    public static func opTableRule(
+        _ op: Op, _ graph: inout Graph, _ result: NodeID, _ operands: [NodeID], _ index: Int, _ cotangent: NodeID
+    ) -> NodeID? {
+        op.vjp(&graph, result: result, operands: operands, index: index, cotangent: cotangent)
+    }
+
+    /// Differentiates the loss with respect to `params` (all params if nil). `rule` is the op
+    /// table's; a test passes a deliberately wrong one to show that the gradient check catches it.
+    public static func differentiate(_ forward: ForwardGraph, wrt params: [String]? = nil, rule: Rule = opTableRule)
+        -> GradientProgram
+    {
         var graph = forward.graph
         let forwardNodeCount = graph.nodes.count
         let wanted = forward.params.filter { params?.contains($0.name) ?? true }
@@ -53,10 +69,7 @@ public enum ReverseMode {
             adjoints[id] = cotangent
             let node = graph[id]
             for (position, operand) in node.operands.enumerated() where onPath[operand.index] {
-                guard
-                    let contribution = node.op.vjp(
-                        &graph, result: id, operands: node.operands, index: position, cotangent: cotangent)
-                else { continue }
+                guard let contribution = rule(node.op, &graph, id, node.operands, position, cotangent) else { continue }
                 contributions[operand, default: []].append(contribution)
             }
         }

@@ -79,17 +79,27 @@ public enum CommandLineInterface {
         """
 
     static let checkHelp = """
-        usage: adjoint check MODEL.adj [--seed N] [--dim NAME=SIZE]...
+        usage: adjoint check MODEL.adj [--seed N] [--dim NAME=SIZE]... [--values VALUES.json]
 
-        Gradient check: with params at their initializers (seeded) and inputs drawn uniformly
-        from (0.1, 0.9), compares the reverse-mode gradient of every param with central finite
-        differences in double precision (h = 1e-5 max(1, |θ|), at most 16 elements per param),
-        and prints each param's worst relative error, max |reverse − difference| divided by the
-        largest gradient magnitude (at least 1e-3). Exits 1 if any exceeds 1e-6.
+        Gradient check: compares the reverse-mode gradient of every param with finite differences
+        in double precision, with params at their initializers (seeded) and inputs drawn uniformly
+        from (0.1, 0.9), or at the params and inputs of a values file. At most 16 elements per
+        param, chosen by the seed, are differenced. Each is differenced at the steps
+        h = 1e-2 max(1, |θ|), h/2, h/4, ... and extrapolated (Richardson); the difference comes with
+        a bound on its own error: the change one more halving makes plus the loss's rounding noise
+        (measured at the point) over the step. An element passes when
+          |reverse − difference| <= 1e-6 scale + bound
+        where scale is the largest gradient magnitude among the param's checked elements (at least
+        1e-3). Each param's line shows its worst |reverse − difference| / scale and what that element
+        was allowed. Exits 1 if any element fails, or if no step makes some element's difference
+        accurate to 1e-4 of the scale (a kink, or a loss too noisy to difference: say so with
+        --values at a better point).
 
         options:
-          --seed N          the random seed (default 0)
+          --seed N          the random seed (default 0): params, inputs and the elements checked
           --dim NAME=SIZE   the size of runtime dim NAME (default 3, 4, ... in declaration order)
+          --values FILE     check at these dims, params and inputs (the format of adjoint eval
+                            --values; a param left out takes its initializer's value with seed 0)
           --error-limit N   stop after N errors in the model file (default 20; 0: no limit)
           --help            show this help
 
@@ -167,7 +177,10 @@ public enum CommandLineInterface {
             body = eval
         case "check":
             help = checkHelp
-            options = [.init(name: "seed", takesValue: true), .init(name: "dim", takesValue: true, repeatable: true)]
+            options = [
+                .init(name: "seed", takesValue: true), .init(name: "dim", takesValue: true, repeatable: true),
+                .init(name: "values", takesValue: true),
+            ]
             body = check
         case "graph":
             help = graphHelp
@@ -250,6 +263,6 @@ public enum CommandLineInterface {
             guard dims[parts[0]] == nil else { return .usage("check: --dim \(parts[0]) given more than once") }
             dims[parts[0]] = size
         }
-        return Commands.check(path: parsed.file, seed: seed, dims: dims)
+        return Commands.check(path: parsed.file, seed: seed, dims: dims, valuesPath: parsed.value("values"))
     }
 }
