@@ -55,7 +55,8 @@ public enum Commands {
                     output: Evaluation.run(checked, bindings: bindings, dims: dims, gradient: gradient, steps: steps),
                     status: 0)
             } catch {
-                return .usage("\(valuesPath): \(error.description)")
+                // A message that starts with its LINE:COLUMN joins the path as FILE:LINE:COLUMN.
+                return .usage("\(valuesPath):\(error.description.first?.isNumber == true ? "" : " ")\(error.description)")
             }
         }
     }
@@ -96,11 +97,21 @@ public enum Commands {
                 lines.append(
                     "\(name)  worst relative error \(String(format: "%.2e", report.worstRelativeError))  (\(sampled))  \(passed ? "ok" : "FAIL")")
             }
+            if !failed.isEmpty { lines += kinkHints(checked, seed: seed, dims: dims, failed: failed) }
             let output = lines.joined(separator: "\n") + "\n"
             if failed.isEmpty { return CommandResult(output: output, status: 0) }
             let message = "adjoint: error: gradient check failed for \(failed.joined(separator: ", ")) (worst relative error above \(GradientCheck.tolerance))\n"
             return CommandResult(output: output, errors: message, status: 1)
         }
+    }
+
+    /// Hints for a failed check: the ops at a non-differentiable point (relu at 0, a tie in max)
+    /// on the gradient of a failed param, where a failure need not be a wrong derivative.
+    static func kinkHints(_ program: CheckedProgram, seed: UInt64, dims: [String: Int], failed: [String]) -> [String] {
+        let point = GradientCheck.point(program, seed: seed, dims: dims)
+        return Kinks.find(program, bindings: point.bindings, dims: dims)
+            .filter { $0.params.contains(where: failed.contains) }
+            .map(\.hint)
     }
 
     /// A usage error if evaluating `program` at `dims` would take more memory than the

@@ -29,15 +29,9 @@ public enum GradientCheck {
         _ program: CheckedProgram, seed: UInt64, dims: [String: Int], elementsPerParam: Int = 16
     ) -> [Report] {
         let gradient = ReverseMode.differentiate(program.forwardGraph())
-        var bindings = program.initialParams(seed: seed)
-        var random = SplitMix64(seed: seed ^ 0x5EED)
-        let distributions = distributionInputs(gradient.forward.graph)
-        for input in program.inputs {
-            let sizes = input.shape.sizes(dims)
-            var value = Tensor(sizes: sizes, scalars: (0..<sizes.reduce(1, *)).map { _ in 0.1 + 0.8 * random.uniform() })
-            if distributions.contains(input.name) { value = value.normalizingRows() }
-            bindings[input.name] = value
-        }
+        let start = point(program, seed: seed, dims: dims)
+        let bindings = start.bindings
+        var random = start.random
         let reverse = Interpreter.evaluate(gradient.graph, bindings: bindings, dims: dims)
         let lossGraph = gradient.forward.graph
         func loss(_ bindings: [String: Tensor]) -> Double {
