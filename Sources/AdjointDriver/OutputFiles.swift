@@ -165,7 +165,16 @@ enum SignalCleanup {
     nonisolated(unsafe) private static var child: pid_t = 0
     private static let lock = NSLock()
     private static let installed: Bool = {
-        for signal in [SIGINT, SIGTERM, SIGHUP] { install(signal) }
+        var handled = sigset_t()
+        sigemptyset(&handled)
+        for signal in [SIGINT, SIGTERM, SIGHUP] {
+            install(signal)
+            sigaddset(&handled, signal)
+        }
+        // A mask inherited from the parent (Foundation's Process passes on the blocked signals of
+        // the dispatch thread that starts it) would hold these signals pending, and the cleanup
+        // with them; this thread, the one writing the temporaries, takes them.
+        pthread_sigmask(SIG_UNBLOCK, &handled, nil)
         return true
     }()
 

@@ -193,11 +193,12 @@ struct ValuesJSON {
 
         /// A string in quotes, escapes undone.
         mutating func string() throws(SyntaxError) -> String {
+            let start = position
             offset += 1
             var text = ""
             var run = offset
             while true {
-                guard let byte = current else { throw error("the string has no closing '\"'") }
+                guard let byte = current else { throw SyntaxError(position: start, message: "the string has no closing '\"'") }
                 if byte == UInt8(ascii: "\"") {
                     text += String(decoding: bytes[run..<offset], as: UTF8.self)
                     offset += 1
@@ -210,7 +211,7 @@ struct ValuesJSON {
                 }
                 text += String(decoding: bytes[run..<offset], as: UTF8.self)
                 offset += 1
-                guard let escape = current else { throw error("the string has no closing '\"'") }
+                guard let escape = current else { throw SyntaxError(position: start, message: "the string has no closing '\"'") }
                 offset += 1
                 let simple: [UInt8: String] = [
                     UInt8(ascii: "\""): "\"", UInt8(ascii: "\\"): "\\", UInt8(ascii: "/"): "/", UInt8(ascii: "b"): "\u{8}",

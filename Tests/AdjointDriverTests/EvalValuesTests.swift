@@ -25,7 +25,7 @@ import Testing
         #expect(back.output == #"{"gradient":{"w":["nan"]},"loss":"inf"}"# + "\n")
         let list = try eval("param w: [3] = 0\nminimize sum(w)\n", #"{"params": {"w": ["inf", "nan", -1e308]}}"#)
         #expect(list.output == #"{"loss":"nan"}"# + "\n")
-        #expect(try eval(model, #"{"params": {"w": "infinity"}}"#).errors.contains("1:24: 'w' must be a number or a flat list of numbers"))
+        #expect(try eval(model, #"{"params": {"w": "infinity"}}"#).errors.contains("1:18: 'w' must be a number or a flat list of numbers"))
         let help = CommandLineInterface.run(["eval", "--help"])
         #expect(help.output.contains(#""inf", "-inf" and "nan""#))
     }

@@ -33,7 +33,7 @@ import Testing
 
     @Test func staleTemporariesOfEndedProcessesAreRemoved() throws {
         let scratch = try FitScratch()
-        let dead = try deadPID()
+        let dead = try Self.deadPID()
         let stale = [".p.bin.\(dead).tmp", ".p.bin.\(dead).1a2b.tmp"]
         let kept = [".p.bin.\(getpid()).99.tmp", ".other.\(dead).tmp", ".p.bin.x.tmp"]
         for name in stale + kept { try scratch.write(name, "old") }
@@ -45,7 +45,7 @@ import Testing
 
     @Test func staleFitFoldersOfEndedProcessesAreRemoved() throws {
         let scratch = try FitScratch()
-        let dead = try deadPID()
+        let dead = try Self.deadPID()
         let names = ["adjoint-fit-\(dead)-\(UUID().uuidString)", "adjoint-fit-\(getpid())-\(UUID().uuidString)", "adjoint-fit-test-\(dead)"]
         for name in names {
             try FileManager.default.createDirectory(atPath: scratch.path(name), withIntermediateDirectories: false)
@@ -64,13 +64,15 @@ import Testing
 
     /// SIGTERM while the C compiler runs: fit's temporary folder is removed and the compiler
     /// stopped, and the process still dies of SIGTERM. A `cc` that only sleeps holds fit there.
+    /// (Foundation starts the child with this thread's signal mask, SIGTERM blocked on a
+    /// dispatch thread; fit unblocks the signals it handles.)
     @Test(.enabled(if: OutputFileTests.executable != nil, "needs the adjoint executable beside the tests"))
     func signalDuringFitRemovesTheTemporaryFolder() throws {
         let scratch = try FitScratch()
         let bin = scratch.path("bin")
         let temporary = scratch.path("tmp")
         for folder in [bin, temporary] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false) }
-        try scratch.write("bin/cc", "#!/bin/sh\nexec sleep 20\n")
+        try scratch.write("bin/cc", "#!/bin/sh\necho $$ > '\(scratch.path("cc.pid"))'\nexec sleep 20\n")
         chmod(scratch.path("bin/cc"), 0o755)
         let model = try scratch.write("m.adj", FitFixtures.classifier)
         let csv = try scratch.write("d.csv", FitFixtures.clusters(rows: 20, seed: 1))
@@ -98,6 +100,10 @@ import Testing
         #expect(process.terminationReason == .uncaughtSignal)
         #expect(process.terminationStatus == SIGTERM)
         #expect(try FileManager.default.contentsOfDirectory(atPath: temporary).isEmpty)
+        // The compiler was stopped too: nothing is left running from the fake cc.
+        let compiler = pid_t(try String(contentsOfFile: scratch.path("cc.pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+        usleep(100_000)
+        #expect(compiler.map { kill($0, 0) != 0 } == true, "the compiler \(compiler.map(String.init) ?? "?") still runs")
     }
 
     // MARK: - fit's outputs
