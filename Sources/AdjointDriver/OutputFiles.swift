@@ -63,10 +63,12 @@ enum AtomicWriter {
                 }
             }
         }
-        for (temporary, file) in zip(temporaries, files) where rename(temporary.path, file.url.path) != 0 {
-            let code = errno
-            cleanUp()
-            return .failure(.system(file.url.path, code))
+        for (temporary, file) in zip(temporaries, files) {
+            guard rename(temporary.path, file.url.path) == 0 else {
+                let code = errno
+                cleanUp()
+                return .failure(.system(file.url.path, code))
+            }
         }
         for temporary in temporaries { SignalCleanup.unregister(temporary.token) }
         return .success(files.map(\.url))
