@@ -24,7 +24,7 @@ public enum AdjointProgramPrinter {
             switch graph[id].op {
             case .leaf(.input(let name, _)), .leaf(.param(let name, _)), .leaf(.state(let name, _)): return name
             case .leaf(.gradient(let param, _)): return GradientProgram.gradientName(loss: graph.roots[0].name, param: param)
-            case .leaf(.constant(let value)): return formatNumber(value)
+            case .leaf(.constant(let value, let name)): return name ?? formatNumber(value)
             case .leaf(.size): return nil
             default: break
             }

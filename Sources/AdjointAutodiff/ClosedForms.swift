@@ -78,6 +78,8 @@ struct FormulaBuilder {
         let naming: Naming
         let uses: [NodeID: Int]
         var operandName: ((NodeID) -> String?)?
+        /// Each node's shape as its formula reads (see `printedShapes`).
+        let printedShapes: [Shape]
         var names: [NodeID: String] = [:]
         /// Nodes that print as a name except at the top of their own formula.
         var assigned: [NodeID: String] = [:]
@@ -86,6 +88,9 @@ struct FormulaBuilder {
         /// Nodes named but not yet expanded (see `maxInlineDepth`).
         var pending: [NodeID] = []
         var usedNames: Set<String> = []
+        /// Every name the model itself uses (values, consts, inputs, params, state, dims, the
+        /// loss), which `v₁` and `δ₁` must not take.
+        let reservedNames: Set<String>
         var forwardCount = 0
         var adjointCount = 0
         /// How many expansions are in progress, one inside the other.
@@ -106,6 +111,19 @@ struct FormulaBuilder {
             self.naming = naming
             self.uses = uses
             self.operandName = operandName
+            printedShapes = Self.printedShapes(graph)
+            var reserved = Set(naming.valueNames.values)
+            reserved.insert(naming.loss)
+            for node in graph.nodes {
+                switch node.op {
+                case .leaf(.input(let name, _)), .leaf(.param(let name, _)), .leaf(.state(let name, _)),
+                    .leaf(.gradient(let name, _)), .leaf(.constant(_, let name?)):
+                    reserved.insert(name)
+                default: break
+                }
+                for case .runtime(let name) in node.shape.dims { reserved.insert(name) }
+            }
+            reservedNames = reserved
         }
 
         /// The formula of `id`: its name if bound, else its expansion. `top` forces expansion (a
@@ -120,9 +138,22 @@ struct FormulaBuilder {
                 return .symbol(bind(id))
             }
             guard (uses[id] ?? 0) > 1 else { return expanded(id) }
+            // A forward value's transpose reads `n1ᵀ` wherever it is used: naming it would call a
+            // forward value an adjoint (`δ₂ = n1ᵀ`).
+            if case .linearAlgebra(.transpose) = graph[id].op, graph[id].operands[0].index < naming.forwardNodeCount {
+                return .transpose(boundFormula(graph[id].operands[0]))
+            }
+            return boundFormula(id)
+        }
+
+        /// `id` by name, binding it (its definition written once) if it is not yet; leaves and
+        /// other trivial values print as themselves.
+        private mutating func boundFormula(_ id: NodeID) -> Formula {
+            if let name = names[id] { return .symbol(name) }
+            if isTrivial(id) { return formula(id) }
             let outer = inlineDepth
             inlineDepth = 0
-            let expansion = expanded(id)
+            let expansion = definition(id)
             inlineDepth = outer
             let name = bind(id)
             boundFormulas[id] = expansion
@@ -139,18 +170,40 @@ struct FormulaBuilder {
             return expand(id)
         }
 
+        /// A bound value's definition. A broadcast or reshape prints its shape: its name stands for
+        /// the shaped value wherever it is used.
+        private mutating func definition(_ id: NodeID) -> Formula {
+            switch graph[id].op {
+            case .structural(.broadcast), .structural(.reshape):
+                depth += 1
+                inlineDepth += 1
+                defer {
+                    depth -= 1
+                    inlineDepth -= 1
+                }
+                return explicitShape(id)
+            default:
+                let expansion = expanded(id)
+                return hasItsShape(id) ? expansion : .call("broadcast", [expansion, .symbol(graph[id].shape.description)])
+            }
+        }
+
         /// Names `id`: its name in the model if it has one, else `v₁, v₂, ...` for forward values
-        /// and `δ₁, δ₂, ...` for adjoints.
+        /// and `δ₁, δ₂, ...` for adjoints, skipping any that a name in the model spells, either
+        /// way (`v1` and `v₁` both print as `v_{1}` in LaTeX).
         private mutating func bind(_ id: NodeID) -> String {
-            let name: String
+            var name: String
             if let user = naming.valueNames[id], !usedNames.contains(user) {
                 name = user
-            } else if id.index < naming.forwardNodeCount {
-                forwardCount += 1
-                name = "v" + subscriptDigits(forwardCount)
             } else {
-                adjointCount += 1
-                name = "δ" + subscriptDigits(adjointCount)
+                let forward = id.index < naming.forwardNodeCount
+                let letter = forward ? "v" : "δ"
+                var number = forward ? forwardCount : adjointCount
+                repeat { number += 1 } while [letter + subscriptDigits(number), letter + String(number)].contains {
+                    reservedNames.contains($0) || usedNames.contains($0)
+                }
+                if forward { forwardCount = number } else { adjointCount = number }
+                name = letter + subscriptDigits(number)
             }
             usedNames.insert(name)
             names[id] = name
@@ -162,7 +215,7 @@ struct FormulaBuilder {
         mutating func finishBindings() -> [(name: String, formula: Formula)] {
             while let id = pending.popLast() {
                 (depth, inlineDepth) = (0, 0)
-                boundFormulas[id] = expanded(id)
+                boundFormulas[id] = definition(id)
             }
             return boundFormulas.keys.sorted().map { (names[$0]!, boundFormulas[$0]!) }
         }
@@ -192,32 +245,36 @@ struct FormulaBuilder {
             switch node.op {
             case .leaf(.input(let name, _)), .leaf(.param(let name, _)), .leaf(.state(let name, _)): return .symbol(name)
             case .leaf(.gradient(let param, _)): return .symbol(GradientProgram.gradientName(loss: naming.loss, param: param))
-            case .leaf(.constant(let value)):
-                // A `const` keeps its name.
-                if id.index < naming.forwardNodeCount, let name = naming.valueNames[id] { return .symbol(name) }
-                return .number(value)
+            case .leaf(.constant(let value, let name)):
+                // A `const` keeps its name; a literal, or a number a rule made, prints as itself.
+                return name.map(Formula.symbol) ?? .number(value)
             case .leaf(.size(let dims)): return sizeFormula(dims)
             case .structural(.broadcast), .structural(.reshape):
-                return formula(operands[0])  // broadcasting is implicit in the notation
+                // Broadcasting is implicit in the notation where NumPy's rules give the same result.
+                return Self.isImplicit(node.op, from: graph[operands[0]].shape) ? formula(operands[0]) : explicitShape(id)
             case .structural(.sumTo(let target)):
                 let source = graph[operands[0]].shape
                 let offset = source.rank - target.rank
                 let axes = (0..<source.rank).filter { $0 < offset || (target.dims[$0 - offset] == .fixed(1) && source.dims[$0] != .fixed(1)) }
-                return .reduce("Σ", over: axes.map { axisLabel(source, $0) }.joined(separator: ","), formula(operands[0]))
-            case .elementwise(.negate): return .negate(formula(operands[0]))
+                return .reduce("Σ", over: axes.map { axisLabel(source, $0) }.joined(separator: ","), shaped(operands[0]))
+            case .elementwise(.negate): return .negation(formula(operands[0]))
             case .elementwise(.square): return .power(formula(operands[0]), .number(2))
             case .elementwise(.step): return .indicator(formula(operands[0]), ">", .number(0))
+            case .elementwise(.leakyRelu(let slope)):
+                // The slope is part of the function: it prints, as the user writes it, unless it is the default.
+                let argument = formula(operands[0])
+                return .call("leaky_relu", slope == 0.01 ? [argument] : [argument, .symbol("slope = \(formatNumber(slope))")])
             case .elementwise(let op): return .call(op.name, [formula(operands[0])])
             case .arithmetic(let op):
                 let (a, b) = (formula(operands[0]), formula(operands[1]))
                 switch op {
-                case .add: return .add(a, b)
-                case .subtract: return .subtract(a, b)
+                case .add: return .sum(a, b)
+                case .subtract: return .difference(a, b)
                 case .multiply:
                     if graph[operands[0]].shape.isScalar || graph[operands[1]].shape.isScalar {
-                        return graph[operands[1]].shape.isScalar && !graph[operands[0]].shape.isScalar ? .product(b, a) : .product(a, b)
+                        return graph[operands[1]].shape.isScalar && !graph[operands[0]].shape.isScalar ? .scaled(b, a) : .scaled(a, b)
                     }
-                    return .hadamard(a, b)
+                    return .elementwiseProduct(a, b)
                 case .divide: return .quotient(a, b)
                 case .power: return .power(a, b)
                 case .maximum: return .call("max", [a, b])
@@ -226,14 +283,79 @@ struct FormulaBuilder {
                 }
             case .reduction(let op, let axis):
                 let symbol = op == .sum ? "Σ" : op.name
-                return .reduce(symbol, over: axis.map { axisLabel(graph[operands[0]].shape, $0) }, formula(operands[0]))
+                return .reduce(symbol, over: axis.map { axisLabel(graph[operands[0]].shape, $0) }, shaped(operands[0]))
             case .normalizer(let op, let axis):
-                let argument = formula(operands[0])
+                let argument = shaped(operands[0])
                 return axis == graph[operands[0]].shape.rank - 1
                     ? .call(op.name, [argument]) : .call(op.name, [argument, .symbol("axis = \(axis)")])
-            case .linearAlgebra(.matmul): return .product(formula(operands[0]), formula(operands[1]))
-            case .linearAlgebra(.transpose): return .transpose(formula(operands[0]))
-            case .loss(let op): return .call(op.name, [formula(operands[0]), formula(operands[1])])
+            case .linearAlgebra(.matmul): return .product(shaped(operands[0]), shaped(operands[1]))
+            case .linearAlgebra(.transpose): return .transpose(shaped(operands[0]))
+            case .loss(.huber(let delta)):
+                let arguments = [shaped(operands[0]), shaped(operands[1])]
+                return .call("huber", delta == 1 ? arguments : arguments + [.symbol("delta = \(formatNumber(delta))")])
+            case .loss(let op): return .call(op.name, [shaped(operands[0]), shaped(operands[1])])
+            }
+        }
+
+        /// An operand of an op whose result depends on its operands' shapes (a matrix product, a
+        /// reduction, a normalizer, a loss): a broadcast or reshape there prints with its shape,
+        /// since leaving it implicit would change the meaning (`xᵀ 1` with a matrix of ones).
+        mutating func shaped(_ id: NodeID) -> Formula {
+            if names[id] != nil || assigned[id] != nil { return formula(id) }
+            switch graph[id].op {
+            case .structural(.broadcast), .structural(.reshape): return explicitShape(id)
+            default:
+                let formula = self.formula(id)
+                return hasItsShape(id) ? formula : .call("broadcast", [formula, .symbol(graph[id].shape.description)])
+            }
+        }
+
+        /// Whether the formula of `id`, read with NumPy broadcasting, has the node's shape (up to
+        /// leading axes of size 1); `−1` for a matrix of −1 does not.
+        func hasItsShape(_ id: NodeID) -> Bool {
+            func significant(_ shape: Shape) -> [Dim] { Array(shape.dims.drop { $0 == .fixed(1) }) }
+            return significant(printedShapes[id.index]) == significant(graph[id].shape)
+        }
+
+        /// The shape each node's formula has when read with NumPy broadcasting: smaller than the
+        /// node's where only implicit broadcasts of smaller values made it (`−1`). Ops whose
+        /// result depends on their operands' shapes print those operands shaped (`shaped`), so
+        /// their own formulas have their shapes.
+        static func printedShapes(_ graph: Graph) -> [Shape] {
+            var shapes: [Shape] = []
+            shapes.reserveCapacity(graph.nodes.count)
+            for node in graph.nodes {
+                switch node.op {
+                case .structural(.broadcast), .structural(.reshape):
+                    let implicit = isImplicit(node.op, from: graph[node.operands[0]].shape)
+                    shapes.append(implicit ? shapes[node.operands[0].index] : node.shape)
+                case .elementwise, .arithmetic:
+                    shapes.append(node.operands.dropFirst().reduce(shapes[node.operands[0].index]) { Shape.broadcast($0, shapes[$1.index]) ?? node.shape })
+                case .leaf, .structural(.sumTo), .reduction, .normalizer, .linearAlgebra, .loss:
+                    shapes.append(node.shape)
+                }
+            }
+            return shapes
+        }
+
+        /// `broadcast(1, [3, 3])`, `reshape(Σ_axis1 δ₂, [3, 1])`: a broadcast or reshape as a call
+        /// with the shape it makes.
+        mutating func explicitShape(_ id: NodeID) -> Formula {
+            let node = graph[id]
+            let kind = node.op == .structural(.broadcast(node.shape)) ? "broadcast" : "reshape"
+            return .call(kind, [shaped(node.operands[0]), .symbol(node.shape.description)])
+        }
+
+        /// Whether a broadcast or reshape means the same printed implicitly: a broadcast between
+        /// elementwise operands (NumPy's rules line it up again), or a reshape that only adds or
+        /// drops leading axes of size 1. A keepdims reshape (`[3]` to `[3, 1]`) is not.
+        static func isImplicit(_ op: Op, from source: Shape) -> Bool {
+            switch op {
+            case .structural(.broadcast): return true
+            case .structural(.reshape(let target)):
+                func significant(_ dims: [Dim]) -> [Dim] { Array(dims.drop { $0 == .fixed(1) }) }
+                return significant(target.dims) == significant(source.dims)
+            default: return false
             }
         }
 

@@ -16,7 +16,7 @@ public indirect enum Formula: Sendable, Equatable {
     case power(Formula, Formula)
     /// `xᵀ`
     case transpose(Formula)
-    /// `relu(a)`, `max(a, b)`, `softmax(a)`
+    /// `relu(a)`, `max(a, b)`, `softmax(a, axis = 0)`, and `broadcast(1, [3, 3])` where a shape must show
     case call(String, [Formula])
     /// `𝟙(a > 0)`: 1 where the comparison holds, else 0.
     case indicator(Formula, String, Formula)

@@ -25,9 +25,9 @@ public struct CFunctionPrinter: Sendable {
         if kernel.kind == .apply { parameters.append("const \(name)_grads *restrict g") }
         for argument in kernel.arguments {
             switch argument {
-            case .input(let input, _): parameters.append("const \(real) *restrict \(CIdentifiers.user(input))")
-            case .dim(let dim): parameters.append("int64_t \(CIdentifiers.user(dim))")
-            case .output(let output, _): parameters.append("\(real) *restrict \(CIdentifiers.user(output))")
+            case .input(let input, _): parameters.append("const \(real) *restrict \(CIdentifiers.user(input, model: name))")
+            case .dim(let dim): parameters.append("int64_t \(CIdentifiers.user(dim, model: name))")
+            case .output(let output, _): parameters.append("\(real) *restrict \(CIdentifiers.user(output, model: name))")
             }
         }
         if kernel.kind == .gradient { parameters.append("\(name)_grads *restrict g") }
@@ -66,7 +66,7 @@ public struct CFunctionPrinter: Sendable {
         out += signature(kernel) + "\n{\n"
         let failure = kernel.result == nil ? "return;" : "return NAN;"
         for dim in kernel.checkedDims {
-            out += "    if (\(CIdentifiers.user(dim)) < 1) \(failure)\n"
+            out += "    if (\(CIdentifiers.user(dim, model: name)) < 1) \(failure)\n"
         }
         let fixed: [(String, Bool)] = [
             ("p", true), ("s", kernel.kind == .apply || kernel.kind == .step), ("g", kernel.kind == .apply || kernel.kind == .gradient),
@@ -222,7 +222,7 @@ public struct CFunctionPrinter: Sendable {
         case .state(let slot):
             out.append("s->")
             out.append(CIdentifiers.field(slot))
-        case .input(let name), .output(let name): out.append(CIdentifiers.user(name))
+        case .input(let name), .output(let name): out.append(CIdentifiers.user(name, model: self.name))
         case .workspace(let slot):
             out.append("w")
             out.append(decimal: slot)
@@ -249,7 +249,7 @@ public struct CFunctionPrinter: Sendable {
         switch expr {
         case .constant(let value): out.append(decimal: value)
         case .variable(let name): out.append(name)
-        case .dim(let name): out.append(CIdentifiers.user(name))
+        case .dim(let name): out.append(CIdentifiers.user(name, model: self.name))
         case .sum(let terms):
             // A negative constant or a product with a negative constant first reads as `a - 7`.
             for (position, term) in terms.enumerated() {

@@ -46,8 +46,8 @@ extension CFunctionPrinter {
         case .param(let param): return "p->\(CIdentifiers.field(param))"
         case .gradient(let param): return "g->\(CIdentifiers.field(param))"
         case .state(let slot): return "s->\(CIdentifiers.field(slot))"
-        case .input(let input): return CIdentifiers.user(input)
-        case .output(let output): return CIdentifiers.user(output)
+        case .input(let input): return CIdentifiers.user(input, model: name)
+        case .output(let output): return CIdentifiers.user(output, model: name)
         case .workspace(let slot): return "w\(slot)"
         case .local, .tile: preconditionFailure("internal error: a CBLAS operand in \(storage), not a buffer")
         }

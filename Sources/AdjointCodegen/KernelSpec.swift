@@ -26,7 +26,7 @@ struct KernelSpec: Sendable {
     var graph: Graph
     /// The nodes to deliver, in order (a node may be delivered to several destinations).
     var results: [(node: NodeID, destination: Destination)]
-    /// Inputs, runtime dims and outputs, in the order of kernels.md.
+    /// Inputs, runtime dims and outputs, in the order of docs/kernels.md.
     var arguments: [Argument]
     /// Names a person gave to nodes (`h`, `logits`), for the formula comments.
     var names: [NodeID: String]

@@ -199,7 +199,7 @@ public struct Gemm: Hashable, Sendable {
     public var beta: Double = 0
 }
 
-/// The kernels of kernels.md that the lowering builds from graphs.
+/// The kernels of docs/kernels.md that the lowering builds from graphs.
 public enum KernelKind: String, Hashable, Sendable, CaseIterable {
     /// `NAME_loss`: the minimized scalar.
     case loss
@@ -284,7 +284,7 @@ public struct Workspace: Hashable, Sendable {
 /// what it returns.
 public struct Kernel: Hashable, Sendable {
     public var kind: KernelKind
-    /// Inputs, runtime dims and outputs, in the order of kernels.md.
+    /// Inputs, runtime dims and outputs, in the order of docs/kernels.md.
     public var arguments: [Argument]
     /// Whether it takes a workspace pointer (every kernel but `apply`).
     public var takesWorkspace: Bool

@@ -435,7 +435,7 @@ struct KernelLowering {
         case .leaf(.state(let name, _)) where name == UpdateProgram.stepCount: return .stepCount
         case .leaf(.state(let name, let shape)): return load(.state(name), index, shape)
         case .leaf(.gradient(let name, let shape)): return load(.gradient(name), index, shape)
-        case .leaf(.constant(let value)): return .literal(value)
+        case .leaf(.constant(let value, _)): return .literal(value)
         case .leaf(.size(let dims)): return .integer(IntExpr.count(Shape(dims)))
         case .structural(.broadcast(let target)):
             let operand = node.operands[0]

@@ -11,7 +11,7 @@ public struct CodegenOptions: Hashable, Sendable {
     public init(blas: Bool = false) { self.blas = blas }
 }
 
-/// Every kernel of kernels.md for one model, lowered to the loop IR: what a printer needs to
+/// Every kernel of docs/kernels.md for one model, lowered to the loop IR: what a printer needs to
 /// write the C (or Swift) source.
 public struct ModelKernels: Sendable {
     /// One param: its field in the params struct and how `init` fills it.
@@ -94,7 +94,7 @@ public struct ModelKernels: Sendable {
         // worker takes apply while this thread builds the reverse pass, then gradient (its
         // largest) as soon as that exists, while this thread builds the update and lowers step;
         // loss and predict go to whichever thread is free first, and a lowered kernel's parts
-        // are printed before anything else is lowered. kernels.md's order is kept by index.
+        // are printed before anything else is lowered. docs/kernels.md's order is kept by index.
         let kernelCount = 4 + forwardSpecs.count - 1
         let tasks = SharedTasks<Lowered>(count: kernelCount * (1 + Self.maximumParts))
         @Sendable func lower(_ spec: KernelSpec, _ index: Int) -> Lowered {

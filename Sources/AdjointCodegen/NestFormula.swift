@@ -93,7 +93,7 @@ extension KernelLowering {
         switch op {
         case .leaf(.input(let name, _)), .leaf(.param(let name, _)), .leaf(.state(let name, _)): text += name
         case .leaf(.gradient(let name, _)): text += "grad_" + name
-        case .leaf(.constant(let value)): text += formatNumber(value)
+        case .leaf(.constant(let value, _)): text += formatNumber(value)
         case .leaf(.size(let dims)): text += dims.isEmpty ? "1" : dims.map(\.description).joined(separator: " * ")
         case .structural(.broadcast), .structural(.reshape): writeFormula(operands[0], grouped: grouped, into: &text)
         case .structural(.sumTo(let target)):

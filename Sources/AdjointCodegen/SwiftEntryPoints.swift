@@ -145,8 +145,8 @@ extension SwiftPrinter {
             }
         }
         if kernel.kind == .gradient {
-            openers += kernels.params.map { "grads.\(paramFields[$0.name]!).withUnsafeMutableBufferPointer { g_\(paramFields[$0.name]!) in" }
-            arguments.append("g: ParamPointers(\(pointerList(kernels.params.map { "g_" + paramFields[$0.name]! }, fields: kernels.params.map { paramFields[$0.name]! }, mutable: true)))")
+            openers += kernels.params.enumerated().map { "grads.\(paramFields[$1.name]!).withUnsafeMutableBufferPointer { g\($0) in" }
+            arguments.append("g: ParamPointers(\(pointerList(kernels.params.indices.map { "g\($0)" }, fields: kernels.params.map { paramFields[$0.name]! }, mutable: true)))")
         }
         if kernel.takesWorkspace {
             arguments.append(kernel.kind == .step ? "workspace: workspace" : "workspace: workspace.baseAddress!")
@@ -180,14 +180,14 @@ extension SwiftPrinter {
         }
         var openers = kernels.params.map { "\(paramFields[$0.name]!).withUnsafeMutableBufferPointer { \(paramFields[$0.name]!) in" }
         openers += moments.map { "\(stateFields[$0.name]!).withUnsafeMutableBufferPointer { \(stateFields[$0.name]!) in" }
-        openers += kernels.params.map { "grads.\(paramFields[$0.name]!).withUnsafeBufferPointer { g_\(paramFields[$0.name]!) in" }
+        openers += kernels.params.enumerated().map { "grads.\(paramFields[$1.name]!).withUnsafeBufferPointer { g\($0) in" }
         let fields = kernels.params.map { paramFields[$0.name]! }
         let call = [
             "Self.applyKernel(",
             "    p: ParamPointers(\(pointerList(fields, mutable: true))),",
             "    s: StatePointers(\(pointerList(moments.map { stateFields[$0.name]! }, mutable: true))),",
             "    t: &t,",
-            "    g: ParamPointers(\(pointerList(fields.map { "g_" + $0 }, fields: fields, mutable: false))))",
+            "    g: ParamPointers(\(pointerList(fields.indices.map { "g\($0)" }, fields: fields, mutable: false))))",
         ]
         lines += nest(openers, call, returns: false).map { "        " + $0 }
         lines.append("    }")

@@ -205,7 +205,7 @@ extension SwiftPrinter {
         if !draws.isEmpty {
             lines += [
                 "",
-                "    /// SplitMix64: the generator of kernels.md, so that every backend starts from the same params.",
+                "    /// SplitMix64, as docs/kernels.md specifies, so that every backend starts from the same params.",
                 "    private struct SplitMix64 {",
                 "        var state: UInt64",
                 "",

@@ -24,6 +24,14 @@ struct ArgumentParser {
     var subcommand: String
     var options: [Option]
 
+    /// The options this subcommand takes, `--help` last, for the message about one it does not:
+    /// `the options are --wrt, --format, --update and --help`.
+    var accepted: String {
+        let names = options.map { "--" + $0.name } + ["--help"]
+        if names.count == 1 { return "the only option is --help" }
+        return "the options are " + names.dropLast().joined(separator: ", ") + " and " + names.last!
+    }
+
     private func usage(_ message: String) -> CommandResult {
         .usage("\(subcommand): \(message) (see 'adjoint \(subcommand) --help')")
     }
@@ -47,7 +55,7 @@ struct ArgumentParser {
                 inlineValue = String(argument[argument.index(after: equals)...])
             }
             guard let option = options.first(where: { "--" + $0.name == name }) else {
-                return .failure(Commands.Failure(result: usage("unknown option '\(name)'")))
+                return .failure(Commands.Failure(result: usage("unknown option '\(name)'; \(accepted)")))
             }
             if !option.takesValue {
                 if inlineValue != nil {

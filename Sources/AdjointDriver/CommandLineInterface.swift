@@ -1,4 +1,4 @@
-/// Parses `adjoint SUBCOMMAND [OPTIONS] FILE` (cli.md) and runs the subcommand. It lives here
+/// Parses `adjoint SUBCOMMAND [OPTIONS] FILE` (docs/cli.md) and runs the subcommand. It lives here
 /// rather than in the executable so that tests run the command line in process.
 public enum CommandLineInterface {
     public static let version = "0.1.0"
@@ -20,6 +20,10 @@ public enum CommandLineInterface {
         options:
           --help       show help (also after a subcommand: adjoint derive --help)
           --version    print the version
+
+        Every subcommand also takes --error-limit N: it stops after N errors in the model file
+        (default 20; 0: no limit) and says so in a last line. Errors and warnings go to standard
+        error as they are found; warnings (a param the loss does not use) change nothing else.
 
         exit status: 0 success, 1 errors in the model file (or a failed check), 2 bad usage
 
@@ -45,6 +49,7 @@ public enum CommandLineInterface {
           --wrt NAME        only the gradient with respect to param NAME (repeatable)
           --format FORMAT   text (default), latex (the closed forms as an align* block) or json
           --update          also print the update rule's formulas
+          --error-limit N   stop after N errors in the model file (default 20; 0: no limit)
           --help            show this help
 
         """
@@ -70,6 +75,7 @@ public enum CommandLineInterface {
           --gradient      also print the gradient of the loss with respect to every param
           --step          apply one update (the model's `using` rule) and print the new params
           --steps N       apply N updates (1 to 1000000) from the same values
+          --error-limit N  stop after N errors in the model file (default 20; 0: no limit)
           --help          show this help
 
         """
@@ -86,6 +92,7 @@ public enum CommandLineInterface {
         options:
           --seed N          the random seed (default 0)
           --dim NAME=SIZE   the size of runtime dim NAME (default 3, 4, ... in declaration order)
+          --error-limit N   stop after N errors in the model file (default 20; 0: no limit)
           --help            show this help
 
         """
@@ -97,15 +104,16 @@ public enum CommandLineInterface {
         as boxes, every op as a node with its name and shape, edges from operands to users.
 
         options:
-          --backward   also the adjoint graph of the reverse pass, shaded, with each gradient named
-          --help       show this help
+          --backward        also the adjoint graph of the reverse pass, shaded, with each gradient named
+          --error-limit N   stop after N errors in the model file (default 20; 0: no limit)
+          --help            show this help
 
         """
 
     static let compileHelp = """
         usage: adjoint compile MODEL.adj --emit c|swift [-o DIR] [--name NAME] [--precision float|double] [--blas]
 
-        Writes the model's kernels (kernels.md). --emit c: dependency-free C99, NAME.h and NAME.c
+        Writes the model's kernels (docs/kernels.md). --emit c: dependency-free C99, NAME.h and NAME.c
         with the params, grads and state structs, NAME_init (the initializers, SplitMix64),
         NAME_state_init, NAME_workspace_size, NAME_loss, NAME_gradient, NAME_apply, NAME_step
         (forward, reverse pass and update fused) and, when the model has outputs, NAME_predict.
@@ -123,12 +131,16 @@ public enum CommandLineInterface {
                               includes <cblas.h> and needs a CBLAS (-lopenblas, MKL, Accelerate).
                               Off by default: the C needs only the standard library. A usage error
                               with --emit swift
+          --error-limit N     stop after N errors in the model file (default 20; 0: no limit)
           --help              show this help
 
         """
 
-    /// Runs the command line given without the program name.
-    public static func run(_ arguments: [String]) -> CommandResult {
+    /// Runs the command line given without the program name. With `diagnosticStream`, the model
+    /// file's errors and warnings go there one at a time as they are rendered (the `adjoint`
+    /// executable writes them to standard error at once); without it they end up in the result's
+    /// `errors`.
+    public static func run(_ arguments: [String], diagnosticStream: (@Sendable (String) -> Void)? = nil) -> CommandResult {
         guard let subcommand = arguments.first else {
             return CommandResult(errors: overview, status: 2)
         }
@@ -181,8 +193,18 @@ public enum CommandLineInterface {
         if rest.contains("--help") || rest.contains("-h") { return CommandResult(output: help, status: 0) }
         // `-o DIR` is the short form of `--output DIR`.
         let arguments = subcommand == "compile" ? rest.map { $0 == "-o" ? "--output" : $0 } : rest
-        switch ArgumentParser(subcommand: subcommand, options: options).parse(arguments) {
-        case .success(let parsed): return body(parsed)
+        // Every subcommand reads a model file, so every one takes the error limit.
+        let parser = ArgumentParser(subcommand: subcommand, options: options + [.init(name: "error-limit", takesValue: true)])
+        switch parser.parse(arguments) {
+        case .success(let parsed):
+            var diagnostics = Commands.DiagnosticOptions(stream: diagnosticStream)
+            if let text = parsed.value("error-limit") {
+                guard let limit = Int(text), limit >= 0 else {
+                    return .usage("\(subcommand): --error-limit needs a non-negative integer (0: no limit), got '\(text)'")
+                }
+                diagnostics.errorLimit = limit
+            }
+            return Commands.$diagnosticOptions.withValue(diagnostics) { body(parsed) }
         case .failure(let failure): return failure.result
         }
     }

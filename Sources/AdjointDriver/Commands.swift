@@ -5,7 +5,7 @@ import AdjointSyntax
 import Foundation
 
 /// What a subcommand produced: text for standard output and standard error, and the exit status
-/// of cli.md (0 success, 1 errors in the model file, 2 bad usage).
+/// of docs/cli.md (0 success, 1 errors in the model file, 2 bad usage).
 public struct CommandResult: Sendable, Equatable {
     public var output: String
     public var errors: String
@@ -137,27 +137,65 @@ public enum Commands {
         public var result: CommandResult
     }
 
-    /// Runs `body` on the checked model, or returns why the model could not be loaded.
+    /// Runs `body` on the checked model, or returns why the model could not be loaded. Warnings
+    /// about the model that `diagnosticOptions` did not stream come before `body`'s own errors.
     static func withModel(_ path: String, _ body: (CheckedProgram) -> CommandResult) -> CommandResult {
-        switch load(path) {
-        case .success(let program): return body(program)
+        let (loaded, warnings) = loadReportingWarnings(path)
+        switch loaded {
+        case .success(let program):
+            var result = body(program)
+            result.errors = warnings + result.errors
+            return result
         case .failure(let failure): return failure.result
         }
     }
 
+    /// How commands report the diagnostics of the model file they load: `adjoint` sets them for
+    /// the run from `--error-limit` and streams to standard error; in-process callers get the
+    /// defaults, with the text in `CommandResult.errors`.
+    public struct DiagnosticOptions: Sendable {
+        /// Errors printed before stopping (`--error-limit`); 0: no limit.
+        public var errorLimit: Int
+        /// Receives each rendered diagnostic as soon as it is made; nil: they are collected into
+        /// the command's `CommandResult.errors`.
+        public var stream: (@Sendable (String) -> Void)?
+
+        public init(errorLimit: Int = DiagnosticPrinter.defaultErrorLimit, stream: (@Sendable (String) -> Void)? = nil) {
+            self.errorLimit = errorLimit
+            self.stream = stream
+        }
+    }
+
+    /// The diagnostic options of the running command. A task-local rather than a parameter of
+    /// every subcommand, because every subcommand loads its model the same way through `load`.
+    @TaskLocal public static var diagnosticOptions = DiagnosticOptions()
+
     /// Reads and checks a model file: a usage error (exit 2) if it cannot be read, the
-    /// diagnostics (exit 1) if it has errors.
+    /// diagnostics (exit 1) if it has errors. Warnings go to `diagnosticOptions.stream`, or are
+    /// dropped without one; `withModel` keeps them.
     public static func load(_ path: String) -> Result<CheckedProgram, Failure> {
+        loadReportingWarnings(path).result
+    }
+
+    /// `load`, and the warnings' text when there is no stream to write them to.
+    static func loadReportingWarnings(_ path: String) -> (result: Result<CheckedProgram, Failure>, warnings: String) {
         let file: SourceFile
         switch ModelFileReader.read(path) {
         case .success(let read): file = read
-        case .failure(let error): return .failure(Failure(result: .usage(error.description)))
+        case .failure(let error): return (.failure(Failure(result: .usage(error.description))), "")
         }
-        let result = Frontend.check(file)
+        let options = diagnosticOptions
+        let result = Frontend.check(file, errorLimit: options.errorLimit)
+        var collected = ""
+        // Without a stream the text is collected; the printer's limit bounds it either way.
+        var printer = DiagnosticPrinter(file: file, errorLimit: options.errorLimit) { text in
+            if let stream = options.stream { stream(text) } else { collected += text }
+        }
+        printer.print(result)
         guard let checked = result.checked else {
-            return .failure(Failure(result: CommandResult(errors: result.renderedDiagnostics, status: 1)))
+            return (.failure(Failure(result: CommandResult(errors: collected, status: 1))), "")
         }
-        return .success(checked)
+        return (.success(checked), collected)
     }
 }
 

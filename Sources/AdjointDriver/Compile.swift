@@ -52,17 +52,28 @@ extension Commands {
             return .usage("compile: --blas needs --emit c (the Swift kernels call no BLAS)")
         }
         let identifier = name ?? modelIdentifier(path)
-        guard isIdentifier(identifier) else {
-            return .usage("compile: --name needs a C identifier (letters, digits, '_', not starting with a digit), got '\(identifier)'")
+        guard isIdentifier(identifier), identifier.first != "_" else {
+            return .usage("compile: --name needs a C identifier (letters, digits, '_', not starting with a digit or '_'), got '\(identifier)'")
         }
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            return .usage("compile: the output folder '\(directory)' does not exist")
-        }
-        guard FileManager.default.isWritableFile(atPath: directory) else {
-            return .usage("compile: cannot write to the output folder '\(directory)'")
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                return .usage("compile: the output folder '\(directory)' is a file")
+            }
+            guard FileManager.default.isWritableFile(atPath: directory) else {
+                return .usage("compile: cannot write to the output folder '\(directory)'")
+            }
         }
         return withModel(path) { checked in
+            // A missing folder is made, with its parents, as `swift build` makes its output
+            // folders; only once the model has checked, so a broken model leaves no empty folder.
+            if !FileManager.default.fileExists(atPath: directory) {
+                do {
+                    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                } catch {
+                    return .usage("compile: cannot create the output folder '\(directory)'")
+                }
+            }
             let (files, workspace) =
                 emit == .c
                 ? generateC(checked, name: identifier, modelPath: path, precision: precision, blas: blas)
@@ -78,12 +89,16 @@ extension Commands {
         }
     }
 
-    /// The model file's base name as a C identifier: `my-net.adj` gives `my_net`.
+    /// The model file's base name as a C identifier: `my-net.adj` gives `my_net`; one that starts
+    /// with a digit or `_` gets `model` in front (`34_gmm.adj` gives `model_34_gmm`), since C keeps
+    /// file-scope names that start with `_` (`_34_gmm_init`) for the implementation. The plugin
+    /// (Plugins/AdjointPlugin/plugin.swift) repeats this rule to name the file before the tool runs.
     static func modelIdentifier(_ path: String) -> String {
         let base = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         var identifier = String(base.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") ? $0 : "_" })
         if identifier.isEmpty { identifier = "model" }
-        if identifier.first!.isNumber { identifier = "_" + identifier }
+        if identifier.first!.isNumber { identifier = "model_" + identifier }
+        if identifier.first == "_" { identifier = "model" + identifier }
         return identifier
     }
 

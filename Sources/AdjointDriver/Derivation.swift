@@ -83,7 +83,7 @@ public struct Derivation {
             lines.append("# values at the declared values")
             lines.append("\(lossName) = \(formatValue(values.loss))")
             for (param, value) in values.gradients {
-                lines.append("\(gradientLabel(param)) = \(value.count == 1 ? formatValue(value.scalar) : value.scalars.map(formatValue).description)")
+                lines.append("\(gradientLabel(param)) = \(value.count == 1 ? formatValue(value.scalar) : "[\(value.scalars.map(formatValue).joined(separator: ", "))]")")
             }
         }
         if let update {
@@ -131,11 +131,24 @@ public struct Derivation {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// Each dim by name, with its size when the model fixes it.
+    private var dimsJSON: [[String: Any]] {
+        program.dims.map { dim in
+            guard let size = dim.size else { return ["name": dim.name] }
+            return ["name": dim.name, "size": size]
+        }
+    }
+
     private var json: String {
         var object: [String: Any] = [
             "model": path,
             "loss": lossName,
             "forward": program.values.map { ["name": $0.name, "shape": $0.shape.description] },
+            // Every name a formula may use besides its `bindings`, so a reader can evaluate it.
+            "dims": dimsJSON,
+            "inputs": program.inputs.map { ["name": $0.name, "shape": $0.shape.description] },
+            "params": program.params.map { ["name": $0.name, "shape": $0.shape.description] },
+            "consts": program.constants.map { constant -> [String: Any] in ["name": constant.name, "value": jsonNumber(constant.value)] },
             "adjoint": AdjointProgramPrinter.lines(gradient),
             "gradients": closedForms.gradients.map { param, formula in
                 [
@@ -149,8 +162,8 @@ public struct Derivation {
         ]
         if let values = valuesAtDeclaredValues {
             object["values"] = [
-                "loss": values.loss,
-                "gradient": Dictionary(uniqueKeysWithValues: values.gradients.map { ($0.0, $0.1.scalars) }),
+                "loss": jsonNumber(values.loss),
+                "gradient": Dictionary(uniqueKeysWithValues: values.gradients.map { ($0.0, $0.1.scalars.map(jsonNumber)) }),
             ]
         }
         if let update {
@@ -165,10 +178,18 @@ public struct Derivation {
             ]
         }
         let cost = self.cost
-        object["flops"] = ["forward": cost.forward.description, "reverse": cost.reverse.description, "ratio": cost.ratio]
+        object["flops"] = ["forward": cost.forward.description, "reverse": cost.reverse.description, "ratio": jsonNumber(cost.ratio)]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self) + "\n"
     }
+}
+
+/// A number for JSON, which has no infinities or NaN: those as the strings `inf`, `-inf` and `nan`
+/// (JSONSerialization refuses them, which left `derive --format json` printing nothing).
+private func jsonNumber(_ value: Double) -> Any {
+    if value.isNaN { return "nan" }
+    if value.isInfinite { return value < 0 ? "-inf" : "inf" }
+    return value
 }
 
 /// A double to 15 significant digits (so 715.0000000000001 shows as 715), integers without `.0`.

@@ -6,7 +6,7 @@ import Foundation
 /// The generated C kernels as an engine: the model compiled with `--precision double`, built
 /// into a shared library with the system C compiler and loaded with `dlopen`. The kernels are
 /// called through C function pointers found with `dlsym`, inputs in declaration order and the
-/// batch after them (kernels.md); a small shim compiled beside them reports the structs' sizes
+/// batch after them (docs/kernels.md); a small shim compiled beside them reports the structs' sizes
 /// and calls `predict`, whose argument list depends on the model's outputs.
 final class CFitEngine: FitEngine {
     private typealias InitKernel = @convention(c) (UnsafeMutableRawPointer?, UInt64) -> Void
@@ -92,7 +92,7 @@ final class CFitEngine: FitEngine {
         predictKernel = predict
         paramCount = paramsSize / MemoryLayout<Double>.size
         let workspaceSize = workspaceKernel(Int64(max(maxRows, 1)))
-        // The kernels want 64-byte aligned scratch (kernels.md); the structs get the same.
+        // The kernels want 64-byte aligned scratch (docs/kernels.md); the structs get the same.
         paramsStorage = .allocate(byteCount: max(paramsSize, 8), alignment: 64)
         state = .allocate(byteCount: max(stateSize, 8), alignment: 64)
         workspace = .allocate(byteCount: max(workspaceSize, 64), alignment: 64)

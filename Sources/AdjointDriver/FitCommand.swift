@@ -62,15 +62,18 @@ extension Commands {
 
     static func fit(_ options: FitOptions, display: FitDisplay) -> (result: CommandResult, outcome: FitOutcome?) {
         let program: CheckedProgram
-        switch load(options.modelPath) {
+        let (loaded, warnings) = loadReportingWarnings(options.modelPath)
+        switch loaded {
         case .success(let checked): program = checked
         case .failure(let failure): return (failure.result, nil)
         }
         do throws(FitUsageError) {
             let outcome = try FitRun(options: options, program: program).run(display: display)
-            return (CommandResult(status: 0), outcome)
+            return (CommandResult(errors: warnings, status: 0), outcome)
         } catch {
-            return (.usage("fit: \(error.description)"), nil)
+            var result = CommandResult.usage("fit: \(error.description)")
+            result.errors = warnings + result.errors
+            return (result, nil)
         }
     }
 }

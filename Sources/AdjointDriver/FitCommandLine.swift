@@ -30,11 +30,12 @@ extension CommandLineInterface {
           --seed N          the seed of the initializers and of the shuffle (default 0)
           --label COLUMN    the label column (default label)
           --normalize       scale each feature to zero mean, unit variance (training statistics)
-          --save FILE       write the trained params (format in README.md, "The params file");
+          --save FILE       write the trained params (format: docs/cli.md, "The params file");
                             --save and --plot must not name an input, each other or a folder
           --load FILE       start from params saved by --save instead of the initializers
           --plot FILE       write the loss curve per epoch (training and test) as SVG
           --engine E        auto (default), c or interpreter
+          --error-limit N   stop after N errors in the model file (default 20; 0: no limit)
           --help            show this help
 
         """

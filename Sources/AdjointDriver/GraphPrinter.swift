@@ -28,8 +28,8 @@ public enum GraphPrinter {
             case .leaf(.input(let name, _)): attributes = ["shape=box", "label=\"\(name)\\ninput \(node.shape)\""]
             case .leaf(.param(let name, _)):
                 attributes = ["shape=box", "style=filled", "fillcolor=\"#fff2cc\"", "label=\"\(name)\\nparam \(node.shape)\""]
-            case .leaf(.constant(let value)):
-                let text = names[id].map { "\($0) = \(formatNumber(value))" } ?? formatNumber(value)
+            case .leaf(.constant(let value, let name)):
+                let text = name.map { "\($0) = \(formatNumber(value))" } ?? formatNumber(value)
                 attributes = ["shape=plaintext", "label=\"\(escape(text))\""]
             default:
                 let title = names[id].map { "\($0) = \(IRText.mnemonic(node.op))" } ?? IRText.mnemonic(node.op)

@@ -45,7 +45,7 @@ extension Graph {
     /// The scalar value of a constant, or of a constant broadcast to a shape.
     public func constantValue(_ id: NodeID) -> Double? {
         switch self[id].op {
-        case .leaf(.constant(let value)): return value
+        case .leaf(.constant(let value, _)): return value
         case .structural(.broadcast): return constantValue(self[id].operands[0])
         default: return nil
         }

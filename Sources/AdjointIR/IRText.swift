@@ -4,6 +4,7 @@
 ///     %1 = param W1 : [64, 32]
 ///     %2 = matmul %0, %1 : [batch, 32]
 ///     %3 = sum axis=1 %2 : [batch]
+///     %4 = constant 0.5 c : []
 ///     root loss = %3
 public enum IRText {
     public static func print(_ graph: Graph) -> String {
@@ -45,7 +46,7 @@ public enum IRText {
         case .leaf(.input(let name, let shape)), .leaf(.param(let name, let shape)), .leaf(.state(let name, let shape)),
             .leaf(.gradient(let name, let shape)):
             return "\(name) \(shape)"
-        case .leaf(.constant(let value)): return "\(value)"
+        case .leaf(.constant(let value, let name)): return name.map { "\(value) \($0)" } ?? "\(value)"
         case .leaf(.size(let dims)): return "\(Shape(dims))"
         case .structural(let op): return "\(op.target)"
         case .elementwise(.leakyRelu(let slope)): return "slope=\(slope)"
@@ -177,7 +178,8 @@ public enum IRText {
                 }
             case "constant":
                 guard let value = Double(self.word()) else { throw ParseError(line: line, message: "expected a number") }
-                return .leaf(.constant(value))
+                // `constant 3.0 lr_scale : []`: the const's name, if any, before the shape.
+                return .leaf(.constant(value, name: text.hasPrefix(":") ? nil : self.word()))
             case "size": return .leaf(.size(try shape().dims))
             case "broadcast": return .structural(.broadcast(try shape()))
             case "sum_to": return .structural(.sumTo(try shape()))

@@ -20,6 +20,28 @@ public enum Simplifier {
     /// The rule named `name` (for tests).
     public static func rule(_ name: String) -> Rule? { rules.first { $0.name == name } }
 
+    /// The named const among two constant operands that `op` returns unchanged (`scale * 1`,
+    /// `0 + scale`, `scale / 1`), if there is one.
+    static func namedIdentityOperand(_ op: Arithmetic, _ operands: [NodeID], _ values: [Double], _ graph: Graph) -> NodeID? {
+        func isNamed(_ id: NodeID) -> Bool {
+            if case .leaf(.constant(_, _?)) = graph[id].op { return true }
+            return false
+        }
+        let (a, b) = (operands[0], operands[1])
+        switch op {
+        case .add:
+            if isNamed(a) && values[1] == 0 { return a }
+            if isNamed(b) && values[0] == 0 { return b }
+        case .multiply:
+            if isNamed(a) && values[1] == 1 { return a }
+            if isNamed(b) && values[0] == 1 { return b }
+        case .subtract, .divide, .power:
+            if isNamed(a) && values[1] == (op == .subtract ? 0 : 1) { return a }
+        case .maximum, .minimum, .greaterEqual: break
+        }
+        return nil
+    }
+
     public static let rules: [Rule] = [
         // Constant folding: an arithmetic or elementwise op of scalar constants is a constant.
         Rule(name: "f(c1, c2) -> c") { op, operands, graph in
@@ -29,10 +51,13 @@ public enum Simplifier {
             default: return nil
             }
             let values = operands.compactMap { id -> Double? in
-                if case .leaf(.constant(let value)) = graph[id].op { return value }
+                if case .leaf(.constant(let value, _)) = graph[id].op { return value }
                 return nil
             }
             guard values.count == operands.count else { return nil }
+            // A named const times 1 (plus 0, ...) stays itself, so formulas show its name
+            // (`scale cos(v)`) rather than an unnamed number of its value.
+            if case .arithmetic(let arithmetic) = op, let kept = namedIdentityOperand(arithmetic, operands, values, graph) { return kept }
             return graph.constant(op.evaluate(values.map { Tensor($0) }, dims: [:]).scalar)
         },
         Rule(name: "x + 0 -> x") { op, operands, graph in
@@ -99,9 +124,9 @@ public enum Simplifier {
             return graph.times(operands[1], operands[0])
         },
         Rule(name: "c1 * (c2 * x) -> (c1 c2) * x") { op, operands, graph in
-            guard op == .arithmetic(.multiply), case .leaf(.constant(let c1)) = graph[operands[0]].op,
+            guard op == .arithmetic(.multiply), case .leaf(.constant(let c1, _)) = graph[operands[0]].op,
                 case .arithmetic(.multiply) = graph[operands[1]].op,
-                case .leaf(.constant(let c2)) = graph[graph[operands[1]].operands[0]].op
+                case .leaf(.constant(let c2, _)) = graph[graph[operands[1]].operands[0]].op
             else { return nil }
             return graph.times(graph.constant(c1 * c2), graph[operands[1]].operands[1])
         },
@@ -115,7 +140,7 @@ public enum Simplifier {
         },
         Rule(name: "-(s * x) -> (-s) * x") { op, operands, graph in
             guard op == .elementwise(.negate), case .arithmetic(.multiply) = graph[operands[0]].op,
-                case .leaf(.constant(let s)) = graph[graph[operands[0]].operands[0]].op
+                case .leaf(.constant(let s, _)) = graph[graph[operands[0]].operands[0]].op
             else { return nil }
             return graph.times(graph.constant(-s), graph[operands[0]].operands[1])
         },

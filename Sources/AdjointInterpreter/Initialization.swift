@@ -2,7 +2,7 @@ import AdjointIR
 import AdjointSema
 import Foundation
 
-/// SplitMix64, the generator kernels.md fixes so that the interpreter and the C and Swift kernels
+/// SplitMix64, the generator docs/kernels.md fixes so that the interpreter and the C and Swift kernels
 /// start from the same params for the same seed.
 public struct SplitMix64: Sendable {
     public var state: UInt64

@@ -46,13 +46,17 @@ extension Checker {
     private mutating func checkCall(_ callee: Identifier, _ arguments: [Argument], _ expr: Expr) -> TypedExpr? {
         guard let builtin = Builtin.all[callee.name] else {
             if let entry = symbols[callee.name] {
-                if case .poisoned = entry.symbol { return nil }
+                if case .poisoned = entry.symbol {
+                    checkArguments(arguments)
+                    return nil
+                }
                 report(.notAFunction(callee.name, kind: entry.symbol.kindDescription), at: callee.range)
             } else {
                 report(
                     .unknownFunction(callee.name, suggestion: closestName(to: callee.name, among: Builtin.names)),
                     at: callee.range)
             }
+            checkArguments(arguments)
             return nil
         }
         let parameters = builtin.parameters
@@ -60,7 +64,10 @@ extension Checker {
             let slots = bind(
                 arguments.map { ($0.label, $0.range) }, to: parameters.map { ($0.name, $0.isOptional) },
                 function: callee)
-        else { return nil }
+        else {
+            checkArguments(arguments)
+            return nil
+        }
 
         var operands: [TypedExpr] = []
         var sources: [Expr] = []
@@ -111,6 +118,13 @@ extension Checker {
         }
         guard ok else { return nil }
         return apply(builtin.makeOp(constants), to: operands, sources: sources, at: expr, axisRange: axisRange)
+    }
+
+    /// Checks the arguments of a call that cannot be typed (an unknown function, arguments that
+    /// do not fit its parameters) for their own mistakes, so that `det(inverse(S))` reports the
+    /// unknown `inverse` too rather than leaving it for the next run.
+    private mutating func checkArguments(_ arguments: [Argument]) {
+        for argument in arguments { _ = checkExpression(argument.value) }
     }
 
     /// `2`, `-1`: an integer literal with an optional minus.

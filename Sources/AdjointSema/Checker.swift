@@ -6,16 +6,18 @@ import AdjointSyntax
 /// parser it does not throw: it returns the checked program (nil if anything is wrong) and every
 /// diagnostic, each mistake reported once.
 public struct Checker {
-    /// Checks a parsed program. `parseFailed` says the parser already reported errors, so that
-    /// consequences of a broken statement (a missing `minimize`) are not reported again.
-    public static func check(_ program: Program) -> (program: CheckedProgram?, diagnostics: [Diagnostic]) {
+    /// Checks a parsed program. With an `errorLimit` (`--error-limit`; 0: none) it keeps only its
+    /// first `errorLimit + 1` diagnostics: enough to print the limit and know there were more.
+    public static func check(_ program: Program, errorLimit: Int = 0) -> (program: CheckedProgram?, diagnostics: [Diagnostic]) {
         var checker = Checker()
+        checker.maxDiagnostics = Diagnostic.maxRecorded(errorLimit: errorLimit)
         let result = checker.run(program)
         return (checker.diagnostics.isEmpty ? result : nil, checker.diagnostics)
     }
 
     var symbols = SymbolTable()
     var diagnostics: [Diagnostic] = []
+    private var maxDiagnostics = Int.max
 
     private var dims: [CheckedProgram.DimDecl] = []
     private var inputs: [CheckedProgram.InputDecl] = []
@@ -28,6 +30,7 @@ public struct Checker {
     private var updateRule: UpdateRule?
 
     mutating func report(_ message: DiagnosticMessage, at range: SourceRange, notes: [Diagnostic.Note] = []) {
+        guard diagnostics.count < maxDiagnostics else { return }
         diagnostics.append(Diagnostic(message, at: range, notes: notes))
     }
 
@@ -203,7 +206,7 @@ public struct Checker {
             return
         }
         guard let rule else { return }
-        var name = "loss"
+        var name = unusedObjectiveName()
         var isNamed = false
         if case .name(let identifier) = expr.kind {
             name = identifier.name
@@ -211,6 +214,16 @@ public struct Checker {
         }
         objective = .init(name: name, expr: typed, source: expr, isNamed: isNamed)
         updateRule = rule
+    }
+
+    /// The name printed formulas give an unnamed objective (`minimize sum(q) + loss`): `loss`,
+    /// unless the model declares that name itself, then `objective`, then `loss_2`, `loss_3`, ...,
+    /// so that `∂loss/∂w` never means two different things.
+    func unusedObjectiveName() -> String {
+        for candidate in ["loss", "objective"] where symbols[candidate] == nil { return candidate }
+        var suffix = 2
+        while symbols["loss_\(suffix)"] != nil { suffix += 1 }
+        return "loss_\(suffix)"
     }
 
     func dependsOnParam(_ expr: TypedExpr) -> Bool {

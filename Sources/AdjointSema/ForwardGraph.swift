@@ -48,10 +48,6 @@ extension CheckedProgram {
             bindings[value.name] = node
             if valueNames[node] == nil { valueNames[node] = value.name }
         }
-        for constant in constants {
-            let node = graph.constant(constant.value)
-            if valueNames[node] == nil { valueNames[node] = constant.name }
-        }
         let loss = lower(objective.expr, &graph, bindings)
         if valueNames[loss] == nil { valueNames[loss] = objective.name }
         graph.roots = [Graph.Root(name: objective.name, node: loss)]
@@ -61,7 +57,9 @@ extension CheckedProgram {
 
     private func lower(_ expr: TypedExpr, _ graph: inout Graph, _ bindings: [String: NodeID]) -> NodeID {
         switch expr.kind {
-        case .constant(let value, _): return graph.constant(value)
+        case .constant(let value, let name):
+            // A named const is its own node, apart from literals of its value (see `Leaf.constant`).
+            return graph.add(.leaf(.constant(value, name: name)), [])
         case .input(let name), .param(let name), .value(let name): return bindings[name]!
         case .apply(let op, let operands): return graph.add(op, operands.map { lower($0, &graph, bindings) })
         }

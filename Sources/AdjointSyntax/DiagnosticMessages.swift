@@ -51,6 +51,17 @@ public enum DiagnosticID: String, CaseIterable, Sendable {
     // outputs
     case invalidOutput = "invalid-output"
     case duplicateOutput = "duplicate-output"
+    // warnings
+    case unusedParam = "unused-param"
+
+    /// Whether a diagnostic with this identifier stops compilation. Warnings never do: they
+    /// print, and the output and exit status stay what they would have been.
+    public var severity: Diagnostic.Severity {
+        switch self {
+        case .unusedParam: return .warning
+        default: return .error
+        }
+    }
 }
 
 /// A diagnostic's identifier and text, made by one of the factories below.
@@ -60,7 +71,20 @@ public struct DiagnosticMessage: Sendable {
 
     init(_ id: DiagnosticID, _ text: String) {
         self.id = id
-        self.text = text
+        self.text = Self.shorteningLongWords(text)
+    }
+
+    /// Longer runs of characters without a space are shortened in the middle.
+    static let maxWordLength = 80
+
+    /// Messages quote source text (a number, a name), and source text may be a megabyte on one
+    /// line: a run longer than `maxWordLength` keeps its first 40 and last 20 characters around
+    /// `...`, so that a message, like the quoted line under it, stays short.
+    static func shorteningLongWords(_ text: String) -> String {
+        guard text.utf8.count > maxWordLength else { return text }
+        return text.split(separator: " ", omittingEmptySubsequences: false).map { word in
+            word.count > maxWordLength ? word.prefix(40) + "..." + word.suffix(20) : String(word)
+        }.joined(separator: " ")
     }
 }
 
@@ -232,5 +256,26 @@ extension DiagnosticMessage {
     }
     public static func duplicateOutput(_ name: String) -> Self {
         Self(.duplicateOutput, "'\(name)' is already an output")
+    }
+}
+
+// MARK: - Warnings
+
+extension DiagnosticMessage {
+    /// `loss` is the minimized value's name, nil when `minimize` is given an unnamed expression.
+    public static func unusedParam(_ name: String, loss: String?) -> Self {
+        Self(
+            .unusedParam,
+            "param '\(name)' does not affect the loss\(loss.map { " '\($0)'" } ?? ""); its gradient is always zero")
+    }
+}
+
+// MARK: - The error limit
+
+extension DiagnosticMessage {
+    /// The last line printed when a file has more errors than the error limit (a line of its own,
+    /// not a diagnostic: it points at no place in the file).
+    public static func tooManyErrors(limit: Int) -> String {
+        "adjoint: error: too many errors emitted, stopping now (limit \(limit); --error-limit 0 shows every error)"
     }
 }

@@ -12,12 +12,18 @@ public struct Lexer {
     private var offset = 0
     private var tokens: [Token] = []
     private var diagnostics: [Diagnostic] = []
+    private var maxDiagnostics = Int.max
 
     /// Lexes the whole file. Line breaks that do not end a statement (inside brackets, after a
-    /// trailing operator or comma) are already removed from the result.
-    public static func tokenize(_ file: SourceFile) -> (tokens: [Token], diagnostics: [Diagnostic]) {
-        let (bytes, origin, strays) = removingStrayCharacters(file.bytes)
+    /// trailing operator or comma) are already removed from the result. With an `errorLimit`
+    /// (`--error-limit`; 0: none), only the first `errorLimit + 1` diagnostics are kept: enough to
+    /// print the limit and know there were more, without a diagnostic made per byte of a megabyte
+    /// of stray characters.
+    public static func tokenize(_ file: SourceFile, errorLimit: Int = 0) -> (tokens: [Token], diagnostics: [Diagnostic]) {
+        let maxDiagnostics = Diagnostic.maxRecorded(errorLimit: errorLimit)
+        let (bytes, origin, strays) = removingStrayCharacters(file.bytes, maxDiagnostics: maxDiagnostics)
         var lexer = Lexer(bytes: bytes, origin: origin, fileLength: file.bytes.count)
+        lexer.maxDiagnostics = maxDiagnostics
         lexer.diagnostics = strays
         // About one token per four bytes in practice: reserved once rather than grown by copying.
         lexer.tokens.reserveCapacity(bytes.count / 4 + 16)
@@ -33,7 +39,7 @@ public struct Lexer {
 
     /// The bytes that can be part of a token, whitespace or a comment, each with its file offset,
     /// and a diagnostic for every other character (a whole UTF-8 sequence, or one invalid byte).
-    private static func removingStrayCharacters(_ file: [UInt8]) -> ([UInt8], [Int], [Diagnostic]) {
+    private static func removingStrayCharacters(_ file: [UInt8], maxDiagnostics: Int) -> ([UInt8], [Int], [Diagnostic]) {
         var kept: [UInt8] = []
         var origin: [Int] = []
         var diagnostics: [Diagnostic] = []
@@ -49,7 +55,7 @@ public struct Lexer {
             if length == 1 && (inComment || canAppear(byte)) {
                 kept.append(byte)
                 origin.append(offset)
-            } else {
+            } else if diagnostics.count < maxDiagnostics {
                 diagnostics.append(Diagnostic(.unexpectedCharacter(shown(file[offset..<offset + length])),
                     at: SourceRange(start: offset, end: offset + length)))
             }
@@ -170,6 +176,7 @@ public struct Lexer {
     }
 
     private mutating func report(_ message: DiagnosticMessage, at range: SourceRange) {
+        guard diagnostics.count < maxDiagnostics else { return }
         diagnostics.append(Diagnostic(message, at: range))
     }
 

@@ -6,10 +6,12 @@ public struct Parser {
     /// input gets a diagnostic instead of exhausting the stack of this or any later pass.
     public static let maxNesting = 256
 
-    /// Parses a whole file.
-    public static func parse(_ file: SourceFile) -> (program: Program, diagnostics: [Diagnostic]) {
-        let (tokens, lexical) = Lexer.tokenize(file)
+    /// Parses a whole file. With an `errorLimit` (0: none) the lexer and the parser each keep only
+    /// their first `errorLimit + 1` diagnostics (see `Lexer.tokenize`).
+    public static func parse(_ file: SourceFile, errorLimit: Int = 0) -> (program: Program, diagnostics: [Diagnostic]) {
+        let (tokens, lexical) = Lexer.tokenize(file, errorLimit: errorLimit)
         var parser = Parser(tokens: tokens, file: file)
+        parser.maxDiagnostics = Diagnostic.maxRecorded(errorLimit: errorLimit)
         parser.strayLines = Set(
             lexical.filter { $0.id == .unexpectedCharacter }.map { file.lineIndex(containing: $0.range.start) })
         let program = parser.parseProgram()
@@ -23,6 +25,7 @@ public struct Parser {
     private var index = 0
     private var depth = 0
     private var diagnostics: [Diagnostic] = []
+    private var maxDiagnostics = Int.max
     /// The name the current statement declares, once read (kept if the statement fails).
     private var declaredName: Identifier?
 
@@ -67,7 +70,7 @@ public struct Parser {
     /// Reports `message` at the current token and abandons the statement. An `.invalid` token was
     /// already reported by the lexer, so it only abandons.
     private mutating func fail(_ message: DiagnosticMessage, notes: [Diagnostic.Note] = []) -> Abandon {
-        if current.kind != .invalid && !strayCharacterExplainsError {
+        if current.kind != .invalid && !strayCharacterExplainsError && diagnostics.count < maxDiagnostics {
             diagnostics.append(Diagnostic(message, at: errorRange, notes: notes))
         }
         return Abandon()

@@ -7,16 +7,29 @@ public struct SourceFile: Sendable {
     public let bytes: [UInt8]
     /// Byte offset where each line starts; `lineStarts[0] == 0`.
     public let lineStarts: [Int]
+    /// For a file with any non-ASCII byte, entry `k` counts the UTF-8 continuation bytes before
+    /// byte `k * continuationBlock`; empty for an ASCII file. A column is then found in a bounded
+    /// number of steps wherever it is on the line, so many diagnostics on one long line do not
+    /// each rescan the line from its start.
+    private let continuationCounts: [Int]
+    private static let continuationBlock = 256
 
     /// Wraps raw bytes read from `path`.
     public init(path: String, bytes: [UInt8]) {
         self.path = path
         self.bytes = bytes
         var starts = [0]
-        for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
-            starts.append(offset + 1)
+        var counts: [Int] = []
+        var continuations = 0
+        var isASCII = true
+        for (offset, byte) in bytes.enumerated() {
+            if offset % Self.continuationBlock == 0 { counts.append(continuations) }
+            if byte == UInt8(ascii: "\n") { starts.append(offset + 1) }
+            if byte >= 0x80 { isASCII = false }
+            if Self.isContinuationByte(byte) { continuations += 1 }
         }
         self.lineStarts = starts
+        self.continuationCounts = isASCII ? [] : counts
     }
 
     /// Wraps text held in memory (tests, generated models).
@@ -29,43 +42,91 @@ public struct SourceFile: Sendable {
     public func location(of offset: Int) -> SourceLocation {
         let clamped = min(max(offset, 0), bytes.count)
         let lineIndex = lineIndex(containing: clamped)
-        var column = 1
-        var index = lineStarts[lineIndex]
-        while index < clamped {
-            if !Self.isContinuationByte(bytes[index]) { column += 1 }
-            index += 1
-        }
-        return SourceLocation(line: lineIndex + 1, column: column)
+        return SourceLocation(line: lineIndex + 1, column: columns(from: lineStarts[lineIndex], to: clamped) + 1)
     }
 
     /// The text of a 1-based line without its line break, with tabs and control characters shown
     /// as spaces so that a caret line below it stays aligned.
     public func lineText(_ line: Int) -> String {
         guard line >= 1, line <= lineStarts.count else { return "" }
-        let start = lineStarts[line - 1]
-        var end = line < lineStarts.count ? lineStarts[line] - 1 : bytes.count
-        if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-        // Decode scalar by scalar so that every scalar we count as a column prints as one.
-        var text = ""
+        return displayText(from: lineStarts[line - 1], to: lineEnd(line - 1))
+    }
+
+    /// The byte offset where the 0-based line `index` ends, before its `\n` (and a `\r` before that).
+    func lineEnd(_ index: Int) -> Int {
+        var end = index + 1 < lineStarts.count ? lineStarts[index + 1] - 1 : bytes.count
+        if end > lineStarts[index], bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        return end
+    }
+
+    /// How many columns (characters) `bytes[start..<end]` takes: one per byte that does not
+    /// continue a UTF-8 sequence, which is also what `displayText` prints for them.
+    func columns(from start: Int, to end: Int) -> Int {
+        guard end > start else { return 0 }
+        return (end - start) - (continuations(before: end) - continuations(before: start))
+    }
+
+    private func continuations(before offset: Int) -> Int {
+        guard !continuationCounts.isEmpty else { return 0 }
+        let block = offset / Self.continuationBlock
+        var count = continuationCounts[min(block, continuationCounts.count - 1)]
+        var index = min(block, continuationCounts.count - 1) * Self.continuationBlock
+        while index < offset {
+            if Self.isContinuationByte(bytes[index]) { count += 1 }
+            index += 1
+        }
+        return count
+    }
+
+    /// The offset `count` columns after `offset`, stopping at `limit`.
+    func offset(_ offset: Int, advancedBy count: Int, limit: Int) -> Int {
+        var index = offset
+        var remaining = count
+        while index < limit {
+            if !Self.isContinuationByte(bytes[index]) {
+                if remaining == 0 { break }
+                remaining -= 1
+            }
+            index += 1
+        }
+        return index
+    }
+
+    /// The offset `count` columns before `offset`, stopping at `limit`, on a character's first byte.
+    func offset(_ offset: Int, retreatedBy count: Int, limit: Int) -> Int {
+        var index = offset
+        var remaining = count
+        while index > limit && remaining > 0 {
+            index -= 1
+            if !Self.isContinuationByte(bytes[index]) { remaining -= 1 }
+        }
+        return index
+    }
+
+    /// `bytes[start..<end]` as text, one printed character per column: valid UTF-8 sequences as
+    /// themselves, tabs, control characters and invalid bytes as spaces, stray continuation bytes
+    /// as nothing.
+    func displayText(from start: Int, to end: Int) -> String {
+        // Gathered as bytes and decoded once: appending to a String character by character made
+        // quoting the dominant cost of a million diagnostics.
+        var shown: [UInt8] = []
+        shown.reserveCapacity(max(0, end - start))
         var index = start
         while index < end {
             let lead = bytes[index]
             let length = Self.sequenceLength(lead)
-            if length > 1, index + length <= end,
-                let scalarText = String(validating: bytes[index..<index + length], as: UTF8.self)
-            {
-                text += scalarText
+            // Only sequences that decode are copied, so every scalar counted as a column prints as one.
+            if length > 1, index + length <= end, String(validating: bytes[index..<index + length], as: UTF8.self) != nil {
+                shown.append(contentsOf: bytes[index..<index + length])
                 index += length
                 continue
             }
-            if Self.isContinuationByte(lead) {  // stray continuation bytes take no column
-                index += 1
-                continue
+            if !Self.isContinuationByte(lead) {  // stray continuation bytes take no column
+                shown.append(lead < 0x20 || lead == 0x7F || lead >= 0x80 ? UInt8(ascii: " ") : lead)
             }
-            text += lead < 0x20 || lead == 0x7F || lead >= 0x80 ? " " : String(UnicodeScalar(lead))
             index += 1
         }
-        return text
+        return String(decoding: shown, as: UTF8.self)
     }
 
     func lineIndex(containing offset: Int) -> Int {

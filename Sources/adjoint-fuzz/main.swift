@@ -3,6 +3,8 @@
 // saved (CRASH_DIR/crash-SEED.adj) and the run goes on.
 //
 //   swift run -c release adjoint-fuzz --seconds 600 [--start SEED] [--samples DIR] [--crashes DIR]
+//   adjoint-fuzz --inputs 20000 [--start SEED] ...     (a fixed number of inputs, as CI runs it;
+//                                                        fails unless a tenth of them check)
 //   adjoint-fuzz --worker FIRST COUNT --samples DIR      (one batch, in process)
 import AdjointDriver
 import Foundation
@@ -42,6 +44,12 @@ if let index = CommandLine.arguments.firstIndex(of: "--worker") {
 }
 
 guard let seconds = Double(option("--seconds") ?? "60"), seconds > 0 else { fail("--seconds needs a positive number") }
+// A fixed count instead of a time makes the run reproducible: the same seeds on any machine.
+let inputLimit: UInt64? = {
+    guard let text = option("--inputs") else { return nil }
+    guard let count = UInt64(text), count > 0 else { fail("--inputs needs a positive integer") }
+    return count
+}()
 guard let start = UInt64(option("--start") ?? "0") else { fail("--start needs a non-negative integer") }
 let crashDirectory = option("--crashes") ?? "fuzz-crashes"
 if corpus.isEmpty { print("note: no .adj files in '\(samples)'; mutations fall back to token streams") }
@@ -86,20 +94,25 @@ let began = Date()
 var next = start
 var tried: UInt64 = 0
 var checked = 0
-while Date().timeIntervalSince(began) < seconds {
-    let result = runWorker(next, batch)
+while inputLimit.map({ tried < $0 }) ?? (Date().timeIntervalSince(began) < seconds) {
+    let count = inputLimit.map { min(batch, $0 - tried) } ?? batch
+    let result = runWorker(next, count)
     if result.reason == .exit && result.status == 0 {
         checked += Int(result.output.split(separator: " ").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0)
     } else {
         // Find the inputs that failed by halving the batch: a few processes per failure.
-        findFailures(next, batch)
+        findFailures(next, count)
     }
-    next += batch
-    tried += batch
+    next += count
+    tried += count
 }
 let elapsed = Date().timeIntervalSince(began)
 print(String(format: "%llu inputs (seeds %llu to %llu) in %.0f s, %.0f inputs/s; %d checked; %d crashes; %d violations",
     tried, start, next - 1, elapsed, Double(tried) / elapsed, checked, crashes.count, violations.count))
 for seed in crashes { print("crash: seed \(seed), input saved as \(crashDirectory)/crash-\(seed).adj") }
 for violation in violations { print(violation) }
-exit(crashes.isEmpty && violations.isEmpty ? 0 : 1)
+// Mutations must keep reaching differentiation, not only the diagnostics: a generator that
+// stopped producing valid models would otherwise pass vacuously.
+let reachedDifferentiation = inputLimit == nil || UInt64(checked) * 10 >= tried
+if !reachedDifferentiation { print("only \(checked) of \(tried) inputs checked (expected at least a tenth)") }
+exit(crashes.isEmpty && violations.isEmpty && reachedDifferentiation ? 0 : 1)

@@ -85,7 +85,7 @@ import Testing
         #expect(final.state["t"]!.scalar == 3)
     }
 
-    /// The textbook example by hand: gradients 16, 16, −12 (language.md), so one step of
+    /// The textbook example by hand: gradients 16, 16, −12 (docs/language.md), so one step of
     /// `sgd(lr = 0.01)` moves x, y, z to −2.16, 4.84, −3.88; `momentum` takes the same first step
     /// and then `v = 0.9 v + g`.
     @Test func handWorkedSteps() throws {

@@ -30,10 +30,14 @@ struct KernelCase: CustomTestStringConvertible, Sendable {
     var openmp = false
     /// Lowered with `--blas` and linked with the machine's CBLAS (`CBLAS.linkFlags`).
     var blas = false
+    /// The C standard the C harness compiles with (`gnu11` also defines `linux` and `unix`).
+    var standard = "c99"
+    /// The Swift harness's name for the model file, instead of `NAME_PRECISION` (`SwiftHarness.key`).
+    var swiftKey: String? = nil
 
     var testDescription: String {
         "\(name) \(precision.rawValue) \(dims.keys.sorted().map { "\($0)=\(dims[$0]!)" }.joined(separator: ","))"
-            + (sanitize ? " asan+ubsan" : "") + (openmp ? " openmp" : "") + (blas ? " blas" : "")
+            + (sanitize ? " asan+ubsan" : "") + (standard == "c99" ? "" : " " + standard) + (openmp ? " openmp" : "") + (blas ? " blas" : "")
     }
 
     var tolerance: Double { precision == .double ? 1e-10 : 1e-4 }
@@ -182,7 +186,7 @@ enum CHarness {
         lines.append("    printf(\"loss %.17g\\n\", (double)\(call(.loss, ["&p"], ["ws"])));")
         lines.append("    printf(\"gradient_loss %.17g\\n\", (double)\(call(.gradient, ["&p"], ["&g", "ws"])));")
         lines += fields("grad", "g")
-        // The whole gradient, which `apply` is checked on, as the flat array of kernels.md.
+        // The whole gradient, which `apply` is checked on, as the flat array of docs/kernels.md.
         lines += [
             "    FILE *grads = fopen(\"grads.bin\", \"wb\");",
             "    if (!grads || fwrite(&g, sizeof g, 1, grads) != 1 || fclose(grads) != 0) return 3;",
@@ -242,7 +246,7 @@ enum CHarness {
         let mode = (test.sanitize ? ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"] : ["-O2"])
             + (test.openmp ? ["-fopenmp"] : [])
         let compile = try AdjointCodegenTests.run(
-            "/usr/bin/cc", flags + mode + ["\(test.name).c", "harness.c", "-o", "harness"] + (test.blas ? CBLAS.linkFlags : []) + ["-lm"],
+            "/usr/bin/cc", flags.map { $0 == "-std=c99" ? "-std=\(test.standard)" : $0 } + mode + ["\(test.name).c", "harness.c", "-o", "harness"] + (test.blas ? CBLAS.linkFlags : []) + ["-lm"],
             in: folder)
         try #require(compile.status == 0, "cc failed:\n\(compile.errors)")
         let result = try AdjointCodegenTests.run(folder.appendingPathComponent("harness").path, [], in: folder)

@@ -2,7 +2,7 @@ import AdjointDriver
 import Foundation
 import Testing
 
-/// `adjoint compile` on the command line: files written whole, exit codes of cli.md.
+/// `adjoint compile` on the command line: files written whole, exit codes of docs/cli.md.
 @Suite struct CompileCommandTests {
     static let digits = Repository.url("samples/digits.adj").path
 
@@ -54,7 +54,8 @@ import Testing
         (["compile", digits, "--emit", "c", "--precision", "half"], "unknown precision 'half'"),
         (["compile", digits, "--emit", "swift", "--blas"], "--blas needs --emit c"),
         (["compile", digits, "--emit", "c", "--name", "2fast"], "--name needs a C identifier"),
-        (["compile", digits, "--emit", "c", "-o", "/nonexistent/folder"], "does not exist"),
+        (["compile", digits, "--emit", "c", "-o", digits], "the output folder '\(digits)' is a file"),
+        (["compile", digits, "--emit", "c", "-o", digits + "/kernels"], "cannot create the output folder"),
         (["compile", digits, "--emit", "c", "-o", "/proc"], "cannot write '/proc/digits.h': "),
         (["compile", "/nonexistent.adj", "--emit", "c"], "no such file"),
     ] as [([String], String)])
@@ -63,6 +64,16 @@ import Testing
         #expect(result.status == 2)
         #expect(result.output.isEmpty)
         #expect(result.errors.contains(message), "\(result.errors)")
+    }
+
+    /// A missing output folder is made with its parents, as `swift build` makes its own.
+    @Test func missingOutputFolderIsCreated() throws {
+        let folder = try temporaryFolder("compile")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let nested = folder.appendingPathComponent("build/kernels")
+        let result = CommandLineInterface.run(["compile", Self.digits, "--emit", "c", "-o", nested.path])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(files(nested) == ["digits.c", "digits.h"])
     }
 
     /// A model with errors: the diagnostics, exit 1, and nothing written.
@@ -75,6 +86,9 @@ import Testing
         #expect(result.status == 1)
         #expect(result.errors.contains("[undeclared-name]"))
         #expect(files(folder) == ["broken.adj"])
+        let missing = folder.appendingPathComponent("out")
+        #expect(CommandLineInterface.run(["compile", model.path, "--emit", "c", "-o", missing.path]).status == 1)
+        #expect(!FileManager.default.fileExists(atPath: missing.path))
     }
 
     /// A link planted at the name compile used to write its temporary to is neither followed

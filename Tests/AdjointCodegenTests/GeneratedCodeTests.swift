@@ -3,7 +3,7 @@ import AdjointDriver
 import Foundation
 import Testing
 
-/// The generated C as text: golden files, determinism, the interface of kernels.md, and no
+/// The generated C as text: golden files, determinism, the interface of docs/kernels.md, and no
 /// allocation in the kernels.
 @Suite struct GeneratedCodeTests {
     static func generate(_ path: String, precision: Precision = .float) throws -> [GeneratedFile] {
@@ -31,7 +31,7 @@ import Testing
         }
     }
 
-    /// What kernels.md promises of the text: the comment naming tool, version and model; only
+    /// What docs/kernels.md promises of the text: the comment naming tool, version and model; only
     /// the four standard headers; header guards and `extern "C"`; the kernel signatures; no
     /// allocation and no global mutable state; a formula above every loop nest.
     @Test func followsTheInterface() throws {

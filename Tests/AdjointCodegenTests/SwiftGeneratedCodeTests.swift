@@ -3,7 +3,7 @@ import AdjointDriver
 import Foundation
 import Testing
 
-/// The generated Swift as text: golden files, determinism, the interface of kernels.md, and what
+/// The generated Swift as text: golden files, determinism, the interface of docs/kernels.md, and what
 /// `adjoint compile --emit swift` writes.
 @Suite struct SwiftGeneratedCodeTests {
     static func generate(_ path: String, precision: Precision = .float) throws -> GeneratedFile {
@@ -27,7 +27,7 @@ import Testing
         }
     }
 
-    /// kernels.md's Swift interface: the struct, stored params, `Grads`, the labeled methods on
+    /// docs/kernels.md's Swift interface: the struct, stored params, `Grads`, the labeled methods on
     /// buffers and on arrays, the size check naming input and counts, and no allocation or
     /// bounds-checked array access inside the kernels.
     @Test func followsTheInterface() throws {

@@ -34,7 +34,7 @@ final class SwiftHarness: @unchecked Sendable {
     static let shared = SwiftHarness(cases)
 
     /// The type and file name of a case: `digits_double` (struct `DigitsDouble`).
-    static func key(_ test: KernelCase) -> String { "\(test.name)_\(test.precision.rawValue)" }
+    static func key(_ test: KernelCase) -> String { test.swiftKey ?? "\(test.name)_\(test.precision.rawValue)" }
 
     init(_ cases: [KernelCase]) {
         do {

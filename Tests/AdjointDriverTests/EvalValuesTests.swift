@@ -74,7 +74,9 @@ import Testing
         }
         let grammar = try String(contentsOf: Repository.url("grammar/README.md"), encoding: .utf8)
         #expect(grammar.contains("`max(w, 0)` and `relu(w)` differ at w = 0"))
-        let readme = try String(contentsOf: Repository.url("README.md"), encoding: .utf8)
-        #expect(readme.contains("`max(w, 0)` and `relu(w)` differ at w = 0"))
+        for document in ["README.md", "docs/language.md"] {
+            let text = try String(contentsOf: Repository.url(document), encoding: .utf8)
+            #expect(text.contains("`max(w, 0)` and `relu(w)` differ at w = 0"), "\(document)")
+        }
     }
 }

@@ -30,6 +30,15 @@ final class TemporaryFile {
         #expect(unknown.errors.contains("'W9' is not a param"))
     }
 
+    /// The values at declared values print a tensor gradient as a list of numbers, not strings.
+    @Test func deriveValuesPrintTensorGradientsAsNumbers() throws {
+        let model = try TemporaryFile("param q: [3] = 1\nparam w = 2\nloss = w * w\nminimize sum(q) + loss\n", suffix: ".adj")
+        let result = CommandLineInterface.run(["derive", model.path])
+        #expect(result.status == 0)
+        #expect(result.output.contains("∂objective/∂q = [1, 1, 1]\n"), "\(result.output)")
+        #expect(result.output.contains("objective = 7\n"))
+    }
+
     @Test func deriveJSONAndLaTeX() throws {
         let json = CommandLineInterface.run(["derive", linear, "--format", "json"])
         #expect(json.status == 0)

@@ -61,6 +61,16 @@ private func checked(_ text: String) throws -> CheckedProgram {
         #expect(!program.objective.isNamed)
     }
 
+    /// An unnamed objective is called `loss` in printed formulas only when no declared name is
+    /// `loss`: `minimize sum(q) + loss` must not print two different things as `loss`.
+    @Test func unnamedObjectiveNeverTakesADeclaredName() throws {
+        let program = try checked("param w = 2\nloss = w * w\nminimize w + loss\n")
+        #expect(program.objective.name == "objective")
+        #expect(!program.objective.isNamed)
+        let both = try checked("param w = 2\nloss = w * w\nobjective = w\nminimize objective + loss\n")
+        #expect(both.objective.name == "loss_2")
+    }
+
     @Test func axesAreNormalizedAndCallsResolved() throws {
         let program = try checked(
             """
@@ -111,5 +121,30 @@ private func checked(_ text: String) throws -> CheckedProgram {
             """)
         #expect(program.params[0].initializer == .uniform(low: -1, high: 1))
         #expect(program.values[0].shape == [.fixed(2), .fixed(2)])
+    }
+}
+
+/// `Checker.warnings`: a param the minimized value does not use, however indirectly.
+@Suite struct UnusedParamWarningTests {
+    private func warnings(_ text: String) throws -> [(String, String)] {
+        let file = SourceFile(path: "t.adj", text: text)
+        let program = try checked(text)
+        return Checker.warnings(program).map { ("\($0.id.rawValue) \($0.severity)", $0.location(in: file).description) }
+    }
+
+    @Test func aParamTheLossDoesNotUseIsNamed() throws {
+        let found = try warnings("param w = 1\nparam v: [2] = 0.5\nloss = w * w\nminimize loss\n")
+        #expect(found.map(\.0) == ["unused-param warning"])
+        #expect(found.map(\.1) == ["2:7"])
+        let diagnostic = try #require(Checker.warnings(try checked("param w = 1\nparam v = 2\nminimize w * w\n")).first)
+        #expect(diagnostic.message == "param 'v' does not affect the loss; its gradient is always zero")
+    }
+
+    @Test func usesThroughNamedValuesCountAndOutputsDoNot() throws {
+        #expect(try warnings("param a = 1\nparam b = 2\nh = a * b\ng = h + 1\nminimize g\n").isEmpty)
+        let onlyInOutput = try warnings("param a = 1\nparam b = 2\np = b * 3\noutput p\nminimize a * a\n")
+        #expect(onlyInOutput.map(\.1) == ["2:7"])
+        // Cancelling uses still count: only the autodiff result knows the gradient is zero.
+        #expect(try warnings("param a = 1\nparam b = 2\nminimize a * a + (b - b)\n").isEmpty)
     }
 }

@@ -116,6 +116,19 @@ private let tail = "\nminimize mse(x @ W @ V, y)\n"
         #expect(errors(text).map(\.0) == ["shape-mismatch", "axis-out-of-range", "unknown-function", "hyperparameter-out-of-range"])
     }
 
+    /// An unknown call does not hide the mistakes in its arguments: each unknown name in the
+    /// expression is reported once, however the unknown calls nest.
+    @Test func argumentsOfUnknownCallsAreStillChecked() {
+        let nested = errors(prelude + "h = log(det(W)) + trace(inverse(W) @ V)" + tail)
+        #expect(nested.map(\.0) == ["unknown-function", "unknown-function", "unknown-function"])
+        #expect(nested.map(\.1) == ["7:9", "7:19", "7:25"])
+        let names = errors(prelude + "h = foo(bar(q), axis = 1) + W(z)" + tail)
+        #expect(names.map(\.0) == ["unknown-function", "unknown-function", "undeclared-name", "unknown-function", "undeclared-name"])
+        #expect(names.map(\.1) == ["7:5", "7:9", "7:13", "7:29", "7:31"])
+        let misfit = errors(prelude + "h = relu(x, zz)" + tail)
+        #expect(misfit.map(\.0) == ["argument-count", "undeclared-name"])
+    }
+
     @Test func aBrokenStatementDoesNotCascade() {
         let text = prelude + "h = relu(x @ W $\nlogits = h @ V\nminimize mse(logits, y)\n"
         #expect(errors(text).map(\.0) == ["unexpected-character"])

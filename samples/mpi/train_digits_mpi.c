@@ -133,7 +133,7 @@ int main(int argc, char **argv)
     int *order = malloc((size_t)train.count * sizeof(int));
     for (int n = 0; n < train.count; ++n) order[n] = n;
     uint64_t random = 0x9E3779B97F4A7C15u;
-    /* The params struct is one flat array of double (kernels.md), so the gradient is too. */
+    /* The params struct is one flat array of double (docs/kernels.md), so the gradient is too. */
     const int flat = (int)(sizeof grads / sizeof(double));
 
     if (rank == 0)

@@ -4,8 +4,11 @@ public enum Leaf: Hashable, Sendable {
     case input(String, Shape)
     /// `param W1: [64, 32]`: a trainable tensor.
     case param(String, Shape)
-    /// A scalar number (broadcast explicitly where a tensor of it is needed).
-    case constant(Double)
+    /// A scalar number (broadcast explicitly where a tensor of it is needed): `2`, or with the name
+    /// of the `const lr_scale = 3` it came from. The name is part of the node, so hash-consing keeps
+    /// a named const apart from a literal of the same value and printed formulas show each as the
+    /// user wrote it; every computation reads only the value.
+    case constant(Double, name: String? = nil)
     /// The product of some sizes, as a scalar: `mean` divides by it, and it may involve runtime dims.
     case size([Dim])
     /// The update rule's state: `m_W1` and `v_W1` (Adam's moments), `v_W1` (momentum's velocity),
@@ -36,7 +39,7 @@ public enum Leaf: Hashable, Sendable {
     /// The value of a constant or a size; inputs and params are bound by the interpreter.
     func evaluate(dims: [String: Int]) -> Tensor? {
         switch self {
-        case .constant(let value): return Tensor(value)
+        case .constant(let value, _): return Tensor(value)
         case .size(let sizes):
             return Tensor(Double(sizes.reduce(1) { product, dim in product * concreteSize(dim, dims) }))
         case .input, .param, .state, .gradient: return nil

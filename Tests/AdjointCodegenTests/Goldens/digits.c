@@ -6,7 +6,7 @@
 
 #include "digits.h"
 
-/* SplitMix64: the generator of kernels.md, so that every backend starts from the same params. */
+/* SplitMix64, as docs/kernels.md specifies, so that every backend starts from the same params. */
 static uint64_t digits_next(uint64_t *state)
 {
     uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));

@@ -1,0 +1,84 @@
+import AdjointDriver
+import AdjointSyntax
+import Foundation
+import Testing
+
+/// How the closed forms read: names where the model wrote names, numbers where it wrote numbers,
+/// signs and repeats written as a person would, and invented names that cannot be mistaken for
+/// the model's own.
+@Suite struct ClosedFormNotationTests {
+    static func derivation(_ text: String) throws -> Derivation {
+        let program = try #require(Frontend.check(SourceFile(path: "model.adj", text: text)).checked)
+        return Derivation(path: "model.adj", program: program)
+    }
+
+    /// The lines of the text form's `# gradients` section (gradients and `where` definitions).
+    static func gradientLines(_ text: String) throws -> [String] {
+        let derivation = try derivation(text)
+        let output = derivation.render(.text)
+        let section = try #require(output.components(separatedBy: "# gradients\n").last)
+        return section.components(separatedBy: "\n\n")[0].components(separatedBy: "\n")
+    }
+
+    /// A literal equal to a const's value prints as the number, in every format; the const prints
+    /// by name where the model uses it.
+    @Test func aConstNamesOnlyItsOwnUses() throws {
+        let model = """
+            const lr_scale = 3
+            param w = 1
+            param v = 1
+            loss = 3 * w + lr_scale * v ^ 2 / 2 + w ^ 3
+            minimize loss
+
+            """
+        let derivation = try Self.derivation(model)
+        #expect(try Self.gradientLines(model).contains("∂loss/∂w = 3 w² + 3"))
+        #expect(derivation.render(.latex).contains("\\frac{\\partial \\mathrm{loss}}{\\partial w} &= 3 {w}^{2} + 3 \\\\"), "\(derivation.render(.latex))")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(derivation.render(.json).utf8)) as? [String: Any])
+        let gradients = try #require(json["gradients"] as? [[String: String]])
+        #expect(gradients.first { $0["param"] == "w" }?["text"] == "3 w² + 3")
+        #expect(!derivation.render(.text).components(separatedBy: "# gradients")[1].contains("lr_scale"))
+
+        let named = try Self.gradientLines("const scale = 3\nparam v = 1\nloss = scale * sin(v) + 3 * v\nminimize loss\n")
+        #expect(named.contains("∂loss/∂v = 3 + scale cos(v)"), "\(named)")
+    }
+
+    /// Repeats, double signs and products with 1 are written out: `2 δ₁`, `a + b`, `0.5`.
+    @Test(arguments: [
+        ("param w = 1\nparam v: [3] = 1\nloss = w * w / 2 + sum(v) * -0.5\nminimize loss\n", "∂loss/∂w = 2 δ₁"),
+        ("param v: [3] = 1\nloss = sum(v - (-0.5) * v)\nminimize loss\n", "∂loss/∂v = 1.5"),
+        ("param v: [3] = 1\nloss = sum(-(-0.5 * v))\nminimize loss\n", "∂loss/∂v = 0.5"),
+        ("param w = 1\nloss = -cos(w) * exp(w)\nminimize loss\n", "∂loss/∂w = −cos(w) v₁ + v₁ sin(w)"),
+        ("param v: [3] = 1\nloss = sum(-(v * -0.5) + v * v)\nminimize loss\n", "∂loss/∂v = 2 v + 0.5"),
+    ])
+    func formulasAreTidy(model: String, line: String) throws {
+        let lines = try Self.gradientLines(model)
+        #expect(lines.contains(line), "\(lines)")
+        for line in lines {
+            for untidy in ["− −", "+ −", "−(−", "δ₁ + δ₁", " 1 ", " 1\n"] { #expect(!(line + "\n").contains(untidy), "\(line)") }
+        }
+    }
+
+    /// A forward value's transpose prints inline (`n1ᵀ`), not as a δ; invented names skip the
+    /// subscripts the model's own names (`v1`) spell.
+    @Test func inventedNamesAreAdjointsAndCollideWithNothing() throws {
+        let lines = try Self.gradientLines(
+            """
+            dim batch
+            input x: [batch, 3]
+            param W1: [3, 4]
+            param W2: [4, 2]
+            param W3: [4, 2]
+            n1 = relu(x @ W1)
+            v1 = n1 @ W2
+            d1 = n1 @ W3
+            loss = sum(v1) + sum(d1 ^ 2)
+            minimize loss
+
+            """)
+        #expect(lines.contains("∂loss/∂W3 = 2 n1ᵀ d1"), "\(lines)")
+        #expect(!lines.contains { $0.hasPrefix("  δ") && $0.hasSuffix("ᵀ") }, "\(lines)")
+        #expect(lines.contains("  v₂ = x W1"), "\(lines)")
+        #expect(!lines.contains { $0.contains("v₁") }, "\(lines)")
+    }
+}

@@ -1,0 +1,384 @@
+import AdjointIR
+import Foundation
+
+/// Reads a printed closed form (the `text` of `derive --format json`) back as a reader would, and
+/// evaluates it. It knows nothing of the printer's `Formula` or the gradient graph: only the
+/// notation (README, "Reading the formulas") and the values of the names it meets, so a formula
+/// that prints wrong (a lost parenthesis, a wrong name, a dropped argument) evaluates wrong.
+///
+/// The notation, loosest first: `a + b`, `a − b` (a binary minus has spaces around it); `a ⊙ b`
+/// (elementwise), `a / b`, juxtaposition `a b` (a scalar times anything, else a matrix product,
+/// grouping to the right); `−a`, `Σ_batch a`, `mean_axis1 a` (reductions over the named axes, or
+/// every element without a subscript); `aᵀ`, `a²`, `a^b`; names, numbers, calls `relu(a)`,
+/// `softmax(a, axis = 0)`, `𝟙(a > 0)` and parentheses.
+struct FormulaReader {
+    /// A tensor with the dim name of each axis (nil for a fixed size), so that `Σ_batch` finds
+    /// its axis.
+    struct Value {
+        var tensor: Tensor
+        var labels: [String?]
+
+        init(_ tensor: Tensor, labels: [String?]) {
+            self.tensor = tensor
+            self.labels = labels
+        }
+
+        init(scalar: Double) { self.init(Tensor(scalar), labels: []) }
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The values of the names a formula may use: params, inputs, consts, dims and the `where`
+    /// definitions read so far.
+    var names: [String: Value]
+    private var scalars: [Unicode.Scalar] = []
+    private var position = 0
+
+    init(names: [String: Value]) { self.names = names }
+
+    /// The value of `text`.
+    mutating func evaluate(_ text: String) throws(Failure) -> Value {
+        scalars = Array(text.unicodeScalars)
+        position = 0
+        let value = try expression()
+        skipSpaces()
+        guard position == scalars.count else { throw fail("unexpected text") }
+        return value
+    }
+
+    // MARK: - Grammar
+
+    private mutating func expression() throws(Failure) -> Value {
+        var value = try term()
+        while true {
+            skipSpaces()
+            if take("+") {
+                value = try binary(value, try term(), "+")
+            } else if peek("−"), peek(" ", offset: 1) {
+                position += 1
+                value = try binary(value, try term(), "−")
+            } else {
+                return value
+            }
+        }
+    }
+
+    /// Juxtaposed factors (grouping to the right), then at most one `⊙` or `/` and one factor: the
+    /// printer parenthesizes any other mixture.
+    private mutating func term() throws(Failure) -> Value {
+        var factors = [try factor()]
+        while startsFactor() { factors.append(try factor()) }
+        var value = factors.removeLast()
+        while let left = factors.popLast() { value = try product(left, value) }
+        skipSpaces()
+        if take("⊙") { return try binary(value, try factor(), "⊙") }
+        if take("/") { return try binary(value, try factor(), "/") }
+        return value
+    }
+
+    /// Whether a juxtaposed factor follows (not an operator or the end).
+    private mutating func startsFactor() -> Bool {
+        skipSpaces()
+        guard position < scalars.count else { return false }
+        let scalar = scalars[position]
+        if scalar == "−" { return !peek(" ", offset: 1) }
+        return !["+", "⊙", "/", ")", ",", ">", "≥", "="].contains(scalar)
+    }
+
+    private mutating func factor() throws(Failure) -> Value {
+        skipSpaces()
+        if peek("−"), position + 1 < scalars.count, !isDigit(scalars[position + 1]) {
+            position += 1
+            let operand = try power()
+            return Value(operand.tensor.map { -$0 }, labels: operand.labels)
+        }
+        if take("Σ") { return try reduce(.sum) }
+        let start = position
+        let word = identifier()
+        for reduction in [Reduction.mean, .logsumexp] where names[word] == nil {
+            if word == reduction.name || word.hasPrefix(reduction.name + "_") {
+                position = start + reduction.name.unicodeScalars.count
+                return try reduce(reduction)
+            }
+        }
+        position = start
+        return try power()
+    }
+
+    /// `Σ_batch,axis1 a`: the op's reference evaluation over each named axis in turn, last first.
+    private mutating func reduce(_ op: Reduction) throws(Failure) -> Value {
+        var labels: [String] = []
+        if take("_") {
+            var label = ""
+            while position < scalars.count, scalars[position] != " " {
+                label.unicodeScalars.append(scalars[position])
+                position += 1
+            }
+            labels = label.split(separator: ",").map(String.init)
+        }
+        var value = try power()
+        guard !labels.isEmpty else {
+            return Value(Op.reduction(op, axis: nil).evaluate([value.tensor], dims: [:]), labels: [])
+        }
+        var axes: [Int] = []
+        for label in labels {
+            if label.hasPrefix("axis"), let axis = Int(label.dropFirst(4)) {
+                axes.append(axis)
+            } else {
+                let matching = value.labels.indices.filter { value.labels[$0] == label }
+                guard matching.count == 1 else { throw fail("'\(label)' names \(matching.count) axes of the operand") }
+                axes.append(matching[0])
+            }
+        }
+        guard Set(axes).count == axes.count, axes.allSatisfy({ $0 < value.tensor.rank }) else { throw fail("bad axes \(axes)") }
+        for axis in axes.sorted(by: >) {
+            value.tensor = Op.reduction(op, axis: axis).evaluate([value.tensor], dims: [:])
+            value.labels.remove(at: axis)
+        }
+        return value
+    }
+
+    /// An atom and its postfixes: `aᵀ`, `a²`, `a^b`.
+    private mutating func power() throws(Failure) -> Value {
+        var value = try atom()
+        let superscripts: [Unicode.Scalar] = ["⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"]
+        while position < scalars.count {
+            if take("ᵀ") {
+                guard value.tensor.rank == 2 || value.tensor.rank == 1 else { throw fail("transpose of rank \(value.tensor.rank)") }
+                value = Value(Op.linearAlgebra(.transpose).evaluate([value.tensor], dims: [:]), labels: value.labels.reversed())
+            } else if peek("⁻") || superscripts.contains(scalars[position]) {
+                let negative = take("⁻")
+                guard position < scalars.count, let digit = superscripts.firstIndex(of: scalars[position]) else {
+                    throw fail("expected a superscript digit")
+                }
+                position += 1
+                value = try binary(value, Value(scalar: Double(negative ? -digit : digit)), "^")
+            } else if take("^") {
+                value = try binary(value, try atom(), "^")
+            } else {
+                break
+            }
+        }
+        return value
+    }
+
+    private mutating func atom() throws(Failure) -> Value {
+        skipSpaces()
+        guard position < scalars.count else { throw fail("expected a value") }
+        let scalar = scalars[position]
+        if take("(") {
+            let value = try expression()
+            skipSpaces()
+            guard take(")") else { throw fail("expected ')'") }
+            return value
+        }
+        if take("𝟙") { return try indicator() }
+        if scalar == "−" || isDigit(scalar) { return Value(scalar: try number()) }
+        let word = identifier()
+        guard !word.isEmpty else { throw fail("expected a value") }
+        // `h(x W)` is a product when `h` is a name; a call when it is a function.
+        if let value = names[word] { return value }
+        if peek("(") { return try call(word) }
+        switch word {
+        case "inf": return Value(scalar: .infinity)
+        case "nan": return Value(scalar: .nan)
+        default: throw fail("unknown name '\(word)'")
+        }
+    }
+
+    /// `𝟙(a > b)`, `𝟙(a ≥ b)`: 1 where the comparison holds.
+    private mutating func indicator() throws(Failure) -> Value {
+        guard take("(") else { throw fail("expected '(' after 𝟙") }
+        let a = try expression()
+        skipSpaces()
+        let strict: Bool
+        if take(">") { strict = true } else if take("≥") { strict = false } else { throw fail("expected a comparison") }
+        let b = try expression()
+        skipSpaces()
+        guard take(")") else { throw fail("expected ')'") }
+        return try elementwise(a, b) { x, y in (strict ? x > y : x >= y) ? 1 : 0 }
+    }
+
+    private mutating func call(_ name: String) throws(Failure) -> Value {
+        _ = take("(")
+        var arguments: [Value] = []
+        var options: [String: Double] = [:]
+        var shape: [(size: Int, label: String?)]?
+        repeat {
+            skipSpaces()
+            if take("[") {
+                shape = try shapeList()
+                skipSpaces()
+                continue
+            }
+            let start = position
+            let word = identifier()
+            skipSpaces()
+            if !word.isEmpty, take("=") {
+                skipSpaces()
+                options[word] = try number()
+            } else {
+                position = start
+                arguments.append(try expression())
+            }
+            skipSpaces()
+        } while take(",")
+        guard take(")") else { throw fail("expected ')' after the arguments of \(name)") }
+        if let shape, arguments.count == 1, name == "broadcast" || name == "reshape" {
+            let sizes = shape.map(\.size)
+            let labels = shape.map(\.label)
+            if name == "reshape" {
+                guard sizes.reduce(1, *) == arguments[0].tensor.count else { throw fail("reshape to \(sizes) of \(arguments[0].tensor.sizes)") }
+                return Value(Tensor(sizes: sizes, scalars: arguments[0].tensor.scalars), labels: labels)
+            }
+            guard Tensor.broadcastSizes(arguments[0].tensor.sizes, sizes) == sizes else {
+                throw fail("broadcast to \(sizes) of \(arguments[0].tensor.sizes)")
+            }
+            return Value(arguments[0].tensor.broadcast(to: sizes), labels: labels)
+        }
+        let unary: [Elementwise] = [.exp, .log, .sqrt, .abs, .square, .sin, .cos, .tanh, .sigmoid, .relu, .softplus, .step, .sign]
+        if arguments.count == 1, options.isEmpty, let op = unary.first(where: { $0.name == name }) {
+            return Value(arguments[0].tensor.map(op.apply), labels: arguments[0].labels)
+        }
+        if name == "leaky_relu", arguments.count == 1 {
+            let op = Elementwise.leakyRelu(slope: options["slope"] ?? 0.01)
+            return Value(arguments[0].tensor.map(op.apply), labels: arguments[0].labels)
+        }
+        if name == "max" || name == "min", arguments.count == 2 {
+            return try binary(arguments[0], arguments[1], name)
+        }
+        if let op = [Normalizer.softmax, .logSoftmax].first(where: { $0.name == name }), arguments.count == 1 {
+            let rank = arguments[0].tensor.rank
+            let axis = options["axis"].map { Int($0) } ?? rank - 1
+            guard rank > 0, (0..<rank).contains(axis) else { throw fail("\(name) of rank \(rank) along axis \(axis)") }
+            return Value(Op.normalizer(op, axis: axis).evaluate([arguments[0].tensor], dims: [:]), labels: arguments[0].labels)
+        }
+        let losses: [Loss] = [.mse, .sse, .crossEntropy, .softmaxCrossEntropy, .binaryCrossEntropy, .sigmoidBinaryCrossEntropy]
+        if arguments.count == 2, let op = name == "huber" ? .huber(delta: options["delta"] ?? 1) : losses.first(where: { $0.name == name }) {
+            guard arguments[0].tensor.sizes == arguments[1].tensor.sizes else { throw fail("\(name) of different sizes") }
+            return Value(Op.loss(op).evaluate([arguments[0].tensor, arguments[1].tensor], dims: [:]), labels: [])
+        }
+        throw fail("unknown function '\(name)' of \(arguments.count) arguments")
+    }
+
+    /// `[batch, 3]` after its `[`: each size, a number or a dim's name, with the dim's name.
+    private mutating func shapeList() throws(Failure) -> [(size: Int, label: String?)] {
+        var dims: [(size: Int, label: String?)] = []
+        skipSpaces()
+        if take("]") { return [] }
+        repeat {
+            skipSpaces()
+            if position < scalars.count, isDigit(scalars[position]) {
+                dims.append((Int(try number()), nil))
+            } else {
+                let name = identifier()
+                guard let size = names[name], size.tensor.rank == 0 else { throw fail("unknown dim '\(name)'") }
+                dims.append((Int(size.tensor.scalar), name))
+            }
+            skipSpaces()
+        } while take(",")
+        guard take("]") else { throw fail("expected ']'") }
+        return dims
+    }
+
+    // MARK: - Arithmetic
+
+    /// Juxtaposition: a scalar times anything, else the matrix product.
+    private func product(_ a: Value, _ b: Value) throws(Failure) -> Value {
+        if a.tensor.rank == 0 || b.tensor.rank == 0 { return try binary(a, b, "⊙") }
+        guard a.tensor.rank <= 2, b.tensor.rank <= 2, a.tensor.sizes.last == b.tensor.sizes.first else {
+            throw fail("matrix product of sizes \(a.tensor.sizes) and \(b.tensor.sizes)")
+        }
+        let labels = (a.tensor.rank == 2 ? [a.labels[0]] : []) + (b.tensor.rank == 2 ? [b.labels[1]] : [])
+        return Value(Op.linearAlgebra(.matmul).evaluate([a.tensor, b.tensor], dims: [:]), labels: labels)
+    }
+
+    private func binary(_ a: Value, _ b: Value, _ operator: String) throws(Failure) -> Value {
+        switch `operator` {
+        case "+": return try elementwise(a, b, +)
+        case "−": return try elementwise(a, b, -)
+        case "⊙": return try elementwise(a, b, *)
+        case "/": return try elementwise(a, b, /)
+        case "^": return try elementwise(a, b, Arithmetic.power.apply)
+        case "max": return try elementwise(a, b, Arithmetic.maximum.apply)
+        default: return try elementwise(a, b, Arithmetic.minimum.apply)
+        }
+    }
+
+    /// NumPy broadcasting; each axis keeps the label of the operand that is not stretched.
+    private func elementwise(_ a: Value, _ b: Value, _ f: (Double, Double) -> Double) throws(Failure) -> Value {
+        let rank = max(a.tensor.rank, b.tensor.rank)
+        var labels: [String?] = []
+        for axis in 0..<rank {
+            let (i, j) = (axis - (rank - a.tensor.rank), axis - (rank - b.tensor.rank))
+            let x = i >= 0 ? a.tensor.sizes[i] : 1
+            let y = j >= 0 ? b.tensor.sizes[j] : 1
+            guard x == y || x == 1 || y == 1 else { throw fail("sizes \(a.tensor.sizes) and \(b.tensor.sizes) do not broadcast") }
+            labels.append(x != 1 && i >= 0 ? a.labels[i] : j >= 0 ? b.labels[j] : nil)
+        }
+        return Value(Tensor.zip(a.tensor, b.tensor, f), labels: labels)
+    }
+
+    // MARK: - Scanning
+
+    private func fail(_ message: String) -> Failure {
+        var text = ""
+        text.unicodeScalars.append(contentsOf: scalars)
+        return Failure(description: "\(message) at \(position) in '\(text)'")
+    }
+
+    private func peek(_ scalar: Unicode.Scalar, offset: Int = 0) -> Bool {
+        position + offset < scalars.count && scalars[position + offset] == scalar
+    }
+
+    private mutating func take(_ scalar: Unicode.Scalar) -> Bool {
+        guard peek(scalar) else { return false }
+        position += 1
+        return true
+    }
+
+    private func isDigit(_ scalar: Unicode.Scalar) -> Bool { ("0"..."9").contains(scalar) }
+
+    private mutating func skipSpaces() {
+        while peek(" ") { position += 1 }
+    }
+
+    /// A name: letters, digits, `_` and subscript digits (`W1`, `m_W1`, `δ₁`).
+    private mutating func identifier() -> String {
+        var word = ""
+        while position < scalars.count {
+            let scalar = scalars[position]
+            let isSubscript = (0x2080...0x2089).contains(scalar.value)
+            guard scalar.properties.isAlphabetic || scalar == "_" || isSubscript || (!word.isEmpty && isDigit(scalar)),
+                scalar != "Σ", scalar != "ᵀ", scalar != "𝟙"
+            else { break }
+            word.unicodeScalars.append(scalar)
+            position += 1
+        }
+        return word
+    }
+
+    /// `12`, `0.5`, `−3`, `1e−08`, `1.5e+20`.
+    private mutating func number() throws(Failure) -> Double {
+        var text = ""
+        if take("−") { text = "-" }
+        while position < scalars.count {
+            let scalar = scalars[position]
+            if isDigit(scalar) || scalar == "." {
+                text.unicodeScalars.append(scalar)
+            } else if scalar == "e", position + 1 < scalars.count, ["−", "+"].contains(scalars[position + 1]) || isDigit(scalars[position + 1]) {
+                text += "e"
+                position += 1
+                if take("−") || take("+") { text += scalars[position - 1] == "−" ? "-" : "+" }
+                text.unicodeScalars.append(scalars[position])
+            } else {
+                break
+            }
+            position += 1
+        }
+        guard let value = Double(text) else { throw fail("bad number '\(text)'") }
+        return value
+    }
+}

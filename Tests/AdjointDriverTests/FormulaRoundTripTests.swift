@@ -1,0 +1,124 @@
+import AdjointDriver
+import AdjointIR
+import AdjointInterpreter
+import AdjointSema
+import AdjointSyntax
+import Foundation
+import Testing
+
+/// The printed closed forms mean what reverse mode computes: each formula of `derive --format json`
+/// is read back by `FormulaReader` (which sees only the text and the values of the names it
+/// uses) and evaluated, and must equal the interpreter's gradient, on every sample and on random
+/// models.
+@Suite struct FormulaRoundTripTests {
+    /// Why the printed formulas of `program` disagree with its gradients, or nil when they agree.
+    static func mismatch(_ program: CheckedProgram, seed: UInt64) -> String? {
+        // Distinct sizes per runtime dim, so a formula that mixes up two dims fails.
+        var dims: [String: Int] = [:]
+        for (index, dim) in program.dims.enumerated() { dims[dim.name] = dim.size ?? (2 + index % 4) }
+        let derivation = Derivation(path: "model.adj", program: program)
+        guard let count = Interpreter.elementCount(derivation.gradient.graph, dims: dims), count <= 200_000 else { return nil }
+        var random = SplitMix64(seed: seed)
+        var bindings = program.initialParams(seed: seed)
+        for input in program.inputs {
+            let sizes = input.shape.sizes(dims)
+            // Positive, away from 0 and 1, so logs and kinks are not on a boundary.
+            bindings[input.name] = Tensor(sizes: sizes, scalars: (0..<sizes.reduce(1, *)).map { _ in 0.1 + random.uniform() })
+        }
+        let values = Interpreter.evaluate(derivation.gradient.graph, bindings: bindings, dims: dims)
+
+        // Every name comes from the JSON (its dims, inputs, params and consts), values from the
+        // interpreter's bindings: the JSON alone says what each name in a formula is.
+        guard let object = try? JSONSerialization.jsonObject(with: Data(derivation.render(.json).utf8)) as? [String: Any],
+            let gradients = object["gradients"] as? [[String: String]], let definitions = object["bindings"] as? [[String: String]],
+            let dimEntries = object["dims"] as? [[String: Any]], let constEntries = object["consts"] as? [[String: Any]],
+            let tensorEntries = (object["inputs"] as? [[String: String]]).flatMap({ inputs in (object["params"] as? [[String: String]]).map { inputs + $0 } })
+        else { return "the JSON lacks gradients, bindings, dims, consts, inputs or params" }
+        var names: [String: FormulaReader.Value] = [:]
+        for entry in dimEntries {
+            guard let name = entry["name"] as? String, let size = (entry["size"] as? Int) ?? dims[name] else { return "a dim without a size" }
+            names[name] = .init(scalar: Double(size))
+        }
+        for entry in constEntries {
+            guard let name = entry["name"] as? String, let value = entry["value"] as? Double else { return "a const without a value" }
+            names[name] = .init(scalar: value)
+        }
+        for entry in tensorEntries {
+            guard let name = entry["name"], let shape = entry["shape"], let value = bindings[name] else { return "an input or param without a value" }
+            // `[batch, 3]`: each axis labelled with its dim's name, for `Σ_batch`.
+            let labels = shape.dropFirst().dropLast().split(separator: ",").map { part -> String? in
+                let dim = part.trimmingCharacters(in: .whitespaces)
+                return Int(dim) == nil && !dim.isEmpty ? dim : nil
+            }
+            names[name] = .init(value, labels: labels)
+        }
+        var reader = FormulaReader(names: names)
+        do {
+            for definition in definitions {
+                guard let name = definition["name"], let text = definition["text"] else { return "a binding without name or text" }
+                guard reader.names[name] == nil || program.values.contains(where: { $0.name == name }) else {
+                    return "the binding '\(name)' takes a name the model already uses"
+                }
+                reader.names[name] = try reader.evaluate(text)
+            }
+            for (gradient, entry) in zip(derivation.gradient.gradients, gradients) {
+                guard entry["param"] == gradient.param, let text = entry["text"] else { return "gradients out of order" }
+                let expected = values[gradient.node]!
+                var got = try reader.evaluate(text).tensor
+                // Broadcasting is implicit in the notation: a zero gradient prints as `0`.
+                if Tensor.broadcastSizes(got.sizes, expected.sizes) == expected.sizes { got = got.broadcast(to: expected.sizes) }
+                // A sum printed as `Σ_batch` may keep its axis as size 1 (the notation does not say).
+                guard got.sizes.filter({ $0 != 1 }) == expected.sizes.filter({ $0 != 1 }) else {
+                    return "∂/∂\(gradient.param) = \(text): sizes \(got.sizes), reverse mode \(expected.sizes)"
+                }
+                for (a, b) in zip(got.scalars, expected.scalars) where !(a == b || (a.isNaN && b.isNaN) || abs(a - b) <= 1e-9 * max(1, abs(a), abs(b))) {
+                    return "∂/∂\(gradient.param) = \(text): \(got.scalars) but reverse mode \(expected.scalars)"
+                }
+            }
+        } catch {
+            return "\(error)"
+        }
+        return nil
+    }
+
+    static func checked(_ text: String) -> CheckedProgram? {
+        Frontend.check(SourceFile(path: "model.adj", text: text)).checked
+    }
+
+    @Test(arguments: Repository.models(in: "samples"))
+    func sampleFormulasEvaluateToTheGradients(path: String) throws {
+        let text = try String(contentsOf: Repository.url(path), encoding: .utf8)
+        let program = try #require(Self.checked(text))
+        let problem = Self.mismatch(program, seed: 1)
+        #expect(problem == nil, "\(path): \(problem ?? "")")
+    }
+
+    /// 200 random models of the fuzz tests' generator (every builtin, broadcasting, matmuls) and
+    /// 100 mutated samples of the fuzzer's: the formulas of each that checks evaluate to its gradients.
+    @Test func randomModelFormulasEvaluateToTheGradients() throws {
+        var failures: [String] = []
+        var count = 0
+        var seed: UInt64 = 0
+        while count < 200 && seed < 5_000 {
+            defer { seed += 1 }
+            let text = FuzzTests.model(seed: seed)
+            guard let program = Self.checked(text) else { continue }
+            count += 1
+            if let problem = Self.mismatch(program, seed: seed), failures.count < 5 { failures.append("seed \(seed): \(problem)\n\(text)") }
+        }
+        #expect(count >= 200)
+        let corpus = try Repository.models(in: "samples").map { try String(contentsOf: Repository.url($0), encoding: .utf8) }
+        let fuzzer = Fuzzer(corpus: corpus)
+        var mutated = 0
+        seed = 0
+        while mutated < 100 && seed < 5_000 {
+            defer { seed += 1 }
+            // Seeds 5 to 15 of every 16 are mutations of the samples.
+            guard seed % 16 >= 5, let program = Frontend.check(SourceFile(path: "model.adj", bytes: fuzzer.input(seed))).checked else { continue }
+            mutated += 1
+            if let problem = Self.mismatch(program, seed: seed), failures.count < 10 { failures.append("fuzzer seed \(seed): \(problem)") }
+        }
+        #expect(mutated >= 100)
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n\n"))")
+    }
+}
