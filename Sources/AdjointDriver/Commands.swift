@@ -1,4 +1,5 @@
 import AdjointAutodiff
+import AdjointIR
 import AdjointInterpreter
 import AdjointSema
 import AdjointSyntax
@@ -97,7 +98,10 @@ public enum Commands {
                 lines.append(
                     "\(name)  worst relative error \(String(format: "%.2e", report.worstRelativeError))  (\(sampled))  \(passed ? "ok" : "FAIL")")
             }
-            if !failed.isEmpty { lines += kinkHints(checked, seed: seed, dims: dims, failed: failed) }
+            if !failed.isEmpty {
+                let point = GradientCheck.point(checked, seed: seed, dims: dims).bindings
+                lines += kinkHints(checked, at: point, dims: dims, failed: failed)
+            }
             let output = lines.joined(separator: "\n") + "\n"
             if failed.isEmpty { return CommandResult(output: output, status: 0) }
             let message = "adjoint: error: gradient check failed for \(failed.joined(separator: ", ")) (worst relative error above \(GradientCheck.tolerance))\n"
@@ -105,11 +109,11 @@ public enum Commands {
         }
     }
 
-    /// Hints for a failed check: the ops at a non-differentiable point (relu at 0, a tie in max)
-    /// on the gradient of a failed param, where a failure need not be a wrong derivative.
-    static func kinkHints(_ program: CheckedProgram, seed: UInt64, dims: [String: Int], failed: [String]) -> [String] {
-        let point = GradientCheck.point(program, seed: seed, dims: dims)
-        return Kinks.find(program, bindings: point.bindings, dims: dims)
+    /// Hints for a failed check at `point` (the params and inputs it compared at): the ops at a
+    /// non-differentiable point (relu at 0, a tie in max) on the gradient of a failed param, where
+    /// a failure need not be a wrong derivative.
+    static func kinkHints(_ program: CheckedProgram, at point: [String: Tensor], dims: [String: Int], failed: [String]) -> [String] {
+        Kinks.find(program, bindings: point, dims: dims)
             .filter { $0.params.contains(where: failed.contains) }
             .map(\.hint)
     }
