@@ -66,7 +66,9 @@ public enum CommandLineInterface {
           {"dims": {"batch": 4}, "params": {"W1": [...]}, "inputs": {"x": [...], "y": [...]}}
         Every runtime dim and input must be given; a param left out takes its initializer's value
         with seed 0. An unknown name, a missing input or a list of the wrong length is an error
-        that names it (exit 2).
+        that names it (exit 2); malformed JSON is an error at its LINE:COLUMN. JSON has no
+        infinity or NaN: they print as the strings "inf", "-inf" and "nan", and VALUES.json may
+        hold those strings wherever it holds a number.
 
         options:
           --values FILE   the values to evaluate at (required)

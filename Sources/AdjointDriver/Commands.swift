@@ -56,7 +56,8 @@ public enum Commands {
                     output: Evaluation.run(checked, bindings: bindings, dims: dims, gradient: gradient, steps: steps),
                     status: 0)
             } catch {
-                return .usage("\(valuesPath): \(error.description)")
+                // A message that starts with its LINE:COLUMN joins the path as FILE:LINE:COLUMN.
+                return .usage("\(valuesPath):\(error.description.first?.isNumber == true ? "" : " ")\(error.description)")
             }
         }
     }
@@ -124,6 +125,7 @@ public enum Commands {
                 lines.append(
                     "\(name)  worst relative error \(scientific(report.worstRelativeError)) (allowed \(scientific(report.allowedRelativeError)))  (\(sampled))  \(verdict)")
             }
+            if !failed.isEmpty { lines += kinkHints(checked, at: point, dims: dims, failed: failed) }
             let output = lines.joined(separator: "\n") + "\n"
             if failed.isEmpty { return CommandResult(output: output, status: 0) }
             var message = "adjoint: error: gradient check failed for \(failed.joined(separator: ", ")) (reverse mode differs from the differences by more than their error bound plus \(GradientCheck.tolerance) of the gradient)\n"
@@ -135,6 +137,15 @@ public enum Commands {
     }
 
     private static func scientific(_ value: Double) -> String { String(format: "%.2e", value) }
+
+    /// Hints for a failed check at `point` (the params and inputs it compared at): the ops at a
+    /// non-differentiable point (relu at 0, a tie in max) on the gradient of a failed param, where
+    /// a failure need not be a wrong derivative.
+    static func kinkHints(_ program: CheckedProgram, at point: [String: Tensor], dims: [String: Int], failed: [String]) -> [String] {
+        Kinks.find(program, bindings: point, dims: dims)
+            .filter { $0.params.contains(where: failed.contains) }
+            .map(\.hint)
+    }
 
     /// A usage error if evaluating `program` at `dims` would take more memory than the
     /// interpreter allows.

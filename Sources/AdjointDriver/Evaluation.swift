@@ -11,24 +11,32 @@ public enum Evaluation {
         public var description: String
     }
 
-    /// One entry of the values file: a number or a flat row-major list of numbers.
-    private enum Numbers: Decodable {
-        case number(Double)
-        case list([Double])
+    /// One entry of the values file, a number or a flat row-major list of numbers (JSON numbers,
+    /// or "inf", "-inf" and "nan" as `eval` prints them), with where it starts.
+    private struct Numbers {
+        var scalars: [Double]
+        /// Written as one number, not a list (a dim must be).
+        var single: Bool
+        var position: ValuesJSON.Position
 
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let number = try? container.decode(Double.self) {
-                self = .number(number)
-            } else {
-                self = .list(try container.decode([Double].self))
+        init(_ json: ValuesJSON, name: String) throws(ValuesError) {
+            position = json.position
+            if let number = json.number {
+                scalars = [number]
+                single = true
+                return
             }
-        }
-
-        var scalars: [Double] {
-            switch self {
-            case .number(let number): return [number]
-            case .list(let list): return list
+            guard case .array(let elements) = json.value else {
+                throw ValuesError(description: "\(json.position): '\(name)' must be a number or a flat list of numbers (\"inf\", \"-inf\" and \"nan\" in quotes)")
+            }
+            single = false
+            scalars = []
+            scalars.reserveCapacity(elements.count)
+            for element in elements {
+                guard let number = element.number else {
+                    throw ValuesError(description: "\(element.position): '\(name)' must be a number or a flat list of numbers (\"inf\", \"-inf\" and \"nan\" in quotes)")
+                }
+                scalars.append(number)
             }
         }
     }
@@ -44,13 +52,13 @@ public enum Evaluation {
         var bindings = program.initialParams(seed: 0)
         for (name, value) in (root["params"] ?? [:]).sorted(by: { $0.key < $1.key }) {
             guard let param = program.params.first(where: { $0.name == name }) else {
-                throw ValuesError(description: "'\(name)' is not a param of the model")
+                throw ValuesError(description: "\(value.position): '\(name)' is not a param of the model")
             }
             bindings[name] = try tensor(value, name: name, sizes: param.shape.sizes(dims))
         }
         let inputs = root["inputs"] ?? [:]
         for name in inputs.keys.sorted() where !program.inputs.contains(where: { $0.name == name }) {
-            throw ValuesError(description: "'\(name)' is not an input of the model")
+            throw ValuesError(description: "\(inputs[name]!.position): '\(name)' is not an input of the model")
         }
         for input in program.inputs {
             guard let value = inputs[input.name] else {
@@ -68,21 +76,30 @@ public enum Evaluation {
     }
 
     private static func decode(_ json: Data) throws(ValuesError) -> [String: [String: Numbers]] {
-        let root: [String: [String: Numbers]]
+        let document: ValuesJSON
         do {
-            root = try JSONDecoder().decode([String: [String: Numbers]].self, from: json)
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            let path = context.codingPath.map(\.stringValue)
-            switch path.count {
-            case 0: throw ValuesError(description: "the values file must be a JSON object")
-            case 1: throw ValuesError(description: "\"\(path[0])\" must be an object of names")
-            default: throw ValuesError(description: "'\(path[1])' must be a number or a flat list of numbers")
-            }
+            document = try ValuesJSON.parse([UInt8](json))
         } catch {
-            throw ValuesError(description: "the values file is not valid JSON")
+            throw ValuesError(description: "\(error.position): not valid JSON: \(error.message)")
         }
-        for key in root.keys.sorted() where !["dims", "params", "inputs"].contains(key) {
-            throw ValuesError(description: "unknown key '\(key)' (expected dims, params, inputs)")
+        guard case .object(let sections) = document.value else {
+            throw ValuesError(description: "\(document.position): the values file must be a JSON object")
+        }
+        var root: [String: [String: Numbers]] = [:]
+        for (key, section) in sections {
+            guard ["dims", "params", "inputs"].contains(key) else {
+                throw ValuesError(description: "\(section.position): unknown key '\(key)' (expected dims, params, inputs)")
+            }
+            guard root[key] == nil else { throw ValuesError(description: "\(section.position): \"\(key)\" appears twice") }
+            guard case .object(let members) = section.value else {
+                throw ValuesError(description: "\(section.position): \"\(key)\" must be an object of names")
+            }
+            var entries: [String: Numbers] = [:]
+            for (name, value) in members {
+                guard entries[name] == nil else { throw ValuesError(description: "\(value.position): '\(name)' appears twice in \"\(key)\"") }
+                entries[name] = try Numbers(value, name: name)
+            }
+            root[key] = entries
         }
         return root
     }
@@ -93,10 +110,10 @@ public enum Evaluation {
         var dims: [String: Int] = [:]
         for (name, value) in (root["dims"] ?? [:]).sorted(by: { $0.key < $1.key }) {
             guard let dim = program.dims.first(where: { $0.name == name }), dim.size == nil else {
-                throw ValuesError(description: "'\(name)' is not a runtime dim of the model")
+                throw ValuesError(description: "\(value.position): '\(name)' is not a runtime dim of the model")
             }
-            guard case .number(let number) = value, let size = Int(exactly: number), size >= 1 else {
-                throw ValuesError(description: "dim '\(name)' must be an integer of at least 1")
+            guard value.single, let size = Int(exactly: value.scalars[0]), size >= 1 else {
+                throw ValuesError(description: "\(value.position): dim '\(name)' must be an integer of at least 1")
             }
             dims[name] = size
         }
@@ -109,7 +126,7 @@ public enum Evaluation {
     private static func tensor(_ value: Numbers, name: String, sizes: [Int]) throws(ValuesError) -> Tensor {
         let count = sizes.reduce(1, *)
         guard value.scalars.count == count else {
-            throw ValuesError(description: "'\(name)' has shape \(sizes) and needs \(count) numbers, got \(value.scalars.count)")
+            throw ValuesError(description: "\(value.position): '\(name)' has shape \(sizes) and needs \(count) numbers, got \(value.scalars.count)")
         }
         return Tensor(sizes: sizes, scalars: value.scalars)
     }
@@ -145,6 +162,10 @@ public enum Evaluation {
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
-    /// JSON has no NaN or infinity: they print as strings.
-    private static func jsonNumber(_ value: Double) -> Any { value.isFinite ? value : "\(value)" }
+    /// JSON has no NaN or infinity: they print as the strings "inf", "-inf" and "nan", which the
+    /// values file reads back as those numbers (`ValuesJSON.nonFinite`).
+    static func jsonNumber(_ value: Double) -> Any {
+        if value.isFinite { return value }
+        return value.isNaN ? "nan" : value < 0 ? "-inf" : "inf"
+    }
 }

@@ -152,24 +152,33 @@ extension CFitEngine {
     private static func build(_ program: CheckedProgram, model: FitModel, modelPath: String, compiler: String)
         throws(FitUsageError) -> UnsafeMutableRawPointer
     {
+        removeStaleFolders()
         let folder = FileManager.default.temporaryDirectory
-            .appendingPathComponent("adjoint-fit-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
+            .appendingPathComponent("\(folderPrefix)\(getpid())-\(UUID().uuidString)")
         let (files, _) = Commands.generateC(program, name: symbolPrefix, modelPath: modelPath, precision: .double)
+        let sources = files + [GeneratedFile(name: "\(symbolPrefix)_fit.c", text: shim(program, model: model))]
         let library = folder.appendingPathComponent("lib\(symbolPrefix).so")
+        // Everything the folder will hold is registered before it exists, so that SIGINT or
+        // SIGTERM at any point (cc runs for a second or more) leaves nothing in the temporary folder.
+        let tokens = ([library] + sources.map { folder.appendingPathComponent($0.name) }).map { SignalCleanup.register($0.path) }
+            + [SignalCleanup.register(folder.path, folder: true)]
+        defer {
+            try? FileManager.default.removeItem(at: folder)
+            for token in tokens { SignalCleanup.unregister(token) }
+        }
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            for file in files + [GeneratedFile(name: "\(symbolPrefix)_fit.c", text: shim(program, model: model))] {
+            for file in sources {
                 try Data(file.text.utf8).write(to: folder.appendingPathComponent(file.name))
             }
         } catch {
-            throw FitUsageError(description: "cannot write the kernels to the temporary folder '\(folder.path)'")
+            throw FitUsageError(description: "cannot write the kernels to the temporary folder '\(folder.path)': \(error.localizedDescription)")
         }
-        let sources = files.map(\.name).filter { $0.hasSuffix(".c") } + ["\(symbolPrefix)_fit.c"]
+        let compiled = sources.map(\.name).filter { $0.hasSuffix(".c") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: compiler)
         process.currentDirectoryURL = folder
-        process.arguments = compilerFlags + ["-o", library.path] + sources + ["-lm"]
+        process.arguments = compilerFlags + ["-o", library.path] + compiled + ["-lm"]
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = errors
@@ -178,8 +187,11 @@ extension CFitEngine {
         } catch {
             throw FitUsageError(description: "cannot run the C compiler '\(compiler)'; use --engine interpreter")
         }
+        // Stopped with us on a signal, so that it writes no library into the deleted folder.
+        SignalCleanup.setChild(process.processIdentifier)
         let message = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        SignalCleanup.setChild(0)
         guard process.terminationStatus == 0 else {
             let text = String(decoding: message, as: UTF8.self).split(separator: "\n").prefix(5).joined(separator: "\n")
             throw FitUsageError(
@@ -190,6 +202,23 @@ extension CFitEngine {
             throw FitUsageError(description: "cannot load the compiled kernels: \(reason)")
         }
         return handle
+    }
+
+    /// The start of the temporary folders' names: `adjoint-fit-PID-UUID`.
+    static let folderPrefix = "adjoint-fit-"
+
+    /// Deletes the temporary folders of fit runs whose process has ended (killed with `kill -9`,
+    /// or a crash): `adjoint-fit-PID-UUID` in the temporary directory.
+    static func removeStaleFolders(in temporary: URL = FileManager.default.temporaryDirectory) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: temporary.path) else { return }
+        for name in names where name.hasPrefix(folderPrefix) {
+            let rest = name.dropFirst(folderPrefix.count)
+            // The PID, then '-' and a UUID; other names (a test's `adjoint-fit-test-...`) are not ours.
+            guard let dash = rest.firstIndex(of: "-"), UUID(uuidString: String(rest[rest.index(after: dash)...])) != nil,
+                let pid = pid_t(rest[..<dash]), ProcessLiveness.hasEnded(pid)
+            else { continue }
+            try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name))
+        }
     }
 
     /// C beside the kernels: the sizes of the params and state structs, and `predict` behind one

@@ -90,10 +90,10 @@ struct FitRun {
         } catch {
             throw FitUsageError(description: "\(options.modelPath): \(error.description)")
         }
-        for path in [options.savePath, options.plotPath].compactMap({ $0 }) { try Self.checkWritable(path) }
-        var train = try FitDataset.load(options.dataPath, model: model, labelColumn: options.label)
+        try checkOutputs()
+        var train = try FitDataset.load(options.dataPath, model: model, labelColumn: options.label, progress: Self.readingProgress(options.dataPath))
         var test = try options.testPath.map { path throws(FitUsageError) in
-            try FitDataset.load(path, model: model, labelColumn: options.label)
+            try FitDataset.load(path, model: model, labelColumn: options.label, progress: Self.readingProgress(path))
         }
         if options.normalize {
             let normalization = FitNormalization(train, featureCount: model.featureCount)
@@ -129,12 +129,12 @@ struct FitRun {
         }
         let params = engine.params
         if let path = options.savePath {
-            try FitOutputFile.write(paramsFile(params).encoded(), to: path)
+            try Self.write(paramsFile(params).encoded(), to: path)
             display.line("wrote the params to \(path)")
         }
         if let path = options.plotPath {
             let title = "\(URL(fileURLWithPath: options.modelPath).lastPathComponent): loss per epoch"
-            try FitOutputFile.write(Data(FitPlot(title: title, epochs: epochs).svg().utf8), to: path)
+            try Self.write(Data(FitPlot(title: title, epochs: epochs).svg().utf8), to: path)
             display.line("wrote the loss curve to \(path)")
         }
         return FitOutcome(engine: engine.description, epochs: epochs, params: params)
@@ -153,7 +153,7 @@ struct FitRun {
             throw FitUsageError(description: "cannot read the params file '\(path)'")
         }
         let file = try FitParamsFile(decoding: data, path: path)
-        let differences = file.differences(from: entries)
+        let differences = file.differences(from: entries, model: Commands.modelIdentifier(options.modelPath))
         guard differences.isEmpty else {
             throw FitUsageError(
                 description: "the params in '\(path)' (model '\(file.model)') do not match \(options.modelPath):\n  "
@@ -181,6 +181,49 @@ struct FitRun {
         }
     }
 
+    /// Refuses, before any training, an output that could not be written or would destroy
+    /// something: a missing or read-only folder, a folder or a device (`/dev/full`) at the path,
+    /// or a file that is one of the inputs (the model, `--data`, `--test`, `--load`) or the other
+    /// output, compared by device and inode (so a link or a second spelling of the path is caught
+    /// too), or by resolved path when the output does not exist yet.
+    func checkOutputs() throws(FitUsageError) {
+        let outputs = [("--save", options.savePath), ("--plot", options.plotPath)].compactMap { flag, path in path.map { (flag, $0) } }
+        let inputs = [("the model", options.modelPath), ("--data", options.dataPath), ("--test", options.testPath), ("--load", options.loadPath)]
+            .compactMap { role, path in path.map { (role, $0) } }
+        var seen: [(role: String, identity: FileIdentity)] = inputs.map { ($0.0, FileIdentity($0.1)) }
+        for (flag, path) in outputs {
+            try Self.checkWritable(path)
+            var status = stat()
+            if stat(path, &status) == 0 {
+                let kind = status.st_mode & S_IFMT
+                if kind == S_IFDIR { throw FitUsageError(description: "\(flag) '\(path)' is a folder; give a file path") }
+                guard kind == S_IFREG else {
+                    throw FitUsageError(description: "\(flag) '\(path)' is not a regular file (a device, a pipe or a socket); give a file path")
+                }
+            }
+            let identity = FileIdentity(path)
+            if let same = seen.first(where: { $0.identity == identity }) {
+                throw FitUsageError(description: "\(flag) '\(path)' is the same file as \(same.role); it would be overwritten")
+            }
+            seen.append((flag, identity))
+        }
+    }
+
+    /// How far reading a CSV has got, on standard error when it is a terminal (a large file takes
+    /// seconds; a log or a pipe gets no carriage returns). Nil when nothing is to be shown.
+    static func readingProgress(_ path: String) -> ((Int, Int) -> Void)? {
+        guard isatty(STDERR_FILENO) == 1 else { return nil }
+        return { done, total in
+            let text = done >= total ? "\r\u{1B}[K" : String(format: "\rreading %@: %d%% of %.0f MB", path, done * 100 / max(total, 1), Double(total) / 1e6)
+            FileHandle.standardError.write(Data(text.utf8))
+        }
+    }
+
+    /// Writes an output whole or not at all, or says why it could not.
+    static func write(_ data: Data, to path: String) throws(FitUsageError) {
+        if case .failure(let error) = AtomicWriter.write(data, to: path) { throw FitUsageError(description: error.description) }
+    }
+
     /// Refuses an output path whose folder is missing or read-only before any training, so that
     /// a long run does not end in a write error.
     static func checkWritable(_ path: String) throws(FitUsageError) {
@@ -192,5 +235,30 @@ struct FitRun {
         guard FileManager.default.isWritableFile(atPath: folder) else {
             throw FitUsageError(description: "cannot write '\(path)': the folder '\(folder)' is not writable")
         }
+    }
+}
+
+/// Which file a path names: its device and inode when it exists, else its folder resolved
+/// through links plus its name, so that `p` and `./p` are the same file before either exists.
+struct FileIdentity: Equatable {
+    private var device: UInt64 = 0
+    private var inode: UInt64 = 0
+    private var resolved = ""
+
+    init(_ path: String) {
+        var status = stat()
+        if stat(path, &status) == 0 {
+            device = UInt64(status.st_dev)
+            inode = UInt64(status.st_ino)
+            return
+        }
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        guard let real = realpath(folder, nil) else {
+            resolved = url.standardizedFileURL.path
+            return
+        }
+        defer { free(real) }
+        resolved = String(cString: real) + "/" + url.lastPathComponent
     }
 }

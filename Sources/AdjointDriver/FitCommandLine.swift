@@ -13,8 +13,9 @@ extension CommandLineInterface {
         exactly two inputs, one of them the target of the minimized loss. The CSV's first line
         names the columns: the label column feeds the target (one-hot encoded when the target is
         [batch, classes] with classes >= 2: labels must be integers from 0 to classes - 1), the
-        other columns feed the other input, in order. Accuracy is the argmax of the first output
-        of shape [batch, classes].
+        other columns feed the other input, in order. Fields may be quoted (RFC 4180); values are
+        decimal numbers with an optional sign (3, -0.5, 1.5e-3), not hex, nan, inf or 1_000.
+        Accuracy is the argmax of the first output of shape [batch, classes].
 
         The default engine compiles the kernels to C (double precision) with cc -O3 -march=native
         -fno-math-errno into a shared library and loads it; without cc on PATH, or with --engine
@@ -29,7 +30,8 @@ extension CommandLineInterface {
           --seed N          the seed of the initializers and of the shuffle (default 0)
           --label COLUMN    the label column (default label)
           --normalize       scale each feature to zero mean, unit variance (training statistics)
-          --save FILE       write the trained params (format: docs/cli.md, "The params file")
+          --save FILE       write the trained params (format: docs/cli.md, "The params file");
+                            --save and --plot must not name an input, each other or a folder
           --load FILE       start from params saved by --save instead of the initializers
           --plot FILE       write the loss curve per epoch (training and test) as SVG
           --engine E        auto (default), c or interpreter

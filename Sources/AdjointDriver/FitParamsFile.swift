@@ -1,10 +1,11 @@
 import Foundation
 
-/// The params file `adjoint fit --save` writes and `--load` reads, version 1. Every number is
-/// little-endian:
+/// The params file `adjoint fit --save` writes and `--load` reads, version 2 (version 1, the
+/// same without the checksum, is still read). Every number is little-endian:
 ///
 ///     magic     8 bytes   "ADJPARAM"
-///     version   u32       1
+///     version   u32       2
+///     checksum  u32       CRC-32 (IEEE, as zlib's crc32) of every byte after this field
 ///     model     u32 n, then n bytes of UTF-8: the model's name (its file's base name)
 ///     count     u32       the number of params
 ///     count times, in declaration order:
@@ -15,6 +16,8 @@ import Foundation
 ///
 /// The values are the generated C params struct byte for byte on a little-endian machine (with
 /// `--precision double`), so a C program can `fread` them after the header into `NAME_params`.
+/// The checksum makes a damaged file (a flipped bit, a truncated copy) an error rather than
+/// silently different params.
 struct FitParamsFile: Equatable {
     /// One param's entry in the header.
     struct Entry: Equatable {
@@ -25,7 +28,7 @@ struct FitParamsFile: Equatable {
     }
 
     static let magic = Array("ADJPARAM".utf8)
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
 
     var model: String
     var entries: [Entry]
@@ -41,6 +44,8 @@ struct FitParamsFile: Equatable {
             data.append(contentsOf: Array(text.utf8))
         }
         append(Self.version)
+        let checksumOffset = data.count
+        append(UInt32(0))
         append(model)
         append(UInt32(entries.count))
         for entry in entries {
@@ -49,6 +54,8 @@ struct FitParamsFile: Equatable {
             for size in entry.sizes { append(UInt64(size)) }
         }
         for value in values { append(value.bitPattern) }
+        let checksum = CRC32.checksum(data[(checksumOffset + 4)...])
+        withUnsafeBytes(of: checksum.littleEndian) { data.replaceSubrange(checksumOffset..<checksumOffset + 4, with: $0) }
         return data
     }
 
@@ -76,7 +83,14 @@ struct FitParamsFile: Equatable {
         guard bytes.starts(with: Self.magic) else { throw fail("it does not start with 'ADJPARAM'") }
         offset = Self.magic.count
         let version = try read(UInt32.self, "the version")
-        guard version == Self.version else { throw fail("version \(version), expected \(Self.version)") }
+        guard version == 1 || version == 2 else { throw fail("version \(version), expected 1 or 2") }
+        if version == 2 {
+            let stored = try read(UInt32.self, "the checksum")
+            let computed = CRC32.checksum(bytes[offset...])
+            guard stored == computed else {
+                throw fail(String(format: "its checksum is %08x but its contents sum to %08x: the file is damaged", stored, computed))
+            }
+        }
         model = try readText("the model name")
         let count = try read(UInt32.self, "the param count")
         var entries: [Entry] = []
@@ -111,9 +125,12 @@ struct FitParamsFile: Equatable {
     }
 
     /// Every way the file's params differ from `expected` (the model's), one line each; empty
-    /// when names, order and shapes all match.
-    func differences(from expected: [Entry]) -> [String] {
+    /// when the model's name (when given), the params' names, order and shapes all match.
+    func differences(from expected: [Entry], model expectedModel: String? = nil) -> [String] {
         var lines: [String] = []
+        if let expectedModel, model != expectedModel {
+            lines.append("the file holds the params of model '\(model)', not '\(expectedModel)'")
+        }
         let found = Dictionary(entries.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let wanted = Set(expected.map(\.name))
         for entry in expected {
@@ -136,21 +153,18 @@ struct FitParamsFile: Equatable {
     }
 }
 
-/// Writes one output file whole or not at all: a temporary file beside it, then a rename, as
-/// `adjoint compile` writes its files.
-enum FitOutputFile {
-    static func write(_ data: Data, to path: String) throws(FitUsageError) {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        do {
-            try data.write(to: temporary)
-        } catch {
-            throw FitUsageError(description: "cannot write '\(path)'")
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
-            throw FitUsageError(description: "cannot write '\(path)'")
-        }
+/// CRC-32 with the IEEE polynomial (reflected 0xEDB88320), the checksum of zlib, gzip and PNG,
+/// so that other tools can check a params file.
+enum CRC32 {
+    private static let table: [UInt32] = (0..<256).map { index in
+        var value = UInt32(index)
+        for _ in 0..<8 { value = value & 1 != 0 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
+        return value
+    }
+
+    static func checksum<Bytes: Sequence>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        return crc ^ 0xFFFF_FFFF
     }
 }

@@ -56,7 +56,7 @@ import Testing
         (["compile", digits, "--emit", "c", "--name", "2fast"], "--name needs a C identifier"),
         (["compile", digits, "--emit", "c", "-o", digits], "the output folder '\(digits)' is a file"),
         (["compile", digits, "--emit", "c", "-o", digits + "/kernels"], "cannot create the output folder"),
-        (["compile", digits, "--emit", "c", "-o", "/proc"], "cannot write '/proc/digits.h'"),
+        (["compile", digits, "--emit", "c", "-o", "/proc"], "cannot write '/proc/digits.h': "),
         (["compile", "/nonexistent.adj", "--emit", "c"], "no such file"),
     ] as [([String], String)])
     func badUsageExitsTwo(arguments: [String], message: String) {
@@ -89,6 +89,59 @@ import Testing
         let missing = folder.appendingPathComponent("out")
         #expect(CommandLineInterface.run(["compile", model.path, "--emit", "c", "-o", missing.path]).status == 1)
         #expect(!FileManager.default.fileExists(atPath: missing.path))
+    }
+
+    /// A link planted at the name compile used to write its temporary to is neither followed
+    /// nor replaced: the temporaries are new files (`O_EXCL | O_NOFOLLOW`) with unguessable names.
+    @Test func plantedLinkAtATemporaryNameIsNotFollowed() throws {
+        let folder = try temporaryFolder("compile")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let victim = folder.appendingPathComponent("victim.txt")
+        try "keep me".write(to: victim, atomically: true, encoding: .utf8)
+        for name in ["digits.h", "digits.c"] {
+            try FileManager.default.createSymbolicLink(
+                atPath: folder.appendingPathComponent(".\(name).\(getpid()).tmp").path, withDestinationPath: victim.path)
+        }
+        let result = CommandLineInterface.run(["compile", Self.digits, "--emit", "c", "-o", folder.path])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(try String(contentsOf: victim, encoding: .utf8) == "keep me")
+        let header = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("digits.h").path)
+        #expect(header[.type] as? FileAttributeType == .typeRegular)
+        #expect(files(folder) == [".digits.c.\(getpid()).tmp", ".digits.h.\(getpid()).tmp", "digits.c", "digits.h", "victim.txt"])
+    }
+
+    /// `digits.c` cannot be written (a folder is in the way): nothing is replaced, the message
+    /// says why, and no temporary is left.
+    @Test func oneUnwritableOutputReplacesNothing() throws {
+        let folder = try temporaryFolder("compile")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "old header".write(to: folder.appendingPathComponent("digits.h"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("digits.c"), withIntermediateDirectories: false)
+        let result = CommandLineInterface.run(["compile", Self.digits, "--emit", "c", "-o", folder.path])
+        #expect(result.status == 2)
+        #expect(result.errors.contains("cannot write '\(folder.appendingPathComponent("digits.c").path)': Is a directory"), "\(result.errors)")
+        #expect(try String(contentsOf: folder.appendingPathComponent("digits.h"), encoding: .utf8) == "old header")
+        #expect(files(folder) == ["digits.c", "digits.h"])
+    }
+
+    /// Temporaries that a killed compile left (`kill -9` cannot be caught) are removed by the next
+    /// compile into the folder; a live process's are not.
+    @Test func staleTemporariesAreRemovedByTheNextCompile() throws {
+        let folder = try temporaryFolder("compile")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let ended = Process()
+        ended.executableURL = URL(fileURLWithPath: "/bin/sh")
+        ended.arguments = ["-c", "true"]
+        try ended.run()
+        ended.waitUntilExit()
+        let dead = ended.processIdentifier
+        let live = ".digits.c.\(getpid()).5.tmp"
+        for name in [".digits.c.\(dead).tmp", ".digits.h.\(dead).3f.tmp", live] {
+            try "partial".write(to: folder.appendingPathComponent(name), atomically: false, encoding: .utf8)
+        }
+        let result = CommandLineInterface.run(["compile", Self.digits, "--emit", "c", "-o", folder.path])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(files(folder) == [live, "digits.c", "digits.h"])
     }
 
     @Test func help() {

@@ -13,9 +13,9 @@ import Testing
             model: "digits", entries: [.init(name: "W", sizes: [2, 3]), .init(name: "b", sizes: [3])],
             values: [1, -2, 0.5, .pi, 1e-300, -0.0, 7, 8, 9])
         let data = file.encoded()
-        // magic 8 + version 4 + name 4+6 + count 4 + (4+1 + 4 + 16) + (4+1 + 4 + 8) + 9 values.
-        #expect(data.count == 8 + 4 + 10 + 4 + 25 + 17 + 72)
-        #expect(Array(data.prefix(12)) == Array("ADJPARAM".utf8) + [1, 0, 0, 0])
+        // magic 8 + version 4 + checksum 4 + name 4+6 + count 4 + (4+1 + 4 + 16) + (4+1 + 4 + 8) + 9 values.
+        #expect(data.count == 8 + 4 + 4 + 10 + 4 + 25 + 17 + 72)
+        #expect(Array(data.prefix(12)) == Array("ADJPARAM".utf8) + [2, 0, 0, 0])
         let decoded = try FitParamsFile(decoding: data, path: "p.bin")
         #expect(decoded == file)
         #expect(decoded.values.map(\.bitPattern) == file.values.map(\.bitPattern))
@@ -28,6 +28,45 @@ import Testing
         ])
         #expect(throws: FitUsageError.self) { try FitParamsFile(decoding: data.dropLast(3), path: "p.bin") }
         #expect(throws: FitUsageError.self) { try FitParamsFile(decoding: Data("not params".utf8), path: "p.bin") }
+    }
+
+    /// Version 2's CRC-32 catches every flipped bit after it; version 1 (no checksum) still reads.
+    @Test func checksumCatchesDamageAndVersionOneStillReads() throws {
+        let file = FitParamsFile(model: "m", entries: [.init(name: "w", sizes: [3])], values: [1.5, -2, 1e-300])
+        let data = file.encoded()
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)  // the standard check value
+        for bit in stride(from: 16 * 8, to: data.count * 8, by: 1) {
+            var damaged = data
+            damaged[bit / 8] ^= UInt8(1 << (bit % 8))
+            #expect(throws: FitUsageError.self) { try FitParamsFile(decoding: damaged, path: "p.bin") }
+        }
+        do {
+            _ = try FitParamsFile(decoding: { var d = data; d[d.count - 1] ^= 1; return d }(), path: "p.bin")
+        } catch {
+            #expect(error.description.contains("p.bin is not a valid params file: its checksum is"))
+            #expect(error.description.contains("the file is damaged"))
+        }
+        var versionOne = Data(data.prefix(8)) + Data([1, 0, 0, 0])
+        versionOne += data.dropFirst(16)
+        #expect(try FitParamsFile(decoding: versionOne, path: "p.bin") == file)
+    }
+
+    @Test func loadRefusesTheParamsOfAnotherModel() throws {
+        let scratch = try FitScratch()
+        var options = FitOptions(
+            modelPath: try scratch.write("classes.adj", FitFixtures.classifier),
+            dataPath: try scratch.write("train.csv", FitFixtures.clusters(rows: 30, seed: 5)))
+        options.epochs = 1
+        options.engine = .interpreter
+        options.savePath = scratch.path("params.bin")
+        #expect(FitFixtures.fit(options).result.status == 0)
+        var other = options
+        other.modelPath = try scratch.write("other.adj", FitFixtures.classifier)
+        other.savePath = nil
+        other.loadPath = scratch.path("params.bin")
+        let refused = FitFixtures.fit(other)
+        #expect(refused.result.status == 2)
+        #expect(refused.result.errors.contains("the file holds the params of model 'classes', not 'other'"), "\(refused.result.errors)")
     }
 
     @Test func saveThenLoadContinuesFromTheSavedParams() throws {
