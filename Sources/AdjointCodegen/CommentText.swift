@@ -5,8 +5,9 @@
 /// it (which `-Wall` reports), so a backslash goes between their characters (`*\/`, `/\*`).
 /// Unicode's line separators and bidirectional controls are escaped too, so that no editor shows
 /// a line the compiler does not see.
-enum CommentText {
-    static func escaped(_ text: String) -> String {
+public enum CommentText {
+    /// `text` as it may appear inside a generated comment.
+    public static func escaped(_ text: String) -> String {
         var result = ""
         result.reserveCapacity(text.utf8.count)
         var previous: Unicode.Scalar?

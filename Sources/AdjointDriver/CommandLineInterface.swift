@@ -121,7 +121,7 @@ public enum CommandLineInterface {
         """
 
     static let compileHelp = """
-        usage: adjoint compile MODEL.adj --emit c|swift [-o DIR] [--name NAME] [--precision float|double] [--blas]
+        usage: adjoint compile MODEL.adj --emit c|swift [-o DIR] [--name NAME] [--precision float|double] [--blas] [--force]
 
         Writes the model's kernels (docs/kernels.md). --emit c: dependency-free C99, NAME.h and NAME.c
         with the params, grads and state structs, NAME_init (the initializers, SplitMix64),
@@ -129,7 +129,10 @@ public enum CommandLineInterface {
         (forward, reverse pass and update fused) and, when the model has outputs, NAME_predict.
         --emit swift: NAME.swift with `public struct Name` (UpperCamelCase) holding the params and
         the update state, with init(seed:), loss, gradient, apply, step and predict. Each file is
-        written whole or not at all; the paths written are printed, then the workspace size.
+        written whole or not at all; the paths written are printed, then the workspace size. A file
+        in the way is replaced only if adjoint generated it from a model of the same file name (its
+        first line says so); anything else (your own main.c, another model's output of the same
+        name) is a usage error naming it, and nothing is written, unless --force.
 
         options:
           --emit c|swift      the language
@@ -141,6 +144,8 @@ public enum CommandLineInterface {
                               includes <cblas.h> and needs a CBLAS (-lopenblas, MKL, Accelerate).
                               Off by default: the C needs only the standard library. A usage error
                               with --emit swift
+          --force             replace files in the way even if adjoint did not generate them from
+                              this model
           --error-limit N     stop after N errors in the model file (default 20; 0: no limit)
           --help              show this help
 
@@ -193,7 +198,7 @@ public enum CommandLineInterface {
             options = [
                 .init(name: "emit", takesValue: true), .init(name: "output", takesValue: true),
                 .init(name: "name", takesValue: true), .init(name: "precision", takesValue: true),
-                .init(name: "blas", takesValue: false),
+                .init(name: "blas", takesValue: false), .init(name: "force", takesValue: false),
             ]
             body = compile
         case "fit":

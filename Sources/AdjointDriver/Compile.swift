@@ -45,8 +45,11 @@ extension Commands {
     /// writes `NAME.h` and `NAME.c`, or `NAME.swift`, into `directory` (each whole or not at all)
     /// and prints the paths written and the workspace the kernels need. `blas` (C only) makes
     /// large matrix products CBLAS calls.
+    /// Without `force`, a file in the way that adjoint did not generate from a model of this file
+    /// name is not replaced (`OverwriteGuard`).
     public static func compile(
-        path: String, emit: EmitLanguage, directory: String, name: String?, precision: Precision, blas: Bool = false
+        path: String, emit: EmitLanguage, directory: String, name: String?, precision: Precision, blas: Bool = false,
+        force: Bool = false
     ) -> CommandResult {
         guard !blas || emit == .c else {
             return .usage("compile: --blas needs --emit c (the Swift kernels call no BLAS)")
@@ -79,6 +82,12 @@ extension Commands {
                 ? generateC(checked, name: identifier, modelPath: path, precision: precision, blas: blas)
                 : generateSwift(checked, name: identifier, modelPath: path, precision: precision)
             let folder = URL(fileURLWithPath: directory)
+            if !force {
+                let refusals = files.compactMap { OverwriteGuard.refusal(folder.appendingPathComponent($0.name), modelPath: path) }
+                guard refusals.isEmpty else {
+                    return .usage(refusals.map { "compile: \($0)" }.joined(separator: "\nadjoint: error: "))
+                }
+            }
             switch AtomicWriter.write(files.map { (folder.appendingPathComponent($0.name), $0.pieces) }) {
             case .success(let written):
                 let lines = written.map(\.path) + ["workspace: \(workspace)"]

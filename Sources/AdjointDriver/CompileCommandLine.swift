@@ -18,6 +18,6 @@ extension CommandLineInterface {
         }
         return Commands.compile(
             path: parsed.file, emit: emit, directory: parsed.value("output") ?? ".", name: parsed.value("name"),
-            precision: precision, blas: parsed.has("blas"))
+            precision: precision, blas: parsed.has("blas"), force: parsed.has("force"))
     }
 }

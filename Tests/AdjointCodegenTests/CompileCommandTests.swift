@@ -117,11 +117,44 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         try "old header".write(to: folder.appendingPathComponent("digits.h"), atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("digits.c"), withIntermediateDirectories: false)
-        let result = CommandLineInterface.run(["compile", Self.digits, "--emit", "c", "-o", folder.path])
+        // --force: the header in the way is not adjoint's, and the folder must still stop the write.
+        let result = CommandLineInterface.run(["compile", Self.digits, "--emit", "c", "-o", folder.path, "--force"])
         #expect(result.status == 2)
         #expect(result.errors.contains("cannot write '\(folder.appendingPathComponent("digits.c").path)': Is a directory"), "\(result.errors)")
         #expect(try String(contentsOf: folder.appendingPathComponent("digits.h"), encoding: .utf8) == "old header")
         #expect(files(folder) == ["digits.c", "digits.h"])
+    }
+
+    /// A file in the way that adjoint did not write (the user's own `main.c` beside `main.adj`),
+    /// or that it wrote from another model whose name maps to the same identifier (`my-model.adj`
+    /// and `my_model.adj`), is not replaced without `--force`; its own earlier output is.
+    @Test func filesAdjointDidNotWriteAreReplacedOnlyWithForce() throws {
+        let folder = try temporaryFolder("compile")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try String(contentsOfFile: Self.digits, encoding: .utf8)
+        for name in ["main.adj", "my-model.adj", "my_model.adj"] {
+            try model.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        let own = "int main(void) { return 0; }\n"
+        try own.write(to: folder.appendingPathComponent("main.c"), atomically: true, encoding: .utf8)
+        let main = folder.appendingPathComponent("main.adj").path
+        let refused = CommandLineInterface.run(["compile", main, "--emit", "c", "-o", folder.path])
+        #expect(refused.status == 2)
+        #expect(refused.errors.contains("'\(folder.appendingPathComponent("main.c").path)' exists and was not written by adjoint"), "\(refused.errors)")
+        #expect(try String(contentsOf: folder.appendingPathComponent("main.c"), encoding: .utf8) == own)
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("main.h").path))
+        let forced = CommandLineInterface.run(["compile", main, "--emit", "c", "-o", folder.path, "--force"])
+        #expect(forced.status == 0, "\(forced.errors)")
+        #expect(try String(contentsOf: folder.appendingPathComponent("main.c"), encoding: .utf8) != own)
+        // Its own output is replaced again without --force.
+        #expect(CommandLineInterface.run(["compile", main, "--emit", "c", "-o", folder.path]).status == 0)
+
+        let out = folder.appendingPathComponent("out").path
+        #expect(CommandLineInterface.run(["compile", folder.appendingPathComponent("my-model.adj").path, "--emit", "swift", "-o", out]).status == 0)
+        let colliding = CommandLineInterface.run(["compile", folder.appendingPathComponent("my_model.adj").path, "--emit", "swift", "-o", out])
+        #expect(colliding.status == 2)
+        #expect(colliding.errors.contains("was generated from '\(folder.appendingPathComponent("my-model.adj").path)'"), "\(colliding.errors)")
+        #expect(colliding.errors.contains("choose another --name or -o"))
     }
 
     /// Temporaries that a killed compile left (`kill -9` cannot be caught) are removed by the next
