@@ -260,11 +260,7 @@ struct FormulaBuilder {
             case .elementwise(.negate): return .negation(formula(operands[0]))
             case .elementwise(.square): return .power(formula(operands[0]), .number(2))
             case .elementwise(.step): return .indicator(formula(operands[0]), ">", .number(0))
-            case .elementwise(.leakyRelu(let slope)):
-                // The slope is part of the function: it prints, as the user writes it, unless it is the default.
-                let argument = formula(operands[0])
-                return .call("leaky_relu", slope == 0.01 ? [argument] : [argument, .symbol("slope = \(formatNumber(slope))")])
-            case .elementwise(let op): return .call(op.name, [formula(operands[0])])
+            case .elementwise: return call(node, [formula(operands[0])])
             case .arithmetic(let op):
                 let (a, b) = (formula(operands[0]), formula(operands[1]))
                 switch op {
@@ -284,17 +280,19 @@ struct FormulaBuilder {
             case .reduction(let op, let axis):
                 let symbol = op == .sum ? "Σ" : op.name
                 return .reduce(symbol, over: axis.map { axisLabel(graph[operands[0]].shape, $0) }, shaped(operands[0]))
-            case .normalizer(let op, let axis):
-                let argument = shaped(operands[0])
-                return axis == graph[operands[0]].shape.rank - 1
-                    ? .call(op.name, [argument]) : .call(op.name, [argument, .symbol("axis = \(axis)")])
+            case .normalizer: return call(node, [shaped(operands[0])])
             case .linearAlgebra(.matmul): return .product(shaped(operands[0]), shaped(operands[1]))
             case .linearAlgebra(.transpose): return .transpose(shaped(operands[0]))
-            case .loss(.huber(let delta)):
-                let arguments = [shaped(operands[0]), shaped(operands[1])]
-                return .call("huber", delta == 1 ? arguments : arguments + [.symbol("delta = \(formatNumber(delta))")])
-            case .loss(let op): return .call(op.name, [shaped(operands[0]), shaped(operands[1])])
+            case .loss: return call(node, [shaped(operands[0]), shaped(operands[1])])
             }
+        }
+
+        /// The op as a call: its name, the formulas of its operands, and the attributes that differ
+        /// from their defaults, as the user writes them (`leaky_relu(x, slope = 0.2)`).
+        func call(_ node: Node, _ arguments: [Formula]) -> Formula {
+            let rank = graph[node.operands[0]].shape.rank
+            let attributes = node.op.attributes.filter { !$0.isDefault(operandRank: rank) }
+            return .call(node.op.name, arguments + attributes.map { .symbol($0.keywordText) })
         }
 
         /// An operand of an op whose result depends on its operands' shapes (a matrix product, a

@@ -77,6 +77,10 @@ extension KernelLowering {
             text += extra
             text += ")"
         }
+        /// The op as a call of its every operand, its attributes last (`sum(v3, axis = 1)`).
+        func call(_ op: Op) {
+            call(op.name, Array(operands.indices), op.attributes.map { ", " + $0.argumentText }.joined())
+        }
         func binary(_ symbol: String, _ term: (Int) -> Void) {
             if grouped { text += "(" }
             term(0)
@@ -105,8 +109,7 @@ extension KernelLowering {
         case .elementwise(.negate):
             text += "-"
             infix(0)
-        case .elementwise(.leakyRelu(let slope)): call("leaky_relu", [0], ", " + formatNumber(slope))
-        case .elementwise(let elementwise): call(elementwise.name, [0])
+        case .elementwise: call(op)
         case .arithmetic(.maximum), .arithmetic(.minimum): call(op.name, [0, 1])
         case .arithmetic(let arithmetic) where arithmetic == .add || arithmetic == .subtract:
             // A product binds tighter than `+` and `-`: `x @ W1 + b1`, as models write it.
@@ -114,10 +117,7 @@ extension KernelLowering {
                 if case .linearAlgebra(.matmul) = graph[operands[position]].op { operand(position) } else { infix(position) }
             }
         case .arithmetic(let arithmetic): binary(arithmetic.name, infix)
-        case .reduction(let reduction, let axis): call(reduction.name, [0], axis.map { ", axis = \($0)" } ?? "")
-        case .normalizer(let normalizer, let axis): call(normalizer.name, [0], ", axis = \(axis)")
-        case .loss(.huber(let delta)): call("huber", [0, 1], ", " + formatNumber(delta))
-        case .loss(let loss): call(loss.name, [0, 1])
+        case .reduction, .normalizer, .loss: call(op)
         }
     }
 }

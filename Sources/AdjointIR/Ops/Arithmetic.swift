@@ -1,7 +1,7 @@
 import Foundation
 
 /// Elementwise functions of two operands, with NumPy broadcasting.
-public enum Arithmetic: Hashable, Sendable {
+public enum Arithmetic: Hashable, Sendable, CaseIterable {
     /// `a + b`, `a - b`, `a * b`, `a / b`, `a ^ b`
     case add, subtract, multiply, divide, power
     /// `max(a, b)`, `min(a, b)`
@@ -20,6 +20,20 @@ public enum Arithmetic: Hashable, Sendable {
         case .maximum: return "max"
         case .minimum: return "min"
         case .greaterEqual: return ">="
+        }
+    }
+
+    /// The name in the IR's text form: one word per op.
+    var mnemonic: String {
+        switch self {
+        case .add: return "add"
+        case .subtract: return "sub"
+        case .multiply: return "mul"
+        case .divide: return "div"
+        case .power: return "pow"
+        case .maximum: return "max"
+        case .minimum: return "min"
+        case .greaterEqual: return "ge"
         }
     }
 

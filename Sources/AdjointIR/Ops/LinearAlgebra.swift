@@ -1,5 +1,5 @@
 /// Matrix products and transposition.
-public enum LinearAlgebra: Hashable, Sendable {
+public enum LinearAlgebra: Hashable, Sendable, CaseIterable {
     /// `a @ b`: `[m,k] @ [k,n] -> [m,n]`, `[m,k] @ [k] -> [m]`, `[k] @ [k,n] -> [n]`, `[k] @ [k] -> []`
     case matmul
     /// `transpose(a)`: `[m,n] -> [n,m]`
@@ -13,7 +13,20 @@ public enum LinearAlgebra: Hashable, Sendable {
         }
     }
 
-    var arity: Int { self == .matmul ? 2 : 1 }
+    /// The name in the IR's text form (`@` is not a word there).
+    var mnemonic: String {
+        switch self {
+        case .matmul: return "matmul"
+        case .transpose: return "transpose"
+        }
+    }
+
+    var arity: Int {
+        switch self {
+        case .matmul: return 2
+        case .transpose: return 1
+        }
+    }
 
     func resultShape(_ operands: [Shape]) -> Result<Shape, ShapeError> {
         switch self {
@@ -69,8 +82,14 @@ extension LinearAlgebra {
 // MARK: - Derivative rules
 extension LinearAlgebra {
     func vjp(_ g: inout Graph, operands: [NodeID], index: Int, cotangent c: NodeID) -> NodeID? {
-        guard self == .matmul else { return g.transpose(c) }  // d transpose: transpose the cotangent
-        let (a, b) = (operands[0], operands[1])
+        switch self {
+        case .matmul: return Self.matmulVJP(&g, a: operands[0], b: operands[1], index: index, cotangent: c)
+        case .transpose: return g.transpose(c)  // d/dA Aᵀ: transpose the cotangent
+        }
+    }
+
+    /// y = a @ b for each combination of ranks; `index` picks the operand.
+    private static func matmulVJP(_ g: inout Graph, a: NodeID, b: NodeID, index: Int, cotangent c: NodeID) -> NodeID? {
         let (aShape, bShape) = (g[a].shape, g[b].shape)
         switch (aShape.rank, bShape.rank, index) {
         case (2, 2, 0): return g.matmul(c, g.transpose(b))  // d/dA AB = C Bᵀ

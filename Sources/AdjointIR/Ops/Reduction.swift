@@ -1,7 +1,7 @@
 import Foundation
 
 /// Reductions over one axis (which the result loses) or over every element (a scalar result).
-public enum Reduction: Hashable, Sendable {
+public enum Reduction: Hashable, Sendable, CaseIterable {
     /// `sum(a)`, `sum(a, axis = k)`
     case sum
     /// `mean(a)`, `mean(a, axis = k)`

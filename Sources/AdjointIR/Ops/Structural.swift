@@ -18,6 +18,11 @@ public enum Structural: Hashable, Sendable {
         }
     }
 
+    /// The op spelled `name` in the IR's text form, to `target`.
+    static func named(_ name: String, target: Shape) -> Structural? {
+        [Structural.broadcast(target), .sumTo(target), .reshape(target)].first { $0.name == name }
+    }
+
     var target: Shape {
         switch self {
         case .broadcast(let shape), .sumTo(let shape), .reshape(let shape): return shape
