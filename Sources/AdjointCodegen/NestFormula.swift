@@ -104,20 +104,22 @@ extension KernelLowering {
             var shape = ""
             Self.write(target, into: &shape)
             call("sum_to", [0], ", " + shape)
-        case .linearAlgebra(.transpose): call("transpose", [0])
-        case .linearAlgebra(.matmul): binary("@", infix)
-        case .elementwise(.negate):
-            text += "-"
-            infix(0)
-        case .elementwise: call(op)
-        case .arithmetic(.maximum), .arithmetic(.minimum): call(op.name, [0, 1])
-        case .arithmetic(let arithmetic) where arithmetic == .add || arithmetic == .subtract:
-            // A product binds tighter than `+` and `-`: `x @ W1 + b1`, as models write it.
-            binary(arithmetic.name) { position in
-                if case .linearAlgebra(.matmul) = graph[operands[position]].op { operand(position) } else { infix(position) }
+        case .elementwise, .arithmetic, .reduction, .normalizer, .linearAlgebra, .loss:
+            switch op.sourceNotation {
+            case .call: call(op)
+            case .prefix(let symbol):
+                text += symbol
+                infix(0)
+            case .infix(let symbol, let binding):
+                binary(symbol) { position in
+                    // A product binds tighter than `+` and `-`: `x @ W1 + b1`, as models write it.
+                    if binding == .additive, case .infix(_, .matrixProduct) = graph[operands[position]].op.sourceNotation {
+                        operand(position)
+                    } else {
+                        infix(position)
+                    }
+                }
             }
-        case .arithmetic(let arithmetic): binary(arithmetic.name, infix)
-        case .reduction, .normalizer, .loss: call(op)
         }
     }
 }
