@@ -67,14 +67,7 @@ extension LinearAlgebra {
                 }
             }
             return Tensor(sizes: Array(a.sizes.dropLast() + b.sizes.dropFirst()), scalars: result)
-        case .transpose:
-            let a = operands[0]
-            let (rows, columns) = (a.sizes[0], a.sizes[1])
-            var result = [Double](repeating: 0, count: a.count)
-            for i in 0..<rows {
-                for j in 0..<columns { result[j * rows + i] = a.scalars[i * columns + j] }
-            }
-            return Tensor(sizes: [columns, rows], scalars: result)
+        case .transpose: return operands[0].gather(indexMap!, sizes: operands[0].sizes.reversed())
         }
     }
 }

@@ -44,7 +44,7 @@ public enum Structural: Hashable, Sendable {
         switch self {
         case .broadcast(let target): return a.broadcast(to: target.sizes(dims))
         case .sumTo(let target): return a.sum(to: target.sizes(dims))
-        case .reshape(let target): return Tensor(sizes: target.sizes(dims), scalars: a.scalars)
+        case .reshape(let target): return a.gather(.rowMajor, sizes: target.sizes(dims))
         }
     }
 }
