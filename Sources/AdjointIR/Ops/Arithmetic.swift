@@ -107,3 +107,26 @@ extension Arithmetic {
         }
     }
 }
+
+// MARK: - Notation
+extension Arithmetic {
+    var sourceNotation: SourceNotation {
+        switch self {
+        case .add, .subtract: return .infix(name, binding: .additive)
+        case .multiply, .divide, .power, .greaterEqual: return .infix(name, binding: .other)
+        case .maximum, .minimum: return .call
+        }
+    }
+
+    var mathNotation: MathNotation {
+        switch self {
+        case .add: return .sum
+        case .subtract: return .difference
+        case .multiply: return .product
+        case .divide: return .quotient
+        case .power: return .power
+        case .maximum, .minimum: return .call
+        case .greaterEqual: return .indicator("≥")
+        }
+    }
+}

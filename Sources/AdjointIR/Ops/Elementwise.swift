@@ -177,3 +177,23 @@ extension Elementwise {
         }
     }
 }
+
+// MARK: - Notation
+extension Elementwise {
+    var sourceNotation: SourceNotation {
+        switch self {
+        case .negate: return .prefix("-")
+        case .exp, .log, .sqrt, .abs, .square, .sin, .cos, .tanh, .sigmoid, .relu, .softplus, .leakyRelu, .step, .sign:
+            return .call
+        }
+    }
+
+    var mathNotation: MathNotation {
+        switch self {
+        case .negate: return .negation
+        case .square: return .square
+        case .step: return .indicator(">")
+        case .exp, .log, .sqrt, .abs, .sin, .cos, .tanh, .sigmoid, .relu, .softplus, .leakyRelu, .sign: return .call
+        }
+    }
+}

@@ -46,25 +46,6 @@ extension Op {
     }
 }
 
-extension Structural {
-    func indexMap(from operand: Shape, to result: Shape) -> IndexMap? {
-        switch self {
-        case .broadcast: return .broadcast(from: operand, to: result)
-        case .reshape: return .reshape(from: operand, to: result)
-        case .sumTo: return nil  // the scatter-add through broadcast's map, not a view
-        }
-    }
-}
-
-extension LinearAlgebra {
-    var indexMap: IndexMap? {
-        switch self {
-        case .transpose: return .axes([1, 0])  // a[i, j] is result[j, i]
-        case .matmul: return nil
-        }
-    }
-}
-
 // MARK: - Reference evaluation
 extension Tensor {
     /// The tensor of `sizes` whose every element is read from this one through `map`.

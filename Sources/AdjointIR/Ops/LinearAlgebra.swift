@@ -98,3 +98,49 @@ extension LinearAlgebra {
         }
     }
 }
+
+// MARK: - Notation
+extension LinearAlgebra {
+    var sourceNotation: SourceNotation {
+        switch self {
+        case .matmul: return .infix(name, binding: .matrixProduct)
+        case .transpose: return .call
+        }
+    }
+
+    var mathNotation: MathNotation {
+        switch self {
+        case .matmul: return .matrixProduct
+        case .transpose: return .transpose
+        }
+    }
+}
+
+// MARK: - Lowering and cost
+extension LinearAlgebra {
+    var lowering: LoweringStrategy {
+        switch self {
+        case .matmul: return .matmul
+        case .transpose: return .view
+        }
+    }
+
+    func flops(_ operands: [Shape], result: Shape) -> FlopRule? {
+        switch self {
+        case .matmul:  // 2 flops per multiply-add: each result element is a sum over k
+            let a = operands[0]
+            return FlopRule(over: Shape(result.dims + [a.dims[a.rank - 1]]), perElement: 2)
+        case .transpose: return nil
+        }
+    }
+}
+
+// MARK: - Index map
+extension LinearAlgebra {
+    var indexMap: IndexMap? {
+        switch self {
+        case .transpose: return .axes([1, 0])  // a[i, j] is result[j, i]
+        case .matmul: return nil
+        }
+    }
+}

@@ -224,3 +224,15 @@ extension Loss {
         }
     }
 }
+
+// MARK: - Lowering and cost
+extension Loss {
+    /// Whether the lowering computes each row's logsumexp of the prediction first (whose
+    /// summands need it), reading the prediction's rows twice.
+    public var needsRowLogSumExp: Bool {
+        switch self {
+        case .softmaxCrossEntropy: return true
+        case .mse, .sse, .crossEntropy, .binaryCrossEntropy, .sigmoidBinaryCrossEntropy, .huber: return false
+        }
+    }
+}

@@ -101,3 +101,24 @@ extension Reduction {
         "(\(m) - \(m) == \(s.literal(0)) ? \(m) + \(s.call(.log, shiftedSum)) : \(m))"
     }
 }
+
+// MARK: - Notation
+extension Reduction {
+    var mathNotation: MathNotation {
+        switch self {
+        case .sum: return .reduce("Σ")
+        case .mean, .logsumexp: return .reduce(name)
+        }
+    }
+}
+
+// MARK: - Lowering and cost
+extension Reduction {
+    func lowering(axis: Int?) -> LoweringStrategy {
+        switch self {
+        case .sum: return .sum(.axis(axis), mean: false)
+        case .mean: return .sum(.axis(axis), mean: true)
+        case .logsumexp: return .rows(axis: axis, normalizer: nil)
+        }
+    }
+}

@@ -71,3 +71,31 @@ extension Structural {
         }
     }
 }
+
+// MARK: - Lowering and cost
+extension Structural {
+    var lowering: LoweringStrategy {
+        switch self {
+        case .broadcast, .reshape: return .view
+        case .sumTo(let target): return .sum(.broadcastFrom(target), mean: false)
+        }
+    }
+
+    func flops(_ operand: Shape) -> FlopRule? {
+        switch self {
+        case .broadcast, .reshape: return nil
+        case .sumTo: return FlopRule(over: operand, perElement: 1)
+        }
+    }
+}
+
+// MARK: - Index map
+extension Structural {
+    func indexMap(from operand: Shape, to result: Shape) -> IndexMap? {
+        switch self {
+        case .broadcast: return .broadcast(from: operand, to: result)
+        case .reshape: return .reshape(from: operand, to: result)
+        case .sumTo: return nil  // the scatter-add through broadcast's map, not a view
+        }
+    }
+}
