@@ -257,43 +257,41 @@ struct FormulaBuilder {
                 let offset = source.rank - target.rank
                 let axes = (0..<source.rank).filter { $0 < offset || (target.dims[$0 - offset] == .fixed(1) && source.dims[$0] != .fixed(1)) }
                 return .reduce("Σ", over: axes.map { axisLabel(source, $0) }.joined(separator: ","), shaped(operands[0]))
-            case .elementwise(.negate): return .negation(formula(operands[0]))
-            case .elementwise(.square): return .power(formula(operands[0]), .number(2))
-            case .elementwise(.step): return .indicator(formula(operands[0]), ">", .number(0))
-            case .elementwise(.leakyRelu(let slope)):
-                // The slope is part of the function: it prints, as the user writes it, unless it is the default.
-                let argument = formula(operands[0])
-                return .call("leaky_relu", slope == 0.01 ? [argument] : [argument, .symbol("slope = \(formatNumber(slope))")])
-            case .elementwise(let op): return .call(op.name, [formula(operands[0])])
-            case .arithmetic(let op):
-                let (a, b) = (formula(operands[0]), formula(operands[1]))
-                switch op {
-                case .add: return .sum(a, b)
-                case .subtract: return .difference(a, b)
-                case .multiply:
-                    if graph[operands[0]].shape.isScalar || graph[operands[1]].shape.isScalar {
-                        return graph[operands[1]].shape.isScalar && !graph[operands[0]].shape.isScalar ? .scaled(b, a) : .scaled(a, b)
-                    }
-                    return .elementwiseProduct(a, b)
-                case .divide: return .quotient(a, b)
-                case .power: return .power(a, b)
-                case .maximum: return .call("max", [a, b])
-                case .minimum: return .call("min", [a, b])
-                case .greaterEqual: return .indicator(a, "≥", b)
+            case .elementwise, .arithmetic, .reduction, .normalizer, .linearAlgebra, .loss:
+                // An op whose result depends on its operands' shapes prints them shaped.
+                let pointwise = node.op.lowering == .pointwise
+                return written(node, operands.map { pointwise ? formula($0) : shaped($0) })
+            }
+        }
+
+        /// A computation in its op's math notation, given its operands' formulas.
+        func written(_ node: Node, _ arguments: [Formula]) -> Formula {
+            let shapes = node.operands.map { graph[$0].shape }
+            switch node.op.mathNotation {
+            case .call:
+                // Attributes print as the user writes them (`leaky_relu(x, slope = 0.2)`), unless default.
+                let attributes = node.op.attributes.filter { !$0.isDefault(operandRank: shapes[0].rank) }
+                return .call(node.op.name, arguments + attributes.map { .symbol($0.keywordText) })
+            case .negation: return .negation(arguments[0])
+            case .sum: return .sum(arguments[0], arguments[1])
+            case .difference: return .difference(arguments[0], arguments[1])
+            case .quotient: return .quotient(arguments[0], arguments[1])
+            case .power: return .power(arguments[0], arguments[1])
+            case .square: return .power(arguments[0], .number(2))
+            case .product:  // a scalar factor goes in front
+                let (a, b) = (arguments[0], arguments[1])
+                if shapes[0].isScalar || shapes[1].isScalar {
+                    return shapes[1].isScalar && !shapes[0].isScalar ? .scaled(b, a) : .scaled(a, b)
                 }
-            case .reduction(let op, let axis):
-                let symbol = op == .sum ? "Σ" : op.name
-                return .reduce(symbol, over: axis.map { axisLabel(graph[operands[0]].shape, $0) }, shaped(operands[0]))
-            case .normalizer(let op, let axis):
-                let argument = shaped(operands[0])
-                return axis == graph[operands[0]].shape.rank - 1
-                    ? .call(op.name, [argument]) : .call(op.name, [argument, .symbol("axis = \(axis)")])
-            case .linearAlgebra(.matmul): return .product(shaped(operands[0]), shaped(operands[1]))
-            case .linearAlgebra(.transpose): return .transpose(shaped(operands[0]))
-            case .loss(.huber(let delta)):
-                let arguments = [shaped(operands[0]), shaped(operands[1])]
-                return .call("huber", delta == 1 ? arguments : arguments + [.symbol("delta = \(formatNumber(delta))")])
-            case .loss(let op): return .call(op.name, [shaped(operands[0]), shaped(operands[1])])
+                return .elementwiseProduct(a, b)
+            case .indicator(let relation): return .indicator(arguments[0], relation, arguments.count > 1 ? arguments[1] : .number(0))
+            case .reduce(let symbol):
+                let axis = node.op.attributes.lazy.compactMap { attribute -> Int? in
+                    if case .axis(let axis) = attribute.value { axis } else { nil }
+                }.first
+                return .reduce(symbol, over: axis.map { axisLabel(shapes[0], $0) }, arguments[0])
+            case .matrixProduct: return .product(arguments[0], arguments[1])
+            case .transpose: return .transpose(arguments[0])
             }
         }
 
@@ -329,10 +327,13 @@ struct FormulaBuilder {
                 case .structural(.broadcast), .structural(.reshape):
                     let implicit = isImplicit(node.op, from: graph[node.operands[0]].shape)
                     shapes.append(implicit ? shapes[node.operands[0].index] : node.shape)
-                case .elementwise, .arithmetic:
+                case .leaf, .structural(.sumTo): shapes.append(node.shape)
+                case .elementwise, .arithmetic, .reduction, .normalizer, .linearAlgebra, .loss:
+                    guard node.op.lowering == .pointwise else {
+                        shapes.append(node.shape)
+                        continue
+                    }
                     shapes.append(node.operands.dropFirst().reduce(shapes[node.operands[0].index]) { Shape.broadcast($0, shapes[$1.index]) ?? node.shape })
-                case .leaf, .structural(.sumTo), .reduction, .normalizer, .linearAlgebra, .loss:
-                    shapes.append(node.shape)
                 }
             }
             return shapes

@@ -53,18 +53,9 @@ public struct FlopCount: Sendable, Equatable, CustomStringConvertible {
     /// everything else one per element it reads or writes; leaves, broadcasts, reshapes and
     /// transposes move data and cost nothing.
     public static func of(_ node: Node, in graph: Graph) -> FlopCount {
-        let input = node.operands.first.map { graph[$0].shape } ?? .scalar
-        switch node.op {
-        case .leaf, .structural(.broadcast), .structural(.reshape), .linearAlgebra(.transpose): return FlopCount()
-        case .structural(.sumTo), .reduction: return FlopCount(input, cost: 1)
-        case .elementwise, .arithmetic: return FlopCount(node.shape, cost: 1)
-        case .normalizer: return FlopCount(node.shape, cost: 4)
-        case .loss: return FlopCount(input, cost: 4)
-        case .linearAlgebra(.matmul):
-            let a = graph[node.operands[0]].shape
-            // 2 flops per multiply-add: m·n outputs, each a sum over k.
-            return FlopCount(Shape(node.shape.dims + [a.dims[a.rank - 1]]), cost: 2)
-        }
+        let operands = node.operands.map { graph[$0].shape }
+        guard let rule = node.op.flops(operands, result: node.shape) else { return FlopCount() }
+        return FlopCount(rule.over, cost: rule.perElement)
     }
 }
 

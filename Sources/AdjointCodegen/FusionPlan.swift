@@ -103,9 +103,9 @@ struct FusionPlan {
         if hasWorkspace {
             for id in live where !delivered.contains(id) {
                 // Only normalizers and products can be computed in another node's nest.
-                switch graph.nodes[id.index].op {
-                case .normalizer, .linearAlgebra(.matmul): break
-                default: continue
+                switch graph.nodes[id.index].op.lowering {
+                case .rows(_, _?), .matmul: break
+                case .leaf, .view, .pointwise, .sum, .rows(_, nil), .loss: continue
                 }
                 if let loss = logSumExpSource(of: id) {
                     materialized.remove(id)
@@ -149,12 +149,11 @@ struct FusionPlan {
         case complex
 
         init(_ op: Op) {
-            switch op {
+            switch op.lowering {
             case .leaf: self = .leaf
-            case .structural(.sumTo): self = .complex
-            case .structural, .linearAlgebra(.transpose): self = .view
-            case .elementwise, .arithmetic: self = .pointwise
-            case .reduction, .normalizer, .linearAlgebra(.matmul), .loss: self = .complex
+            case .view: self = .view
+            case .pointwise: self = .pointwise
+            case .sum, .rows, .loss, .matmul: self = .complex
             }
         }
     }
@@ -214,7 +213,7 @@ struct FusionPlan {
         else { return nil }
         let operand = graph[id].operands[0]
         return users[operand.index].first { user in
-            guard case .loss(.softmaxCrossEntropy) = graph[user].op else { return false }
+            guard case .loss(let loss) = graph[user].op.lowering, loss.needsRowLogSumExp else { return false }
             return graph[user].operands[0] == operand && user < id
         }
     }
@@ -237,11 +236,12 @@ struct FusionPlan {
 
     /// Whether a complex node reads each element of an operand exactly once.
     private func readsOnce(_ id: NodeID, operand: Int) -> Bool {
-        switch graph[id].op {
-        case .structural(.sumTo), .reduction(.sum, _), .reduction(.mean, _): return true
-        case .loss(.softmaxCrossEntropy): return operand == 1
-        case .loss: return true
-        default: return false
+        switch graph[id].op.lowering {
+        case .sum: return true
+        case .loss(let loss): return operand == 1 || !loss.needsRowLogSumExp
+        // A row pass reads each element twice; a product reads each many times; the others have
+        // no nest of their own.
+        case .rows, .matmul, .leaf, .view, .pointwise: return false
         }
     }
 

@@ -407,26 +407,22 @@ struct KernelLowering {
     /// The index into an operand of shape `from` that NumPy broadcasting reads for `index` of
     /// shape `to`: aligned at the right, size-1 axes at 0.
     func broadcastIndex(_ index: [IntExpr], to: Shape, from: Shape) -> [IntExpr] {
-        let offset = to.rank - from.rank
-        return from.dims.enumerated().map { axis, dim in dim == .fixed(1) ? .zero : index[offset + axis] }
+        operandIndex(index, .broadcast(from: from, to: to), to: to, from: from)
     }
 
-    /// The operand index of a reshape: axes matched directly when the shapes differ only by axes
-    /// of size 1, otherwise through the row-major offset.
-    func reshapeIndex(_ index: [IntExpr], to: Shape, from: Shape) -> [IntExpr] {
-        let kept = to.dims.indices.filter { to.dims[$0] != .fixed(1) }
-        if kept.map({ to.dims[$0] }) == from.dims.filter({ $0 != .fixed(1) }) {
-            var next = kept.makeIterator()
-            return from.dims.map { $0 == .fixed(1) ? .zero : index[next.next()!] }
+    /// The operand index that `map` reads at `index` of the result: through the row-major offset
+    /// for a reshape that regroups axes.
+    func operandIndex(_ index: [IntExpr], _ map: IndexMap, to: Shape, from: Shape) -> [IntExpr] {
+        map.operandIndex(index, zero: .zero) { index in
+            let flat = flatIndex(index, to)
+            var result: [IntExpr] = []
+            var inner = IntExpr.one
+            for dim in from.dims.reversed() {
+                result.append(.remainder(.quotient(flat, inner), IntExpr(dim)))
+                inner = inner * IntExpr(dim)
+            }
+            return result.reversed()
         }
-        let flat = flatIndex(index, to)
-        var result: [IntExpr] = []
-        var inner = IntExpr.one
-        for dim in from.dims.reversed() {
-            result.append(.remainder(.quotient(flat, inner), IntExpr(dim)))
-            inner = inner * IntExpr(dim)
-        }
-        return result.reversed()
     }
 
     /// Binds a node's element to its name in `body`.
@@ -467,14 +463,12 @@ struct KernelLowering {
         case .leaf(.gradient(let name, let shape)): return load(.gradient(name), index, shape)
         case .leaf(.constant(let value, _)): return .literal(value)
         case .leaf(.size(let dims)): return .integer(IntExpr.count(Shape(dims)))
-        case .structural(.broadcast(let target)):
+        case _ where node.op.lowering == .view:
+            // A view (broadcast, reshape, transpose): its operand's element where the op table's
+            // index map reads it.
             let operand = node.operands[0]
-            return value(operand, broadcastIndex(index, to: target, from: graph[operand].shape), &body)
-        case .structural(.reshape(let target)):
-            let operand = node.operands[0]
-            return value(operand, reshapeIndex(index, to: target, from: graph[operand].shape), &body)
-        case .linearAlgebra(.transpose):
-            return value(node.operands[0], index.reversed(), &body)
+            let map = node.op.indexMap(from: graph[operand].shape, to: node.shape)!
+            return value(operand, operandIndex(index, map, to: node.shape, from: graph[operand].shape), &body)
         case .elementwise(let op):
             if let known = memo[Memo(node: id, index: index)] { return known }
             let a = value(node.operands[0], index, &body)
@@ -486,8 +480,9 @@ struct KernelLowering {
             let a = value(first, broadcastIndex(index, to: node.shape, from: graph[first].shape), &body)
             let b = value(second, broadcastIndex(index, to: node.shape, from: graph[second].shape), &body)
             return bind(id, index, .arithmetic(op, a, b), &body)
-        case .linearAlgebra(.matmul):
-            // Computed by the nest around an epilogue, which passes the element's sum.
+        case .linearAlgebra:
+            // A matrix product (a transpose is a view): computed by the nest around an epilogue,
+            // which passes the element's sum.
             guard let product, product.node == id else { preconditionFailure("internal error: \(node.op) is computed by its own loop nest") }
             return product.value
         case .normalizer(let op, _) where plan.sharedLogSumExp[id] != nil:
@@ -496,7 +491,7 @@ struct KernelLowering {
             let x = value(node.operands[0], index, &body)
             let kept = keptLogSumExp(plan.sharedLogSumExp[id]!, index)
             return bind(id, index, .normalizer(op, x, logSumExp: .load(kept.storage, kept.offset)), &body)
-        case .structural(.sumTo), .reduction, .normalizer, .loss:
+        case .structural, .reduction, .normalizer, .loss:
             preconditionFailure("internal error: \(node.op) is computed by its own loop nest")
         }
     }

@@ -77,6 +77,10 @@ extension KernelLowering {
             text += extra
             text += ")"
         }
+        /// The op as a call of its every operand, its attributes last (`sum(v3, axis = 1)`).
+        func call(_ op: Op) {
+            call(op.name, Array(operands.indices), op.attributes.map { ", " + $0.argumentText }.joined())
+        }
         func binary(_ symbol: String, _ term: (Int) -> Void) {
             if grouped { text += "(" }
             term(0)
@@ -100,24 +104,22 @@ extension KernelLowering {
             var shape = ""
             Self.write(target, into: &shape)
             call("sum_to", [0], ", " + shape)
-        case .linearAlgebra(.transpose): call("transpose", [0])
-        case .linearAlgebra(.matmul): binary("@", infix)
-        case .elementwise(.negate):
-            text += "-"
-            infix(0)
-        case .elementwise(.leakyRelu(let slope)): call("leaky_relu", [0], ", " + formatNumber(slope))
-        case .elementwise(let elementwise): call(elementwise.name, [0])
-        case .arithmetic(.maximum), .arithmetic(.minimum): call(op.name, [0, 1])
-        case .arithmetic(let arithmetic) where arithmetic == .add || arithmetic == .subtract:
-            // A product binds tighter than `+` and `-`: `x @ W1 + b1`, as models write it.
-            binary(arithmetic.name) { position in
-                if case .linearAlgebra(.matmul) = graph[operands[position]].op { operand(position) } else { infix(position) }
+        case .elementwise, .arithmetic, .reduction, .normalizer, .linearAlgebra, .loss:
+            switch op.sourceNotation {
+            case .call: call(op)
+            case .prefix(let symbol):
+                text += symbol
+                infix(0)
+            case .infix(let symbol, let binding):
+                binary(symbol) { position in
+                    // A product binds tighter than `+` and `-`: `x @ W1 + b1`, as models write it.
+                    if binding == .additive, case .infix(_, .matrixProduct) = graph[operands[position]].op.sourceNotation {
+                        operand(position)
+                    } else {
+                        infix(position)
+                    }
+                }
             }
-        case .arithmetic(let arithmetic): binary(arithmetic.name, infix)
-        case .reduction(let reduction, let axis): call(reduction.name, [0], axis.map { ", axis = \($0)" } ?? "")
-        case .normalizer(let normalizer, let axis): call(normalizer.name, [0], ", axis = \(axis)")
-        case .loss(.huber(let delta)): call("huber", [0, 1], ", " + formatNumber(delta))
-        case .loss(let loss): call(loss.name, [0, 1])
         }
     }
 }

@@ -6,30 +6,20 @@ import AdjointIR
 extension KernelLowering {
     mutating func nest(_ id: NodeID) -> [Statement] {
         let node = graph[id]
-        switch node.op {
-        case .reduction(.logsumexp, let axis):
-            return rowNest(id, axis: axis, normalizer: nil)
-        case .reduction(let op, let axis):
+        switch node.op.lowering {
+        case .sum(let axes, let mean):
             let shape = graph[node.operands[0]].shape
-            let reduced = shape.dims.indices.map { axis == nil || axis == $0 }
-            let divisor = op == .mean ? IntExpr.count(Shape(axis.map { [shape.dims[$0]] } ?? shape.dims)) : nil
-            return sumNest(id, reduced: reduced, divisor: divisor) { index in
-                index.enumerated().filter { !reduced[$0.offset] }.map(\.element)
-            }
-        case .structural(.sumTo(let target)):
-            let shape = graph[node.operands[0]].shape
-            let offset = shape.rank - target.rank
-            let reduced = shape.dims.indices.map { $0 < offset || target.dims[$0 - offset] == .fixed(1) }
-            return sumNest(id, reduced: reduced, divisor: nil) { index in
-                target.dims.indices.map { target.dims[$0] == .fixed(1) ? .zero : index[offset + $0] }
-            }
-        case .normalizer(let op, let axis):
-            return rowNest(id, axis: axis, normalizer: op)
-        case .linearAlgebra(.matmul):
+            let reduced = axes.reduced(shape)
+            let resultAxes = axes.resultAxes(shape)
+            let divisor = mean ? IntExpr.count(Shape(shape.dims.indices.filter { reduced[$0] }.map { shape.dims[$0] })) : nil
+            return sumNest(id, reduced: reduced, divisor: divisor) { index in resultAxes.map { $0.map { index[$0] } ?? .zero } }
+        case .rows(let axis, let normalizer):
+            return rowNest(id, axis: axis, normalizer: normalizer)
+        case .matmul:
             return matmulNest(id)
         case .loss(let op):
             return lossNest(id, op)
-        default:
+        case .leaf, .view, .pointwise:
             return pointwiseNest(id)
         }
     }
@@ -190,7 +180,7 @@ extension KernelLowering {
         let index = loopVariables(shape)
         let total = "total\(id.index)"
         var statements: [Statement] = [.declare(total, .literal(0))]
-        if op == .softmaxCrossEntropy {
+        if op.needsRowLogSumExp {
             let last = [shape.rank - 1]
             var row = logSumExpStatements(id, prediction, index, shape, last)
             if plan.keepsLogSumExp.contains(id) {

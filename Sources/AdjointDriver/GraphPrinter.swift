@@ -32,7 +32,7 @@ public enum GraphPrinter {
                 let text = name.map { "\($0) = \(formatNumber(value))" } ?? formatNumber(value)
                 attributes = ["shape=plaintext", "label=\"\(escape(text))\""]
             default:
-                let title = names[id].map { "\($0) = \(IRText.mnemonic(node.op))" } ?? IRText.mnemonic(node.op)
+                let title = names[id].map { "\($0) = \(node.op.mnemonic)" } ?? node.op.mnemonic
                 attributes = ["shape=ellipse", "label=\"\(escape(title))\\n\(node.shape)\""]
             }
             if isAdjoint { attributes += ["style=filled", "fillcolor=\"#dde8f7\""] }

@@ -10,7 +10,7 @@ public enum IRText {
     public static func print(_ graph: Graph) -> String {
         var lines: [String] = []
         for (index, node) in graph.nodes.enumerated() {
-            var text = "%\(index) = \(mnemonic(node.op))"
+            var text = "%\(index) = \(node.op.mnemonic)"
             let attributes = self.attributes(node.op)
             if !attributes.isEmpty { text += " " + attributes }
             if !node.operands.isEmpty { text += " " + node.operands.map(\.description).joined(separator: ", ") }
@@ -20,27 +20,8 @@ public enum IRText {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// The op's name in the text form: one word per op.
-    public static func mnemonic(_ op: Op) -> String {
-        switch op {
-        case .leaf(let leaf): return leaf.name
-        case .structural(let op): return op.name
-        case .elementwise(.negate): return "neg"
-        case .elementwise(let op): return op.name
-        case .arithmetic(let op): return arithmeticMnemonics[op]!
-        case .reduction(let op, _): return op.name
-        case .normalizer(let op, _): return op.name
-        case .linearAlgebra(.matmul): return "matmul"
-        case .linearAlgebra(let op): return op.name
-        case .loss(let op): return op.name
-        }
-    }
-
-    static let arithmeticMnemonics: [Arithmetic: String] = [
-        .add: "add", .subtract: "sub", .multiply: "mul", .divide: "div", .power: "pow", .maximum: "max",
-        .minimum: "min", .greaterEqual: "ge",
-    ]
-
+    /// What follows the mnemonic: a leaf's name and shape, a structural op's shape, or the op's
+    /// attributes (`axis=1`, `slope=0.1`).
     static func attributes(_ op: Op) -> String {
         switch op {
         case .leaf(.input(let name, let shape)), .leaf(.param(let name, let shape)), .leaf(.state(let name, let shape)),
@@ -49,10 +30,8 @@ public enum IRText {
         case .leaf(.constant(let value, let name)): return name.map { "\(value) \($0)" } ?? "\(value)"
         case .leaf(.size(let dims)): return "\(Shape(dims))"
         case .structural(let op): return "\(op.target)"
-        case .elementwise(.leakyRelu(let slope)): return "slope=\(slope)"
-        case .reduction(_, let axis?), .normalizer(_, let axis): return "axis=\(axis)"
-        case .loss(.huber(let delta)): return "delta=\(delta)"
-        default: return ""
+        case .elementwise, .arithmetic, .reduction, .normalizer, .linearAlgebra, .loss:
+            return op.attributes.map(\.irText).joined(separator: " ")
         }
     }
 
@@ -158,11 +137,19 @@ public enum IRText {
                 })
         }
 
-        mutating func number(after label: String) throws(ParseError) -> Double {
-            guard take(label), let value = Double(word()) else {
-                throw ParseError(line: line, message: "expected '\(label)NUMBER'")
+        /// `axis=1 slope=0.1`: the attributes before the operands.
+        mutating func attributes() throws(ParseError) -> [(name: String, value: Double)] {
+            var result: [(name: String, value: Double)] = []
+            skipSpaces()
+            while let first = text.first, first != "%", first != ":" {
+                let word = self.word()
+                let parts = word.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, let value = Double(parts[1]) else {
+                    throw ParseError(line: line, message: "expected 'NAME=NUMBER', got '\(word)'")
+                }
+                result.append((String(parts[0]), value))
             }
-            return value
+            return result
         }
 
         mutating func op(_ word: String) throws(ParseError) -> Op {
@@ -181,26 +168,18 @@ public enum IRText {
                 // `constant 3.0 lr_scale : []`: the const's name, if any, before the shape.
                 return .leaf(.constant(value, name: text.hasPrefix(":") ? nil : self.word()))
             case "size": return .leaf(.size(try shape().dims))
-            case "broadcast": return .structural(.broadcast(try shape()))
-            case "sum_to": return .structural(.sumTo(try shape()))
-            case "reshape": return .structural(.reshape(try shape()))
-            case "leaky_relu": return .elementwise(.leakyRelu(slope: try number(after: "slope=")))
-            case "huber": return .loss(.huber(delta: try number(after: "delta=")))
-            case "softmax", "log_softmax":
-                return .normalizer(word == "softmax" ? .softmax : .logSoftmax, axis: Int(try number(after: "axis=")))
-            case "sum", "mean", "logsumexp":
-                let reduction: Reduction = word == "sum" ? .sum : word == "mean" ? .mean : .logsumexp
-                return .reduction(reduction, axis: text.hasPrefix("axis=") ? Int(try number(after: "axis=")) : nil)
-            case "matmul": return .linearAlgebra(.matmul)
-            case "transpose": return .linearAlgebra(.transpose)
-            case "neg": return .elementwise(.negate)
             default:
-                if let op = IRText.arithmeticMnemonics.first(where: { $0.value == word })?.key { return .arithmetic(op) }
-                let unary: [Elementwise] = [.exp, .log, .sqrt, .abs, .square, .sin, .cos, .tanh, .sigmoid, .relu, .softplus, .step, .sign]
-                if let op = unary.first(where: { $0.name == word }) { return .elementwise(op) }
-                let losses: [Loss] = [.mse, .sse, .crossEntropy, .softmaxCrossEntropy, .binaryCrossEntropy, .sigmoidBinaryCrossEntropy]
-                if let op = losses.first(where: { $0.name == word }) { return .loss(op) }
-                throw ParseError(line: line, message: "unknown op '\(word)'")
+                if Structural.named(word, target: .scalar) != nil {
+                    return .structural(Structural.named(word, target: try shape())!)
+                }
+                let attributes = try self.attributes()
+                guard let op = Op.computation(mnemonic: word, attributes: attributes) else {
+                    let expected = Op.computations.first { $0.mnemonic == word }
+                    guard let expected else { throw ParseError(line: line, message: "unknown op '\(word)'") }
+                    let names = expected.attributes.map { "\($0.name)=NUMBER" }.joined(separator: " ")
+                    throw ParseError(line: line, message: "'\(word)' takes attributes '\(names)'")
+                }
+                return op
             }
         }
     }

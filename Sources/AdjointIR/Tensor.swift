@@ -67,37 +67,14 @@ public struct Tensor: Hashable, Sendable, CustomStringConvertible {
     /// This tensor stretched to `target` by NumPy broadcasting.
     public func broadcast(to target: [Int]) -> Tensor {
         if sizes == target { return self }
-        let offset = target.count - rank
-        let sourceStrides = Tensor.strides(sizes)
-        // A stretched axis reads the same element again: stride 0.
-        let strides = (0..<target.count).map { axis -> Int in
-            let source = axis - offset
-            return source < 0 || sizes[source] == 1 ? 0 : sourceStrides[source]
-        }
-        var result = [Double](repeating: 0, count: target.reduce(1, *))
-        forEachIndex(target) { flat, index in
-            var source = 0
-            for axis in 0..<index.count { source += index[axis] * strides[axis] }
-            result[flat] = scalars[source]
-        }
-        return Tensor(sizes: target, scalars: result)
+        return gather(.broadcast(from: Shape(sizes.map(Dim.fixed)), to: Shape(target.map(Dim.fixed))), sizes: target)
     }
 
     /// Sums away the axes that broadcasting to this tensor's sizes would have stretched from
-    /// `target`: the adjoint of `broadcast(to:)`.
+    /// `target`: the adjoint of `broadcast(to:)`, a scatter-add through its index map.
     public func sum(to target: [Int]) -> Tensor {
         if sizes == target { return self }
-        let offset = rank - target.count
-        let targetStrides = Tensor.strides(target)
-        var result = [Double](repeating: 0, count: target.reduce(1, *))
-        forEachIndex(sizes) { flat, index in
-            var destination = 0
-            for axis in 0..<target.count where target[axis] != 1 {
-                destination += index[axis + offset] * targetStrides[axis]
-            }
-            result[destination] += scalars[flat]
-        }
-        return Tensor(sizes: target, scalars: result)
+        return scatterAdd(.broadcast(from: Shape(target.map(Dim.fixed)), to: Shape(sizes.map(Dim.fixed))), sizes: target)
     }
 
     /// Visits every index of `sizes` in row-major order with its flat position.
@@ -116,6 +93,4 @@ public struct Tensor: Hashable, Sendable, CustomStringConvertible {
             }
         }
     }
-
-    private func forEachIndex(_ sizes: [Int], _ body: (Int, [Int]) -> Void) { Tensor.forEachIndex(sizes, body) }
 }

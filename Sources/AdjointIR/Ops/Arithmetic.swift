@@ -1,7 +1,7 @@
 import Foundation
 
 /// Elementwise functions of two operands, with NumPy broadcasting.
-public enum Arithmetic: Hashable, Sendable {
+public enum Arithmetic: Hashable, Sendable, CaseIterable {
     /// `a + b`, `a - b`, `a * b`, `a / b`, `a ^ b`
     case add, subtract, multiply, divide, power
     /// `max(a, b)`, `min(a, b)`
@@ -20,6 +20,20 @@ public enum Arithmetic: Hashable, Sendable {
         case .maximum: return "max"
         case .minimum: return "min"
         case .greaterEqual: return ">="
+        }
+    }
+
+    /// The name in the IR's text form: one word per op.
+    var mnemonic: String {
+        switch self {
+        case .add: return "add"
+        case .subtract: return "sub"
+        case .multiply: return "mul"
+        case .divide: return "div"
+        case .power: return "pow"
+        case .maximum: return "max"
+        case .minimum: return "min"
+        case .greaterEqual: return "ge"
         }
     }
 
@@ -104,6 +118,29 @@ extension Arithmetic {
         case .maximum: return "(\(a) >= \(b) ? \(a) : \(b))"  // ties pick a, as `apply`
         case .minimum: return "(\(a) <= \(b) ? \(a) : \(b))"
         case .greaterEqual: return "(\(a) >= \(b) ? \(s.literal(1)) : \(s.literal(0)))"
+        }
+    }
+}
+
+// MARK: - Notation
+extension Arithmetic {
+    var sourceNotation: SourceNotation {
+        switch self {
+        case .add, .subtract: return .infix(name, binding: .additive)
+        case .multiply, .divide, .power, .greaterEqual: return .infix(name, binding: .other)
+        case .maximum, .minimum: return .call
+        }
+    }
+
+    var mathNotation: MathNotation {
+        switch self {
+        case .add: return .sum
+        case .subtract: return .difference
+        case .multiply: return .product
+        case .divide: return .quotient
+        case .power: return .power
+        case .maximum, .minimum: return .call
+        case .greaterEqual: return .indicator("≥")
         }
     }
 }

@@ -64,10 +64,41 @@ public enum Elementwise: Hashable, Sendable {
         let plain: [Elementwise] = [.exp, .log, .sqrt, .abs, .square, .sin, .cos, .tanh, .sigmoid, .relu, .softplus]
         return plain.map { op in Builtin(op.name, [.tensor("a")]) { _ in .elementwise(op) } }
             + [
-                Builtin("leaky_relu", [.tensor("a"), .number("slope", default: 0.01)]) {
+                Builtin("leaky_relu", [.tensor("a"), .number("slope", default: defaultSlope)]) {
                     .elementwise(.leakyRelu(slope: $0["slope"]!))
                 }
             ]
+    }
+}
+
+// MARK: - Attributes
+extension Elementwise {
+    /// `leaky_relu`'s slope when a model leaves it out.
+    static let defaultSlope = 0.01
+
+    /// Every op of the family, attributes at their defaults.
+    static let all: [Elementwise] = [
+        .negate, .exp, .log, .sqrt, .abs, .square, .sin, .cos, .tanh, .sigmoid, .relu, .softplus,
+        .leakyRelu(slope: defaultSlope), .step, .sign,
+    ]
+
+    /// The name in the IR's text form (`-` is not a word there).
+    var mnemonic: String { self == .negate ? "neg" : name }
+
+    var attributes: [OpAttribute] {
+        switch self {
+        case .leakyRelu(let slope): return [OpAttribute("slope", .number(slope), default: .number(Self.defaultSlope))]
+        case .negate, .exp, .log, .sqrt, .abs, .square, .sin, .cos, .tanh, .sigmoid, .relu, .softplus, .step, .sign:
+            return []
+        }
+    }
+
+    func setting(_ values: [String: Double]) -> Elementwise {
+        switch self {
+        case .leakyRelu(let slope): return .leakyRelu(slope: values["slope"] ?? slope)
+        case .negate, .exp, .log, .sqrt, .abs, .square, .sin, .cos, .tanh, .sigmoid, .relu, .softplus, .step, .sign:
+            return self
+        }
     }
 }
 
@@ -143,6 +174,26 @@ extension Elementwise {
         case .leakyRelu(let slope): return "(\(a) > \(zero) ? \(a) : \(s.literal(slope)) * \(a))"
         case .step: return "(\(a) > \(zero) ? \(one) : \(zero))"
         case .sign: return "(\(a) > \(zero) ? \(one) : (\(a) < \(zero) ? \(s.literal(-1)) : \(zero)))"
+        }
+    }
+}
+
+// MARK: - Notation
+extension Elementwise {
+    var sourceNotation: SourceNotation {
+        switch self {
+        case .negate: return .prefix("-")
+        case .exp, .log, .sqrt, .abs, .square, .sin, .cos, .tanh, .sigmoid, .relu, .softplus, .leakyRelu, .step, .sign:
+            return .call
+        }
+    }
+
+    var mathNotation: MathNotation {
+        switch self {
+        case .negate: return .negation
+        case .square: return .square
+        case .step: return .indicator(">")
+        case .exp, .log, .sqrt, .abs, .sin, .cos, .tanh, .sigmoid, .relu, .softplus, .leakyRelu, .sign: return .call
         }
     }
 }

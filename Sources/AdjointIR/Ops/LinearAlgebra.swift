@@ -1,5 +1,5 @@
 /// Matrix products and transposition.
-public enum LinearAlgebra: Hashable, Sendable {
+public enum LinearAlgebra: Hashable, Sendable, CaseIterable {
     /// `a @ b`: `[m,k] @ [k,n] -> [m,n]`, `[m,k] @ [k] -> [m]`, `[k] @ [k,n] -> [n]`, `[k] @ [k] -> []`
     case matmul
     /// `transpose(a)`: `[m,n] -> [n,m]`
@@ -13,7 +13,20 @@ public enum LinearAlgebra: Hashable, Sendable {
         }
     }
 
-    var arity: Int { self == .matmul ? 2 : 1 }
+    /// The name in the IR's text form (`@` is not a word there).
+    var mnemonic: String {
+        switch self {
+        case .matmul: return "matmul"
+        case .transpose: return "transpose"
+        }
+    }
+
+    var arity: Int {
+        switch self {
+        case .matmul: return 2
+        case .transpose: return 1
+        }
+    }
 
     func resultShape(_ operands: [Shape]) -> Result<Shape, ShapeError> {
         switch self {
@@ -54,14 +67,7 @@ extension LinearAlgebra {
                 }
             }
             return Tensor(sizes: Array(a.sizes.dropLast() + b.sizes.dropFirst()), scalars: result)
-        case .transpose:
-            let a = operands[0]
-            let (rows, columns) = (a.sizes[0], a.sizes[1])
-            var result = [Double](repeating: 0, count: a.count)
-            for i in 0..<rows {
-                for j in 0..<columns { result[j * rows + i] = a.scalars[i * columns + j] }
-            }
-            return Tensor(sizes: [columns, rows], scalars: result)
+        case .transpose: return operands[0].gather(indexMap!, sizes: operands[0].sizes.reversed())
         }
     }
 }
@@ -69,8 +75,14 @@ extension LinearAlgebra {
 // MARK: - Derivative rules
 extension LinearAlgebra {
     func vjp(_ g: inout Graph, operands: [NodeID], index: Int, cotangent c: NodeID) -> NodeID? {
-        guard self == .matmul else { return g.transpose(c) }  // d transpose: transpose the cotangent
-        let (a, b) = (operands[0], operands[1])
+        switch self {
+        case .matmul: return Self.matmulVJP(&g, a: operands[0], b: operands[1], index: index, cotangent: c)
+        case .transpose: return g.transpose(c)  // d/dA Aᵀ: transpose the cotangent
+        }
+    }
+
+    /// y = a @ b for each combination of ranks; `index` picks the operand.
+    private static func matmulVJP(_ g: inout Graph, a: NodeID, b: NodeID, index: Int, cotangent c: NodeID) -> NodeID? {
         let (aShape, bShape) = (g[a].shape, g[b].shape)
         switch (aShape.rank, bShape.rank, index) {
         case (2, 2, 0): return g.matmul(c, g.transpose(b))  // d/dA AB = C Bᵀ
@@ -83,6 +95,52 @@ extension LinearAlgebra {
             return g.matmul(g.reshape(a, to: [aShape.dims[0], .fixed(1)]), g.reshape(c, to: [.fixed(1), bShape.dims[1]]))
         case (_, _, 0): return g.times(c, b)  // a·b: d/da = c b
         default: return g.times(c, a)  // d/db a·b = c a
+        }
+    }
+}
+
+// MARK: - Notation
+extension LinearAlgebra {
+    var sourceNotation: SourceNotation {
+        switch self {
+        case .matmul: return .infix(name, binding: .matrixProduct)
+        case .transpose: return .call
+        }
+    }
+
+    var mathNotation: MathNotation {
+        switch self {
+        case .matmul: return .matrixProduct
+        case .transpose: return .transpose
+        }
+    }
+}
+
+// MARK: - Lowering and cost
+extension LinearAlgebra {
+    var lowering: LoweringStrategy {
+        switch self {
+        case .matmul: return .matmul
+        case .transpose: return .view
+        }
+    }
+
+    func flops(_ operands: [Shape], result: Shape) -> FlopRule? {
+        switch self {
+        case .matmul:  // 2 flops per multiply-add: each result element is a sum over k
+            let a = operands[0]
+            return FlopRule(over: Shape(result.dims + [a.dims[a.rank - 1]]), perElement: 2)
+        case .transpose: return nil
+        }
+    }
+}
+
+// MARK: - Index map
+extension LinearAlgebra {
+    var indexMap: IndexMap? {
+        switch self {
+        case .transpose: return .axes([1, 0])  // a[i, j] is result[j, i]
+        case .matmul: return nil
         }
     }
 }

@@ -51,10 +51,36 @@ public enum Loss: Hashable, Sendable {
             let (first, second) = names[op] ?? ("pred", "target")
             return Builtin(op.name, [.tensor(first), .tensor(second)]) { _ in .loss(op) }
         } + [
-            Builtin("huber", [.tensor("pred"), .tensor("target"), .positiveNumber("delta", default: 1)]) {
+            Builtin("huber", [.tensor("pred"), .tensor("target"), .positiveNumber("delta", default: defaultDelta)]) {
                 .loss(.huber(delta: $0["delta"]!))
             }
         ]
+    }
+}
+
+// MARK: - Attributes
+extension Loss {
+    /// `huber`'s delta when a model leaves it out.
+    static let defaultDelta = 1.0
+
+    /// Every op of the family, attributes at their defaults.
+    static let all: [Loss] = [
+        .mse, .sse, .crossEntropy, .softmaxCrossEntropy, .binaryCrossEntropy, .sigmoidBinaryCrossEntropy,
+        .huber(delta: defaultDelta),
+    ]
+
+    var attributes: [OpAttribute] {
+        switch self {
+        case .huber(let delta): return [OpAttribute("delta", .number(delta), default: .number(Self.defaultDelta))]
+        case .mse, .sse, .crossEntropy, .softmaxCrossEntropy, .binaryCrossEntropy, .sigmoidBinaryCrossEntropy: return []
+        }
+    }
+
+    func setting(_ values: [String: Double]) -> Loss {
+        switch self {
+        case .huber(let delta): return .huber(delta: values["delta"] ?? delta)
+        case .mse, .sse, .crossEntropy, .softmaxCrossEntropy, .binaryCrossEntropy, .sigmoidBinaryCrossEntropy: return self
+        }
     }
 }
 
@@ -195,6 +221,18 @@ extension Loss {
             let d = s.call(.abs, "(\(p) - \(t))")
             let (k, half) = (s.literal(delta), s.literal(0.5))
             return "(\(d) <= \(k) ? \(half) * \(d) * \(d) : \(k) * (\(d) - \(half) * \(k)))"
+        }
+    }
+}
+
+// MARK: - Lowering and cost
+extension Loss {
+    /// Whether the lowering computes each row's logsumexp of the prediction first (whose
+    /// summands need it), reading the prediction's rows twice.
+    public var needsRowLogSumExp: Bool {
+        switch self {
+        case .softmaxCrossEntropy: return true
+        case .mse, .sse, .crossEntropy, .binaryCrossEntropy, .sigmoidBinaryCrossEntropy, .huber: return false
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Normalizations along one axis; the result has the operand's shape.
-public enum Normalizer: Hashable, Sendable {
+public enum Normalizer: Hashable, Sendable, CaseIterable {
     /// `softmax(a, axis = -1)` = exp(a) / Σ exp(a) along the axis
     case softmax
     /// `log_softmax(a, axis = -1)` = a − logsumexp(a) along the axis

@@ -1,7 +1,11 @@
 /// The op table: every tensor operation of the model language. Each family lives in its own file
-/// with its shape rule and surface spelling (and, as the compiler grows, its derivative rule,
-/// reference evaluation and scalar C and Swift spellings), so adding an op touches one file, and
-/// the exhaustive switches here make a missing rule a compile error.
+/// with everything about its ops: shape rule, surface spelling and built-in functions, reference
+/// evaluation, derivative rule, attributes, scalar C and Swift spellings, notation in formulas
+/// (`Notation.swift`), lowering strategy and flop cost (`Lowering.swift`), and for views the index
+/// map (`IndexMap.swift`). Those three files define the shared vocabulary and dispatch over the
+/// families; the printers, the lowering and the flop count switch over that vocabulary, not over
+/// ops. Adding an op touches its family's file, and the exhaustive switches make a missing rule
+/// a compile error.
 public enum Op: Hashable, Sendable {
     /// Inputs, params, constants and sizes: the nodes without operands.
     case leaf(Leaf)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Reductions over one axis (which the result loses) or over every element (a scalar result).
-public enum Reduction: Hashable, Sendable {
+public enum Reduction: Hashable, Sendable, CaseIterable {
     /// `sum(a)`, `sum(a, axis = k)`
     case sum
     /// `mean(a)`, `mean(a, axis = k)`
@@ -99,5 +99,26 @@ extension Reduction {
     /// element itself when it is not finite, as `stableLogSumExp`.
     public static func logSumExpSpelling(largest m: String, shiftedSum: String, _ s: some ScalarSyntax) -> String {
         "(\(m) - \(m) == \(s.literal(0)) ? \(m) + \(s.call(.log, shiftedSum)) : \(m))"
+    }
+}
+
+// MARK: - Notation
+extension Reduction {
+    var mathNotation: MathNotation {
+        switch self {
+        case .sum: return .reduce("Σ")
+        case .mean, .logsumexp: return .reduce(name)
+        }
+    }
+}
+
+// MARK: - Lowering and cost
+extension Reduction {
+    func lowering(axis: Int?) -> LoweringStrategy {
+        switch self {
+        case .sum: return .sum(.axis(axis), mean: false)
+        case .mean: return .sum(.axis(axis), mean: true)
+        case .logsumexp: return .rows(axis: axis, normalizer: nil)
+        }
     }
 }

@@ -18,6 +18,11 @@ public enum Structural: Hashable, Sendable {
         }
     }
 
+    /// The op spelled `name` in the IR's text form, to `target`.
+    static func named(_ name: String, target: Shape) -> Structural? {
+        [Structural.broadcast(target), .sumTo(target), .reshape(target)].first { $0.name == name }
+    }
+
     var target: Shape {
         switch self {
         case .broadcast(let shape), .sumTo(let shape), .reshape(let shape): return shape
@@ -39,7 +44,7 @@ public enum Structural: Hashable, Sendable {
         switch self {
         case .broadcast(let target): return a.broadcast(to: target.sizes(dims))
         case .sumTo(let target): return a.sum(to: target.sizes(dims))
-        case .reshape(let target): return Tensor(sizes: target.sizes(dims), scalars: a.scalars)
+        case .reshape(let target): return a.gather(.rowMajor, sizes: target.sizes(dims))
         }
     }
 }
@@ -63,6 +68,34 @@ extension Structural {
         case .broadcast: return g.sum(c, to: shape)  // stretched copies each send their cotangent back: a sum
         case .sumTo: return g.broadcast(c, to: shape)  // every summed element gets the sum's cotangent
         case .reshape: return g.reshape(c, to: shape)  // the same elements, the operand's shape
+        }
+    }
+}
+
+// MARK: - Lowering and cost
+extension Structural {
+    var lowering: LoweringStrategy {
+        switch self {
+        case .broadcast, .reshape: return .view
+        case .sumTo(let target): return .sum(.broadcastFrom(target), mean: false)
+        }
+    }
+
+    func flops(_ operand: Shape) -> FlopRule? {
+        switch self {
+        case .broadcast, .reshape: return nil
+        case .sumTo: return FlopRule(over: operand, perElement: 1)
+        }
+    }
+}
+
+// MARK: - Index map
+extension Structural {
+    func indexMap(from operand: Shape, to result: Shape) -> IndexMap? {
+        switch self {
+        case .broadcast: return .broadcast(from: operand, to: result)
+        case .reshape: return .reshape(from: operand, to: result)
+        case .sumTo: return nil  // the scatter-add through broadcast's map, not a view
         }
     }
 }
