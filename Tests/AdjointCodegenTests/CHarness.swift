@@ -30,6 +30,8 @@ struct KernelCase: CustomTestStringConvertible, Sendable {
     var openmp = false
     /// Lowered with `--blas` and linked with the machine's CBLAS (`CBLAS.linkFlags`).
     var blas = false
+    /// Macros defined on the C compiler's command line (`ADJOINT_TILE_ROWS=1`).
+    var defines: [String] = []
     /// The C standard the C harness compiles with (`gnu11` also defines `linux` and `unix`).
     var standard = "c99"
     /// The Swift harness's name for the model file, instead of `NAME_PRECISION` (`SwiftHarness.key`).
@@ -38,6 +40,7 @@ struct KernelCase: CustomTestStringConvertible, Sendable {
     var testDescription: String {
         "\(name) \(precision.rawValue) \(dims.keys.sorted().map { "\($0)=\(dims[$0]!)" }.joined(separator: ","))"
             + (sanitize ? " asan+ubsan" : "") + (standard == "c99" ? "" : " " + standard) + (openmp ? " openmp" : "") + (blas ? " blas" : "")
+            + defines.map { " -D" + $0 }.joined()
     }
 
     var tolerance: Double { precision == .double ? 1e-10 : 1e-4 }
@@ -244,7 +247,7 @@ enum CHarness {
         try printer.source().write(to: folder.appendingPathComponent("\(test.name).c"), atomically: true, encoding: .utf8)
         try source(kernels, bindings, test).write(to: folder.appendingPathComponent("harness.c"), atomically: true, encoding: .utf8)
         let mode = (test.sanitize ? ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"] : ["-O2"])
-            + (test.openmp ? ["-fopenmp"] : [])
+            + (test.openmp ? ["-fopenmp"] : []) + test.defines.map { "-D" + $0 }
         let compile = try AdjointCodegenTests.run(
             "/usr/bin/cc", flags.map { $0 == "-std=c99" ? "-std=\(test.standard)" : $0 } + mode + ["\(test.name).c", "harness.c", "-o", "harness"] + (test.blas ? CBLAS.linkFlags : []) + ["-lm"],
             in: folder)
