@@ -132,8 +132,10 @@ public struct CPrinter: Sendable {
     var tileRowsMacro: [String] {
         let name = KernelLowering.tileRowsName
         // Registers per row of 32 floats: 2 on AVX-512 (16 floats each), 4 on AVX (8), 8 on NEON
-        // and SSE (4); doubles take twice as many. The rows leave registers for B and A's element.
-        let (avx512, avx, neon, other) = precision == .float ? (8, 3, 3, 1) : (4, 1, 1, 1)
+        // and SSE (4); doubles take twice as many. The rows leave registers for B and A's element
+        // (measured on bench/models/l.adj with -march=haswell: 3 rows 32 ms a step, 4 rows 43, 8
+        // rows 52; SSE2 alone: 2 rows 5.0 ms on m.adj, 1 row 6.4, 8 rows 6.4).
+        let (avx512, avx, neon, other) = precision == .float ? (8, 3, 3, 2) : (4, 1, 1, 1)
         return [
             "/* Rows per register tile: rows x 32 \(real) accumulators kept in vector registers. */",
             "#ifndef \(name)",

@@ -477,6 +477,18 @@ enum TestModels {
         #expect(chosen.gradients == native.gradients, "\(test.testDescription): gradients differ from the target's rows")
     }
 
+    /// On aarch64 (NEON: the kernels' `__aarch64__` tile rows and `adjoint_sqrtf` there),
+    /// cross-compiled and run under qemu: the interpreter's results, for a register-tiled model, an
+    /// Adam sample and the update rules. Skipped without the cross tools.
+    @Test(
+        .enabled(if: CrossTools.available, "needs aarch64-linux-gnu-gcc and qemu-aarch64"),
+        arguments: TestModels.cases(dims: [19], precisions: [.float]).filter { $0.name == "tiled" || $0.name.hasPrefix("rule_") })
+    func aarch64MatchesTheInterpreter(test: KernelCase) throws {
+        var test = test
+        test.aarch64 = true
+        try verify(test)
+    }
+
     /// Under AddressSanitizer and UndefinedBehaviorSanitizer: every sample at runtime dims of 1
     /// and of 7 (a multiple of no tile size), and the op models.
     @Test(

@@ -15,7 +15,7 @@
 #elif defined(__ARM_NEON) || defined(__aarch64__)
 #define ADJOINT_TILE_ROWS 3 /* 32 q registers */
 #else
-#define ADJOINT_TILE_ROWS 1 /* 16 xmm registers (SSE2), or unknown */
+#define ADJOINT_TILE_ROWS 2 /* 16 xmm registers (SSE2), or unknown */
 #endif
 #endif
 #if ADJOINT_TILE_ROWS < 1 || ADJOINT_TILE_ROWS > 8
