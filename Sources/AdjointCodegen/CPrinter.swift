@@ -169,7 +169,9 @@ public struct CPrinter: Sendable {
     /// `adjoint_sqrtf`: the float square root, correctly rounded as `sqrtf` is, in arithmetic a
     /// compiler vectorizes. `sqrtf` may set `errno` (for x < 0), so gcc keeps every loop that calls
     /// it scalar unless built with `-fno-math-errno`; the update rules (Adam, RMSProp, Adagrad)
-    /// take a root per element. Tested against `sqrtf` on every float (`CSquareRootTests`).
+    /// take a root per element. `CSquareRootTests` compares it with `sqrtf` on every float in
+    /// [1/4, 4), every 251st bit pattern and the edges; all 2^32 floats gave the same bits (gcc 12,
+    /// -O3, with and without FMA contraction, 2026-11-27), but for signaling NaNs, since quieted.
     static let squareRoot = [
         "/* sqrt(x), rounded as sqrtf rounds it, without errno, so that loops calling it vectorize:",
         "   r = 1/sqrt(d) for d = x in double by Newton's r <- r (3/2 - d r^2 / 2) from a first guess",
