@@ -29,9 +29,11 @@ extension SwiftPrinter {
     /// source's `ADJOINT_TILE_ROWS`): rows × 32 accumulators in vector registers. Swift has no
     /// test of the target's vector extensions at compile time, only of its architecture: arm64
     /// has 32 NEON registers of 4 floats; an x86-64 build is SSE2 (16 registers of 4) unless told
-    /// otherwise (`-target-cpu`): four rows, between SSE2's 2 and AVX-512's 8, serve both.
+    /// otherwise (`-target-cpu`). Two rows measured best both ways on samples/mnist-mlp.adj
+    /// (2026-11-27, one thread: SSE2 4.47 to 4.53 ms a step against 4.61 to 4.62 for 4 rows;
+    /// `-target-cpu native` with AVX-512 1.31 ms against 1.37 for 4 rows and 2.1 for 8).
     var tileRows: [String] {
-        let (arm64, other) = precision == .float ? (3, 4) : (1, 2)
+        let (arm64, other) = precision == .float ? (3, 2) : (1, 1)
         return [
             "    /// Rows per register tile: rows × 32 accumulators kept in vector registers.",
             "    #if arch(arm64)", "    private static let tileRows = \(arm64)", "    #else",

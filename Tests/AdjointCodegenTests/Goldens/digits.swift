@@ -338,7 +338,7 @@ extension Digits {
     #if arch(arm64)
     private static let tileRows = 3
     #else
-    private static let tileRows = 4
+    private static let tileRows = 2
     #endif
 
     /// The loss at the current params.
