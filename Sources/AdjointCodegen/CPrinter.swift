@@ -112,7 +112,8 @@ public struct CPrinter: Sendable {
             "#include \"\(name).h\"", "",
         ]
         if kernels.kernels.contains(where: { Self.usesRegisterTiles($0.body) }) { lines += tileRowsMacro }
-        if precision == .float { lines += Self.squareRoot }
+        // Only where called: clang warns of an unused static function, inline or not.
+        if precision == .float, kernels.kernels.contains(where: { Self.takesSquareRoots($0.body) }) { lines += Self.squareRoot }
         lines += initialization()
         lines += dimsFit()
         lines += workspaceSize()
@@ -162,6 +163,30 @@ public struct CPrinter: Sendable {
             case .declareTile: return true
             case .loop(_, _, _, _, let inner), .parallelLoop(_, _, _, _, let inner): return usesRegisterTiles(inner)
             default: return false
+            }
+        }
+    }
+
+    /// Whether statements take a square root (an update rule's, or the model's `sqrt`).
+    static func takesSquareRoots(_ body: [Statement]) -> Bool {
+        func roots(_ expr: ScalarExpr) -> Bool {
+            switch expr {
+            case .literal, .load, .name, .integer, .stepCount: return false
+            case .elementwise(let op, let a): return op == .sqrt || roots(a)
+            case .arithmetic(_, let a, let b): return roots(a) || roots(b)
+            case .call(let function, let arguments): return function == .sqrt || arguments.contains(where: roots)
+            case .lossTerm(_, let p, let t, let lse): return roots(p) || roots(t) || lse.map(roots) == true
+            case .logSumExp(let largest, let total): return roots(largest) || roots(total)
+            case .normalizer(_, let x, let lse): return roots(x) || roots(lse)
+            }
+        }
+        return body.contains { statement in
+            switch statement {
+            case .loop(_, _, _, _, let inner), .parallelLoop(_, _, _, _, let inner): return takesSquareRoots(inner)
+            case .define(_, let value), .declare(_, let value), .assign(_, let value), .store(_, _, let value),
+                .accumulate(_, _, let value):
+                return roots(value)
+            case .comment, .declareTile, .incrementStepCount, .gemm: return false
             }
         }
     }

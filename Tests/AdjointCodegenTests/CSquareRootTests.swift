@@ -46,6 +46,25 @@ import Testing
         #expect(result.status == 0, "adjoint_sqrtf differs from sqrtf at:\n\(result.output.prefix(400))")
     }
 
+    /// The helper is in a source only when its kernels call it (clang's `-Wunused-function`
+    /// warns of an unused static function): an Adam model has it, an SGD one not.
+    @Test(arguments: [("adam", true), ("sgd", false)])
+    func isPrintedOnlyWhereCalled(rule: String, printed: Bool) throws {
+        let source = """
+            dim batch
+            input x: [batch, 3]
+            input y: [batch, 2]
+            param W: [3, 2]
+            loss = mse(x @ W, y)
+            minimize loss using \(rule)
+            """
+        let program = try checkedProgram(source, path: "root.adj")
+        let kernels = ModelKernels(program, name: "root", modelPath: "root.adj", options: CodegenOptions())
+        let c = CPrinter(kernels, precision: .float, tool: "adjoint test").source()
+        #expect(c.contains("static inline float adjoint_sqrtf(float x)") == printed)
+        #expect(c.contains("adjoint_sqrtf(s->") == printed)
+    }
+
     /// gcc vectorizes an Adam update at `-O3` without `-fno-math-errno` (with `sqrtf` it keeps
     /// the loop scalar). Skipped where `cc` is not gcc.
     @Test func anAdamUpdateVectorizes() throws {

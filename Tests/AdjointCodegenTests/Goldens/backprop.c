@@ -6,48 +6,6 @@
 
 #include "backprop.h"
 
-/* sqrt(x), rounded as sqrtf rounds it, without errno, so that loops calling it vectorize:
-   r = 1/sqrt(d) for d = x in double by Newton's r <- r (3/2 - d r^2 / 2) from a first guess
-   of about 4 bits (4 steps: 8, 16, 32, 53 bits), s = d r corrected once by s <- s + r (d - s^2) / 2,
-   then rounded to float once. Every x takes the same path (masks, not branches): 0, infinity,
-   NaN and x < 0 (NaN) are selected by their bits at the end. */
-static inline float adjoint_sqrtf(float x)
-{
-    uint32_t u;
-    memcpy(&u, &x, sizeof u);
-    /* Masks, all ones where: 0 < x < infinity; x < 0 (-0 is not, a NaN with its sign set is). */
-    const uint32_t regular = 0u - (uint32_t)(u - 1u < UINT32_C(0x7f7fffff));
-    const uint32_t negative = 0u - (uint32_t)(u > UINT32_C(0x80000000));
-    const uint32_t dBits = (u & regular) | (UINT32_C(0x3f800000) & ~regular); /* else 1 */
-    float regularX;
-    memcpy(&regularX, &dBits, sizeof regularX);
-    const double d = regularX;
-    uint64_t guess;
-    memcpy(&guess, &d, sizeof guess);
-    guess = UINT64_C(0x5fe6eb50c7b537a9) - (guess >> 1);
-    double r;
-    memcpy(&r, &guess, sizeof r);
-    r = r * (1.5 - 0.5 * d * r * r);
-    r = r * (1.5 - 0.5 * d * r * r);
-    r = r * (1.5 - 0.5 * d * r * r);
-    r = r * (1.5 - 0.5 * d * r * r);
-    double s = d * r;
-    s = s + 0.5 * r * (d - s * s);
-    const float root = (float)s;
-    const float same = x + x; /* for +-0, infinity and a NaN (quieted): their own root */
-    const float invalid = (x - x) * HUGE_VALF; /* NaN: the default one, or x's own quieted */
-    uint32_t rootBits, sameBits, invalidBits;
-    memcpy(&rootBits, &root, sizeof rootBits);
-    memcpy(&sameBits, &same, sizeof sameBits);
-    memcpy(&invalidBits, &invalid, sizeof invalidBits);
-    /* sqrt(+-0) = +-0, sqrt(infinity) = infinity, sqrt(NaN) = NaN, sqrt(x < 0) = NaN */
-    const uint32_t edge = (sameBits & ~negative) | (invalidBits & negative);
-    const uint32_t resultBits = (rootBits & regular) | (edge & ~regular);
-    float result;
-    memcpy(&result, &resultBits, sizeof result);
-    return result;
-}
-
 void backprop_init(backprop_params *p, uint64_t seed)
 {
     (void)seed;
