@@ -111,6 +111,9 @@ public struct CPrinter: Sendable {
         lines += [
             "#include \"\(name).h\"", "",
         ]
+        if kernels.kernels.contains(where: { Self.usesRegisterTiles($0.body) }) { lines += tileRowsMacro }
+        // Only where called: clang warns of an unused static function, inline or not.
+        if precision == .float, kernels.kernels.contains(where: { Self.takesSquareRoots($0.body) }) { lines += Self.squareRoot }
         lines += initialization()
         lines += dimsFit()
         lines += workspaceSize()
@@ -121,6 +124,122 @@ public struct CPrinter: Sendable {
         pieces.append(Array("\n".utf8))
         return pieces
     }
+
+    // MARK: - Target-dependent pieces
+
+    /// The rows of a matrix product's register tile (`KernelLowering.tiledMatmulNest`), chosen
+    /// when the C is compiled: a tile is rows × 32 accumulators, which should fill the target's
+    /// vector registers without spilling. A build may define `ADJOINT_TILE_ROWS` itself (1 to 8).
+    var tileRowsMacro: [String] {
+        let name = KernelLowering.tileRowsName
+        // Registers per row of 32 floats: 2 on AVX-512 (16 floats each), 4 on AVX (8), 8 on NEON
+        // and SSE (4); doubles take twice as many. The rows leave registers for B and A's element
+        // (measured on bench/models/l.adj with -march=haswell: 3 rows 32 ms a step, 4 rows 43, 8
+        // rows 52; SSE2 alone: 2 rows 5.0 ms on m.adj, 1 row 6.4, 8 rows 6.4).
+        let (avx512, avx, neon, other) = precision == .float ? (8, 3, 3, 2) : (4, 1, 1, 1)
+        return [
+            "/* Rows per register tile: rows x 32 \(real) accumulators kept in vector registers. */",
+            "#ifndef \(name)",
+            "#if defined(__AVX512F__)",
+            "#define \(name) \(avx512) /* 32 zmm registers */",
+            "#elif defined(__AVX__)",
+            "#define \(name) \(avx) /* 16 ymm registers (AVX, AVX2) */",
+            "#elif defined(__ARM_NEON) || defined(__aarch64__)",
+            "#define \(name) \(neon) /* 32 q registers */",
+            "#else",
+            "#define \(name) \(other) /* 16 xmm registers (SSE2), or unknown */",
+            "#endif",
+            "#endif",
+            "#if \(name) < 1 || \(name) > \(KernelLowering.registerTile.rows)",
+            "#error \"\(name) must be 1 to \(KernelLowering.registerTile.rows)\"",
+            "#endif", "",
+        ]
+    }
+
+    /// Whether statements hold a register tile (only loops hold one).
+    static func usesRegisterTiles(_ body: [Statement]) -> Bool {
+        body.contains { statement in
+            switch statement {
+            case .declareTile: return true
+            case .loop(_, _, _, _, let inner), .parallelLoop(_, _, _, _, let inner): return usesRegisterTiles(inner)
+            default: return false
+            }
+        }
+    }
+
+    /// Whether statements take a square root (an update rule's, or the model's `sqrt`).
+    static func takesSquareRoots(_ body: [Statement]) -> Bool {
+        func roots(_ expr: ScalarExpr) -> Bool {
+            switch expr {
+            case .literal, .load, .name, .integer, .stepCount: return false
+            case .elementwise(let op, let a): return op == .sqrt || roots(a)
+            case .arithmetic(_, let a, let b): return roots(a) || roots(b)
+            case .call(let function, let arguments): return function == .sqrt || arguments.contains(where: roots)
+            case .lossTerm(_, let p, let t, let lse): return roots(p) || roots(t) || lse.map(roots) == true
+            case .logSumExp(let largest, let total): return roots(largest) || roots(total)
+            case .normalizer(_, let x, let lse): return roots(x) || roots(lse)
+            }
+        }
+        return body.contains { statement in
+            switch statement {
+            case .loop(_, _, _, _, let inner), .parallelLoop(_, _, _, _, let inner): return takesSquareRoots(inner)
+            case .define(_, let value), .declare(_, let value), .assign(_, let value), .store(_, _, let value),
+                .accumulate(_, _, let value):
+                return roots(value)
+            case .comment, .declareTile, .incrementStepCount, .gemm: return false
+            }
+        }
+    }
+
+    /// `adjoint_sqrtf`: the float square root, correctly rounded as `sqrtf` is, in arithmetic a
+    /// compiler vectorizes. `sqrtf` may set `errno` (for x < 0), so gcc keeps every loop that calls
+    /// it scalar unless built with `-fno-math-errno`; the update rules (Adam, RMSProp, Adagrad)
+    /// take a root per element. `CSquareRootTests` compares it with `sqrtf` on every float in
+    /// [1/4, 4), every 251st bit pattern and the edges; all 2^32 floats gave the same bits (gcc 12,
+    /// -O3, with and without FMA contraction, 2026-11-27), but for signaling NaNs, since quieted.
+    static let squareRoot = [
+        "/* sqrt(x), rounded as sqrtf rounds it, without errno, so that loops calling it vectorize:",
+        "   r = 1/sqrt(d) for d = x in double by Newton's r <- r (3/2 - d r^2 / 2) from a first guess",
+        "   of about 4 bits (4 steps: 8, 16, 32, 53 bits), s = d r corrected once by s <- s + r (d - s^2) / 2,",
+        "   then rounded to float once. Every x takes the same path (masks, not branches): 0, infinity,",
+        "   NaN and x < 0 (NaN) are selected by their bits at the end. */",
+        "static inline float adjoint_sqrtf(float x)",
+        "{",
+        "    uint32_t u;",
+        "    memcpy(&u, &x, sizeof u);",
+        "    /* Masks, all ones where: 0 < x < infinity; x < 0 (-0 is not, a NaN with its sign set is). */",
+        "    const uint32_t regular = 0u - (uint32_t)(u - 1u < UINT32_C(0x7f7fffff));",
+        "    const uint32_t negative = 0u - (uint32_t)(u > UINT32_C(0x80000000));",
+        "    const uint32_t dBits = (u & regular) | (UINT32_C(0x3f800000) & ~regular); /* else 1 */",
+        "    float regularX;",
+        "    memcpy(&regularX, &dBits, sizeof regularX);",
+        "    const double d = regularX;",
+        "    uint64_t guess;",
+        "    memcpy(&guess, &d, sizeof guess);",
+        "    guess = UINT64_C(0x5fe6eb50c7b537a9) - (guess >> 1);",
+        "    double r;",
+        "    memcpy(&r, &guess, sizeof r);",
+        "    r = r * (1.5 - 0.5 * d * r * r);",
+        "    r = r * (1.5 - 0.5 * d * r * r);",
+        "    r = r * (1.5 - 0.5 * d * r * r);",
+        "    r = r * (1.5 - 0.5 * d * r * r);",
+        "    double s = d * r;",
+        "    s = s + 0.5 * r * (d - s * s);",
+        "    const float root = (float)s;",
+        "    const float same = x + x; /* for +-0, infinity and a NaN (quieted): their own root */",
+        "    const float invalid = (x - x) * HUGE_VALF; /* NaN: the default one, or x's own quieted */",
+        "    uint32_t rootBits, sameBits, invalidBits;",
+        "    memcpy(&rootBits, &root, sizeof rootBits);",
+        "    memcpy(&sameBits, &same, sizeof sameBits);",
+        "    memcpy(&invalidBits, &invalid, sizeof invalidBits);",
+        "    /* sqrt(+-0) = +-0, sqrt(infinity) = infinity, sqrt(NaN) = NaN, sqrt(x < 0) = NaN */",
+        "    const uint32_t edge = (sameBits & ~negative) | (invalidBits & negative);",
+        "    const uint32_t resultBits = (rootBits & regular) | (edge & ~regular);",
+        "    float result;",
+        "    memcpy(&result, &resultBits, sizeof result);",
+        "    return result;",
+        "}", "",
+    ]
 
     /// `init` and `state_init`: SplitMix64 and Box-Muller in double, as docs/kernels.md fixes them.
     func initialization() -> [String] {

@@ -23,6 +23,8 @@ struct CSyntax: ScalarSyntax {
         switch function {
         case .abs: base = "fabs"
         case .max: base = "fmax"
+        // In float, the kernels' own square root, which vectorizes (`CPrinter.squareRoot`).
+        case .sqrt where precision == .float: return "adjoint_sqrtf(\(arguments.joined(separator: ", ")))"
         default: base = function.rawValue
         }
         return "\(base)\(precision == .float ? "f" : "")(\(arguments.joined(separator: ", ")))"

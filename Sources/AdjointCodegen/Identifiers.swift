@@ -71,14 +71,14 @@ enum CIdentifiers {
 
     /// A name from the model file used as a struct field (a param or a state slot).
     static func field(_ name: String) -> String {
-        NameMangling.mangled(name) { fieldReserved.contains($0) || $0.hasPrefix("ADJOINT_") }
+        NameMangling.mangled(name) { fieldReserved.contains($0) || $0.hasPrefix("ADJOINT_") || $0.hasPrefix("adjoint_") }
     }
 
     /// A name from the model file used as a function's parameter (an input, a runtime dim, an
     /// output) in the kernels of model `model`.
     static func user(_ name: String, model: String) -> String {
         NameMangling.mangled(name) { stem in
-            parameterReserved.contains(stem) || stem.hasPrefix("ADJOINT_") || NameMangling.looksGenerated(stem)
+            parameterReserved.contains(stem) || stem.hasPrefix("ADJOINT_") || stem.hasPrefix("adjoint_") || NameMangling.looksGenerated(stem)
                 || isBLASName(stem)
                 || (stem.hasPrefix(model) && stem.dropFirst(model.count).first == "_"
                     && modelSymbols.contains(stem.dropFirst(model.count + 1)))

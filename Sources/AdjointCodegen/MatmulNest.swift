@@ -148,18 +148,26 @@ extension KernelLowering {
 /// A large product `C = A B` (either operand possibly a transpose read in place) as register
 /// tiles: B is copied into panels of `registerTile.columns` columns, contiguous along the panel's
 /// row (`xᵀ` and `Wᵀ` are thus read once, in place, and every later read is contiguous); for each
-/// panel, each block of `registerTile.rows` rows of A keeps its rows × columns accumulators in a
-/// tile of locals, with k outermost inside the tile and the innermost loop contiguous over the
-/// panel's columns, which a C compiler turns into vector registers (two AVX-512 or four AVX2
-/// registers per row). Rows left over after the last full block get a tile of one row.
+/// panel, each block of rows of A keeps its rows × columns accumulators in a tile of locals, with
+/// k outermost inside the tile and the innermost loop contiguous over the panel's columns, which a
+/// C compiler turns into vector registers. Rows left over after the last full block get a tile of
+/// one row.
+///
+/// The rows per tile are the target's, not the compiler's: the loops name `tileRows`, which the C
+/// source defines with `#if` on the vector extensions it is compiled for (`CPrinter.tileRowsMacro`:
+/// 8 rows of 32 floats are 16 AVX-512 registers, but 32 of AVX2's 16, which would spill) and the
+/// Swift source with `#if arch`. Each element's sum is the same whatever the rows.
 ///
 /// Panels are independent: each packs its own columns and writes its own columns of C (with an
 /// epilogue, its own columns of every member's buffer, reading other buffers only at those
 /// elements), so the loop over panels of a large product is a parallel loop. Every element of C is summed over k in order from zero,
 /// as the plain loops do, so the result is the same for any number of threads.
 extension KernelLowering {
-    /// A register tile's extent: rows of A by columns of B.
+    /// A register tile's largest extent: rows of A by columns of B. A tile's rows are `tileRows`,
+    /// at most `rows`; its locals are declared for `rows`, of which the compiler keeps the used ones.
     static let registerTile = (rows: 8, columns: 32)
+    /// The name of the rows per register tile in the generated code, defined for the target.
+    static let tileRowsName = "ADJOINT_TILE_ROWS"
     /// Products with fewer multiply-adds than this (a runtime dim counted as 64) keep the plain
     /// loops (and one thread): the packing and the threads do not pay for themselves there. A
     /// product `A Bᵀ` takes register tiles at any size, on one thread below this: its plain form,
@@ -239,13 +247,15 @@ extension KernelLowering {
         }
         var panelBody: [Statement] = [.loop(variable: p, start: .zero, end: k, step: 1, body: columnLoops)]
 
-        // One tile of `height` rows from `firstRow`: accumulate over k, then store its columns.
-        func tile(_ firstRow: IntExpr, height: Int) -> [Statement] {
+        // One tile of `height` rows from `firstRow` (`tileRows` or one): accumulate over k, then
+        // store its columns.
+        func tile(_ firstRow: IntExpr, height: IntExpr) -> [Statement] {
             let accumulators = "acc\(id.index)"
+            let single = height == .one
             let (zeroName, kName, rowName, columnName) = (freshName(), freshName(), freshName(), freshName())
-            let (row, column, kIndex) = (height == 1 ? IntExpr.zero : .variable(rowName), IntExpr.variable(columnName), IntExpr.variable(kName))
+            let (row, column, kIndex) = (single ? IntExpr.zero : .variable(rowName), IntExpr.variable(columnName), IntExpr.variable(kName))
             func rowLoop(_ body: [Statement]) -> [Statement] {
-                height == 1 ? body : [.loop(variable: rowName, start: .zero, end: .constant(height), step: 1, body: body)]
+                single ? body : [.loop(variable: rowName, start: .zero, end: height, step: 1, body: body)]
             }
             let slot = row * .constant(columns) + column
             var update = newBody()
@@ -257,23 +267,22 @@ extension KernelLowering {
                     body: [.accumulate(.tile(accumulators), slot, .arithmetic(.multiply, .name(factor), .load(pack, packed(kIndex, column))))]))
             let store = storeProduct(id, [firstRow + row, firstColumn + column], .load(.tile(accumulators), slot), epilogue: epilogue)
             return [
-                .declareTile(accumulators, count: height * columns),
-                .loop(variable: zeroName, start: .zero, end: .constant(height * columns), step: 1,
+                .declareTile(accumulators, count: (single ? 1 : rows) * columns),
+                .loop(variable: zeroName, start: .zero, end: height * .constant(columns), step: 1,
                     body: [.store(.tile(accumulators), .variable(zeroName), .literal(0))]),
                 .loop(variable: kName, start: .zero, end: k, step: 1, body: rowLoop(update)),
             ] + rowLoop([.loop(variable: columnName, start: .zero, end: width, step: 1, body: store)])
         }
+        // Blocks of `tileRows` rows: block b holds rows b·tileRows up to (b + 1)·tileRows.
+        let tileRows = IntExpr.variable(Self.tileRowsName)
         let blockName = freshName()
+        let blocks = IntExpr.quotient(m, tileRows)
         panelBody.append(
-            .loop(variable: blockName, start: .zero, end: m + .constant(1 - rows), step: rows,
-                body: tile(.variable(blockName), height: rows)))
+            .loop(variable: blockName, start: .zero, end: blocks, step: 1,
+                body: tile(.variable(blockName) * tileRows, height: tileRows)))
         let leftoverName = freshName()
-        let leftoverStart: IntExpr
-        if case .constant(let count) = m { leftoverStart = .constant(count / rows * rows) } else { leftoverStart = .quotient(m, .constant(rows)) * .constant(rows) }
-        if leftoverStart != m {
-            panelBody.append(
-                .loop(variable: leftoverName, start: leftoverStart, end: m, step: 1, body: tile(.variable(leftoverName), height: 1)))
-        }
+        panelBody.append(
+            .loop(variable: leftoverName, start: blocks * tileRows, end: m, step: 1, body: tile(.variable(leftoverName), height: .one)))
         if panels == 1 { return panelBody }
         if tiling.parallel {
             return [.parallelLoop(variable: panelName, start: .zero, end: .constant(panels), step: 1, body: panelBody)]

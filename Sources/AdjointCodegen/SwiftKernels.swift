@@ -17,11 +17,28 @@ extension SwiftPrinter {
         lines += ["    }", "", "    /// Where each of the update rule's moments is.", "    private struct StatePointers {"]
         lines += moments.map { "        let \(stateFields[$0.name]!): UnsafeMutablePointer<\(real)>" }
         lines.append("    }")
+        if kernels.kernels.contains(where: { CPrinter.usesRegisterTiles($0.body) }) { lines += [""] + tileRows }
         for kernel in kernels.kernels {
             lines += [""] + function(kernel).map { $0.isEmpty ? $0 : "    " + $0 }
         }
         lines.append("}")
         return lines
+    }
+
+    /// The rows of a matrix product's register tile (`KernelLowering.tiledMatmulNest`; the C
+    /// source's `ADJOINT_TILE_ROWS`): rows × 32 accumulators in vector registers. Swift has no
+    /// test of the target's vector extensions at compile time, only of its architecture: arm64
+    /// has 32 NEON registers of 4 floats; an x86-64 build is SSE2 (16 registers of 4) unless told
+    /// otherwise (`-target-cpu`). Two rows measured best both ways on samples/mnist-mlp.adj
+    /// (2026-11-27, one thread: SSE2 4.47 to 4.53 ms a step against 4.61 to 4.62 for 4 rows;
+    /// `-target-cpu native` with AVX-512 1.31 ms against 1.37 for 4 rows and 2.1 for 8).
+    var tileRows: [String] {
+        let (arm64, other) = precision == .float ? (3, 2) : (1, 1)
+        return [
+            "    /// Rows per register tile: rows × 32 accumulators kept in vector registers.",
+            "    #if arch(arm64)", "    private static let tileRows = \(arm64)", "    #else",
+            "    private static let tileRows = \(other)", "    #endif",
+        ]
     }
 
     /// `private static func stepKernel(p:s:t:x:y:batch:workspace:) -> Float { ... }`.
@@ -148,7 +165,7 @@ extension SwiftPrinter {
         let (plus, times) = wrapping ? ("&+", "&*") : ("+", "*")
         switch expr {
         case .constant(let value): return String(value)
-        case .variable(let name): return name
+        case .variable(let name): return name == KernelLowering.tileRowsName ? "Self.tileRows" : name
         case .dim(let name): return local(name)
         case .sum(let terms):
             // A negative constant, or a product led by one, reads as a subtraction: `a &- 7`.

@@ -30,6 +30,10 @@ struct KernelCase: CustomTestStringConvertible, Sendable {
     var openmp = false
     /// Lowered with `--blas` and linked with the machine's CBLAS (`CBLAS.linkFlags`).
     var blas = false
+    /// Macros defined on the C compiler's command line (`ADJOINT_TILE_ROWS=1`).
+    var defines: [String] = []
+    /// Cross-compiled for aarch64 (`CrossTools.aarch64Compiler`) and run under `qemu-aarch64`.
+    var aarch64 = false
     /// The C standard the C harness compiles with (`gnu11` also defines `linux` and `unix`).
     var standard = "c99"
     /// The Swift harness's name for the model file, instead of `NAME_PRECISION` (`SwiftHarness.key`).
@@ -38,6 +42,7 @@ struct KernelCase: CustomTestStringConvertible, Sendable {
     var testDescription: String {
         "\(name) \(precision.rawValue) \(dims.keys.sorted().map { "\($0)=\(dims[$0]!)" }.joined(separator: ","))"
             + (sanitize ? " asan+ubsan" : "") + (standard == "c99" ? "" : " " + standard) + (openmp ? " openmp" : "") + (blas ? " blas" : "")
+            + defines.map { " -D" + $0 }.joined() + (aarch64 ? " aarch64" : "")
     }
 
     var tolerance: Double { precision == .double ? 1e-10 : 1e-4 }
@@ -244,12 +249,16 @@ enum CHarness {
         try printer.source().write(to: folder.appendingPathComponent("\(test.name).c"), atomically: true, encoding: .utf8)
         try source(kernels, bindings, test).write(to: folder.appendingPathComponent("harness.c"), atomically: true, encoding: .utf8)
         let mode = (test.sanitize ? ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"] : ["-O2"])
-            + (test.openmp ? ["-fopenmp"] : [])
+            + (test.openmp ? ["-fopenmp"] : []) + test.defines.map { "-D" + $0 }
         let compile = try AdjointCodegenTests.run(
-            "/usr/bin/cc", flags.map { $0 == "-std=c99" ? "-std=\(test.standard)" : $0 } + mode + ["\(test.name).c", "harness.c", "-o", "harness"] + (test.blas ? CBLAS.linkFlags : []) + ["-lm"],
+            test.aarch64 ? CrossTools.aarch64Compiler : "/usr/bin/cc", flags.map { $0 == "-std=c99" ? "-std=\(test.standard)" : $0 } + mode + ["\(test.name).c", "harness.c", "-o", "harness"] + (test.blas ? CBLAS.linkFlags : []) + ["-lm"],
             in: folder)
         try #require(compile.status == 0, "cc failed:\n\(compile.errors)")
-        let result = try AdjointCodegenTests.run(folder.appendingPathComponent("harness").path, [], in: folder)
+        let binary = folder.appendingPathComponent("harness").path
+        let result =
+            try test.aarch64
+            ? AdjointCodegenTests.run(CrossTools.qemu, ["-L", CrossTools.aarch64Root, binary], in: folder)
+            : AdjointCodegenTests.run(binary, [], in: folder)
         try #require(result.status == 0, "harness exited \(result.status):\n\(result.errors)")
         #expect(result.errors.isEmpty, "the harness wrote to standard error:\n\(result.errors)")
         let data = try Data(contentsOf: folder.appendingPathComponent("grads.bin"))
@@ -272,5 +281,17 @@ enum CHarness {
             output[String(key), default: []] += words.dropFirst().map { Double(String($0)) ?? .nan }
         }
         return (kernels, bindings, output, gradients)
+    }
+}
+
+/// The tools that build and run the generated C for aarch64 on another machine (Debian:
+/// `gcc-aarch64-linux-gnu` and `qemu-user`); the tests that need them are skipped without them.
+enum CrossTools {
+    static let aarch64Compiler = "/usr/bin/aarch64-linux-gnu-gcc"
+    static let qemu = "/usr/bin/qemu-aarch64"
+    /// Where the cross toolchain keeps aarch64's dynamic loader and C library.
+    static let aarch64Root = "/usr/aarch64-linux-gnu"
+    static var available: Bool {
+        FileManager.default.isExecutableFile(atPath: aarch64Compiler) && FileManager.default.isExecutableFile(atPath: qemu)
     }
 }

@@ -461,6 +461,34 @@ enum TestModels {
         #expect(parallel.gradients == serial.gradients, "\(test.testDescription): gradients differ from the serial build")
     }
 
+    /// The rows per register tile are the target's (`ADJOINT_TILE_ROWS`, 8 on AVX-512, 3 on AVX2):
+    /// every row count gives the interpreter's results, bit for bit the same as the target's own.
+    @Test(arguments: [1, 2, 3, 8])
+    func everyTileRowCountGivesTheSameBits(rows: Int) throws {
+        let source = TestModels.ops.first { $0.name == "tiled" }!.source
+        let dims = Dictionary(uniqueKeysWithValues: TestModels.runtimeDims(source).map { ($0, 19) })
+        var test = KernelCase(name: "tiled", source: source, dims: dims, precision: .float, paramRange: -0.1...0.1)
+        let native = try CHarness.run(test)
+        test.defines = ["ADJOINT_TILE_ROWS=\(rows)"]
+        try verify(test)
+        let chosen = try CHarness.run(test)
+        func bits(_ output: HarnessOutput) -> [String: [UInt64]] { output.mapValues { $0.map(\.bitPattern) } }
+        #expect(bits(chosen.output) == bits(native.output), "\(test.testDescription): results differ from the target's rows")
+        #expect(chosen.gradients == native.gradients, "\(test.testDescription): gradients differ from the target's rows")
+    }
+
+    /// On aarch64 (NEON: the kernels' `__aarch64__` tile rows and `adjoint_sqrtf` there),
+    /// cross-compiled and run under qemu: the interpreter's results, for a register-tiled model, an
+    /// Adam sample and the update rules. Skipped without the cross tools.
+    @Test(
+        .enabled(if: CrossTools.available, "needs aarch64-linux-gnu-gcc and qemu-aarch64"),
+        arguments: TestModels.cases(dims: [19], precisions: [.float]).filter { $0.name == "tiled" || $0.name.hasPrefix("rule_") })
+    func aarch64MatchesTheInterpreter(test: KernelCase) throws {
+        var test = test
+        test.aarch64 = true
+        try verify(test)
+    }
+
     /// Under AddressSanitizer and UndefinedBehaviorSanitizer: every sample at runtime dims of 1
     /// and of 7 (a multiple of no tile size), and the op models.
     @Test(

@@ -9,7 +9,8 @@ struct LoopInterpreter {
     var dims: [String: Int]
     var stepCount: Double = 0
     private var scalars: [String: Double] = [:]
-    private var variables: [String: Int] = [:]
+    /// The loop variables; the rows per register tile, which the C compiler decides, as 3 here.
+    private var variables: [String: Int] = [KernelLowering.tileRowsName: 3]
 
     init(buffers: [Storage: [Double]], dims: [String: Int]) {
         self.buffers = buffers

@@ -6,6 +6,64 @@
 
 #include "digits.h"
 
+/* Rows per register tile: rows x 32 float accumulators kept in vector registers. */
+#ifndef ADJOINT_TILE_ROWS
+#if defined(__AVX512F__)
+#define ADJOINT_TILE_ROWS 8 /* 32 zmm registers */
+#elif defined(__AVX__)
+#define ADJOINT_TILE_ROWS 3 /* 16 ymm registers (AVX, AVX2) */
+#elif defined(__ARM_NEON) || defined(__aarch64__)
+#define ADJOINT_TILE_ROWS 3 /* 32 q registers */
+#else
+#define ADJOINT_TILE_ROWS 2 /* 16 xmm registers (SSE2), or unknown */
+#endif
+#endif
+#if ADJOINT_TILE_ROWS < 1 || ADJOINT_TILE_ROWS > 8
+#error "ADJOINT_TILE_ROWS must be 1 to 8"
+#endif
+
+/* sqrt(x), rounded as sqrtf rounds it, without errno, so that loops calling it vectorize:
+   r = 1/sqrt(d) for d = x in double by Newton's r <- r (3/2 - d r^2 / 2) from a first guess
+   of about 4 bits (4 steps: 8, 16, 32, 53 bits), s = d r corrected once by s <- s + r (d - s^2) / 2,
+   then rounded to float once. Every x takes the same path (masks, not branches): 0, infinity,
+   NaN and x < 0 (NaN) are selected by their bits at the end. */
+static inline float adjoint_sqrtf(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    /* Masks, all ones where: 0 < x < infinity; x < 0 (-0 is not, a NaN with its sign set is). */
+    const uint32_t regular = 0u - (uint32_t)(u - 1u < UINT32_C(0x7f7fffff));
+    const uint32_t negative = 0u - (uint32_t)(u > UINT32_C(0x80000000));
+    const uint32_t dBits = (u & regular) | (UINT32_C(0x3f800000) & ~regular); /* else 1 */
+    float regularX;
+    memcpy(&regularX, &dBits, sizeof regularX);
+    const double d = regularX;
+    uint64_t guess;
+    memcpy(&guess, &d, sizeof guess);
+    guess = UINT64_C(0x5fe6eb50c7b537a9) - (guess >> 1);
+    double r;
+    memcpy(&r, &guess, sizeof r);
+    r = r * (1.5 - 0.5 * d * r * r);
+    r = r * (1.5 - 0.5 * d * r * r);
+    r = r * (1.5 - 0.5 * d * r * r);
+    r = r * (1.5 - 0.5 * d * r * r);
+    double s = d * r;
+    s = s + 0.5 * r * (d - s * s);
+    const float root = (float)s;
+    const float same = x + x; /* for +-0, infinity and a NaN (quieted): their own root */
+    const float invalid = (x - x) * HUGE_VALF; /* NaN: the default one, or x's own quieted */
+    uint32_t rootBits, sameBits, invalidBits;
+    memcpy(&rootBits, &root, sizeof rootBits);
+    memcpy(&sameBits, &same, sizeof sameBits);
+    memcpy(&invalidBits, &invalid, sizeof invalidBits);
+    /* sqrt(+-0) = +-0, sqrt(infinity) = infinity, sqrt(NaN) = NaN, sqrt(x < 0) = NaN */
+    const uint32_t edge = (sameBits & ~negative) | (invalidBits & negative);
+    const uint32_t resultBits = (rootBits & regular) | (edge & ~regular);
+    float result;
+    memcpy(&result, &resultBits, sizeof result);
+    return result;
+}
+
 /* SplitMix64, as docs/kernels.md specifies, so that every backend starts from the same params. */
 static uint64_t digits_next(uint64_t *state)
 {
@@ -250,28 +308,28 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
             w4[i1 * 32 + i2] = p->W2[i2 * 10 + i1];
         }
     }
-    for (int64_t i3 = 0; i3 < batch - 7; i3 += 8) {
+    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_TILE_ROWS); ++i3) {
         float acc20[256];
-        for (int64_t i4 = 0; i4 < 256; ++i4) {
+        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
             acc20[i4] = 0.0f;
         }
         for (int64_t i5 = 0; i5 < 10; ++i5) {
-            for (int64_t i6 = 0; i6 < 8; ++i6) {
-                const float a20 = w2[(i3 + i6) * 10 + i5];
+            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+                const float a20 = w2[(i3 * ADJOINT_TILE_ROWS + i6) * 10 + i5];
                 for (int64_t i7 = 0; i7 < 32; ++i7) {
                     acc20[i6 * 32 + i7] += (a20 * w4[i5 * 32 + i7]);
                 }
             }
         }
-        for (int64_t i6 = 0; i6 < 8; ++i6) {
+        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
             for (int64_t i7 = 0; i7 < 32; ++i7) {
-                const float v23 = (w0[(i3 + i6) * 32 + i7] > 0.0f ? 1.0f : 0.0f);
+                const float v23 = (w0[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] > 0.0f ? 1.0f : 0.0f);
                 const float v24 = (acc20[i6 * 32 + i7] * v23);
-                w0[(i3 + i6) * 32 + i7] = v24;
+                w0[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] = v24;
             }
         }
     }
-    for (int64_t i8 = ((batch) / (8)) * 8; i8 < batch; ++i8) {
+    for (int64_t i8 = ((batch) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < batch; ++i8) {
         float acc20[32];
         for (int64_t i9 = 0; i9 < 32; ++i9) {
             acc20[i9] = 0.0f;
@@ -405,12 +463,12 @@ void digits_apply(digits_params *restrict p, digits_state *restrict s, const dig
     /* bc2_sqrt: [] = sqrt(1 - (0.999 ^ v10)) */
     const float v23 = powf(0.999f, v10);
     const float v24 = (1.0f - v23);
-    const float v27 = sqrtf(v24);
+    const float v27 = adjoint_sqrtf(v24);
 
     /* v43: [64, 32] = W1 - (lr_t * (v31 / ((sqrt(v36) / bc2_sqrt) + 1e-08))) -> params W1 */
     for (int64_t i0 = 0; i0 < 64; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const float v37 = sqrtf(s->v_W1[i0 * 32 + i1]);
+            const float v37 = adjoint_sqrtf(s->v_W1[i0 * 32 + i1]);
             const float v38 = (v37 / v27);
             const float v40 = (v38 + 1e-08f);
             const float v41 = (s->m_W1[i0 * 32 + i1] / v40);
@@ -422,7 +480,7 @@ void digits_apply(digits_params *restrict p, digits_state *restrict s, const dig
 
     /* v56: [32] = b1 - (lr_t * (v46 / ((sqrt(v50) / bc2_sqrt) + 1e-08))) -> params b1 */
     for (int64_t i0 = 0; i0 < 32; ++i0) {
-        const float v51 = sqrtf(s->v_b1[i0]);
+        const float v51 = adjoint_sqrtf(s->v_b1[i0]);
         const float v52 = (v51 / v27);
         const float v53 = (v52 + 1e-08f);
         const float v54 = (s->m_b1[i0] / v53);
@@ -434,7 +492,7 @@ void digits_apply(digits_params *restrict p, digits_state *restrict s, const dig
     /* v69: [32, 10] = W2 - (lr_t * (v59 / ((sqrt(v63) / bc2_sqrt) + 1e-08))) -> params W2 */
     for (int64_t i0 = 0; i0 < 32; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const float v64 = sqrtf(s->v_W2[i0 * 10 + i1]);
+            const float v64 = adjoint_sqrtf(s->v_W2[i0 * 10 + i1]);
             const float v65 = (v64 / v27);
             const float v66 = (v65 + 1e-08f);
             const float v67 = (s->m_W2[i0 * 10 + i1] / v66);
@@ -446,7 +504,7 @@ void digits_apply(digits_params *restrict p, digits_state *restrict s, const dig
 
     /* v82: [10] = b2 - (lr_t * (v72 / ((sqrt(v76) / bc2_sqrt) + 1e-08))) -> params b2 */
     for (int64_t i0 = 0; i0 < 10; ++i0) {
-        const float v77 = sqrtf(s->v_b2[i0]);
+        const float v77 = adjoint_sqrtf(s->v_b2[i0]);
         const float v78 = (v77 / v27);
         const float v79 = (v78 + 1e-08f);
         const float v80 = (s->m_b2[i0] / v79);
@@ -479,7 +537,7 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
     /* bc2_sqrt: [] = sqrt(1 - (0.999 ^ v29)) */
     const float v42 = powf(0.999f, v29);
     const float v43 = (1.0f - v42);
-    const float v46 = sqrtf(v43);
+    const float v46 = adjoint_sqrtf(v43);
 
     /* v6: [batch, 32] = x @ W1 -> workspace slot 0 */
     for (int64_t i3 = 0; i3 < batch; ++i3) {
@@ -582,7 +640,7 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
         const float v94 = (0.0010000000000000009f * v93);
         const float v95 = (v92 + v94);
         s->v_b2[i0] = v95;
-        const float v96 = sqrtf(v95);
+        const float v96 = adjoint_sqrtf(v95);
         const float v97 = (v96 / v46);
         const float v98 = (v97 + 1e-08f);
         const float v99 = (v91 / v98);
@@ -597,28 +655,28 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
             w4[i1 * 32 + i2] = p->W2[i2 * 10 + i1];
         }
     }
-    for (int64_t i3 = 0; i3 < batch - 7; i3 += 8) {
+    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_TILE_ROWS); ++i3) {
         float acc20[256];
-        for (int64_t i4 = 0; i4 < 256; ++i4) {
+        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
             acc20[i4] = 0.0f;
         }
         for (int64_t i5 = 0; i5 < 10; ++i5) {
-            for (int64_t i6 = 0; i6 < 8; ++i6) {
-                const float a20 = w2[(i3 + i6) * 10 + i5];
+            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+                const float a20 = w2[(i3 * ADJOINT_TILE_ROWS + i6) * 10 + i5];
                 for (int64_t i7 = 0; i7 < 32; ++i7) {
                     acc20[i6 * 32 + i7] += (a20 * w4[i5 * 32 + i7]);
                 }
             }
         }
-        for (int64_t i6 = 0; i6 < 8; ++i6) {
+        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
             for (int64_t i7 = 0; i7 < 32; ++i7) {
-                const float v23 = (w0[(i3 + i6) * 32 + i7] > 0.0f ? 1.0f : 0.0f);
+                const float v23 = (w0[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] > 0.0f ? 1.0f : 0.0f);
                 const float v24 = (acc20[i6 * 32 + i7] * v23);
-                w0[(i3 + i6) * 32 + i7] = v24;
+                w0[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] = v24;
             }
         }
     }
-    for (int64_t i8 = ((batch) / (8)) * 8; i8 < batch; ++i8) {
+    for (int64_t i8 = ((batch) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < batch; ++i8) {
         float acc20[32];
         for (int64_t i9 = 0; i9 < 32; ++i9) {
             acc20[i9] = 0.0f;
@@ -665,7 +723,7 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
             const float v81 = (0.0010000000000000009f * v80);
             const float v82 = (v79 + v81);
             s->v_W2[i0 * 10 + i1] = v82;
-            const float v83 = sqrtf(v82);
+            const float v83 = adjoint_sqrtf(v82);
             const float v84 = (v83 / v46);
             const float v85 = (v84 + 1e-08f);
             const float v86 = (v78 / v85);
@@ -698,7 +756,7 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
         const float v68 = (0.0010000000000000009f * v67);
         const float v69 = (v66 + v68);
         s->v_b1[i0] = v69;
-        const float v70 = sqrtf(v69);
+        const float v70 = adjoint_sqrtf(v69);
         const float v71 = (v70 / v46);
         const float v72 = (v71 + 1e-08f);
         const float v73 = (v65 / v72);
@@ -736,7 +794,7 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
             const float v54 = (0.0010000000000000009f * v53);
             const float v55 = (v51 + v54);
             s->v_W1[i0 * 32 + i1] = v55;
-            const float v56 = sqrtf(v55);
+            const float v56 = adjoint_sqrtf(v55);
             const float v57 = (v56 / v46);
             const float v59 = (v57 + 1e-08f);
             const float v60 = (v50 / v59);

@@ -334,6 +334,13 @@ extension Digits {
         let v_b2: UnsafeMutablePointer<Float>
     }
 
+    /// Rows per register tile: rows × 32 accumulators kept in vector registers.
+    #if arch(arm64)
+    private static let tileRows = 3
+    #else
+    private static let tileRows = 2
+    #endif
+
     /// The loss at the current params.
     private static func lossKernel(p: ParamPointers, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch: Int, workspace: UnsafeMutableRawPointer) -> Float {
         let scratch = workspace.bindMemory(to: Float.self, capacity: (32 &* batch &+ 15) / 16 &* 16 &+ (10 &* batch &+ 15) / 16 &* 16)
@@ -510,29 +517,29 @@ extension Digits {
                 w4[i1 &* 32 &+ i2] = p.W2[i2 &* 10 &+ i1]
             }
         }
-        for i3 in stride(from: 0, to: batch &- 7, by: 8) {
+        for i3 in 0..<(batch) / (Self.tileRows) {
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { acc20 in
-                for i4 in 0..<256 {
+                for i4 in 0..<Self.tileRows &* 32 {
                     acc20[i4] = 0.0
                 }
                 for i5 in 0..<10 {
-                    for i6 in 0..<8 {
-                        let a20: Float = w2[(i3 &+ i6) &* 10 &+ i5]
+                    for i6 in 0..<Self.tileRows {
+                        let a20: Float = w2[(i3 &* Self.tileRows &+ i6) &* 10 &+ i5]
                         for i7 in 0..<32 {
                             acc20[i6 &* 32 &+ i7] += (a20 * w4[i5 &* 32 &+ i7])
                         }
                     }
                 }
-                for i6 in 0..<8 {
+                for i6 in 0..<Self.tileRows {
                     for i7 in 0..<32 {
-                        let v23: Float = (w0[(i3 &+ i6) &* 32 &+ i7] > 0.0 ? 1.0 : 0.0)
+                        let v23: Float = (w0[(i3 &* Self.tileRows &+ i6) &* 32 &+ i7] > 0.0 ? 1.0 : 0.0)
                         let v24: Float = (acc20[i6 &* 32 &+ i7] * v23)
-                        w0[(i3 &+ i6) &* 32 &+ i7] = v24
+                        w0[(i3 &* Self.tileRows &+ i6) &* 32 &+ i7] = v24
                     }
                 }
             }
         }
-        for i8 in stride(from: ((batch) / (8)) &* 8, to: batch, by: 1) {
+        for i8 in stride(from: ((batch) / (Self.tileRows)) &* Self.tileRows, to: batch, by: 1) {
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { acc20 in
                 for i9 in 0..<32 {
                     acc20[i9] = 0.0
@@ -859,29 +866,29 @@ extension Digits {
                 w4[i1 &* 32 &+ i2] = p.W2[i2 &* 10 &+ i1]
             }
         }
-        for i3 in stride(from: 0, to: batch &- 7, by: 8) {
+        for i3 in 0..<(batch) / (Self.tileRows) {
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { acc20 in
-                for i4 in 0..<256 {
+                for i4 in 0..<Self.tileRows &* 32 {
                     acc20[i4] = 0.0
                 }
                 for i5 in 0..<10 {
-                    for i6 in 0..<8 {
-                        let a20: Float = w2[(i3 &+ i6) &* 10 &+ i5]
+                    for i6 in 0..<Self.tileRows {
+                        let a20: Float = w2[(i3 &* Self.tileRows &+ i6) &* 10 &+ i5]
                         for i7 in 0..<32 {
                             acc20[i6 &* 32 &+ i7] += (a20 * w4[i5 &* 32 &+ i7])
                         }
                     }
                 }
-                for i6 in 0..<8 {
+                for i6 in 0..<Self.tileRows {
                     for i7 in 0..<32 {
-                        let v23: Float = (w0[(i3 &+ i6) &* 32 &+ i7] > 0.0 ? 1.0 : 0.0)
+                        let v23: Float = (w0[(i3 &* Self.tileRows &+ i6) &* 32 &+ i7] > 0.0 ? 1.0 : 0.0)
                         let v24: Float = (acc20[i6 &* 32 &+ i7] * v23)
-                        w0[(i3 &+ i6) &* 32 &+ i7] = v24
+                        w0[(i3 &* Self.tileRows &+ i6) &* 32 &+ i7] = v24
                     }
                 }
             }
         }
-        for i8 in stride(from: ((batch) / (8)) &* 8, to: batch, by: 1) {
+        for i8 in stride(from: ((batch) / (Self.tileRows)) &* Self.tileRows, to: batch, by: 1) {
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { acc20 in
                 for i9 in 0..<32 {
                     acc20[i9] = 0.0
