@@ -260,7 +260,11 @@ struct FormulaBuilder {
             case .elementwise, .arithmetic, .reduction, .normalizer, .linearAlgebra, .loss:
                 // An op whose result depends on its operands' shapes prints them shaped.
                 let pointwise = node.op.lowering == .pointwise
-                return written(node, operands.map { pointwise ? formula($0) : shaped($0) })
+                // The operands first, into a local: as an argument of `written` (a non-mutating
+                // method), they would be built while a copy of `self` is alive, and every
+                // dictionary they add to would be copied whole, making the closed forms quadratic.
+                let arguments = operands.map { pointwise ? formula($0) : shaped($0) }
+                return written(node, arguments)
             }
         }
 
