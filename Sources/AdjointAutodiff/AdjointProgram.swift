@@ -22,7 +22,9 @@ public enum AdjointProgramPrinter {
         func name(_ id: NodeID) -> String? {
             if isTransparent(id) { return nil }
             switch graph[id].op {
-            case .leaf(.input(let name, _)), .leaf(.param(let name, _)), .leaf(.state(let name, _)): return name
+            case .leaf(.input(let name, _)), .leaf(.intInput(let name, _)), .leaf(.tensorConstant(let name, _, _)),
+                .leaf(.param(let name, _)), .leaf(.state(let name, _)):
+                return name
             case .leaf(.gradient(let param, _)): return GradientProgram.gradientName(loss: graph.roots[0].name, param: param)
             case .leaf(.constant(let value, let name)): return name ?? formatNumber(value)
             case .leaf(.size): return nil

@@ -116,8 +116,8 @@ struct FormulaBuilder {
             reserved.insert(naming.loss)
             for node in graph.nodes {
                 switch node.op {
-                case .leaf(.input(let name, _)), .leaf(.param(let name, _)), .leaf(.state(let name, _)),
-                    .leaf(.gradient(let name, _)), .leaf(.constant(_, let name?)):
+                case .leaf(.input(let name, _)), .leaf(.intInput(let name, _)), .leaf(.tensorConstant(let name, _, _)),
+                    .leaf(.param(let name, _)), .leaf(.state(let name, _)), .leaf(.gradient(let name, _)), .leaf(.constant(_, let name?)):
                     reserved.insert(name)
                 default: break
                 }
@@ -243,7 +243,9 @@ struct FormulaBuilder {
             let node = graph[id]
             let operands = node.operands
             switch node.op {
-            case .leaf(.input(let name, _)), .leaf(.param(let name, _)), .leaf(.state(let name, _)): return .symbol(name)
+            case .leaf(.input(let name, _)), .leaf(.intInput(let name, _)), .leaf(.tensorConstant(let name, _, _)),
+                .leaf(.param(let name, _)), .leaf(.state(let name, _)):
+                return .symbol(name)
             case .leaf(.gradient(let param, _)): return .symbol(GradientProgram.gradientName(loss: naming.loss, param: param))
             case .leaf(.constant(let value, let name)):
                 // A `const` keeps its name; a literal, or a number a rule made, prints as itself.
@@ -257,7 +259,7 @@ struct FormulaBuilder {
                 let offset = source.rank - target.rank
                 let axes = (0..<source.rank).filter { $0 < offset || (target.dims[$0 - offset] == .fixed(1) && source.dims[$0] != .fixed(1)) }
                 return .reduce("Σ", over: axes.map { axisLabel(source, $0) }.joined(separator: ","), shaped(operands[0]))
-            case .elementwise, .arithmetic, .reduction, .normalizer, .linearAlgebra, .loss:
+            case .elementwise, .arithmetic, .reduction, .normalizer, .linearAlgebra, .loss, .indexing:
                 // An op whose result depends on its operands' shapes prints them shaped.
                 let pointwise = node.op.lowering == .pointwise
                 // The operands first, into a local: as an argument of `written` (a non-mutating
@@ -296,6 +298,7 @@ struct FormulaBuilder {
                 return .reduce(symbol, over: axis.map { axisLabel(shapes[0], $0) }, arguments[0])
             case .matrixProduct: return .product(arguments[0], arguments[1])
             case .transpose: return .transpose(arguments[0])
+            case .subscripted, .scatter: return .call(node.op.name, arguments)
             }
         }
 
@@ -332,7 +335,7 @@ struct FormulaBuilder {
                     let implicit = isImplicit(node.op, from: graph[node.operands[0]].shape)
                     shapes.append(implicit ? shapes[node.operands[0].index] : node.shape)
                 case .leaf, .structural(.sumTo): shapes.append(node.shape)
-                case .elementwise, .arithmetic, .reduction, .normalizer, .linearAlgebra, .loss:
+                case .elementwise, .arithmetic, .reduction, .normalizer, .linearAlgebra, .loss, .indexing:
                     guard node.op.lowering == .pointwise else {
                         shapes.append(node.shape)
                         continue

@@ -105,7 +105,7 @@ struct FusionPlan {
                 // Only normalizers and products can be computed in another node's nest.
                 switch graph.nodes[id.index].op.lowering {
                 case .rows(_, _?), .matmul: break
-                case .leaf, .view, .pointwise, .sum, .rows(_, nil), .loss: continue
+                case .leaf, .view, .pointwise, .sum, .rows(_, nil), .loss, .gather, .scatterAdd, .scatter, .concat: continue
                 }
                 if let loss = logSumExpSource(of: id) {
                     materialized.remove(id)
@@ -152,8 +152,10 @@ struct FusionPlan {
             switch op.lowering {
             case .leaf: self = .leaf
             case .view: self = .view
-            case .pointwise: self = .pointwise
-            case .sum, .rows, .loss, .matmul: self = .complex
+            // A gather reads its table at a position an id supplies: computed per element, like
+            // arithmetic, wherever it is needed.
+            case .pointwise, .gather: self = .pointwise
+            case .sum, .rows, .loss, .matmul, .scatterAdd, .scatter, .concat: self = .complex
             }
         }
     }
@@ -241,7 +243,7 @@ struct FusionPlan {
         case .loss(let loss): return operand == 1 || !loss.needsRowLogSumExp
         // A row pass reads each element twice; a product reads each many times; the others have
         // no nest of their own.
-        case .rows, .matmul, .leaf, .view, .pointwise: return false
+        case .rows, .matmul, .leaf, .view, .pointwise, .gather, .scatterAdd, .scatter, .concat: return false
         }
     }
 

@@ -45,7 +45,10 @@ extension Graph {
         var names = Set<String>()
         while let id = stack.popLast() {
             guard seen.insert(id).inserted else { continue }
-            if case .leaf(.input(let name, _)) = self[id].op { names.insert(name) }
+            switch self[id].op {
+            case .leaf(.input(let name, _)), .leaf(.intInput(let name, _)): names.insert(name)
+            default: break
+            }
             stack.append(contentsOf: self[id].operands)
         }
         return names

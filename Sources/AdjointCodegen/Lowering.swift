@@ -491,6 +491,8 @@ struct KernelLowering {
             let x = value(node.operands[0], index, &body)
             let kept = keptLogSumExp(plan.sharedLogSumExp[id]!, index)
             return bind(id, index, .normalizer(op, x, logSumExp: .load(kept.storage, kept.offset)), &body)
+        case .indexing, .leaf(.intInput), .leaf(.tensorConstant):
+            preconditionFailure("internal error: \(node.op) is not lowered yet")  // V2-CODEGEN
         case .structural, .reduction, .normalizer, .loss:
             preconditionFailure("internal error: \(node.op) is computed by its own loop nest")
         }

@@ -95,7 +95,9 @@ extension KernelLowering {
             return
         }
         switch op {
-        case .leaf(.input(let name, _)), .leaf(.param(let name, _)), .leaf(.state(let name, _)): text += name
+        case .leaf(.input(let name, _)), .leaf(.intInput(let name, _)), .leaf(.tensorConstant(let name, _, _)),
+            .leaf(.param(let name, _)), .leaf(.state(let name, _)):
+            text += name
         case .leaf(.gradient(let name, _)): text += "grad_" + name
         case .leaf(.constant(let value, _)): text += formatNumber(value)
         case .leaf(.size(let dims)): text += dims.isEmpty ? "1" : dims.map(\.description).joined(separator: " * ")
@@ -104,7 +106,7 @@ extension KernelLowering {
             var shape = ""
             Self.write(target, into: &shape)
             call("sum_to", [0], ", " + shape)
-        case .elementwise, .arithmetic, .reduction, .normalizer, .linearAlgebra, .loss:
+        case .elementwise, .arithmetic, .reduction, .normalizer, .linearAlgebra, .loss, .indexing:
             switch op.sourceNotation {
             case .call: call(op)
             case .prefix(let symbol):

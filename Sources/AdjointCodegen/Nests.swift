@@ -21,6 +21,8 @@ extension KernelLowering {
             return lossNest(id, op)
         case .leaf, .view, .pointwise:
             return pointwiseNest(id)
+        case .gather, .scatterAdd, .scatter, .concat:
+            preconditionFailure("internal error: \(node.op) is not lowered yet")  // V2-CODEGEN
         }
     }
 

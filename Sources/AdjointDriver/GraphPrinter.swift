@@ -26,6 +26,9 @@ public enum GraphPrinter {
             var attributes: [String]
             switch node.op {
             case .leaf(.input(let name, _)): attributes = ["shape=box", "label=\"\(name)\\ninput \(node.shape)\""]
+            case .leaf(.intInput(let name, _)): attributes = ["shape=box", "label=\"\(name)\\ninput int\(node.shape)\""]
+            case .leaf(.tensorConstant(let name, _, let pattern)):
+                attributes = ["shape=box", "label=\"\(name) = \(pattern.text.count > 24 ? "[...]" : pattern.text)\\nconst \(node.shape)\""]
             case .leaf(.param(let name, _)):
                 attributes = ["shape=box", "style=filled", "fillcolor=\"#fff2cc\"", "label=\"\(name)\\nparam \(node.shape)\""]
             case .leaf(.constant(let value, let name)):

@@ -11,16 +11,19 @@ public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var description: String { "%\(index)" }
 }
 
-/// One SSA value: an op applied to earlier nodes, with its static shape.
+/// One SSA value: an op applied to earlier nodes, with its static shape and element type.
 public struct Node: Hashable, Sendable {
     public var op: Op
     public var operands: [NodeID]
     public var shape: Shape
+    /// `int` for integer inputs and what selects from them without arithmetic; `real` otherwise.
+    public var element: ElementType
 
-    public init(op: Op, operands: [NodeID], shape: Shape) {
+    public init(op: Op, operands: [NodeID], shape: Shape, element: ElementType = .real) {
         self.op = op
         self.operands = operands
         self.shape = shape
+        self.element = element
     }
 }
 
@@ -87,7 +90,8 @@ public struct Graph: Sendable, Equatable {
             preconditionFailure("internal error: \(op) on \(operands.map { self[$0].shape }): \(error)")
         }
         let id = NodeID(nodes.count)
-        nodes.append(Node(op: op, operands: operands, shape: shape))
+        let element = op.resultElement(operands.map { self[$0].element })
+        nodes.append(Node(op: op, operands: operands, shape: shape, element: element))
         table.insert(id.index, hash)
         return id
     }

@@ -24,9 +24,12 @@ public enum IRText {
     /// attributes (`axis=1`, `slope=0.1`).
     static func attributes(_ op: Op) -> String {
         switch op {
-        case .leaf(.input(let name, let shape)), .leaf(.param(let name, let shape)), .leaf(.state(let name, let shape)),
-            .leaf(.gradient(let name, let shape)):
+        case .leaf(.input(let name, let shape)), .leaf(.intInput(let name, let shape)), .leaf(.param(let name, let shape)),
+            .leaf(.state(let name, let shape)), .leaf(.gradient(let name, let shape)):
             return "\(name) \(shape)"
+        case .leaf(.tensorConstant(let name, let shape, let pattern)):
+            return "\(name) \(shape) \(pattern.text.filter { $0 != " " })"
+        case .indexing(let op): return op.irAttributes
         case .leaf(.constant(let value, let name)): return name.map { "\(value) \($0)" } ?? "\(value)"
         case .leaf(.size(let dims)): return "\(Shape(dims))"
         case .structural(let op): return "\(op.target)"
@@ -154,11 +157,12 @@ public enum IRText {
 
         mutating func op(_ word: String) throws(ParseError) -> Op {
             switch word {
-            case "input", "param", "state", "gradient":
+            case "input", "int_input", "param", "state", "gradient":
                 let name = self.word()
                 let shape = try self.shape()
                 switch word {
                 case "input": return .leaf(.input(name, shape))
+                case "int_input": return .leaf(.intInput(name, shape))
                 case "param": return .leaf(.param(name, shape))
                 case "state": return .leaf(.state(name, shape))
                 default: return .leaf(.gradient(name, shape))
@@ -168,6 +172,26 @@ public enum IRText {
                 // `constant 3.0 lr_scale : []`: the const's name, if any, before the shape.
                 return .leaf(.constant(value, name: text.hasPrefix(":") ? nil : self.word()))
             case "size": return .leaf(.size(try shape().dims))
+            case "tensor_constant":
+                let name = self.word()
+                let shape = try self.shape()
+                let text = self.word()
+                let pattern: ConstantPattern?
+                switch text {
+                case "eye": pattern = .eye
+                case "tril": pattern = .tril
+                case "triu": pattern = .triu
+                case _ where text.hasPrefix("["):
+                    let values = text.dropFirst().dropLast().split(separator: ",").map { Double($0) }
+                    pattern = values.contains(nil) ? nil : .values(values.map { $0! })
+                default: pattern = Double(text).map(ConstantPattern.fill)
+                }
+                guard let pattern else { throw ParseError(line: line, message: "expected a constant pattern, got '\(text)'") }
+                return .leaf(.tensorConstant(name, shape, pattern))
+            case _ where Indexing.names.contains(word):
+                let text = self.word()
+                guard let op = Indexing.parse(word, text) else { throw ParseError(line: line, message: "bad attributes '\(text)' of '\(word)'") }
+                return .indexing(op)
             default:
                 if Structural.named(word, target: .scalar) != nil {
                     return .structural(Structural.named(word, target: try shape())!)

@@ -90,4 +90,6 @@ public enum ShapeError: Error, Hashable, Sendable {
     case axis(Int, rank: Int)
     /// Operands that must have the same shape (a loss's prediction and target) but do not.
     case shapesDiffer(Shape, Shape)
+    /// An index or slice (`AxisSlice`'s text) that does not fit an axis of this size.
+    case index(axis: Int, String, size: Dim)
 }

@@ -18,7 +18,7 @@ public enum Interpreter {
         for id in graph.live() {
             let node = graph[id]
             switch node.op {
-            case .leaf(.input(let name, _)), .leaf(.param(let name, _)): values[id] = bound(bindings[name], name)
+            case .leaf(.input(let name, _)), .leaf(.intInput(let name, _)), .leaf(.param(let name, _)): values[id] = bound(bindings[name], name)
             case .leaf(.state(let name, _)): values[id] = bound(state[name], name)
             case .leaf(.gradient(let name, _)): values[id] = bound(gradients[name], "∂/∂\(name)")
             default:

@@ -22,6 +22,8 @@ extension Checker {
             report(.axisOutOfRange(axis, rank: rank), at: axisRange ?? range, notes: notes)
         case .shapesDiffer(let a, let b):
             report(.shapeMismatch("\(what) needs both arguments to have the same shape, got \(a) and \(b)"), at: range, notes: notes)
+        case .index(let axis, let index, let size):
+            report(.shapeMismatch("index \(index) is out of range for axis \(axis) of size \(size) in \(what)"), at: range, notes: notes)
         }
     }
 

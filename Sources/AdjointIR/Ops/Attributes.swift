@@ -87,6 +87,7 @@ extension Op {
         case .normalizer(let op, _): return op.name
         case .linearAlgebra(let op): return op.mnemonic
         case .loss(let op): return op.name
+        case .indexing(let op): return op.name
         }
     }
 
@@ -94,7 +95,7 @@ extension Op {
     /// part of the op but not attributes).
     public var attributes: [OpAttribute] {
         switch self {
-        case .leaf, .structural, .arithmetic, .linearAlgebra: return []
+        case .leaf, .structural, .arithmetic, .linearAlgebra, .indexing: return []
         case .elementwise(let op): return op.attributes
         case .reduction(_, let axis): return axis.map { [OpAttribute("axis", .axis($0))] } ?? []
         case .normalizer(_, let axis): return [OpAttribute("axis", .axis(axis), default: .axis(-1))]
@@ -105,7 +106,7 @@ extension Op {
     /// The same op with the attributes named in `values` set (others keep their values).
     public func setting(_ values: [String: Double]) -> Op {
         switch self {
-        case .leaf, .structural, .arithmetic, .linearAlgebra: return self
+        case .leaf, .structural, .arithmetic, .linearAlgebra, .indexing: return self
         case .elementwise(let op): return .elementwise(op.setting(values))
         case .reduction(let op, let axis): return .reduction(op, axis: values["axis"].map { Int($0) } ?? axis)
         case .normalizer(let op, let axis): return .normalizer(op, axis: values["axis"].map { Int($0) } ?? axis)

@@ -8,6 +8,9 @@ public enum IndexMap: Hashable, Sendable {
     case axes([Int?])
     /// The element at the same row-major offset: a reshape that regroups axes.
     case rowMajor
+    /// Operand axis `k` reads `axes[k]`: an offset and a stride on a result axis, or a fixed
+    /// index (a slice, `x[1:7:2, -1]`).
+    case strided([StridedAxis])
 
     /// NumPy broadcasting of `operand` to `result`: leading axes are new, axes of size 1 stretch.
     public static func broadcast(from operand: Shape, to result: Shape) -> IndexMap {
@@ -30,6 +33,7 @@ public enum IndexMap: Hashable, Sendable {
         switch self {
         case .axes(let axes): return axes.map { $0.map { index[$0] } ?? zero }
         case .rowMajor: return rowMajor(index)
+        case .strided: preconditionFailure("internal error: a strided map is read with its offsets (stridedIndex)")
         }
     }
 }
@@ -41,6 +45,7 @@ extension Op {
         switch self {
         case .structural(let op): return op.indexMap(from: operand, to: result)
         case .linearAlgebra(let op): return op.indexMap
+        case .indexing(let op): return op.indexMap
         case .leaf, .elementwise, .arithmetic, .reduction, .normalizer, .loss: return nil
         }
     }
@@ -52,6 +57,15 @@ extension Tensor {
     public func gather(_ map: IndexMap, sizes: [Int]) -> Tensor {
         switch map {
         case .rowMajor: return Tensor(sizes: sizes, scalars: scalars)
+        case .strided(let axes):
+            let own = Tensor.strides(self.sizes)
+            var result = [Double](repeating: 0, count: sizes.reduce(1, *))
+            Tensor.forEachIndex(sizes) { flat, index in
+                var source = 0
+                for (axis, read) in axes.enumerated() { source += read.operandIndex(index, size: self.sizes[axis]) * own[axis] }
+                result[flat] = scalars[source]
+            }
+            return Tensor(sizes: sizes, scalars: result)
         case .axes(let axes):
             let strides = resultStrides(axes, resultRank: sizes.count)
             var result = [Double](repeating: 0, count: sizes.reduce(1, *))
@@ -69,6 +83,15 @@ extension Tensor {
     public func scatterAdd(_ map: IndexMap, sizes: [Int]) -> Tensor {
         switch map {
         case .rowMajor: return Tensor(sizes: sizes, scalars: scalars)
+        case .strided(let axes):
+            let own = Tensor.strides(sizes)
+            var result = [Double](repeating: 0, count: sizes.reduce(1, *))
+            Tensor.forEachIndex(self.sizes) { flat, index in
+                var destination = 0
+                for (axis, read) in axes.enumerated() { destination += read.operandIndex(index, size: sizes[axis]) * own[axis] }
+                result[destination] += scalars[flat]
+            }
+            return Tensor(sizes: sizes, scalars: result)
         case .axes(let axes):
             let target = Tensor(repeating: 0, sizes: sizes)
             let strides = target.resultStrides(axes, resultRank: rank)
@@ -91,5 +114,26 @@ extension Tensor {
             if let resultAxis { strides[resultAxis] += own[axis] }
         }
         return strides
+    }
+}
+
+/// How one operand axis of a strided map is read: the result axis whose index it steps along
+/// (nil: a fixed index), from its slice.
+public struct StridedAxis: Hashable, Sendable {
+    public var resultAxis: Int?
+    public var slice: AxisSlice
+
+    /// The operand index read at result `index`, on an operand axis of `size`.
+    func operandIndex(_ index: [Int], size: Int) -> Int {
+        slice.operandIndex(resultAxis.map { index[$0] } ?? 0, size: size)
+    }
+
+    /// The same in any index arithmetic (the loop IR's): `start + step * i`, with `start` counted
+    /// from `size` when the slice counts from the end.
+    public func operandIndex<Index>(_ index: [Index], size: Index, constant: (Int) -> Index, plus: (Index, Index) -> Index, times: (Index, Index) -> Index) -> Index {
+        var start = constant(slice.start)
+        if slice.fromEnd { start = plus(size, start) }
+        guard let resultAxis else { return start }
+        return plus(start, times(constant(slice.step), index[resultAxis]))
     }
 }

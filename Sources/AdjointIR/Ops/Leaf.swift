@@ -2,6 +2,10 @@
 public enum Leaf: Hashable, Sendable {
     /// `input x: [batch, 64]`: data fed at run time.
     case input(String, Shape)
+    /// `input tokens: int[batch, seq]`: integer data fed at run time (ids and class labels).
+    case intInput(String, Shape)
+    /// `const causal: [seq, seq] = tril`: a tensor constant with a compile-time shape.
+    case tensorConstant(String, Shape, ConstantPattern)
     /// `param W1: [64, 32]`: a trainable tensor.
     case param(String, Shape)
     /// A scalar number (broadcast explicitly where a tensor of it is needed): `2`, or with the name
@@ -21,6 +25,8 @@ public enum Leaf: Hashable, Sendable {
     public var name: String {
         switch self {
         case .input: return "input"
+        case .intInput: return "int_input"
+        case .tensorConstant: return "tensor_constant"
         case .param: return "param"
         case .constant: return "constant"
         case .size: return "size"
@@ -31,7 +37,9 @@ public enum Leaf: Hashable, Sendable {
 
     var shape: Shape {
         switch self {
-        case .input(_, let shape), .param(_, let shape), .state(_, let shape), .gradient(_, let shape): return shape
+        case .input(_, let shape), .intInput(_, let shape), .tensorConstant(_, let shape, _), .param(_, let shape),
+            .state(_, let shape), .gradient(_, let shape):
+            return shape
         case .constant, .size: return .scalar
         }
     }
@@ -42,9 +50,64 @@ public enum Leaf: Hashable, Sendable {
         case .constant(let value, _): return Tensor(value)
         case .size(let sizes):
             return Tensor(Double(sizes.reduce(1) { product, dim in product * concreteSize(dim, dims) }))
-        case .input, .param, .state, .gradient: return nil
+        case .tensorConstant(_, let shape, let pattern):
+            let sizes = shape.sizes(dims)
+            return Tensor(sizes: sizes, scalars: (0..<sizes.reduce(1, *)).map { pattern.element($0, sizes: sizes) })
+        case .input, .intInput, .param, .state, .gradient: return nil
         }
     }
+}
+
+/// The elements of a tensor constant.
+public enum ConstantPattern: Hashable, Sendable {
+    /// Every element the same: `= 0.5`, `= zeros`, `= ones`.
+    case fill(Double)
+    /// Each element given, row-major: a list literal `[[1, 0], [0, 1]]`.
+    case values([Double])
+    /// Ones where the last two indices are equal (`eye`), on or below the diagonal (`tril`), on or
+    /// above it (`triu`); zeros elsewhere. Leading axes repeat the matrix.
+    case eye, tril, triu
+
+    /// The element at row-major position `flat` of a tensor of `sizes`.
+    public func element(_ flat: Int, sizes: [Int]) -> Double {
+        switch self {
+        case .fill(let value): return value
+        case .values(let values): return values[flat]
+        case .eye, .tril, .triu:
+            guard sizes.count >= 2 else { return 1 }
+            let columns = sizes[sizes.count - 1]
+            let (row, column) = ((flat / columns) % sizes[sizes.count - 2], flat % columns)
+            return holds(row: row, column: column) ? 1 : 0
+        }
+    }
+
+    /// Whether a matrix pattern has a one at `(row, column)`; `fill` and `values` are not matrix
+    /// patterns (false).
+    public func holds(row: Int, column: Int) -> Bool {
+        switch self {
+        case .eye: return row == column
+        case .tril: return column <= row
+        case .triu: return column >= row
+        case .fill, .values: return false
+        }
+    }
+
+    /// The spelling in model files and the IR's text form: `eye`, `0.5`, `[1, 0, 0, 1]` (flat).
+    public var text: String {
+        switch self {
+        case .fill(let value): return formatNumber(value)
+        case .values(let values): return "[" + values.map(formatNumber).joined(separator: ", ") + "]"
+        case .eye: return "eye"
+        case .tril: return "tril"
+        case .triu: return "triu"
+        }
+    }
+}
+
+/// Integer tensors (ids, class labels) have no gradient; every computation gives `real`.
+public enum ElementType: String, Hashable, Sendable {
+    case real
+    case int = "int"
 }
 
 /// The size a dim has when the program runs.

@@ -17,6 +17,26 @@ public enum LoweringStrategy: Hashable, Sendable {
     case loss(Loss)
     /// The matrix product's own (tiled) nest.
     case matmul
+    /// Each element read from the first operand at a position that integer ids supply (a row
+    /// copy for `take`), or (`oneHot`) 1 where the id is the index.
+    case gather(GatherRule)
+    /// A copy of the base, then each slice of the updates added at its id: a loop over the
+    /// updates, serial so that repeated ids add in a fixed order.
+    case scatterAdd(axis: Int)
+    /// Zeros, then the operand stored where the op's index map reads (`unslice`).
+    case scatter
+    /// Each operand copied into its part of the result along `axis`.
+    case concat(axis: Int)
+}
+
+/// What a gather reads, by the op: the family's rule in the lowering's terms.
+public enum GatherRule: Hashable, Sendable {
+    /// The id replaces the index on `axis` by the ids' axes: `take`.
+    case take(axis: Int)
+    /// The id chooses the index on `axis`, which the result lacks: `pick`.
+    case pick(axis: Int)
+    /// 1 where the index on `axis` equals the id at the other indices, else 0: `one_hot`.
+    case oneHot(axis: Int)
 }
 
 /// Which axes a sum runs over, cheap to make (code generation asks for every node it visits).
@@ -65,6 +85,7 @@ extension Op {
         case .normalizer(let op, let axis): return .rows(axis: axis, normalizer: op)
         case .linearAlgebra(let op): return op.lowering
         case .loss(let op): return .loss(op)
+        case .indexing(let op): return op.lowering
         }
     }
 
@@ -78,6 +99,7 @@ extension Op {
         case .normalizer: return FlopRule(over: result, perElement: 4)
         case .linearAlgebra(let op): return op.flops(operands, result: result)
         case .loss: return FlopRule(over: operands[0], perElement: 4)
+        case .indexing(let op): return op.flops(operands)
         }
     }
 }

@@ -43,6 +43,10 @@ public enum MathNotation: Hashable, Sendable {
     case matrixProduct
     /// `Aᵀ`.
     case transpose
+    /// `x[1:4]`, `E[ids]`: selection by position, written as the selected operand's index.
+    case subscripted
+    /// `Σ_{i: ids_i = r} δ_i`: a scatter-add, the adjoint of a selection.
+    case scatter
 }
 
 extension Op {
@@ -50,7 +54,7 @@ extension Op {
     /// they are names, and views that print as their operand).
     public var sourceNotation: SourceNotation {
         switch self {
-        case .leaf, .structural, .reduction, .normalizer, .loss: return .call
+        case .leaf, .structural, .reduction, .normalizer, .loss, .indexing: return .call
         case .elementwise(let op): return op.sourceNotation
         case .arithmetic(let op): return op.sourceNotation
         case .linearAlgebra(let op): return op.sourceNotation
@@ -61,6 +65,7 @@ extension Op {
     public var mathNotation: MathNotation {
         switch self {
         case .leaf, .structural, .normalizer, .loss: return .call
+        case .indexing(let op): return op.mathNotation
         case .elementwise(let op): return op.mathNotation
         case .arithmetic(let op): return op.mathNotation
         case .reduction(let op, _): return op.mathNotation

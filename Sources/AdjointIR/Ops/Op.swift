@@ -23,6 +23,8 @@ public enum Op: Hashable, Sendable {
     case linearAlgebra(LinearAlgebra)
     /// Scalar losses of a prediction and a target: `mse(pred, y)`.
     case loss(Loss)
+    /// Selection by position: `x[1:4]`, `E[tokens]`, `pick(logits, labels)`, `concat([a, b])`.
+    case indexing(Indexing)
 
     /// How many tensor operands the op takes.
     public var arity: Int {
@@ -31,6 +33,7 @@ public enum Op: Hashable, Sendable {
         case .elementwise, .reduction, .normalizer, .structural: return 1
         case .arithmetic, .loss: return 2
         case .linearAlgebra(let op): return op.arity
+        case .indexing(let op): return op.arity
         }
     }
 
@@ -45,6 +48,7 @@ public enum Op: Hashable, Sendable {
         case .normalizer(let op, _): return op.name
         case .linearAlgebra(let op): return op.name
         case .loss(let op): return op.name
+        case .indexing(let op): return op.name
         }
     }
 
@@ -60,6 +64,19 @@ public enum Op: Hashable, Sendable {
         case .normalizer(_, let axis): return Normalizer.resultShape(operands[0], axis: axis)
         case .linearAlgebra(let op): return op.resultShape(operands)
         case .loss(let op): return op.resultShape(operands[0], operands[1])
+        case .indexing(let op): return op.resultShape(operands)
+        }
+    }
+
+    /// The element type of the result, from the operands': `int` only for leaves that read
+    /// integers and for ops that move elements without arithmetic.
+    public func resultElement(_ operands: [ElementType]) -> ElementType {
+        switch self {
+        case .leaf(.intInput): return .int
+        case .structural(.broadcast), .structural(.reshape): return operands[0]
+        case .linearAlgebra(.transpose): return operands[0]
+        case .indexing(let op): return op.resultElement(operands)
+        case .leaf, .structural, .elementwise, .arithmetic, .reduction, .normalizer, .linearAlgebra, .loss: return .real
         }
     }
 
@@ -91,6 +108,7 @@ extension Op {
         case .normalizer(let op, let axis): return op.evaluate(operands[0], axis: axis)
         case .linearAlgebra(let op): return op.evaluate(operands)
         case .loss(let op): return op.evaluate(operands[0], operands[1])
+        case .indexing(let op): return op.evaluate(operands, dims: dims)
         }
     }
 }
@@ -110,6 +128,7 @@ extension Op {
         case .normalizer(let op, let axis): return op.vjp(&graph, a: operands[0], y: y, axis: axis, cotangent: c)
         case .linearAlgebra(let op): return op.vjp(&graph, operands: operands, index: index, cotangent: c)
         case .loss(let op): return op.vjp(&graph, p: operands[0], t: operands[1], index: index, cotangent: c)
+        case .indexing(let op): return op.vjp(&graph, operands: operands, index: index, cotangent: c)
         }
     }
 }
