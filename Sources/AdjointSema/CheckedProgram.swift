@@ -12,11 +12,20 @@ public struct CheckedProgram: Sendable {
         public var range: SourceRange
     }
 
-    /// `input x: [batch, 64]`.
+    /// `input x: [batch, 64]`, `input tokens: int[batch, seq]`.
     public struct InputDecl: Sendable {
         public var name: String
         public var shape: Shape
         public var range: SourceRange
+        /// `int` for ids and class labels (`const int32_t *` in C, `[Int32]` in Swift).
+        public var element: ElementType = .real
+
+        public init(name: String, shape: Shape, range: SourceRange, element: ElementType = .real) {
+            self.name = name
+            self.shape = shape
+            self.range = range
+            self.element = element
+        }
     }
 
     /// `param W1: [64, 32] = he`, with the default initializer filled in.
@@ -27,11 +36,21 @@ public struct CheckedProgram: Sendable {
         public var range: SourceRange
     }
 
-    /// `const target = -10`.
+    /// `const target = -10`, or a tensor constant `const causal: [seq, seq] = tril`.
     public struct ConstDecl: Sendable {
         public var name: String
+        /// A scalar const's value (0 for a tensor constant).
         public var value: Double
         public var range: SourceRange
+        /// A tensor constant's shape (static) and elements; nil for a scalar `const NAME = NUMBER`.
+        public var tensor: (shape: Shape, pattern: ConstantPattern)? = nil
+
+        public init(name: String, value: Double, range: SourceRange, tensor: (shape: Shape, pattern: ConstantPattern)? = nil) {
+            self.name = name
+            self.value = value
+            self.range = range
+            self.tensor = tensor
+        }
     }
 
     /// `h = relu(x @ W1 + b1)`: the typed expression and the source it came from.
@@ -70,6 +89,8 @@ public struct TypedExpr: Sendable {
         /// A number, or a `const` (its name kept for printing).
         case constant(Double, name: String?)
         case input(String)
+        /// A tensor constant (`const causal: [seq, seq] = tril`), by name.
+        case tensorConstant(String)
         case param(String)
         /// A named intermediate (`h`), by name.
         case value(String)

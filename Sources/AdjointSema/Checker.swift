@@ -229,7 +229,7 @@ public struct Checker {
     func dependsOnParam(_ expr: TypedExpr) -> Bool {
         switch expr.kind {
         case .param: return true
-        case .constant, .input: return false
+        case .constant, .input, .tensorConstant: return false
         case .value(let name):
             if case .value(_, let depends)? = symbols[name]?.symbol { return depends }
             return false

@@ -33,9 +33,14 @@ extension CheckedProgram {
         var paramNodes: [(String, NodeID)] = []
         var inputNodes: [(String, NodeID)] = []
         for input in inputs {
-            let node = graph.add(.leaf(.input(input.name, input.shape)), [])
+            let leaf: Leaf = input.element == .int ? .intInput(input.name, input.shape) : .input(input.name, input.shape)
+            let node = graph.add(.leaf(leaf), [])
             bindings[input.name] = node
             inputNodes.append((input.name, node))
+        }
+        for constant in constants {
+            guard let (shape, pattern) = constant.tensor else { continue }
+            bindings[constant.name] = graph.add(.leaf(.tensorConstant(constant.name, shape, pattern)), [])
         }
         for param in params {
             let node = graph.add(.leaf(.param(param.name, param.shape)), [])
@@ -60,7 +65,7 @@ extension CheckedProgram {
         case .constant(let value, let name):
             // A named const is its own node, apart from literals of its value (see `Leaf.constant`).
             return graph.add(.leaf(.constant(value, name: name)), [])
-        case .input(let name), .param(let name), .value(let name): return bindings[name]!
+        case .input(let name), .tensorConstant(let name), .param(let name), .value(let name): return bindings[name]!
         case .apply(let op, let operands): return graph.add(op, operands.map { lower($0, &graph, bindings) })
         case .chain(let first, let links):
             // Balanced when long: see `Graph.chain`.

@@ -27,7 +27,7 @@ extension Checker {
         while let next = pending.popLast() {
             switch next.kind {
             case .param(let name), .value(let name): names.insert(name)
-            case .constant, .input: break
+            case .constant, .input, .tensorConstant: break
             case .apply(_, let operands): pending.append(contentsOf: operands)
             case .chain(let first, let links):
                 pending.append(first)
