@@ -13,6 +13,14 @@ public struct BadId: Error, Hashable, Sendable, CustomStringConvertible {
     /// Valid ids are `0..<bound`.
     public var bound: Int
 
+    public init(input: String?, isInputPosition: Bool, position: [Int], value: Double, bound: Int) {
+        self.input = input
+        self.isInputPosition = isInputPosition
+        self.position = position
+        self.value = value
+        self.bound = bound
+    }
+
     public var description: String {
         let where_ = position.isEmpty ? "" : "[" + position.map(String.init).joined(separator: ", ") + "]"
         let what: String

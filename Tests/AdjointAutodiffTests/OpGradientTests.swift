@@ -69,6 +69,14 @@ let allOpCases: [OpCase] = {
         OpCase(.structural(.sumTo([.fixed(3)])), [[2, 3]]), OpCase(.structural(.sumTo([.fixed(2), .fixed(1)])), [[2, 3]]),
         OpCase(.structural(.reshape([.fixed(3), .fixed(2)])), [[2, 3]]),
     ]
+    // Selection by position without ids (those with ids are in IndexingTests).
+    let strided: [AxisSlice] = [.index(1), AxisSlice(start: 0, step: 2, count: .fixed(2))]
+    cases += [
+        OpCase(.indexing(.slice(strided)), [[3, 4]]),
+        OpCase(.indexing(.unslice(strided, [.fixed(3), .fixed(4)])), [[2]]),
+        OpCase(.indexing(.concat(axis: 1, count: 3)), [[2, 1], [2, 3], [2, 2]]),
+        OpCase(.indexing(.concat(axis: 0, count: 2)), [[1, 3], [2, 3]]),
+    ]
     return cases
 }()
 
@@ -147,11 +155,13 @@ let allOpCases: [OpCase] = {
             case .linearAlgebra(let op): families.insert("linear.\(op.name)")
             case .loss(let op): families.insert("loss.\(op.name)")
             case .structural(let op): families.insert("structural.\(op.name)")
+            case .indexing(let op): families.insert("indexing.\(op.name)")
             case .leaf: break
             }
         }
-        // 15 elementwise, 8 arithmetic, 3 reductions, 2 normalizers, 2 linear, 7 losses, 3 structural.
-        #expect(families.count == 40, "\(families.sorted())")
+        // 15 elementwise, 8 arithmetic, 3 reductions, 2 normalizers, 2 linear, 7 losses, 3 structural,
+        // 3 indexing without ids (take, pick, one_hot and scatter_add are in IndexingTests).
+        #expect(families.count == 43, "\(families.sorted())")
     }
 }
 

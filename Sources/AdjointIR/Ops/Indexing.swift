@@ -279,7 +279,7 @@ extension Indexing {
         case .oneHot(let dim, let axis):
             let ids = operands[0]
             let size = concreteSize(dim, dims)
-            let (outer, _, inner) = Self.split(ids.sizes + [1], axis)
+            let (outer, inner) = (ids.sizes[..<axis].reduce(1, *), ids.sizes[axis...].reduce(1, *))
             var result = [Double](repeating: 0, count: ids.count * size)
             for o in 0..<outer {
                 for i in 0..<inner {
