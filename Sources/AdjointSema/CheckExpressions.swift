@@ -32,10 +32,10 @@ extension Checker {
         case .call(let callee, let arguments):
             return checkCall(callee, arguments, expr)
         case .index:
-            unsupported("indexing", at: expr.range)  // v2-unsupported
+            unsupported("indexing", at: expr.range)  // not-yet-supported
             return nil
         case .list:
-            unsupported("a list argument", at: expr.range)  // v2-unsupported
+            unsupported("a list argument", at: expr.range)  // not-yet-supported
             return nil
         }
     }

@@ -45,7 +45,7 @@ public struct Checker {
             switch statement.kind {
             case .dim(let name, let size): checkDim(name, size)
             case .input(let name, let elementType?, _) where elementType.kind == .int:
-                unsupported("an 'int' input", at: elementType.range, declaring: name)  // v2-unsupported
+                unsupported("an 'int' input", at: elementType.range, declaring: name)  // not-yet-supported
             case .input(let name, _, let shape): checkInput(name, shape)  // `float[...]` is the same as `[...]`
             case .param(let name, let shape, let initializer): checkParam(name, shape, initializer)
             case .const(let name, nil, .number(let value)):
@@ -53,7 +53,7 @@ public struct Checker {
                     constants.append(.init(name: name.name, value: value.value, range: statement.range))
                 }
             case .const(let name, _, _):
-                unsupported("a tensor const", at: statement.range, declaring: name)  // v2-unsupported
+                unsupported("a tensor const", at: statement.range, declaring: name)  // not-yet-supported
             case .assign(let name, let value): checkAssignment(name, value, statement.range)
             case .output(let names): checkOutputs(names)
             case .minimize(let expr, let rule): checkMinimize(expr, rule)
@@ -120,9 +120,9 @@ public struct Checker {
 
     /// Reports a version 2 construct the checker does not handle yet, and poisons the name it
     /// declares (if any) so that its uses are not reported again. The places that call this
-    /// (marked `// v2-unsupported`) are where version 2 checking goes.
+    /// (marked `// not-yet-supported`) are where version 2 checking goes.
     mutating func unsupported(_ what: String, at range: SourceRange, declaring name: Identifier? = nil) {
-        report(.v2Unsupported(what), at: range)
+        report(.notYetSupported(what), at: range)
         if let name { declare(name, .poisoned) }
     }
 

@@ -58,7 +58,7 @@ public enum DiagnosticID: String, CaseIterable, Sendable {
     // warnings
     case unusedParam = "unused-param"
     // version 2 constructs that parse but are not checked yet
-    case v2Unsupported = "v2-unsupported"
+    case notYetSupported = "not-yet-supported"
 
     /// Whether a diagnostic with this identifier stops compilation. Warnings never do: they
     /// print, and the output and exit status stay what they would have been.
@@ -293,8 +293,8 @@ extension DiagnosticMessage {
 extension DiagnosticMessage {
     /// A version 2 construct that parses but that the checker does not handle yet: `what` names
     /// it (`indexing`, `an 'int' input`).
-    public static func v2Unsupported(_ what: String) -> Self {
-        Self(.v2Unsupported, "\(what) is not supported yet")
+    public static func notYetSupported(_ what: String) -> Self {
+        Self(.notYetSupported, "\(what) is not supported yet")
     }
 }
 
