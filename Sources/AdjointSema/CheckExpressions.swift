@@ -31,6 +31,12 @@ extension Checker {
             return apply(.arithmetic(.power), to: [left, right], sources: [base, exponent], at: expr)
         case .call(let callee, let arguments):
             return checkCall(callee, arguments, expr)
+        case .index:
+            unsupported("indexing", at: expr.range)  // not-yet-supported
+            return nil
+        case .list:
+            unsupported("a list argument", at: expr.range)  // not-yet-supported
+            return nil
         }
     }
 

@@ -40,12 +40,14 @@ public struct Statement: Sendable {
     public enum Kind: Sendable {
         /// `dim batch` (runtime) or `dim hidden = 32` (compile time).
         case dim(name: Identifier, size: NumberLiteral?)
-        /// `input x: [batch, 64]`; no shape is a scalar.
-        case input(name: Identifier, shape: ShapeSyntax?)
+        /// `input x: [batch, 64]`, `input labels: int[batch]`; no shape is a scalar. `elementType` is
+        /// nil when none is written (float).
+        case input(name: Identifier, elementType: ElementTypeSyntax?, shape: ShapeSyntax?)
         /// `param W1: [64, hidden] = he`, `param x = -2`.
         case param(name: Identifier, shape: ShapeSyntax?, initializer: InitializerSyntax?)
-        /// `const target = -10`.
-        case const(name: Identifier, value: NumberLiteral)
+        /// `const target = -10`, `const causal: [seq, seq] = tril`, `const I2: [2, 2] = [[1, 0], [0, 1]]`.
+        /// The parser takes any initializer with or without a shape; the checker decides what fits.
+        case const(name: Identifier, shape: ShapeSyntax?, value: ConstInitializerSyntax)
         /// `h = relu(x @ W1 + b1)`.
         case assign(name: Identifier, value: Expr)
         /// `output logits, probs`.
@@ -86,6 +88,72 @@ public struct ShapeSyntax: Sendable {
 
     public init(sizes: [Size], range: SourceRange) {
         self.sizes = sizes
+        self.range = range
+    }
+}
+
+/// `int` or `float`, written before an input's shape: `input tokens: int[batch, seq]`. The two
+/// words are not keywords; the parser recognizes them only in this place.
+public struct ElementTypeSyntax: Sendable {
+    /// The element types a model can write.
+    public enum Kind: String, CaseIterable, Sendable {
+        /// `int`: integers (class indices, token ids); no gradient.
+        case int
+        /// `float`: the `real` of the kernels; what an input without an element type holds.
+        case float
+    }
+
+    public var kind: Kind
+    /// The word as written.
+    public var range: SourceRange
+
+    public init(_ kind: Kind, range: SourceRange) {
+        self.kind = kind
+        self.range = range
+    }
+}
+
+/// What follows `=` in a const declaration: `-10`, `[[1, 0], [0, 1]]`, `eye`.
+public enum ConstInitializerSyntax: Sendable {
+    /// `-10`: every element (or the scalar's value).
+    case number(NumberLiteral)
+    /// `[[1, 0], [0, 1]]`: the elements in row-major order.
+    case list(NumberListSyntax)
+    /// `zeros`, `ones`, `eye`, `tril`, `triu` (the checker knows which names exist).
+    case named(Identifier)
+
+    public var range: SourceRange {
+        switch self {
+        case .number(let literal): return literal.range
+        case .list(let list): return list.range
+        case .named(let name): return name.range
+        }
+    }
+}
+
+/// `[1, -2.5, 3]` or `[[1, 0], [0, 1]]`: a nested list of signed number literals.
+public struct NumberListSyntax: Sendable {
+    /// One element: a number, or a list one level deeper.
+    public enum Element: Sendable {
+        /// `-2.5`
+        case number(NumberLiteral)
+        /// `[1, 0]`
+        case list(NumberListSyntax)
+
+        public var range: SourceRange {
+            switch self {
+            case .number(let literal): return literal.range
+            case .list(let list): return list.range
+            }
+        }
+    }
+
+    public var elements: [Element]
+    /// From `[` through `]`.
+    public var range: SourceRange
+
+    public init(elements: [Element], range: SourceRange) {
+        self.elements = elements
         self.range = range
     }
 }
@@ -147,6 +215,12 @@ public struct Expr: Sendable {
         case power(Expr, Expr)
         /// `relu(h)`, `sum(a, axis = 1)`
         case call(callee: Identifier, arguments: [Argument])
+        /// `x[0]`, `x[:, 0:4]`, `h[..., -1]`, `E[tokens]`: postfix indexing of any primary, binding
+        /// tighter than `^` and unary minus (`-x[0]` is `-(x[0])`). `x[0][1:]` nests.
+        case index(Expr, [IndexItem])
+        /// `[a, b]`, `[batch, -1]`: a list literal (may nest), only as a call argument's value
+        /// (`concat([a, b], axis = 0)`); the parser reports it anywhere else.
+        case list([Expr])
     }
 
     public var kind: Kind
@@ -164,6 +238,36 @@ public struct Expr: Sendable {
         case .chain(let first, let links): height = max(first.height, links.map(\.operand.height).max() ?? 0) + 1
         case .power(let base, let exponent): height = max(base.height, exponent.height) + 1
         case .call(_, let arguments): height = (arguments.map(\.value.height).max() ?? 0) + 1
+        case .index(let base, let items): height = max(base.height, items.map(\.height).max() ?? 0) + 1
+        case .list(let elements): height = (elements.map(\.height).max() ?? 0) + 1
+        }
+    }
+}
+
+/// One item between the brackets of an index: `0`, `1:4`, `::2`, `...`, `tokens`.
+public enum IndexItem: Sendable {
+    /// `2`, `-1`, `k`, `tokens`: one position (removes the axis), or an `int` tensor to gather
+    /// with. Kept a general expression; the checker decides what it may be.
+    case expression(Expr)
+    /// `start:stop:step`, each part optional: `1:4`, `:3`, `2:`, `::2`, `:`. `range` runs from the
+    /// first character of the slice to its last (a lone `:` is its colon).
+    case slice(start: Expr?, stop: Expr?, step: Expr?, range: SourceRange)
+    /// `...`: as many `:` as the remaining axes need.
+    case ellipsis(range: SourceRange)
+
+    public var range: SourceRange {
+        switch self {
+        case .expression(let expr): return expr.range
+        case .slice(_, _, _, let range), .ellipsis(let range): return range
+        }
+    }
+
+    /// The height of the tallest expression in the item (0 for `...` and `:`).
+    var height: Int {
+        switch self {
+        case .expression(let expr): return expr.height
+        case .slice(let start, let stop, let step, _): return [start, stop, step].compactMap { $0?.height }.max() ?? 0
+        case .ellipsis: return 0
         }
     }
 }

@@ -13,6 +13,10 @@ public enum DiagnosticID: String, CaseIterable, Sendable {
     case expectedStatement = "expected-statement"
     case extraTokens = "extra-tokens"
     case nestingTooDeep = "nesting-too-deep"
+    case listLiteralPosition = "list-literal-position"
+    case ellipsisPosition = "ellipsis-position"
+    case invalidSlice = "invalid-slice"
+    case unknownElementType = "unknown-element-type"
     // names
     case undeclaredName = "undeclared-name"
     case usedBeforeAssignment = "used-before-assignment"
@@ -53,6 +57,8 @@ public enum DiagnosticID: String, CaseIterable, Sendable {
     case duplicateOutput = "duplicate-output"
     // warnings
     case unusedParam = "unused-param"
+    // version 2 constructs that parse but are not checked yet
+    case notYetSupported = "not-yet-supported"
 
     /// Whether a diagnostic with this identifier stops compilation. Warnings never do: they
     /// print, and the output and exit status stay what they would have been.
@@ -125,6 +131,18 @@ extension DiagnosticMessage {
     }
     static func nestingTooDeep(limit: Int) -> Self {
         Self(.nestingTooDeep, "expression is nested more than \(limit) levels deep; name some parts of it")
+    }
+    static var listLiteralPosition: Self {
+        Self(.listLiteralPosition, "a list literal is allowed only as a call argument or a const's value")
+    }
+    static var ellipsisPosition: Self {
+        Self(.ellipsisPosition, "'...' is allowed only inside an index, as in 'h[..., -1]'")
+    }
+    static var sliceTooManyColons: Self {
+        Self(.invalidSlice, "a slice has at most two ':' (start:stop:step)")
+    }
+    static func unknownElementType(_ name: String) -> Self {
+        Self(.unknownElementType, "unknown element type '\(name)' (expected 'int' or 'float')")
     }
 }
 
@@ -267,6 +285,16 @@ extension DiagnosticMessage {
         Self(
             .unusedParam,
             "param '\(name)' does not affect the loss\(loss.map { " '\($0)'" } ?? ""); its gradient is always zero")
+    }
+}
+
+// MARK: - Not supported yet
+
+extension DiagnosticMessage {
+    /// A version 2 construct that parses but that the checker does not handle yet: `what` names
+    /// it (`indexing`, `an 'int' input`).
+    public static func notYetSupported(_ what: String) -> Self {
+        Self(.notYetSupported, "\(what) is not supported yet")
     }
 }
 

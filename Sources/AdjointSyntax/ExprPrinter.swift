@@ -1,5 +1,5 @@
 /// Prints an expression back as source text with canonical spacing and only the parentheses that
-/// precedence needs: `relu(x @ W1 + b1)`, `(target - f)^2`, `-x^2`.
+/// precedence needs: `relu(x @ W1 + b1)`, `(target - f)^2`, `-x^2`, `x[:, 0:4]`, `concat([a, b], axis = 0)`.
 public enum ExprPrinter {
     public static func print(_ expr: Expr) -> String {
         switch expr.kind {
@@ -28,6 +28,25 @@ public enum ExprPrinter {
                 (argument.label.map { "\($0.name) = " } ?? "") + print(argument.value)
             }
             return "\(callee.name)(\(list.joined(separator: ", ")))"
+        case .index(let base, let items):
+            // `(a + b)[0]` and `(-x)[0]` keep their parentheses; `f(x)[0]` and `x[0][1:]` need none.
+            let list = items.map(print).joined(separator: ", ")
+            return wrap(base, if: strength(of: base) < Strength.primary) + "[\(list)]"
+        case .list(let elements):
+            return "[" + elements.map(print).joined(separator: ", ") + "]"
+        }
+    }
+
+    /// One index item: `0`, `1:4`, `:`, `::2`, `...`. A slice's missing parts print as nothing.
+    private static func print(_ item: IndexItem) -> String {
+        switch item {
+        case .expression(let expr):
+            return print(expr)
+        case .slice(let start, let stop, let step, _):
+            let bounds = (start.map(print) ?? "") + ":" + (stop.map(print) ?? "")
+            return step.map { bounds + ":" + print($0) } ?? bounds
+        case .ellipsis:
+            return "..."
         }
     }
 
@@ -51,7 +70,7 @@ public enum ExprPrinter {
     private static func strength(of expr: Expr) -> Int {
         switch expr.kind {
         case .number(let literal): return literal.value < 0 ? Strength.negate : Strength.primary
-        case .name, .call: return Strength.primary
+        case .name, .call, .index, .list: return Strength.primary
         case .negate: return Strength.negate
         case .chain(let first, let links): return links.first.map { strength(of: $0.op) } ?? strength(of: first)
         case .power: return Strength.power

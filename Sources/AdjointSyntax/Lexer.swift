@@ -114,6 +114,9 @@ public struct Lexer {
                 add(Keyword(rawValue: text).map(TokenKind.keyword) ?? .identifier, from: start)
             case _ where Self.isDigit(byte) || (byte == UInt8(ascii: ".") && peek(1).map(Self.isDigit) == true):
                 lexNumber()
+            case UInt8(ascii: ".") where peek(1) == UInt8(ascii: ".") && peek(2) == UInt8(ascii: "."):
+                offset += 3
+                add(.ellipsis, from: start)
             default:
                 // Stray characters were removed, so this is punctuation or a `.` that starts no number.
                 offset += 1

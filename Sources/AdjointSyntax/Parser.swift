@@ -165,8 +165,11 @@ public struct Parser {
         case .keyword(.input):
             advance()
             let name = try declare("an input name")
-            let shape = consume(.colon) != nil ? try parseShape() : nil
-            return .input(name: name, shape: shape)
+            guard consume(.colon) != nil else { return .input(name: name, elementType: nil, shape: nil) }
+            let elementType = try parseElementType()
+            // `input n: int` is a scalar; without an element type the shape is required.
+            let shape = elementType == nil || current.kind == .leftBracket ? try parseShape() : nil
+            return .input(name: name, elementType: elementType, shape: shape)
         case .keyword(.param):
             advance()
             let name = try declare("a param name")
@@ -176,8 +179,9 @@ public struct Parser {
         case .keyword(.const):
             advance()
             let name = try declare("a const name")
-            _ = try expect(.equal, "after the const's name")
-            return .const(name: name, value: try parseSignedNumber("as the const's value"))
+            let shape = consume(.colon) != nil ? try parseShape() : nil
+            _ = try expect(.equal, shape == nil ? "after the const's name" : "after the const's shape")
+            return .const(name: name, shape: shape, value: try parseConstInitializer())
         case .keyword(.output):
             advance()
             var names = [try expectIdentifier("an output name")]
@@ -215,6 +219,18 @@ public struct Parser {
         return name
     }
 
+    /// `int` or `float` before an input's shape, or nil when the shape comes first. The words are
+    /// not keywords: only here, after `input NAME:`, do they name an element type. Another name
+    /// followed by `[` (`double[3]`) is an unknown element type.
+    private mutating func parseElementType() throws -> ElementTypeSyntax? {
+        guard current.kind == .identifier else { return nil }
+        if let kind = ElementTypeSyntax.Kind(rawValue: current.text) {
+            return ElementTypeSyntax(kind, range: advance().range)
+        }
+        guard peek(1).kind == .leftBracket else { return nil }  // parseShape reports the missing '['
+        throw fail(.unknownElementType(current.text))
+    }
+
     /// `[d, d, ...]`
     private mutating func parseShape() throws -> ShapeSyntax {
         let open = try expect(.leftBracket, "to start a shape")
@@ -226,6 +242,8 @@ public struct Parser {
                     sizes.append(.name(Identifier(token.text, range: token.range)))
                 } else if current.kind == .number || current.kind == .minus {
                     sizes.append(.literal(try parseSignedNumber("as a size")))
+                } else if current.kind == .ellipsis {
+                    throw fail(.ellipsisPosition)
                 } else {
                     throw fail(.expectedToken("a size (an integer or a dim name)", "in the shape", found: found))
                 }
@@ -245,6 +263,36 @@ public struct Parser {
         guard let open = consume(.leftParen) else { return .named(name, arguments: nil, range: name.range) }
         let arguments = try parseLabeledNumbers(open: open, labelsRequired: false, context: "initializer")
         return .named(name, arguments: arguments, range: name.range.union(tokens[index - 1].range))
+    }
+
+    /// `-10`, `[[1, 0], [0, 1]]`, `eye`
+    private mutating func parseConstInitializer() throws -> ConstInitializerSyntax {
+        switch current.kind {
+        case .leftBracket: return .list(try parseNumberList())
+        case .identifier: return .named(try expectIdentifier("an initializer"))
+        default: return .number(try parseSignedNumber("as the const's value"))
+        }
+    }
+
+    /// `[1, -2.5]`, `[[1, 0], [0, 1]]`: signed numbers and lists of them. May span lines, since
+    /// the lexer drops line breaks inside brackets.
+    private mutating func parseNumberList() throws -> NumberListSyntax {
+        let open = try expect(.leftBracket, "to start a list")
+        try enter()
+        defer { depth -= 1 }
+        var elements: [NumberListSyntax.Element] = []
+        if current.kind != .rightBracket {
+            repeat {
+                if current.kind == .leftBracket {
+                    elements.append(.list(try parseNumberList()))
+                } else {
+                    elements.append(.number(try parseSignedNumber("in the list")))
+                }
+            } while consume(.comma) != nil
+        }
+        let close = try expect(
+            .rightBracket, "to close the list", notes: [Diagnostic.Note("'[' opened here", at: open.range)])
+        return NumberListSyntax(elements: elements, range: open.range.union(close.range))
     }
 
     /// `adam`, `adam()`, `adam(lr = 0.001, beta1 = 0.9)`
@@ -328,14 +376,89 @@ public struct Parser {
         return try checked(Expr(.negate(operand), range: minus.range.union(operand.range)))
     }
 
-    /// power = primary [ "^" unary ]   (right-associative: the exponent is itself a unary)
+    /// power = postfix [ "^" unary ]   (right-associative: the exponent is itself a unary)
     private mutating func parsePower() throws -> Expr {
-        let base = try parsePrimary()
+        let base = try parsePostfix()
         guard consume(.caret) != nil else { return base }
         try enter()
         defer { depth -= 1 }
         let exponent = try parseUnary()
         return try checked(Expr(.power(base, exponent), range: base.range.union(exponent.range)))
+    }
+
+    /// postfix = primary { "[" index item { "," index item } "]" }
+    ///
+    /// Indexing binds tighter than `^` and unary minus (`-x[0]` is `-(x[0])`) and chains
+    /// (`x[0][1:]`). Each index is one level of nesting.
+    private mutating func parsePostfix() throws -> Expr {
+        var expr = try parsePrimary()
+        while let open = consume(.leftBracket) {
+            try enter()
+            defer { depth -= 1 }
+            let items = try parseIndexItems(open: open)
+            expr = try checked(Expr(.index(expr, items), range: expr.range.union(tokens[index - 1].range)))
+        }
+        return expr
+    }
+
+    /// The items after `[`, through `]`: at least one.
+    private mutating func parseIndexItems(open: Token) throws -> [IndexItem] {
+        let note = Diagnostic.Note("'[' opened here", at: open.range)
+        if current.kind == .rightBracket {
+            throw fail(
+                .expectedToken("an index (a position, a slice such as 1:4, or '...')", "inside '[ ]'", found: found))
+        }
+        var items: [IndexItem] = []
+        repeat { items.append(try parseIndexItem()) } while consume(.comma) != nil
+        _ = try expect(.rightBracket, "to close the index", notes: [note])
+        return items
+    }
+
+    /// index item = "..." | [ expression ] ":" [ expression ] [ ":" [ expression ] ] | expression
+    private mutating func parseIndexItem() throws -> IndexItem {
+        if let ellipsis = consume(.ellipsis) { return .ellipsis(range: ellipsis.range) }
+        var start: Expr?
+        if current.kind != .colon {
+            let expr = try parseExpression()
+            guard current.kind == .colon else { return .expression(expr) }
+            start = expr
+        }
+        let firstColon = advance()
+        let stop = endsSliceBound ? nil : try parseExpression()
+        var last = stop?.range ?? firstColon.range
+        var step: Expr?
+        if let secondColon = consume(.colon) {
+            step = endsSliceBound ? nil : try parseExpression()
+            last = step?.range ?? secondColon.range
+        }
+        if current.kind == .colon { throw fail(.sliceTooManyColons) }
+        return .slice(start: start, stop: stop, step: step, range: (start?.range ?? firstColon.range).union(last))
+    }
+
+    /// Whether the current token ends a slice's bound rather than starting one (`:3`, `2:`, `::2`).
+    /// A token on a later line does too, so that `x[1:` at the end of a line reports the missing `]`.
+    private var endsSliceBound: Bool {
+        switch current.kind {
+        case .colon, .comma, .rightBracket, .newline, .end: return true
+        default: return current.startsLine
+        }
+    }
+
+    /// `[a, b]`, `[[a, b], [c, d]]`: a list literal, read only where one is allowed (a call
+    /// argument's value). Its elements are expressions or lists.
+    private mutating func parseList() throws -> Expr {
+        let open = try expect(.leftBracket, "to start a list")
+        try enter()
+        defer { depth -= 1 }
+        var elements: [Expr] = []
+        if current.kind != .rightBracket {
+            repeat {
+                elements.append(current.kind == .leftBracket ? try parseList() : try parseExpression())
+            } while consume(.comma) != nil
+        }
+        let close = try expect(
+            .rightBracket, "to close the list", notes: [Diagnostic.Note("'[' opened here", at: open.range)])
+        return try checked(Expr(.list(elements), range: open.range.union(close.range)))
     }
 
     /// primary = NUMBER | NAME | NAME "(" arguments ")" | "(" expression ")"
@@ -362,6 +485,11 @@ public struct Parser {
                 .rightParen, "to close the parenthesis", notes: [Diagnostic.Note("'(' opened here", at: open.range)])
             inner.range = open.range.union(close.range)
             return inner
+        case .leftBracket:
+            // A list literal is read by the places that allow one (call arguments).
+            throw fail(.listLiteralPosition)
+        case .ellipsis:
+            throw fail(.ellipsisPosition)
         default:
             throw fail(.expectedExpression(found: found))
         }
@@ -376,7 +504,8 @@ public struct Parser {
                     label = try expectIdentifier("an argument name")
                     advance()
                 }
-                arguments.append(Argument(label: label, value: try parseExpression()))
+                let value = current.kind == .leftBracket ? try parseList() : try parseExpression()
+                arguments.append(Argument(label: label, value: value))
             } while consume(.comma) != nil
         }
         _ = try expect(

@@ -8,6 +8,8 @@ public enum TokenKind: Hashable, Sendable {
     case keyword(Keyword)
     case leftParen, rightParen, leftBracket, rightBracket
     case comma, colon, equal
+    /// `...`: all remaining axes, only inside an index (`h[..., -1]`).
+    case ellipsis
     case plus, minus, star, slash, at, caret
     /// The end of a statement (line breaks inside brackets or after an operator are dropped).
     case newline
@@ -29,6 +31,7 @@ public enum TokenKind: Hashable, Sendable {
         case .comma: return "','"
         case .colon: return "':'"
         case .equal: return "'='"
+        case .ellipsis: return "'...'"
         case .plus: return "'+'"
         case .minus: return "'-'"
         case .star: return "'*'"
