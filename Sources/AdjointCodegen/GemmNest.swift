@@ -59,8 +59,9 @@ extension KernelLowering {
                 return graph[node].shape.isScalar ? nil : GemmSource(base: node, transposed: transposed)
             }
             switch graph[node].op {
-            case .linearAlgebra(.transpose):
-                guard !reshaped else { return nil }
+            case .linearAlgebra(.transpose(let axes)):
+                // A matrix's transpose only: a leading dimension cannot permute batch axes.
+                guard !reshaped, axes == [1, 0] else { return nil }
                 transposed.toggle()
             case .structural(.reshape):
                 reshaped = true
