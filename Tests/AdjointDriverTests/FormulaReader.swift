@@ -147,7 +147,7 @@ struct FormulaReader {
         while position < scalars.count {
             if take("ᵀ") {
                 guard value.tensor.rank == 2 || value.tensor.rank == 1 else { throw fail("transpose of rank \(value.tensor.rank)") }
-                value = Value(Op.linearAlgebra(.transpose).evaluate([value.tensor], dims: [:]), labels: value.labels.reversed())
+                value = Value(Op.linearAlgebra(.transpose(axes: [1, 0])).evaluate([value.tensor], dims: [:]), labels: value.labels.reversed())
             } else if peek("⁻") || superscripts.contains(scalars[position]) {
                 let negative = take("⁻")
                 guard position < scalars.count, let digit = superscripts.firstIndex(of: scalars[position]) else {
