@@ -283,12 +283,14 @@ extension KernelLowering {
         let batchIndex = folded ? indexing.batch.dims.map { _ in IntExpr.zero } : loopVariables(indexing.batch)
         let rowShape = Shape(indexing.batch.dims + [tiling.m])
         let m = folded ? IntExpr.count(rowShape) : IntExpr(tiling.m)
-        /// A folded row's index on the batch axes and A's rows.
+        /// A folded row's index on the batch axes and A's rows (the outermost needs no remainder:
+        /// the row is below the count of all of them).
         func unflattened(_ row: IntExpr) -> [IntExpr] {
             var result: [IntExpr] = []
             var inner = IntExpr.one
-            for dim in rowShape.dims.reversed() {
-                result.append(dim == .fixed(1) ? .zero : .remainder(.quotient(row, inner), IntExpr(dim)))
+            for (axis, dim) in rowShape.dims.enumerated().reversed() {
+                let quotient = inner == .one ? row : .quotient(row, inner)
+                result.append(dim == .fixed(1) ? .zero : axis == 0 ? quotient : .remainder(quotient, IntExpr(dim)))
                 inner = inner * IntExpr(dim)
             }
             return result.reversed()

@@ -151,6 +151,13 @@ public enum Simplifier {
             else { return nil }
             return graph[operands[0]].operands[0]
         },
+        Rule(name: "transpose(transpose(x, p), q) -> transpose(x, p[q])") { op, operands, graph in
+            // Two permutations in a row are one: result axis i reads x's axis p[q[i]].
+            guard case .linearAlgebra(.transpose(let outer)) = op, case .linearAlgebra(.transpose(let inner)) = graph[operands[0]].op,
+                !outer.isEmpty, inner.count == outer.count
+            else { return nil }
+            return graph.transpose(graph[operands[0]].operands[0], axes: outer.map { inner[$0] })
+        },
         Rule(name: "transpose(x, identity) -> x") { op, operands, _ in
             guard case .linearAlgebra(.transpose(let axes)) = op, axes == Array(axes.indices), !axes.isEmpty else { return nil }
             return operands[0]
