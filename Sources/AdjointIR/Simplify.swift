@@ -158,8 +158,10 @@ public enum Simplifier {
             else { return nil }
             return graph.transpose(graph[operands[0]].operands[0], axes: outer.map { inner[$0] })
         },
-        Rule(name: "transpose(x, identity) -> x") { op, operands, _ in
-            guard case .linearAlgebra(.transpose(let axes)) = op, axes == Array(axes.indices), !axes.isEmpty else { return nil }
+        Rule(name: "transpose(x, identity) -> x") { op, operands, graph in
+            // Empty axes are "reversed" (the built-in's), the identity at rank 0 and 1.
+            guard case .linearAlgebra(.transpose(let axes)) = op, axes.isEmpty ? graph[operands[0]].shape.rank <= 1 : axes == Array(axes.indices)
+            else { return nil }
             return operands[0]
         },
         // Scalar factors leave matrix products and sums: xᵀ(2 d) is 2 xᵀd.

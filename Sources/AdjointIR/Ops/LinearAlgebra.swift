@@ -227,7 +227,7 @@ extension LinearAlgebra {
         switch self {
         case .matmul: return .matrixProduct
         // A matrix's transpose is `Aᵀ`; other permutations are a call with the axes.
-        case .transpose(let axes): return axes == [1, 0] || axes.isEmpty ? .transpose : .call
+        case .transpose(let axes): return axes == [1, 0] ? .transpose : .call
         }
     }
 }
