@@ -233,12 +233,17 @@ extension KernelLowering {
         var m: Dim
         var k: Dim
         var n: Int
-        /// Whether the panels run on several threads (a large product).
+        /// Whether the product runs on several threads (a large product): its panels, or with a
+        /// loop over the batch, its batch elements.
         var parallel: Bool
-        /// The element count of B's packed copy: k by n rounded up to whole panels.
+        /// The batch axes a loop runs over, each element with its own B (`[]` when B is the same
+        /// for every batch index and the batch is folded into the rows).
+        var batch: Shape
+        /// The element count of B's packed copy: k by n rounded up to whole panels, for each
+        /// element of the batch loop (so that batch elements can run on threads of their own).
         var packedShape: Shape {
             let columns = KernelLowering.registerTile.columns
-            return Shape([k, .fixed((n + columns - 1) / columns * columns)])
+            return Shape(batch.dims + [k, .fixed((n + columns - 1) / columns * columns)])
         }
     }
 
@@ -268,7 +273,8 @@ extension KernelLowering {
         let large = estimatedWork(graph, id) >= Self.registerTiledWork
         let dotProducts = isTransposedView(graph, graph[id].operands[1]) && !isTransposedView(graph, graph[id].operands[0])
         guard n >= Self.registerTile.columns / 2, large || dotProducts else { return nil }
-        return RegisterTiling(m: m, k: k, n: n, parallel: large)
+        let indexing = MatmulIndexing(graph, id)
+        return RegisterTiling(m: m, k: k, n: n, parallel: large, batch: indexing.foldsBatchIntoRows ? [] : indexing.batch)
     }
 
     mutating func tiledMatmulNest(_ id: NodeID, _ tiling: RegisterTiling, epilogue: [NodeID]) -> [Statement] {
@@ -325,7 +331,9 @@ extension KernelLowering {
         let width =
             n % columns == 0 ? IntExpr.constant(columns)
             : panels == 1 ? .constant(n) : .min(.constant(columns), .constant(n) + .constant(-columns) * panel)
-        func packed(_ p: IntExpr, _ column: IntExpr) -> IntExpr { (panel * k + p) * .constant(columns) + column }
+        // Each element of a batch loop packs its own B after the others'.
+        let packStart = folded ? IntExpr.zero : flatIndex(batchIndex, indexing.batch) * IntExpr.count(Shape([tiling.k, .fixed(panels * columns)]))
+        func packed(_ p: IntExpr, _ column: IntExpr) -> IntExpr { packStart + (panel * k + p) * .constant(columns) + column }
 
         // Pack: B[p, firstColumn + c] for each row p of the panel, zeros past C's last column.
         let (p, c) = (freshName(), freshName())
@@ -379,11 +387,16 @@ extension KernelLowering {
         let product: [Statement]
         if panels == 1 {
             product = panelBody
-        } else if tiling.parallel {
+        } else if tiling.parallel && folded {
             product = [.parallelLoop(variable: panelName, start: .zero, end: .constant(panels), step: 1, body: panelBody)]
         } else {
             product = [.loop(variable: panelName, start: .zero, end: .constant(panels), step: 1, body: panelBody)]
         }
-        return folded ? product : loops(batchIndex, indexing.batch, product)
+        if folded { return product }
+        // A loop over the batch: its outermost loop on threads when the product is large (each
+        // element packs its own B and writes its own matrices of C).
+        let nest = loops(batchIndex, indexing.batch, product)
+        guard tiling.parallel, nest.count == 1, case .loop(let variable, let start, let end, let step, let body) = nest[0] else { return nest }
+        return [.parallelLoop(variable: variable, start: start, end: end, step: step, body: body)]
     }
 }
