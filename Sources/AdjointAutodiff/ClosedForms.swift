@@ -141,7 +141,8 @@ struct FormulaBuilder {
             // A forward value's transpose reads `n1ᵀ` wherever it is used: naming it would call a
             // forward value an adjoint (`δ₂ = n1ᵀ`).
             if case .linearAlgebra(.transpose) = graph[id].op, graph[id].operands[0].index < naming.forwardNodeCount {
-                return .transpose(boundFormula(graph[id].operands[0]))
+                let operand = boundFormula(graph[id].operands[0])
+                return written(graph[id], [operand])
             }
             return boundFormula(id)
         }

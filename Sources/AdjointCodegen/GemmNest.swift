@@ -28,9 +28,14 @@ extension KernelLowering {
     /// buffer read in place (a broadcast, a reshape of a transpose, a constant). Decided from the
     /// graph and the fusion plan alone, so the workspace allocation (before placement) and the
     /// nest agree.
+    ///
+    /// A batched A times a matrix B (`[batch, seq, d] @ [d, e]`) is one call whose rows are the
+    /// batch axes and A's rows together, when A is a buffer read as stored (not transposed); every
+    /// other batched product keeps the loops.
     func gemmSources(_ id: NodeID) -> (a: GemmSource, b: GemmSource)? {
         guard spec.options.blas, Self.isGemmSized(graph, id) else { return nil }
         guard let first = gemmSource(graph[id].operands[0]), let second = gemmSource(graph[id].operands[1]) else { return nil }
+        if graph[graph[id].operands[0]].shape.rank > 2 && first.transposed { return nil }
         return (first, second)
     }
 
@@ -40,7 +45,8 @@ extension KernelLowering {
     static func isGemmSized(_ graph: Graph, _ id: NodeID) -> Bool {
         guard case .linearAlgebra(.matmul) = graph[id].op else { return false }
         let (aShape, bShape) = (graph[graph[id].operands[0]].shape, graph[graph[id].operands[1]].shape)
-        guard aShape.rank == 2, bShape.rank == 2 else { return false }
+        // B a matrix; A a matrix or a batch of them, folded into its rows.
+        guard aShape.rank >= 2, bShape.rank == 2 else { return false }
         return estimatedWork(graph, id) >= gemmWork
     }
 
@@ -59,8 +65,9 @@ extension KernelLowering {
                 return graph[node].shape.isScalar ? nil : GemmSource(base: node, transposed: transposed)
             }
             switch graph[node].op {
-            case .linearAlgebra(.transpose):
-                guard !reshaped else { return nil }
+            case .linearAlgebra(.transpose(let axes)):
+                // A matrix's transpose only: a leading dimension cannot permute batch axes.
+                guard !reshaped, axes == [1, 0] else { return nil }
                 transposed.toggle()
             case .structural(.reshape):
                 reshaped = true
@@ -78,10 +85,11 @@ extension KernelLowering {
         func operand(_ source: GemmSource, _ shape: Shape) -> Gemm.Operand {
             let storage = leafStorage(source.base) ?? placement[source.base]!
             // The stored row length: op(X) is [rows, columns]; X itself is that, or its transpose.
-            let leading = IntExpr(shape.dims[source.transposed ? 0 : 1])
+            let leading = IntExpr(shape.dims[source.transposed ? 0 : shape.rank - 1])
             return Gemm.Operand(storage: storage, offset: .zero, leadingDimension: leading, transposed: source.transposed)
         }
-        let (m, k, n) = (IntExpr(aShape.dims[0]), IntExpr(aShape.dims[1]), IntExpr(bShape.dims[1]))
+        // A batch of A's rows folds into m.
+        let (m, k, n) = (IntExpr.count(Shape(Array(aShape.dims.dropLast()))), IntExpr(aShape.dims[aShape.rank - 1]), IntExpr(bShape.dims[1]))
         let c = Gemm.Operand(storage: placement[id]!, offset: .zero, leadingDimension: n, transposed: false)
         return [.gemm(Gemm(m: m, n: n, k: k, a: operand(a, aShape), b: operand(b, bShape), c: c))]
     }

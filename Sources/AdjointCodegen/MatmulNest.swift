@@ -52,15 +52,16 @@ extension KernelLowering {
         }
         if let tiling = registerTiling(id) { return tiledMatmulNest(id, tiling, epilogue: epilogue) }
         let (a, b) = (graph[id].operands[0], graph[id].operands[1])
-        let (aShape, bShape) = (graph[a].shape, graph[b].shape)
-        let m: Dim? = aShape.rank == 2 ? aShape.dims[0] : nil
-        let k = aShape.dims[aShape.rank - 1]
-        let n: Dim? = bShape.rank == 2 ? bShape.dims[1] : nil
+        let indexing = MatmulIndexing(graph, id)
+        let (m, k, n) = (indexing.shapes.m, indexing.shapes.k, indexing.shapes.n)
+        // The batch axes: one 2-D product per index, each operand at its own (broadcast) index.
+        let batchIndex = loopVariables(indexing.batch)
+        func batchLoops(_ body: [Statement]) -> [Statement] { loops(batchIndex, indexing.batch, body) }
         func variable(_ dim: Dim?) -> IntExpr { dim == nil || dim == .fixed(1) ? .zero : freshVariable() }
         let (i, p, j) = (variable(m), variable(k), variable(n))
-        let aIndex = m == nil ? [p] : [i, p]
-        let bIndex = n == nil ? [p] : [p, j]
-        let resultIndex = (m == nil ? [] : [i]) + (n == nil ? [] : [j])
+        let aIndex = indexing.a(batchIndex, i, p)
+        let bIndex = indexing.b(batchIndex, p, j)
+        let resultIndex = indexing.c(batchIndex, i, j)
         func loop(_ v: IntExpr, _ dim: Dim?, _ body: [Statement]) -> [Statement] {
             guard case .variable(let name) = v, let dim else { return body }
             return [.loop(variable: name, start: .zero, end: IntExpr(dim), step: 1, body: body)]
@@ -76,7 +77,7 @@ extension KernelLowering {
             body.append(.assign(total, .arithmetic(.add, .name(total), .arithmetic(.multiply, x, y))))
             let element = [Statement.declare(total, .literal(0))] + loop(p, k, body)
                 + storeProduct(id, resultIndex, .name(total), epilogue: epilogue)
-            return loop(i, m, loop(j, n, element))
+            return batchLoops(loop(i, m, loop(j, n, element)))
         }
 
         precondition(epilogue.isEmpty, "internal error: an accumulating product has no epilogue")
@@ -94,7 +95,7 @@ extension KernelLowering {
         update.append(.accumulate(target, flatIndex(resultIndex, shape), .arithmetic(.multiply, .name(factor), y)))
 
         if transposedA {
-            return zero + loop(p, k, loop(i, m, inner + loop(j, n, update)))
+            return zero + batchLoops(loop(p, k, loop(i, m, inner + loop(j, n, update))))
         }
         if case .fixed(let kSize) = k, case .fixed(let nSize)? = n, kSize * nSize > Self.tiledElements,
             case .variable(let pName) = p, case .variable(let jName) = j
@@ -111,9 +112,9 @@ extension KernelLowering {
             let tiles = Statement.loop(
                 variable: j0Name, start: .zero, end: .constant(nSize), step: Self.tile.j,
                 body: [.loop(variable: k0Name, start: .zero, end: .constant(kSize), step: Self.tile.k, body: rows)])
-            return zero + [tiles]
+            return zero + batchLoops([tiles])
         }
-        return zero + loop(i, m, loop(p, k, inner + loop(j, n, update)))
+        return zero + batchLoops(loop(i, m, loop(p, k, inner + loop(j, n, update))))
     }
 
     /// The statements that store the product's element at `index`, whose sum is `value`: the
@@ -137,9 +138,62 @@ extension KernelLowering {
     /// Whether a matrix operand is a transpose read in place (its rows are the stored columns).
     func isTransposedView(_ id: NodeID) -> Bool { Self.isTransposedView(graph, id) }
 
+    /// (Each matrix of a batch transposed, the batch axes kept: `transpose(x, axes = [0, 2, 1])`.)
     static func isTransposedView(_ graph: Graph, _ id: NodeID) -> Bool {
-        if case .linearAlgebra(.transpose) = graph[id].op { return true }
+        if case .linearAlgebra(.transpose(let axes)) = graph[id].op, axes.count >= 2 {
+            return axes == LinearAlgebra.swappedLastAxes(rank: axes.count)
+        }
         return false
+    }
+}
+
+// MARK: - Batch axes
+
+/// Where a product `C = A @ B` reads and writes for a batch index and matrix indices: the
+/// result's batch axes are the broadcast of the operands' (those before their last two); an
+/// operand reads index 0 on a batch axis of size 1 (stride 0: the same matrix for every batch
+/// index) and has no index on one it lacks; a vector operand has no row (A) or column (B).
+struct MatmulIndexing {
+    let shapes: MatmulShapes
+    /// The result's batch axes.
+    let batch: Shape
+
+    init(_ graph: Graph, _ id: NodeID) {
+        let (a, b) = (graph[id].operands[0], graph[id].operands[1])
+        shapes = MatmulShapes(graph[a].shape, graph[b].shape)
+        batch = Shape(Array(graph[id].shape.dims.prefix(graph[id].shape.rank - (shapes.m == nil ? 0 : 1) - (shapes.n == nil ? 0 : 1))))
+    }
+
+    /// The index of `batchIndex` (of `batch`) in an operand's batch axes `from`.
+    private func batchIndex(_ index: [IntExpr], from: Shape) -> [IntExpr] {
+        let offset = batch.rank - from.rank
+        return from.dims.indices.map { from.dims[$0] == .fixed(1) ? .zero : index[offset + $0] }
+    }
+
+    func a(_ batchIndex: [IntExpr], _ i: IntExpr, _ p: IntExpr) -> [IntExpr] {
+        self.batchIndex(batchIndex, from: shapes.aBatch) + (shapes.m == nil ? [p] : [i, p])
+    }
+
+    func b(_ batchIndex: [IntExpr], _ p: IntExpr, _ j: IntExpr) -> [IntExpr] {
+        self.batchIndex(batchIndex, from: shapes.bBatch) + (shapes.n == nil ? [p] : [p, j])
+    }
+
+    func c(_ batchIndex: [IntExpr], _ i: IntExpr, _ j: IntExpr) -> [IntExpr] {
+        batchIndex + (shapes.m == nil ? [] : [i]) + (shapes.n == nil ? [] : [j])
+    }
+
+    /// Whether every batch index reads the same B (none of its batch axes is larger than 1):
+    /// the batch axes and A's rows are then one long run of rows, `[batch, seq, d] @ [d, e]`.
+    var foldsBatchIntoRows: Bool {
+        !batch.dims.isEmpty && shapes.m != nil && shapes.bBatch.dims.allSatisfy { $0 == .fixed(1) }
+    }
+
+    /// The number of matrices in the batch, a runtime dim counted as 64 (`estimatedWork`).
+    var estimatedCount: Int {
+        batch.dims.reduce(1) { total, dim in
+            if case .fixed(let size) = dim { return total.multipliedReportingOverflow(by: size).partialValue }
+            return total.multipliedReportingOverflow(by: 64).partialValue
+        }
     }
 }
 
@@ -179,12 +233,17 @@ extension KernelLowering {
         var m: Dim
         var k: Dim
         var n: Int
-        /// Whether the panels run on several threads (a large product).
+        /// Whether the product runs on several threads (a large product): its panels, or with a
+        /// loop over the batch, its batch elements.
         var parallel: Bool
-        /// The element count of B's packed copy: k by n rounded up to whole panels.
+        /// The batch axes a loop runs over, each element with its own B (`[]` when B is the same
+        /// for every batch index and the batch is folded into the rows).
+        var batch: Shape
+        /// The element count of B's packed copy: k by n rounded up to whole panels, for each
+        /// element of the batch loop (so that batch elements can run on threads of their own).
         var packedShape: Shape {
             let columns = KernelLowering.registerTile.columns
-            return Shape([k, .fixed((n + columns - 1) / columns * columns)])
+            return Shape(batch.dims + [k, .fixed((n + columns - 1) / columns * columns)])
         }
     }
 
@@ -195,10 +254,10 @@ extension KernelLowering {
     /// The multiply-adds of a matrix-by-matrix product, a runtime dim counted as 64, saturating
     /// at `Int.max`: the size that decides register tiles, threads and (`--blas`) a CBLAS call.
     static func estimatedWork(_ graph: Graph, _ id: NodeID) -> Int {
-        let (aShape, bShape) = (graph[graph[id].operands[0]].shape, graph[graph[id].operands[1]].shape)
+        let indexing = MatmulIndexing(graph, id)
         func estimate(_ dim: Dim) -> Int { if case .fixed(let size) = dim { size } else { 64 } }
-        var work = 1
-        for dim in [aShape.dims[0], aShape.dims[1], bShape.dims[1]] {
+        var work = indexing.estimatedCount
+        for dim in [indexing.shapes.m ?? .fixed(1), indexing.shapes.k, indexing.shapes.n ?? .fixed(1)] {
             let (product, overflow) = work.multipliedReportingOverflow(by: estimate(dim))
             if overflow { return .max }
             work = product
@@ -209,18 +268,58 @@ extension KernelLowering {
     static func registerTiling(_ graph: Graph, _ id: NodeID) -> RegisterTiling? {
         guard case .linearAlgebra(.matmul) = graph[id].op else { return nil }
         let (aShape, bShape) = (graph[graph[id].operands[0]].shape, graph[graph[id].operands[1]].shape)
-        guard aShape.rank == 2, bShape.rank == 2, case .fixed(let n) = bShape.dims[1] else { return nil }
-        let (m, k) = (aShape.dims[0], aShape.dims[1])
+        guard aShape.rank >= 2, bShape.rank >= 2, case .fixed(let n) = bShape.dims[bShape.rank - 1] else { return nil }
+        let (m, k) = (aShape.dims[aShape.rank - 2], aShape.dims[aShape.rank - 1])
         let large = estimatedWork(graph, id) >= Self.registerTiledWork
         let dotProducts = isTransposedView(graph, graph[id].operands[1]) && !isTransposedView(graph, graph[id].operands[0])
         guard n >= Self.registerTile.columns / 2, large || dotProducts else { return nil }
-        return RegisterTiling(m: m, k: k, n: n, parallel: large)
+        let indexing = MatmulIndexing(graph, id)
+        return RegisterTiling(m: m, k: k, n: n, parallel: large, batch: indexing.foldsBatchIntoRows ? [] : indexing.batch)
     }
 
     mutating func tiledMatmulNest(_ id: NodeID, _ tiling: RegisterTiling, epilogue: [NodeID]) -> [Statement] {
         let (a, b) = (graph[id].operands[0], graph[id].operands[1])
         let (rows, columns) = Self.registerTile
-        let (m, k, n) = (IntExpr(tiling.m), IntExpr(tiling.k), tiling.n)
+        let (k, n) = (IntExpr(tiling.k), tiling.n)
+        // Batch axes: folded into the rows when every batch index reads the same B (one packed
+        // B, one long run of rows), else a loop around the whole product, each operand at its
+        // own batch index.
+        let indexing = MatmulIndexing(graph, id)
+        let folded = indexing.foldsBatchIntoRows
+        let batchIndex = folded ? indexing.batch.dims.map { _ in IntExpr.zero } : loopVariables(indexing.batch)
+        let rowShape = Shape(indexing.batch.dims + [tiling.m])
+        let m = folded ? IntExpr.count(rowShape) : IntExpr(tiling.m)
+        /// A folded row's index on the batch axes and A's rows (the outermost needs no remainder:
+        /// the row is below the count of all of them).
+        func unflattened(_ row: IntExpr) -> [IntExpr] {
+            var result: [IntExpr] = []
+            var inner = IntExpr.one
+            for (axis, dim) in rowShape.dims.enumerated().reversed() {
+                let quotient = inner == .one ? row : .quotient(row, inner)
+                result.append(dim == .fixed(1) ? .zero : axis == 0 ? quotient : .remainder(quotient, IntExpr(dim)))
+                inner = inner * IntExpr(dim)
+            }
+            return result.reversed()
+        }
+        /// The buffer A's elements are stored in, row-major as A's shape, if it is one.
+        let aBuffer: Storage? = {
+            if let storage = leafStorage(a) { return storage }
+            if case .leaf = graph[a].op { return nil }
+            if let storage = placement[a], case .local = storage { return nil }
+            return placement[a]
+        }()
+        /// A's element at `row` and column `p` (a folded row of a buffer at its offset).
+        func aElement(_ row: IntExpr, _ p: IntExpr, _ body: inout [Statement]) -> ScalarExpr {
+            guard folded else { return value(a, indexing.a(batchIndex, row, p), &body) }
+            if let aBuffer { return .load(aBuffer, row * k + p) }
+            return value(a, Array(unflattened(row).suffix(graph[a].shape.rank - 1)) + [p], &body)
+        }
+        /// Stores the product's element at `row` and `column`.
+        func storeElement(_ row: IntExpr, _ column: IntExpr, _ element: ScalarExpr) -> [Statement] {
+            guard folded else { return storeProduct(id, indexing.c(batchIndex, row, column), element, epilogue: epilogue) }
+            if epilogue.isEmpty, let target = placement[id] { return [.store(target, row * .constant(n) + column, element)] }
+            return storeProduct(id, unflattened(row) + [column], element, epilogue: epilogue)
+        }
         let pack = Storage.workspace(packSlots[id]!)
         let panels = (n + columns - 1) / columns
         let panelName = freshName()
@@ -232,12 +331,14 @@ extension KernelLowering {
         let width =
             n % columns == 0 ? IntExpr.constant(columns)
             : panels == 1 ? .constant(n) : .min(.constant(columns), .constant(n) + .constant(-columns) * panel)
-        func packed(_ p: IntExpr, _ column: IntExpr) -> IntExpr { (panel * k + p) * .constant(columns) + column }
+        // Each element of a batch loop packs its own B after the others'.
+        let packStart = folded ? IntExpr.zero : flatIndex(batchIndex, indexing.batch) * IntExpr.count(Shape([tiling.k, .fixed(panels * columns)]))
+        func packed(_ p: IntExpr, _ column: IntExpr) -> IntExpr { packStart + (panel * k + p) * .constant(columns) + column }
 
         // Pack: B[p, firstColumn + c] for each row p of the panel, zeros past C's last column.
         let (p, c) = (freshName(), freshName())
         var copy = newBody()
-        let element = value(b, [.variable(p), firstColumn + .variable(c)], &copy)
+        let element = value(b, indexing.b(batchIndex, .variable(p), firstColumn + .variable(c)), &copy)
         copy.append(.store(pack, packed(.variable(p), .variable(c)), element))
         var columnLoops: [Statement] = [.loop(variable: c, start: .zero, end: width, step: 1, body: copy)]
         if n % columns != 0 {
@@ -259,13 +360,13 @@ extension KernelLowering {
             }
             let slot = row * .constant(columns) + column
             var update = newBody()
-            let x = value(a, [firstRow + row, kIndex], &update)
+            let x = aElement(firstRow + row, kIndex, &update)
             let factor = "a\(id.index)"
             update.append(.define(factor, x))
             update.append(
                 .loop(variable: columnName, start: .zero, end: .constant(columns), step: 1,
                     body: [.accumulate(.tile(accumulators), slot, .arithmetic(.multiply, .name(factor), .load(pack, packed(kIndex, column))))]))
-            let store = storeProduct(id, [firstRow + row, firstColumn + column], .load(.tile(accumulators), slot), epilogue: epilogue)
+            let store = storeElement(firstRow + row, firstColumn + column, .load(.tile(accumulators), slot))
             return [
                 .declareTile(accumulators, count: (single ? 1 : rows) * columns),
                 .loop(variable: zeroName, start: .zero, end: height * .constant(columns), step: 1,
@@ -283,10 +384,19 @@ extension KernelLowering {
         let leftoverName = freshName()
         panelBody.append(
             .loop(variable: leftoverName, start: blocks * tileRows, end: m, step: 1, body: tile(.variable(leftoverName), height: .one)))
-        if panels == 1 { return panelBody }
-        if tiling.parallel {
-            return [.parallelLoop(variable: panelName, start: .zero, end: .constant(panels), step: 1, body: panelBody)]
+        let product: [Statement]
+        if panels == 1 {
+            product = panelBody
+        } else if tiling.parallel && folded {
+            product = [.parallelLoop(variable: panelName, start: .zero, end: .constant(panels), step: 1, body: panelBody)]
+        } else {
+            product = [.loop(variable: panelName, start: .zero, end: .constant(panels), step: 1, body: panelBody)]
         }
-        return [.loop(variable: panelName, start: .zero, end: .constant(panels), step: 1, body: panelBody)]
+        if folded { return product }
+        // A loop over the batch: its outermost loop on threads when the product is large (each
+        // element packs its own B and writes its own matrices of C).
+        let nest = loops(batchIndex, indexing.batch, product)
+        guard tiling.parallel, nest.count == 1, case .loop(let variable, let start, let end, let step, let body) = nest[0] else { return nest }
+        return [.parallelLoop(variable: variable, start: start, end: end, step: step, body: body)]
     }
 }

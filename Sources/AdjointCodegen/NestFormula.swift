@@ -77,9 +77,15 @@ extension KernelLowering {
             text += extra
             text += ")"
         }
-        /// The op as a call of its every operand, its attributes last (`sum(v3, axis = 1)`).
+        /// The op as a call of its every operand, its attributes last (`sum(v3, axis = 1)`); a
+        /// transpose's axes only when they are not all reversed (`transpose(W)`, as models write it).
         func call(_ op: Op) {
-            call(op.name, Array(operands.indices), op.attributes.map { ", " + $0.argumentText }.joined())
+            let rank = operands.isEmpty ? 0 : graph[operands[0]].shape.rank
+            let attributes = op.attributes.filter { attribute in
+                if case .axes = attribute.value { return !attribute.isDefault(operandRank: rank) }
+                return true
+            }
+            call(op.name, Array(operands.indices), attributes.map { ", " + $0.argumentText }.joined())
         }
         func binary(_ symbol: String, _ term: (Int) -> Void) {
             if grouped { text += "(" }

@@ -31,7 +31,12 @@ extension Graph {
 
     public mutating func reduce(_ op: Reduction, _ a: NodeID, axis: Int?) -> NodeID { add(.reduction(op, axis: axis), [a]) }
     public mutating func matmul(_ a: NodeID, _ b: NodeID) -> NodeID { add(.linearAlgebra(.matmul), [a, b]) }
-    public mutating func transpose(_ a: NodeID) -> NodeID { add(.linearAlgebra(.transpose), [a]) }
+    /// `transpose(a)`: every axis of `a` reversed (a matrix's transpose).
+    public mutating func transpose(_ a: NodeID) -> NodeID {
+        transpose(a, axes: LinearAlgebra.reversedAxes(rank: self[a].shape.rank))
+    }
+    /// `transpose(a, axes = [0, 2, 1])`: result axis `i` is axis `axes[i]` of `a` (a permutation).
+    public mutating func transpose(_ a: NodeID, axes: [Int]) -> NodeID { add(.linearAlgebra(.transpose(axes: axes)), [a]) }
 
     /// A reduced value given back its lost axis as size 1, so that NumPy broadcasting lines it up
     /// with the unreduced shape again (`keepdims`). `axis` nil: a full reduction, already a scalar.

@@ -140,17 +140,26 @@ public enum IRText {
                 })
         }
 
-        /// `axis=1 slope=0.1`: the attributes before the operands.
-        mutating func attributes() throws(ParseError) -> [(name: String, value: Double)] {
-            var result: [(name: String, value: Double)] = []
+        /// `axis=1 slope=0.1 axes=[0,2,1]`: the attributes before the operands.
+        mutating func attributes() throws(ParseError) -> [(name: String, value: OpAttribute.Value)] {
+            var result: [(name: String, value: OpAttribute.Value)] = []
             skipSpaces()
             while let first = text.first, first != "%", first != ":" {
                 let word = self.word()
                 let parts = word.split(separator: "=", maxSplits: 1)
+                if parts.count == 2, parts[1].hasPrefix("["), parts[1].hasSuffix("]") {
+                    let inside = parts[1].dropFirst().dropLast()
+                    let items = inside.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+                    guard inside.isEmpty || items.allSatisfy({ $0 != nil }) else {
+                        throw ParseError(line: line, message: "expected 'NAME=[INT,...]', got '\(word)'")
+                    }
+                    result.append((String(parts[0]), .axes(inside.isEmpty ? [] : items.map { $0! })))
+                    continue
+                }
                 guard parts.count == 2, let value = Double(parts[1]) else {
                     throw ParseError(line: line, message: "expected 'NAME=NUMBER', got '\(word)'")
                 }
-                result.append((String(parts[0]), value))
+                result.append((String(parts[0]), .number(value)))
             }
             return result
         }
@@ -197,10 +206,13 @@ public enum IRText {
                     return .structural(Structural.named(word, target: try shape())!)
                 }
                 let attributes = try self.attributes()
-                guard let op = Op.computation(mnemonic: word, attributes: attributes) else {
+                guard let op = Op.computation(mnemonic: word, values: attributes) else {
                     let expected = Op.computations.first { $0.mnemonic == word }
                     guard let expected else { throw ParseError(line: line, message: "unknown op '\(word)'") }
-                    let names = expected.attributes.map { "\($0.name)=NUMBER" }.joined(separator: " ")
+                    let names = expected.attributes.map { attribute in
+                        if case .axes = attribute.value { return "\(attribute.name)=[INT,...]" }
+                        return "\(attribute.name)=NUMBER"
+                    }.joined(separator: " ")
                     throw ParseError(line: line, message: "'\(word)' takes attributes '\(names)'")
                 }
                 return op

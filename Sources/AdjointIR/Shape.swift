@@ -84,6 +84,10 @@ public enum ShapeError: Error, Hashable, Sendable {
     case cannotBroadcast(Shape, Shape)
     /// `a @ b` whose contracted sizes differ.
     case matmulInner(Shape, Shape)
+    /// `a @ b` whose batch axes (those before the last two) do not broadcast together.
+    case matmulBatch(Shape, Shape)
+    /// `transpose(a, axes = ...)` whose axes are not a permutation of the operand's `rank` axes.
+    case permutation([Int], rank: Int)
     /// An operand whose rank the op does not accept; `needs` says what it accepts ("rank 2").
     case rank(operand: Int, needs: String, got: Shape)
     /// An axis outside `[-rank, rank)`.

@@ -145,8 +145,24 @@ public enum Simplifier {
             return graph.times(graph.constant(-s), graph[operands[0]].operands[1])
         },
         Rule(name: "transpose(transpose(x)) -> x") { op, operands, graph in
-            guard op == .linearAlgebra(.transpose), graph[operands[0]].op == .linearAlgebra(.transpose) else { return nil }
+            // Two permutations that undo each other (a matrix's transpose twice).
+            guard case .linearAlgebra(.transpose(let outer)) = op, case .linearAlgebra(.transpose(let inner)) = graph[operands[0]].op,
+                !outer.isEmpty, inner.count == outer.count, outer.map({ inner[$0] }) == Array(outer.indices)
+            else { return nil }
             return graph[operands[0]].operands[0]
+        },
+        Rule(name: "transpose(transpose(x, p), q) -> transpose(x, p[q])") { op, operands, graph in
+            // Two permutations in a row are one: result axis i reads x's axis p[q[i]].
+            guard case .linearAlgebra(.transpose(let outer)) = op, case .linearAlgebra(.transpose(let inner)) = graph[operands[0]].op,
+                !outer.isEmpty, inner.count == outer.count
+            else { return nil }
+            return graph.transpose(graph[operands[0]].operands[0], axes: outer.map { inner[$0] })
+        },
+        Rule(name: "transpose(x, identity) -> x") { op, operands, graph in
+            // Empty axes are "reversed" (the built-in's), the identity at rank 0 and 1.
+            guard case .linearAlgebra(.transpose(let axes)) = op, axes.isEmpty ? graph[operands[0]].shape.rank <= 1 : axes == Array(axes.indices)
+            else { return nil }
+            return operands[0]
         },
         // Scalar factors leave matrix products and sums: xᵀ(2 d) is 2 xᵀd.
         Rule(name: "a @ (s * b) -> s * (a @ b)") { op, operands, graph in

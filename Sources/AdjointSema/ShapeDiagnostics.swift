@@ -14,8 +14,12 @@ extension Checker {
         case .matmulInner(let a, let b):
             report(
                 .shapeMismatch(
-                    "cannot multiply \(a) by \(b): the left operand's last size \(a.dims.last!) differs from the right operand's first size \(b.dims.first!)"
+                    "cannot multiply \(a) by \(b): the left operand's last size \(a.dims.last!) differs from the right operand's \(b.rank > 2 ? "second to last" : "first") size \(b.dims[max(b.rank - 2, 0)])"
                 ), at: range, notes: notes)
+        case .matmulBatch(let a, let b):
+            report(.shapeMismatch("cannot multiply \(a) by \(b): the batch axes before the last two cannot be broadcast together"), at: range, notes: notes)
+        case .permutation(let axes, let rank):
+            report(.invalidRank("\(what) needs a permutation of the \(rank) axes, got \(axes)"), at: range, notes: notes)
         case .rank(let index, let needs, let got):
             report(.invalidRank("\(what) needs \(needs), but operand \(index + 1) has shape \(got)"), at: range, notes: notes)
         case .axis(let axis, let rank):

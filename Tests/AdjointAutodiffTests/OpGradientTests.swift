@@ -55,7 +55,7 @@ let allOpCases: [OpCase] = {
     cases += [
         OpCase(.linearAlgebra(.matmul), [[2, 3], [3, 4]]), OpCase(.linearAlgebra(.matmul), [[2, 3], [3]]),
         OpCase(.linearAlgebra(.matmul), [[3], [3, 4]]), OpCase(.linearAlgebra(.matmul), [[3], [3]]),
-        OpCase(.linearAlgebra(.transpose), [[2, 3]]),
+        OpCase(.linearAlgebra(.transpose(axes: [1, 0])), [[2, 3]]),
     ]
     cases += [Loss.mse, .sse, .sigmoidBinaryCrossEntropy, .huber(delta: 0.5)].map {
         OpCase(.loss($0), [[2, 3], [2, 3]], [-2...2, probability])

@@ -63,8 +63,8 @@ import Testing
         let x = graph.addRaw(.leaf(.input("x", shape)), [])
         let w1 = graph.addRaw(.leaf(.input("W1", Shape([.fixed(48), .fixed(48)]))), [])
         let w2 = graph.addRaw(.leaf(.input("W2", Shape([.fixed(48), .fixed(48)]))), [])
-        let h1 = graph.addRaw(.elementwise(.tanh), [graph.addRaw(.linearAlgebra(.matmul), [x, graph.addRaw(.linearAlgebra(.transpose), [w1])])])
-        let h2 = graph.addRaw(.elementwise(.tanh), [graph.addRaw(.linearAlgebra(.matmul), [h1, graph.addRaw(.linearAlgebra(.transpose), [w2])])])
+        let h1 = graph.addRaw(.elementwise(.tanh), [graph.addRaw(.linearAlgebra(.matmul), [x, graph.addRaw(.linearAlgebra(.transpose(axes: [1, 0])), [w1])])])
+        let h2 = graph.addRaw(.elementwise(.tanh), [graph.addRaw(.linearAlgebra(.matmul), [h1, graph.addRaw(.linearAlgebra(.transpose(axes: [1, 0])), [w2])])])
         let result = graph.addRaw(.arithmetic(.multiply), [graph.addRaw(.elementwise(.exp), [h2]), h2])
         var random = SplitMix64(seed: 11)
         let inputs = ["x": random.tensor([5, 48], -1, 1), "W1": random.tensor([48, 48], -0.5, 0.5), "W2": random.tensor([48, 48], -0.5, 0.5)]

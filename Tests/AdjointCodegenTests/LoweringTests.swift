@@ -46,7 +46,7 @@ import Testing
     @Test func inPlaceWriteAfterEveryRead() throws {
         var graph = Graph()
         let w = graph.addRaw(.leaf(.param("W", [.fixed(3), .fixed(3)])), [])
-        let next = graph.addRaw(.arithmetic(.add), [w, graph.addRaw(.linearAlgebra(.transpose), [w])])
+        let next = graph.addRaw(.arithmetic(.add), [w, graph.addRaw(.linearAlgebra(.transpose(axes: [1, 0])), [w])])
         let spec = KernelSpec(
             kind: .step, graph: graph, results: [(next, .storage(.param("W")))], arguments: [], names: [:])
         let kernel = Lowering.lower(spec)
@@ -127,7 +127,7 @@ import Testing
         let r = graph.addRaw(.structural(.reshape(Self.shape(3, 2))), [x])
         let y = graph.addRaw(.arithmetic(.multiply), [r, graph.addRaw(.elementwise(.exp), [r])])
         var random = SplitMix64(seed: 3)
-        let flipped = graph.addRaw(.elementwise(.exp), [graph.addRaw(.linearAlgebra(.transpose), [y])])
+        let flipped = graph.addRaw(.elementwise(.exp), [graph.addRaw(.linearAlgebra(.transpose(axes: [1, 0])), [y])])
         let total = graph.addRaw(.reduction(.sum, axis: 1), [flipped])
         let (loop, reference) = Self.both(graph, total, ["x": random.tensor([2, 3], -1, 1)])
         #expect(relativeError(loop, reference) <= 1e-14)
@@ -140,10 +140,10 @@ import Testing
         let b = graph.addRaw(.leaf(.input("b", Self.shape(5, 4))), [])
         let v = graph.addRaw(.leaf(.input("v", Self.shape(5))), [])
         let c = graph.addRaw(.leaf(.input("c", Self.shape(3, 4))), [])
-        let (aT, bT) = (graph.addRaw(.linearAlgebra(.transpose), [a]), graph.addRaw(.linearAlgebra(.transpose), [b]))
+        let (aT, bT) = (graph.addRaw(.linearAlgebra(.transpose(axes: [1, 0])), [a]), graph.addRaw(.linearAlgebra(.transpose(axes: [1, 0])), [b]))
         let both = graph.addRaw(.linearAlgebra(.matmul), [aT, bT])
         let matrixVector = graph.addRaw(.linearAlgebra(.matmul), [bT, v])
-        let vector = graph.addRaw(.linearAlgebra(.matmul), [matrixVector, graph.addRaw(.linearAlgebra(.transpose), [c])])
+        let vector = graph.addRaw(.linearAlgebra(.matmul), [matrixVector, graph.addRaw(.linearAlgebra(.transpose(axes: [1, 0])), [c])])
         var random = SplitMix64(seed: 4)
         let inputs = [
             "a": random.tensor([4, 3], -1, 1), "b": random.tensor([5, 4], -1, 1), "v": random.tensor([5], -1, 1),

@@ -147,7 +147,7 @@ struct FormulaReader {
         while position < scalars.count {
             if take("ᵀ") {
                 guard value.tensor.rank == 2 || value.tensor.rank == 1 else { throw fail("transpose of rank \(value.tensor.rank)") }
-                value = Value(Op.linearAlgebra(.transpose).evaluate([value.tensor], dims: [:]), labels: value.labels.reversed())
+                value = Value(Op.linearAlgebra(.transpose(axes: [1, 0])).evaluate([value.tensor], dims: [:]), labels: value.labels.reversed())
             } else if peek("⁻") || superscripts.contains(scalars[position]) {
                 let negative = take("⁻")
                 guard position < scalars.count, let digit = superscripts.firstIndex(of: scalars[position]) else {
@@ -205,6 +205,7 @@ struct FormulaReader {
         _ = take("(")
         var arguments: [Value] = []
         var options: [String: Double] = [:]
+        var lists: [String: [Int]] = [:]
         var shape: [(size: Int, label: String?)]?
         repeat {
             skipSpaces()
@@ -218,7 +219,20 @@ struct FormulaReader {
             skipSpaces()
             if !word.isEmpty, take("=") {
                 skipSpaces()
-                options[word] = try number()
+                if take("[") {
+                    // `axes = [0, 2, 1]`: a list of integers.
+                    var list: [Int] = []
+                    skipSpaces()
+                    while !take("]") {
+                        list.append(Int(try number()))
+                        skipSpaces()
+                        _ = take(",")
+                        skipSpaces()
+                    }
+                    lists[word] = list
+                } else {
+                    options[word] = try number()
+                }
             } else {
                 position = start
                 arguments.append(try expression())
@@ -245,6 +259,13 @@ struct FormulaReader {
         if name == "leaky_relu", arguments.count == 1 {
             let op = Elementwise.leakyRelu(slope: options["slope"] ?? 0.01)
             return Value(arguments[0].tensor.map(op.apply), labels: arguments[0].labels)
+        }
+        if name == "transpose", arguments.count == 1 {
+            // Every axis reversed, or result axis i is the operand's axis axes[i].
+            let value = arguments[0]
+            let axes = lists["axes"] ?? Array((0..<value.tensor.rank).reversed())
+            guard axes.sorted() == Array(0..<value.tensor.rank) else { throw fail("transpose of rank \(value.tensor.rank) by \(axes)") }
+            return Value(Op.linearAlgebra(.transpose(axes: axes)).evaluate([value.tensor], dims: [:]), labels: axes.map { value.labels[$0] })
         }
         if name == "max" || name == "min", arguments.count == 2 {
             return try binary(arguments[0], arguments[1], name)
@@ -285,13 +306,22 @@ struct FormulaReader {
 
     // MARK: - Arithmetic
 
-    /// Juxtaposition: a scalar times anything, else the matrix product.
+    /// Juxtaposition: a scalar times anything, else the matrix product (NumPy's `matmul`: the
+    /// last two axes multiply, leading axes broadcast).
     private func product(_ a: Value, _ b: Value) throws(Failure) -> Value {
         if a.tensor.rank == 0 || b.tensor.rank == 0 { return try binary(a, b, "⊙") }
-        guard a.tensor.rank <= 2, b.tensor.rank <= 2, a.tensor.sizes.last == b.tensor.sizes.first else {
+        func shape(_ value: Value) -> Shape { Shape(value.tensor.sizes.map(Dim.fixed)) }
+        guard case .success(let result) = Op.linearAlgebra(.matmul).resultShape([shape(a), shape(b)]) else {
             throw fail("matrix product of sizes \(a.tensor.sizes) and \(b.tensor.sizes)")
         }
-        let labels = (a.tensor.rank == 2 ? [a.labels[0]] : []) + (b.tensor.rank == 2 ? [b.labels[1]] : [])
+        // Batch axes labelled by whichever operand has a label there (aligned at the right).
+        let batchRank = result.rank - (a.tensor.rank >= 2 ? 1 : 0) - (b.tensor.rank >= 2 ? 1 : 0)
+        func batchLabel(_ value: Value, _ axis: Int) -> String? {
+            let own = axis - (batchRank - max(value.tensor.rank - 2, 0))
+            return own >= 0 && value.tensor.rank > 2 ? value.labels[own] : nil
+        }
+        let batch = (0..<batchRank).map { batchLabel(a, $0) ?? batchLabel(b, $0) }
+        let labels = batch + (a.tensor.rank >= 2 ? [a.labels[a.tensor.rank - 2]] : []) + (b.tensor.rank >= 2 ? [b.labels[b.tensor.rank - 1]] : [])
         return Value(Op.linearAlgebra(.matmul).evaluate([a.tensor, b.tensor], dims: [:]), labels: labels)
     }
 

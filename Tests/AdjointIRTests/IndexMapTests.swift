@@ -25,7 +25,7 @@ import Testing
 
     @Test func viewsEvaluateThroughTheirMaps() {
         let a = Tensor(sizes: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
-        #expect(Op.linearAlgebra(.transpose).evaluate([a], dims: [:]) == Tensor(sizes: [3, 2], scalars: [1, 4, 2, 5, 3, 6]))
+        #expect(Op.linearAlgebra(.transpose(axes: [1, 0])).evaluate([a], dims: [:]) == Tensor(sizes: [3, 2], scalars: [1, 4, 2, 5, 3, 6]))
         #expect(a.broadcast(to: [2, 2, 3]).scalars == a.scalars + a.scalars)
         #expect(a.sum(to: [3]) == Tensor(sizes: [3], scalars: [5, 7, 9]))
         #expect(a.sum(to: [2, 1]) == Tensor(sizes: [2, 1], scalars: [6, 15]))

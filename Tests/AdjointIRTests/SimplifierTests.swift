@@ -81,7 +81,18 @@ import Testing
             rhs: { g, l in raw(&g, .arithmetic(.multiply), c(&g, -2), l.x) }),
         Case(
             rule: "transpose(transpose(x)) -> x",
-            lhs: { g, l in (.linearAlgebra(.transpose), [raw(&g, .linearAlgebra(.transpose), l.x)]) }, rhs: { _, l in l.x }),
+            lhs: { g, l in (.linearAlgebra(.transpose(axes: [1, 0])), [raw(&g, .linearAlgebra(.transpose(axes: [1, 0])), l.x)]) }, rhs: { _, l in l.x }),
+        Case(
+            rule: "transpose(transpose(x)) -> x",
+            lhs: { g, l in (.linearAlgebra(.transpose(axes: [1, 2, 0])), [raw(&g, .linearAlgebra(.transpose(axes: [2, 0, 1])), l.v)]) },
+            rhs: { _, l in l.v }),
+        Case(
+            rule: "transpose(transpose(x, p), q) -> transpose(x, p[q])",
+            lhs: { g, l in (.linearAlgebra(.transpose(axes: [0, 2, 1])), [raw(&g, .linearAlgebra(.transpose(axes: [2, 1, 0])), l.v)]) },
+            rhs: { g, l in raw(&g, .linearAlgebra(.transpose(axes: [2, 0, 1])), l.v) }),
+        Case(
+            rule: "transpose(x, identity) -> x",
+            lhs: { _, l in (.linearAlgebra(.transpose(axes: [0, 1, 2])), [l.v]) }, rhs: { _, l in l.v }),
         Case(
             rule: "a @ (s * b) -> s * (a @ b)",
             lhs: { g, l in (.linearAlgebra(.matmul), [l.a, raw(&g, .arithmetic(.multiply), l.t, l.x)]) },

@@ -47,7 +47,7 @@ private let tail = "\nminimize mse(x @ W @ V, y)\n"
         ("h = x @ W + y", "shape-mismatch", 5),
         ("h = x @ V", "shape-mismatch", 5),
         ("h = mse(x, y)", "shape-mismatch", 5),
-        ("h = transpose(sum(x))", "invalid-rank", 5),
+        ("h = sum(x) @ W", "invalid-rank", 5),
         ("h = sum(x, axis = 2)", "axis-out-of-range", 19),
         ("h = softmax(x, axis = -3)", "axis-out-of-range", 23),
         ("h = rleu(x)", "unknown-function", 5),

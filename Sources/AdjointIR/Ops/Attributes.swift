@@ -8,11 +8,17 @@ public struct OpAttribute: Hashable, Sendable {
         case axis(Int)
         /// A number known at compile time.
         case number(Double)
+        /// A permutation of the operand's axes: `transpose`'s `axes = [0, 2, 1]`.
+        case axes([Int])
 
-        var asDouble: Double {
-            switch self {
-            case .axis(let axis): return Double(axis)
-            case .number(let value): return value
+        /// Whether a value as the IR text gives it (a number for an axis, or a list) is this one.
+        func matches(_ other: Value) -> Bool {
+            switch (self, other) {
+            case (.axes(let mine), .axes(let theirs)): return mine == theirs
+            case (.axes, _), (_, .axes): return false
+            case (.axis(let axis), .number(let number)), (.number(let number), .axis(let axis)): return Double(axis) == number
+            case (.axis(let mine), .axis(let theirs)): return mine == theirs
+            case (.number(let mine), .number(let theirs)): return mine == theirs
             }
         }
     }
@@ -34,6 +40,7 @@ public struct OpAttribute: Hashable, Sendable {
         switch value {
         case .axis(let axis): return "\(name)=\(axis)"
         case .number(let number): return "\(name)=\(number)"
+        case .axes(let axes): return "\(name)=[" + axes.map(String.init).joined(separator: ",") + "]"
         }
     }
 
@@ -43,6 +50,7 @@ public struct OpAttribute: Hashable, Sendable {
         switch value {
         case .axis(let axis): return "axis = \(axis)"
         case .number(let number): return formatNumber(number)
+        case .axes(let axes): return "\(name) = " + Self.listText(axes)
         }
     }
 
@@ -51,18 +59,24 @@ public struct OpAttribute: Hashable, Sendable {
         switch value {
         case .axis(let axis): return "\(name) = \(axis)"
         case .number(let number): return "\(name) = \(formatNumber(number))"
+        case .axes(let axes): return "\(name) = " + Self.listText(axes)
         }
     }
+
+    /// `[0, 2, 1]`, as model files write a list.
+    static func listText(_ values: [Int]) -> String { "[" + values.map(String.init).joined(separator: ", ") + "]" }
 
     /// Whether the attribute has the value a model file gets by leaving it out, for an operand of
     /// `rank` (an axis default of −1 means the last axis).
     public func isDefault(operandRank rank: Int) -> Bool {
+        // A permutation's default is every axis reversed (`transpose(a)`).
+        if case .axes(let axes) = value { return axes.isEmpty || axes == LinearAlgebra.reversedAxes(rank: rank) }
         switch (value, defaultValue) {
         case (_, nil): return false
         case (.axis(let axis), .axis(let fallback)?):
             return (axis < 0 ? axis + rank : axis) == (fallback < 0 ? fallback + rank : fallback)
         case (.number(let number), .number(let fallback)?): return number == fallback
-        case (.axis, .number?), (.number, .axis?): return false
+        case (.axis, .number?), (.number, .axis?), (_, .axes?), (.axes, _): return false
         }
     }
 }
@@ -74,7 +88,7 @@ extension Op {
     public static let computations: [Op] =
         Elementwise.all.map(Op.elementwise) + Arithmetic.allCases.map(Op.arithmetic)
         + Reduction.allCases.map { .reduction($0, axis: nil) } + Normalizer.allCases.map { .normalizer($0, axis: -1) }
-        + LinearAlgebra.allCases.map(Op.linearAlgebra) + Loss.all.map(Op.loss)
+        + LinearAlgebra.all.map(Op.linearAlgebra) + Loss.all.map(Op.loss)
 
     /// The op's name in the IR's text form: one word per op (`neg`, `add`, `matmul`).
     public var mnemonic: String {
@@ -95,7 +109,8 @@ extension Op {
     /// part of the op but not attributes).
     public var attributes: [OpAttribute] {
         switch self {
-        case .leaf, .structural, .arithmetic, .linearAlgebra, .indexing: return []
+        case .leaf, .structural, .arithmetic, .indexing: return []
+        case .linearAlgebra(let op): return op.attributes
         case .elementwise(let op): return op.attributes
         case .reduction(_, let axis): return axis.map { [OpAttribute("axis", .axis($0))] } ?? []
         case .normalizer(_, let axis): return [OpAttribute("axis", .axis(axis), default: .axis(-1))]
@@ -118,11 +133,27 @@ extension Op {
     /// name, in the order the op lists them), or nil when there is none or an attribute is
     /// missing or unknown.
     public static func computation(mnemonic: String, attributes values: [(name: String, value: Double)]) -> Op? {
+        computation(mnemonic: mnemonic, values: values.map { ($0.name, OpAttribute.Value.number($0.value)) })
+    }
+
+    /// As `computation(mnemonic:attributes:)`, with list attributes (`axes=[0,2,1]`) too; a
+    /// number stands for an axis.
+    public static func computation(mnemonic: String, values: [(name: String, value: OpAttribute.Value)]) -> Op? {
         guard let template = computations.first(where: { $0.mnemonic == mnemonic }) else { return nil }
-        let op = template.setting(Dictionary(values.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first }))
+        var numbers: [String: Double] = [:]
+        var lists: [String: [Int]] = [:]
+        for (name, value) in values {
+            switch value {
+            case .axis(let axis): numbers[name] = numbers[name] ?? Double(axis)
+            case .number(let number): numbers[name] = numbers[name] ?? number
+            case .axes(let axes): lists[name] = lists[name] ?? axes
+            }
+        }
+        var op = template.setting(numbers)
+        if case .linearAlgebra(let linear) = op { op = .linearAlgebra(linear.setting(axes: lists)) }
         let attributes = op.attributes
         guard attributes.map(\.name) == values.map(\.name),
-            zip(attributes, values).allSatisfy({ $0.value.asDouble == $1.value })
+            zip(attributes, values).allSatisfy({ $0.value.matches($1.value) })
         else { return nil }
         return op
     }

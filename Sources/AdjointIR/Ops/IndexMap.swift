@@ -44,7 +44,7 @@ extension Op {
     public func indexMap(from operand: Shape, to result: Shape) -> IndexMap? {
         switch self {
         case .structural(let op): return op.indexMap(from: operand, to: result)
-        case .linearAlgebra(let op): return op.indexMap
+        case .linearAlgebra(let op): return op.indexMap(rank: operand.rank)
         case .indexing(let op): return op.indexMap
         case .leaf, .elementwise, .arithmetic, .reduction, .normalizer, .loss: return nil
         }

@@ -1,9 +1,36 @@
-/// Matrix products and transposition.
-public enum LinearAlgebra: Hashable, Sendable, CaseIterable {
-    /// `a @ b`: `[m,k] @ [k,n] -> [m,n]`, `[m,k] @ [k] -> [m]`, `[k] @ [k,n] -> [n]`, `[k] @ [k] -> []`
+/// Matrix products and permutations of axes.
+public enum LinearAlgebra: Hashable, Sendable {
+    /// `a @ b`, NumPy's `matmul` for ranks 1 to 4: the last two axes multiply and the leading
+    /// (batch) axes broadcast, `[2, m, k] @ [k, n] -> [2, m, n]`, `[b, h, m, k] @ [b, h, k, n] ->
+    /// [b, h, m, n]`; a vector on the left is one row and on the right one column, and that axis
+    /// is dropped from the result: `[m, k] @ [k] -> [m]`, `[k] @ [2, k, n] -> [2, n]`, `[k] @ [k] -> []`.
     case matmul
-    /// `transpose(a)`: `[m,n] -> [n,m]`
-    case transpose
+    /// `transpose(a)` (every axis reversed), `transpose(a, axes = [0, 2, 1])` (NumPy's): result
+    /// axis `i` is operand axis `axes[i]`. A view whose index map is the inverse permutation.
+    /// The built-in function makes it with `axes` empty, "reversed", which the checker makes
+    /// explicit for the operand's rank (`Op.normalizingAxis(forRank:)`); the graph builder
+    /// (`Graph.transpose(_:axes:)`) always gives the axes.
+    case transpose(axes: [Int])
+
+    /// Every op of the family, attributes at their defaults (a matrix's transpose).
+    static let all: [LinearAlgebra] = [.matmul, .transpose(axes: [1, 0])]
+
+    /// The permutation that reverses `rank` axes: `transpose(a)`.
+    public static func reversedAxes(rank: Int) -> [Int] { Array((0..<rank).reversed()) }
+
+    /// The permutation that swaps the last two of `rank` axes and keeps the leading (batch) axes:
+    /// each matrix of a batch transposed, `[0, 2, 1]` at rank 3.
+    public static func swappedLastAxes(rank: Int) -> [Int] {
+        precondition(rank >= 2, "a matrix transpose needs rank 2 or more")
+        return Array(0..<(rank - 2)) + [rank - 1, rank - 2]
+    }
+
+    /// The permutation that undoes `axes`: `inverse[axes[i]] = i`.
+    public static func inverse(_ axes: [Int]) -> [Int] {
+        var inverse = [Int](repeating: 0, count: axes.count)
+        for (position, axis) in axes.enumerated() { inverse[axis] = position }
+        return inverse
+    }
 
     /// The spelling in model files.
     public var name: String {
@@ -32,20 +59,56 @@ public enum LinearAlgebra: Hashable, Sendable, CaseIterable {
         switch self {
         case .matmul:
             let (a, b) = (operands[0], operands[1])
-            guard a.rank == 1 || a.rank == 2 else { return .failure(.rank(operand: 0, needs: "rank 1 or 2", got: a)) }
-            guard b.rank == 1 || b.rank == 2 else { return .failure(.rank(operand: 1, needs: "rank 1 or 2", got: b)) }
-            // The contracted size: a's last, b's first.
-            guard a.dims[a.rank - 1] == b.dims[0] else { return .failure(.matmulInner(a, b)) }
-            return .success(Shape(a.dims.dropLast() + b.dims.dropFirst()))
-        case .transpose:
+            guard (1...Shape.maxRank).contains(a.rank) else { return .failure(.rank(operand: 0, needs: "rank 1 to 4", got: a)) }
+            guard (1...Shape.maxRank).contains(b.rank) else { return .failure(.rank(operand: 1, needs: "rank 1 to 4", got: b)) }
+            let product = MatmulShapes(a, b)
+            // The contracted size: a's last, b's second to last (its only one for a vector).
+            guard product.k == product.bK else { return .failure(.matmulInner(a, b)) }
+            guard let batch = Shape.broadcast(product.aBatch, product.bBatch) else { return .failure(.matmulBatch(a, b)) }
+            return .success(Shape(batch.dims + (product.m.map { [$0] } ?? []) + (product.n.map { [$0] } ?? [])))
+        case .transpose(let axes):
             let a = operands[0]
-            guard a.rank == 2 else { return .failure(.rank(operand: 0, needs: "rank 2", got: a)) }
-            return .success(Shape(a.dims.reversed()))
+            // Empty: the built-in function's "reversed", not yet made explicit for the rank.
+            if axes.isEmpty { return .success(Shape(a.dims.reversed())) }
+            guard axes.count == a.rank, axes.sorted() == Array(0..<a.rank) else {
+                return .failure(.permutation(axes, rank: a.rank))
+            }
+            return .success(Shape(axes.map { a.dims[$0] }))
         }
     }
 
     static var builtins: [Builtin] {
-        [Builtin("transpose", [.tensor("a")]) { _ in .linearAlgebra(.transpose) }]
+        [Builtin("transpose", [.tensor("a")]) { _ in .linearAlgebra(.transpose(axes: [])) }]
+    }
+
+    /// The op with a transpose's axes made explicit for an operand of `rank`.
+    func normalizing(forRank rank: Int) -> LinearAlgebra {
+        if case .transpose(let axes) = self, axes.isEmpty { return .transpose(axes: Self.reversedAxes(rank: rank)) }
+        return self
+    }
+}
+
+/// The parts of a product's operand shapes: the matrix sizes (nil for the side a vector drops)
+/// and each operand's batch axes (those before its last two).
+public struct MatmulShapes: Sendable {
+    /// Rows of A, or nil when A is a vector.
+    public var m: Dim?
+    /// The contracted size as A has it (its last).
+    public var k: Dim
+    /// The contracted size as B has it (its second to last, or its only one).
+    public var bK: Dim
+    /// Columns of B, or nil when B is a vector.
+    public var n: Dim?
+    public var aBatch: Shape
+    public var bBatch: Shape
+
+    public init(_ a: Shape, _ b: Shape) {
+        m = a.rank >= 2 ? a.dims[a.rank - 2] : nil
+        k = a.dims[a.rank - 1]
+        bK = b.rank >= 2 ? b.dims[b.rank - 2] : b.dims[0]
+        n = b.rank >= 2 ? b.dims[b.rank - 1] : nil
+        aBatch = Shape(Array(a.dims.dropLast(2)))
+        bBatch = Shape(Array(b.dims.dropLast(2)))
     }
 }
 
@@ -53,22 +116,48 @@ public enum LinearAlgebra: Hashable, Sendable, CaseIterable {
 extension LinearAlgebra {
     func evaluate(_ operands: [Tensor]) -> Tensor {
         switch self {
-        case .matmul:
-            let (a, b) = (operands[0], operands[1])
-            // A vector on the left is one row, on the right one column.
-            let m = a.rank == 2 ? a.sizes[0] : 1
-            let k = a.sizes[a.rank - 1]
-            let n = b.rank == 2 ? b.sizes[1] : 1
-            var result = [Double](repeating: 0, count: m * n)
+        case .matmul: return Self.evaluateMatmul(operands[0], operands[1])
+        case .transpose(let axes):
+            let a = operands[0]
+            let permutation = axes.isEmpty ? Self.reversedAxes(rank: a.rank) : axes
+            return a.gather(indexMap(permutation), sizes: permutation.map { a.sizes[$0] })
+        }
+    }
+
+    /// One 2-D product per index of the broadcast batch axes; an operand reads its own batch
+    /// element (index 0 on an axis of size 1 it stretches, none on an axis it lacks).
+    private static func evaluateMatmul(_ a: Tensor, _ b: Tensor) -> Tensor {
+        let m = a.rank >= 2 ? a.sizes[a.rank - 2] : 1
+        let k = a.sizes[a.rank - 1]
+        let n = b.rank >= 2 ? b.sizes[b.rank - 1] : 1
+        let (aBatch, bBatch) = (Array(a.sizes.dropLast(2)), Array(b.sizes.dropLast(2)))
+        let batchRank = max(aBatch.count, bBatch.count)
+        // Aligned at the right: an absent axis has size 1.
+        let aPadded = [Int](repeating: 1, count: batchRank - aBatch.count) + aBatch
+        let bPadded = [Int](repeating: 1, count: batchRank - bBatch.count) + bBatch
+        let batch = zip(aPadded, bPadded).map { Swift.max($0, $1) }
+        // Each operand's stride per batch axis in matrices, 0 where it stretches.
+        func matrixStrides(_ sizes: [Int]) -> [Int] {
+            zip(Tensor.strides(sizes), sizes).map { stride, size in size == 1 ? 0 : stride }
+        }
+        let (aStrides, bStrides) = (matrixStrides(aPadded), matrixStrides(bPadded))
+        var result = [Double](repeating: 0, count: batch.reduce(1, *) * m * n)
+        Tensor.forEachIndex(batch) { flat, index in
+            var (aMatrix, bMatrix) = (0, 0)
+            for axis in 0..<batchRank {
+                aMatrix += index[axis] * aStrides[axis]
+                bMatrix += index[axis] * bStrides[axis]
+            }
+            let (aBase, bBase, cBase) = (aMatrix * m * k, bMatrix * k * n, flat * m * n)
             for i in 0..<m {
                 for p in 0..<k {
-                    let left = a.scalars[i * k + p]
-                    for j in 0..<n { result[i * n + j] += left * b.scalars[p * n + j] }
+                    let left = a.scalars[aBase + i * k + p]
+                    for j in 0..<n { result[cBase + i * n + j] += left * b.scalars[bBase + p * n + j] }
                 }
             }
-            return Tensor(sizes: Array(a.sizes.dropLast() + b.sizes.dropFirst()), scalars: result)
-        case .transpose: return operands[0].gather(indexMap!, sizes: operands[0].sizes.reversed())
         }
+        let sizes = batch + (a.rank >= 2 ? [m] : []) + (b.rank >= 2 ? [n] : [])
+        return Tensor(sizes: sizes, scalars: result)
     }
 }
 
@@ -76,13 +165,17 @@ extension LinearAlgebra {
 extension LinearAlgebra {
     func vjp(_ g: inout Graph, operands: [NodeID], index: Int, cotangent c: NodeID) -> NodeID? {
         switch self {
-        case .matmul: return Self.matmulVJP(&g, a: operands[0], b: operands[1], index: index, cotangent: c)
-        case .transpose: return g.transpose(c)  // d/dA Aᵀ: transpose the cotangent
+        case .matmul:
+            let (a, b) = (operands[0], operands[1])
+            if g[a].shape.rank <= 2 && g[b].shape.rank <= 2 { return Self.matrixVJP(&g, a: a, b: b, index: index, cotangent: c) }
+            return Self.batchedVJP(&g, a: a, b: b, index: index, cotangent: c)
+        case .transpose(let axes):  // d/dA transpose(A, p) = transpose(C, p⁻¹)
+            return g.transpose(c, axes: Self.inverse(axes.isEmpty ? Self.reversedAxes(rank: g[c].shape.rank) : axes))
         }
     }
 
-    /// y = a @ b for each combination of ranks; `index` picks the operand.
-    private static func matmulVJP(_ g: inout Graph, a: NodeID, b: NodeID, index: Int, cotangent c: NodeID) -> NodeID? {
+    /// y = a @ b for each combination of ranks 1 and 2; `index` picks the operand.
+    private static func matrixVJP(_ g: inout Graph, a: NodeID, b: NodeID, index: Int, cotangent c: NodeID) -> NodeID? {
         let (aShape, bShape) = (g[a].shape, g[b].shape)
         switch (aShape.rank, bShape.rank, index) {
         case (2, 2, 0): return g.matmul(c, g.transpose(b))  // d/dA AB = C Bᵀ
@@ -96,6 +189,28 @@ extension LinearAlgebra {
         case (_, _, 0): return g.times(c, b)  // a·b: d/da = c b
         default: return g.times(c, a)  // d/db a·b = c a
         }
+    }
+
+    /// y = a @ b with batch axes. A vector operand is first made a matrix as NumPy does (a row
+    /// `[1, k]` on the left, a column `[k, 1]` on the right), and the cotangent given that axis
+    /// back; each operand's cotangent is then summed over the batch axes it was broadcast along
+    /// and the vector's axis dropped again.
+    private static func batchedVJP(_ g: inout Graph, a: NodeID, b: NodeID, index: Int, cotangent c: NodeID) -> NodeID? {
+        let (aShape, bShape) = (g[a].shape, g[b].shape)
+        let shapes = MatmulShapes(aShape, bShape)
+        let aMatrix = aShape.rank == 1 ? g.reshape(a, to: [.fixed(1), shapes.k]) : a
+        let bMatrix = bShape.rank == 1 ? g.reshape(b, to: [shapes.bK, .fixed(1)]) : b
+        let batch = Shape.broadcast(shapes.aBatch, shapes.bBatch)!
+        let cMatrix = g.reshape(c, to: Shape(batch.dims + [shapes.m ?? .fixed(1), shapes.n ?? .fixed(1)]))
+        func swapped(_ x: NodeID) -> NodeID { g.transpose(x, axes: swappedLastAxes(rank: g[x].shape.rank)) }
+        if index == 0 {
+            // d/dA A B = C̄ Bᵀ (each matrix of B transposed), summed to A's shape
+            let full = g.matmul(cMatrix, swapped(bMatrix))
+            return g.reshape(g.sum(full, to: g[aMatrix].shape), to: aShape)
+        }
+        // d/dB A B = Aᵀ C̄ (each matrix of A transposed), summed to B's shape
+        let full = g.matmul(swapped(aMatrix), cMatrix)
+        return g.reshape(g.sum(full, to: g[bMatrix].shape), to: bShape)
     }
 }
 
@@ -111,7 +226,25 @@ extension LinearAlgebra {
     var mathNotation: MathNotation {
         switch self {
         case .matmul: return .matrixProduct
-        case .transpose: return .transpose
+        // A matrix's transpose is `Aᵀ`; other permutations are a call with the axes.
+        case .transpose(let axes): return axes == [1, 0] ? .transpose : .call
+        }
+    }
+}
+
+// MARK: - Attributes
+extension LinearAlgebra {
+    var attributes: [OpAttribute] {
+        switch self {
+        case .matmul: return []
+        case .transpose(let axes): return [OpAttribute("axes", .axes(axes))]
+        }
+    }
+
+    func setting(axes values: [String: [Int]]) -> LinearAlgebra {
+        switch self {
+        case .matmul: return self
+        case .transpose(let axes): return .transpose(axes: values["axes"] ?? axes)
         }
     }
 }
@@ -137,10 +270,14 @@ extension LinearAlgebra {
 
 // MARK: - Index map
 extension LinearAlgebra {
-    var indexMap: IndexMap? {
+    /// The view's index map from an operand of rank `rank`.
+    func indexMap(rank: Int) -> IndexMap? {
         switch self {
-        case .transpose: return .axes([1, 0])  // a[i, j] is result[j, i]
+        case .transpose(let axes): return indexMap(axes.isEmpty ? Self.reversedAxes(rank: rank) : axes)
         case .matmul: return nil
         }
     }
+
+    /// Operand axis `axes[i]` is read at result axis `i`: the inverse permutation.
+    private func indexMap(_ axes: [Int]) -> IndexMap { .axes(Self.inverse(axes)) }
 }

@@ -87,6 +87,7 @@ public enum Op: Hashable, Sendable {
         switch self {
         case .reduction(let op, let axis?) where axis < 0: return .reduction(op, axis: axis + rank)
         case .normalizer(let op, let axis) where axis < 0: return .normalizer(op, axis: axis + rank)
+        case .linearAlgebra(let op): return .linearAlgebra(op.normalizing(forRank: rank))
         default: return self
         }
     }
