@@ -48,6 +48,7 @@ extension KernelLowering {
         case .input(let name), .output(let name), .local(let name): return name
         case .workspace(let slot): return "workspace slot \(slot)"
         case .tile(let name): return "tile " + name
+        case .constant(let name): return "const " + name
         }
     }
 

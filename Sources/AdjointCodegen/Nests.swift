@@ -21,8 +21,17 @@ extension KernelLowering {
             return lossNest(id, op)
         case .leaf, .view, .pointwise:
             return pointwiseNest(id)
-        case .gather, .scatterAdd, .scatter, .concat:
-            preconditionFailure("internal error: \(node.op) is not lowered yet")  // V2-CODEGEN
+        case .gather:
+            return pointwiseNest(id)
+        case .scatterAdd(let axis):
+            return scatterAddNest(id, axis: axis)
+        case .scatter:
+            guard case .indexing(.unslice(let slices, _)) = node.op else {
+                preconditionFailure("internal error: \(node.op) has no slice to store through")
+            }
+            return unsliceNest(id, slices)
+        case .concat(let axis):
+            return concatNest(id, axis: axis)
         }
     }
 
