@@ -147,6 +147,7 @@ let allOpCases: [OpCase] = {
             case .linearAlgebra(let op): families.insert("linear.\(op.name)")
             case .loss(let op): families.insert("loss.\(op.name)")
             case .structural(let op): families.insert("structural.\(op.name)")
+            case .indexing(let op): families.insert("indexing.\(op.name)")
             case .leaf: break
             }
         }
