@@ -310,7 +310,7 @@ enum CHarness {
                     "        printf(\"bad_step %.17g\\n\", (double)\(call(.step, ["&p0", "&s"], ["ws"], replacing)));",
                     "        printf(\"bad_unchanged %d\\n\", memcmp(&before_p, &p0, sizeof p0) == 0 && memcmp(&before_g, &g, sizeof g) == 0 && memcmp(&before_s, &s, sizeof s) == 0);",
                 ]
-                if let predict = kernels.kernel(.predict) {
+                if let predict = kernels.kernel(.predict), predict.arguments.contains(where: { if case .intInput(input, _) = $0 { true } else { false } }) {
                     var outputs: [(String, Int)] = []
                     for case .output(let output, let shape) in predict.arguments { outputs.append((output, shape.sizes(test.dims).reduce(1, *))) }
                     for (output, size) in outputs { lines.append("        static \(real) out_\(output)[\(size)];") }

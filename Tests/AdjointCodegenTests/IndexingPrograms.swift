@@ -106,7 +106,7 @@ enum IndexingModels {
             s = sum(g, axis = 2)
             out = x @ s
             output out
-            minimize mse(out, y) using adam(lr = 0.01)
+            minimize mse(out, y) + 0.01 * mean(P) using adam(lr = 0.01)
             """)
         b.int("ids")
         b.set("g", apply(.indexing(.take(axis: 1)), b["P"], b["ids"]))
@@ -192,7 +192,7 @@ enum IndexingModels {
             c = ph_c
             d = ph_d
             output c
-            minimize mse(c, y) + mean(square(x2 @ d)) using sgd(lr = 0.05)
+            minimize mse(c, y) + mean(square(x2 @ d)) + 0.01 * mean(b) using sgd(lr = 0.05)
             """)
         b.set("c", apply(.indexing(.concat(axis: 1, count: 2)), b["a"], b["b"]))
         b.set("d", apply(.indexing(.concat(axis: 0, count: 3)), b["A"], b["B"], b["C"]))
@@ -247,7 +247,7 @@ enum IndexingModels {
             ff = ph_4
             out = x @ wl + x @ vi
             output out
-            minimize mse(out, y) + mean(wu) + mean(ff * ff) using sgd(lr = 0.1)
+            minimize mse(out, y) + mean(wu) + mean(ff * ff) + 0.01 * mean(W) using sgd(lr = 0.1)
             """)
         let square = Shape([.fixed(3), .fixed(3)])
         b.constant("V", square, .values([0.1, -0.2, 0.3, 0.4, 0.5, -0.6, 0.7, 0.8, 0.9]))

@@ -218,7 +218,7 @@ final class SwiftHarness: @unchecked Sendable {
                     let fields = kernels.params.map { "probe.\(printer.paramFields[$0.name]!) == stepped.\(printer.paramFields[$0.name]!)" }
                         + printer.moments.map { "probe.\(printer.stateFields[$0.name]!) == stepped.\(printer.stateFields[$0.name]!)" } + ["probe.t == stepped.t"]
                     lines.append("        print(\"bad_unchanged \\(\(fields.joined(separator: " && ")) ? 1 : 0)\")")
-                    if kernels.kernel(.predict) != nil {
+                    if let predict = kernels.kernel(.predict), predict.arguments.contains(where: { if case .intInput(input, _) = $0 { true } else { false } }) {
                         let names = printer.outputs.map(\.name)
                         lines.append("        let outputs = \(call(.predict, on: "probe", replacing: [input: "bad"]))")
                         let checks = names.map { "outputs\(names.count == 1 ? "" : "." + printer.tupleLabel($0)).allSatisfy(\\.isNaN)" }
