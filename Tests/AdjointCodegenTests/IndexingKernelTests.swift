@@ -124,3 +124,14 @@ import Testing
         #expect(constants.contains("static const float m_const_V[9]"))
     }
 }
+
+/// Prints generated code for inspection (`ADJOINT_PRINT_V2=1`).
+@Suite struct IndexingPrintout {
+    @Test func printGenerated() throws {
+        guard let which = ProcessInfo.processInfo.environment["ADJOINT_PRINT_V2"] else { return }
+        let model = try IndexingModels.all().first { $0.name == which }!
+        let kernels = ModelKernels(model.program, name: "m", modelPath: "m.adj")
+        print(CPrinter(kernels, precision: .float, tool: "adjoint test").source())
+        print(SwiftPrinter(kernels, precision: .float, tool: "adjoint test").source())
+    }
+}
