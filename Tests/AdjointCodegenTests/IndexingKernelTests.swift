@@ -135,3 +135,54 @@ import Testing
         print(SwiftPrinter(kernels, precision: .float, tool: "adjoint test").source())
     }
 }
+
+/// The embedding step's time at a small and a large vocabulary (`ADJOINT_MEASURE=1`): with the
+/// update scattered in place, both cost the tokens times a row.
+@Suite struct EmbeddingStepMeasurement {
+    @Test func stepTimeIsIndependentOfTheVocabulary() throws {
+        guard ProcessInfo.processInfo.environment["ADJOINT_MEASURE"] != nil else { return }
+        for vocabulary in [1_000, 100_000] {
+            let program = try IndexingModels.embeddingClassifier(vocabulary: vocabulary)
+            let kernels = ModelKernels(program, name: "emb", modelPath: "emb.adj")
+            let printer = CPrinter(kernels, precision: .float, tool: "adjoint test")
+            let folder = try temporaryFolder("measure")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            try printer.header().write(to: folder.appendingPathComponent("emb.h"), atomically: true, encoding: .utf8)
+            try printer.source().write(to: folder.appendingPathComponent("emb.c"), atomically: true, encoding: .utf8)
+            let main = """
+                #define _POSIX_C_SOURCE 200112L
+                #include <stdio.h>
+                #include <stdlib.h>
+                #include <time.h>
+                #include "emb.h"
+                static emb_params p;
+                static emb_state s;
+                int main(void)
+                {
+                    int32_t tokens[32 * 16], labels[32];
+                    for (int i = 0; i < 32 * 16; ++i) tokens[i] = (int32_t)((i * 7919) % \(vocabulary));
+                    for (int i = 0; i < 32; ++i) labels[i] = i % 4;
+                    emb_init(&p, 1);
+                    emb_state_init(&s);
+                    void *ws = NULL;
+                    if (posix_memalign(&ws, 64, emb_workspace_size(32) + 64) != 0) return 1;
+                    float loss = 0;
+                    for (int k = 0; k < 100; ++k) loss += emb_step(&p, &s, tokens, labels, 32, ws);
+                    struct timespec a, b;
+                    clock_gettime(CLOCK_MONOTONIC, &a);
+                    for (int k = 0; k < 2000; ++k) loss += emb_step(&p, &s, tokens, labels, 32, ws);
+                    clock_gettime(CLOCK_MONOTONIC, &b);
+                    double us = ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / 2000 / 1e3;
+                    printf("%.3f %g\\n", us, (double)loss);
+                    free(ws);
+                    return 0;
+                }
+                """
+            try main.write(to: folder.appendingPathComponent("main.c"), atomically: true, encoding: .utf8)
+            let compile = try run("/usr/bin/cc", CHarness.flags + ["-O2", "emb.c", "main.c", "-o", "measure", "-lm"], in: folder)
+            try #require(compile.status == 0, "\(compile.errors)")
+            let result = try run(folder.appendingPathComponent("measure").path, [], in: folder)
+            print("vocabulary \(vocabulary): step \(result.output.split(separator: " ").first ?? "?") us")
+        }
+    }
+}

@@ -92,6 +92,31 @@ enum IndexingModels {
         return b.built
     }
 
+    /// The embedding classifier of the step measurement: tokens [batch, 16] into E [vocabulary,
+    /// 32], the mean over the sequence, dense 32 -> 4, softmax cross entropy on one-hot labels.
+    static func embeddingClassifier(vocabulary: Int) throws -> CheckedProgram {
+        var b = try ProgramBuilder(
+            """
+            dim batch
+            input tokens: [batch, 16]
+            input labels: [batch]
+            input ph_e: [batch, 16, 32]
+            input ph_h: [batch, 4]
+            param E: [\(vocabulary), 32] = normal(0, 1)
+            param W: [32, 4]
+            param b: [4]
+            e = ph_e
+            h = mean(e, axis = 1)
+            logits = h @ W + b
+            hot = ph_h
+            minimize softmax_cross_entropy(logits, hot) using sgd(lr = 0.1)
+            """)
+        b.int("tokens", "labels")
+        b.set("e", apply(.indexing(.take(axis: 0)), b["E"], b["tokens"]))
+        b.set("hot", apply(.indexing(.oneHot(.fixed(4), axis: 1)), b["labels"]))
+        return b.built
+    }
+
     /// `take(P, ids, axis = 1)` with ids of rank 2 and a fixed shape, under Adam (a dense step).
     static func takeAxis1() throws -> CheckedProgram {
         var b = try ProgramBuilder(
