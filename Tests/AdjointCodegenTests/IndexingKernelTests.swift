@@ -18,6 +18,18 @@ import Testing
         expectBadIdsRejected(output, test)
     }
 
+    /// Under AddressSanitizer and UBSan: no read or write out of bounds, with good ids and bad.
+    @Test(arguments: IndexingModels.cases.filter { $0.precision == .double }.map { test -> KernelCase in
+        var sanitized = test
+        sanitized.sanitize = true
+        return sanitized
+    })
+    func sanitizedKernelsStayInBounds(test: KernelCase) throws {
+        let output = try CHarness.run(test).output
+        #expect(output["loss"]?.first?.isFinite == true)
+        if test.checksBadIds { expectBadIdsRejected(output, test) }
+    }
+
     /// One Swift build for every case.
     static let swiftHarness = SwiftHarness(IndexingModels.cases)
 
