@@ -194,7 +194,7 @@ extension KernelLowering {
     }
 
     /// `unslice`: zeros, then each operand element stored where the slice reads it.
-    mutating func unsliceNest(_ id: NodeID, _ slices: [AxisSlice]) -> [Statement] {
+    mutating func unsliceNest(_ id: NodeID) -> [Statement] {
         let node = graph[id]
         let target = placement[id]!
         let shape = node.shape

@@ -26,10 +26,7 @@ extension KernelLowering {
         case .scatterAdd(let axis):
             return scatterAddNest(id, axis: axis)
         case .scatter:
-            guard case .indexing(.unslice(let slices, _)) = node.op else {
-                preconditionFailure("internal error: \(node.op) has no slice to store through")
-            }
-            return unsliceNest(id, slices)
+            return unsliceNest(id)
         case .concat(let axis):
             return concatNest(id, axis: axis)
         }
