@@ -94,7 +94,7 @@ enum IndexingModels {
 
     /// The embedding classifier of the step measurement: tokens [batch, 16] into E [vocabulary,
     /// 32], the mean over the sequence, dense 32 -> 4, softmax cross entropy on one-hot labels.
-    static func embeddingClassifier(vocabulary: Int) throws -> CheckedProgram {
+    static func embeddingClassifier(vocabulary: Int, rule: String = "sgd(lr = 0.1)") throws -> CheckedProgram {
         var b = try ProgramBuilder(
             """
             dim batch
@@ -109,7 +109,7 @@ enum IndexingModels {
             h = mean(e, axis = 1)
             logits = h @ W + b
             hot = ph_h
-            minimize softmax_cross_entropy(logits, hot) using sgd(lr = 0.1)
+            minimize softmax_cross_entropy(logits, hot) using \(rule)
             """)
         b.int("tokens", "labels")
         b.set("e", apply(.indexing(.take(axis: 0)), b["E"], b["tokens"]))
