@@ -26,6 +26,7 @@ public struct CFunctionPrinter: Sendable {
         for argument in kernel.arguments {
             switch argument {
             case .input(let input, _): parameters.append("const \(real) *restrict \(CIdentifiers.user(input, model: name))")
+            case .intInput(let input, _): parameters.append("const int32_t *restrict \(CIdentifiers.user(input, model: name))")
             case .dim(let dim): parameters.append("int64_t \(CIdentifiers.user(dim, model: name))")
             case .output(let output, _): parameters.append("\(real) *restrict \(CIdentifiers.user(output, model: name))")
             }
@@ -150,6 +151,27 @@ public struct CFunctionPrinter: Sendable {
             out += pad
             out += gemm(call)
             out += "\n"
+        case .declareFlag(let flag):
+            out += pad
+            out += "int " + flag + " = 0;\n"
+        case .flagOutside(let flag, let id, let bound):
+            // Both comparisons, without a branch, so that the loop over the ids vectorizes.
+            out += pad
+            out += flag + " |= ("
+            write(id, into: &out)
+            out += " < 0) | ("
+            write(id, into: &out)
+            out += " >= "
+            write(bound, into: &out)
+            out += ");\n"
+        case .exitIf(let flag, let body, let returnsNaN):
+            out += pad
+            out += "if (" + flag + ") {\n"
+            for statement in body { print(statement, indent: indent + 1, into: &out) }
+            out += Self.padding(indent + 1)
+            out += returnsNaN ? "return NAN;\n" : "return;\n"
+            out += pad
+            out += "}\n"
         }
     }
 
@@ -221,6 +243,8 @@ public struct CFunctionPrinter: Sendable {
             out.append("s->")
             out.append(CIdentifiers.field(slot))
         case .input(let name), .output(let name): out.append(CIdentifiers.user(name, model: self.name))
+        case .constant(let name):
+            out.append(Self.constantTable(name, model: self.name))
         case .workspace(let slot):
             out.append("w")
             out.append(decimal: slot)
@@ -230,9 +254,12 @@ public struct CFunctionPrinter: Sendable {
         out.append("]")
     }
 
+    /// A tensor constant's table: `m_const_w`.
+    static func constantTable(_ name: String, model: String) -> String { model + "_const_" + CIdentifiers.field(name) }
+
     func scalar(_ expr: ScalarExpr) -> String {
         expr.spelled(
-            syntax, element: element, integer: { "((\(real))(\(integer($0))))" }, stepCount: { $0 == 0 ? "((\(real))s->t)" : "((\(real))(s->t + \($0)))" })
+            syntax, element: element, condition: { "\(integer($1)) \($0.rawValue) \(integer($2))" }, integer: { "((\(real))(\(integer($0))))" }, stepCount: { $0 == 0 ? "((\(real))s->t)" : "((\(real))(s->t + \($0)))" })
     }
 
     /// An integer expression in C, parenthesized only where precedence needs it.
@@ -272,7 +299,7 @@ public struct CFunctionPrinter: Sendable {
             for (position, factor) in factors.enumerated() {
                 if position > 0 { out.append(" * ") }
                 switch factor {
-                case .constant, .variable, .dim, .min, .product: write(factor, into: &out)
+                case .constant, .variable, .dim, .min, .product, .element, .select: write(factor, into: &out)
                 default:
                     out.append("(")
                     write(factor, into: &out)
@@ -294,6 +321,20 @@ public struct CFunctionPrinter: Sendable {
             write(a, into: &out)
             out.append(" : ")
             write(b, into: &out)
+            out.append(")")
+        case .element(let storage, let index):
+            write(storage, index, into: &out)
+        case .select(let comparison, let a, let b, let c, let d):
+            out.append("(")
+            write(a, into: &out)
+            out.append(" ")
+            out.append(comparison.rawValue)
+            out.append(" ")
+            write(b, into: &out)
+            out.append(" ? ")
+            write(c, into: &out)
+            out.append(" : ")
+            write(d, into: &out)
             out.append(")")
         case .roundedUp(let a, let multiple):
             out.append("(")
@@ -347,6 +388,9 @@ public struct CFunctionPrinter: Sendable {
             for operand in [call.a, call.b, call.c] {
                 if let pointer = pointer(operand.storage) { result.insert(pointer) }
             }
+        case .declareFlag, .flagOutside: break
+        case .exitIf(_, let body, _):
+            for inner in body { collectStorage(inner, into: &result) }
         }
     }
 
@@ -364,6 +408,9 @@ public struct CFunctionPrinter: Sendable {
             collectStorage(b, into: &result)
             if let c { collectStorage(c, into: &result) }
         case .call(_, let arguments): for argument in arguments { collectStorage(argument, into: &result) }
+        case .select(_, _, _, let a, let b):
+            collectStorage(a, into: &result)
+            collectStorage(b, into: &result)
         }
     }
 

@@ -115,6 +115,7 @@ public struct CPrinter: Sendable {
         // Only where called: clang warns of an unused static function, inline or not.
         if precision == .float, kernels.kernels.contains(where: { Self.takesSquareRoots($0.body) }) { lines += Self.squareRoot }
         lines += initialization()
+        lines += constantTables()
         lines += dimsFit()
         lines += workspaceSize()
         let printer = functionPrinter
@@ -178,6 +179,7 @@ public struct CPrinter: Sendable {
             case .lossTerm(_, let p, let t, let lse): return roots(p) || roots(t) || lse.map(roots) == true
             case .logSumExp(let largest, let total): return roots(largest) || roots(total)
             case .normalizer(_, let x, let lse): return roots(x) || roots(lse)
+            case .select(_, _, _, let x, let y): return roots(x) || roots(y)
             }
         }
         return body.contains { statement in
@@ -186,7 +188,8 @@ public struct CPrinter: Sendable {
             case .define(_, let value), .declare(_, let value), .assign(_, let value), .store(_, _, let value),
                 .accumulate(_, _, let value):
                 return roots(value)
-            case .comment, .declareTile, .incrementStepCount, .gemm: return false
+            case .exitIf(_, let inner, _): return takesSquareRoots(inner)
+            case .comment, .declareTile, .incrementStepCount, .gemm, .declareFlag, .flagOutside: return false
             }
         }
     }
@@ -286,6 +289,55 @@ public struct CPrinter: Sendable {
         }
         lines += ["}", "", "void \(name)_state_init(\(name)_state *s)", "{", "    memset(s, 0, sizeof *s);", "}", ""]
         return lines
+    }
+
+    /// The tables of the tensor constants that some kernel reads element by element:
+    /// `static const float m_const_w[4] = {1.0f, 2.0f, 3.0f, 4.0f};`.
+    func constantTables() -> [String] {
+        let used = Self.constantsRead(kernels.kernels.map(\.body))
+        var lines: [String] = []
+        for name in kernels.constantTables.keys.sorted() where used.contains(name) {
+            let values = kernels.constantTables[name]!
+            lines += [
+                "/* const \(name): its elements, row-major. */",
+                "static const \(real) \(CFunctionPrinter.constantTable(name, model: self.name))[\(values.count)] = {"
+                    + values.map(syntax.literal).joined(separator: ", ") + "};", "",
+            ]
+        }
+        return lines
+    }
+
+    var syntax: CSyntax { CSyntax(precision: precision) }
+
+    /// The tensor constants whose tables the statements read.
+    static func constantsRead(_ bodies: [[Statement]]) -> Set<String> {
+        var names = Set<String>()
+        func visit(_ expr: ScalarExpr) {
+            switch expr {
+            case .load(.constant(let name), _): names.insert(name)
+            case .literal, .load, .name, .integer, .stepCount: break
+            case .elementwise(_, let a): visit(a)
+            case .arithmetic(_, let a, let b), .logSumExp(let a, let b), .normalizer(_, let a, let b), .select(_, _, _, let a, let b):
+                visit(a)
+                visit(b)
+            case .call(_, let arguments): arguments.forEach(visit)
+            case .lossTerm(_, let p, let t, let lse):
+                visit(p)
+                visit(t)
+                if let lse { visit(lse) }
+            }
+        }
+        func visit(_ statement: Statement) {
+            switch statement {
+            case .loop(_, _, _, _, let body), .parallelLoop(_, _, _, _, let body), .exitIf(_, let body, _): body.forEach(visit)
+            case .define(_, let value), .declare(_, let value), .assign(_, let value), .store(_, _, let value),
+                .accumulate(_, _, let value):
+                visit(value)
+            case .comment, .declareTile, .incrementStepCount, .gemm, .declareFlag, .flagOutside: break
+            }
+        }
+        for body in bodies { body.forEach(visit) }
+        return names
     }
 
     /// `NAME_dims_fit`, which every kernel with runtime dims calls first: whether the dims are at

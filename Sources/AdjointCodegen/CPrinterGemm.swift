@@ -49,6 +49,7 @@ extension CFunctionPrinter {
         case .input(let input): return CIdentifiers.user(input, model: name)
         case .output(let output): return CIdentifiers.user(output, model: name)
         case .workspace(let slot): return "w\(slot)"
+        case .constant(let table): return CFunctionPrinter.constantTable(table, model: name)
         case .local, .tile: preconditionFailure("internal error: a CBLAS operand in \(storage), not a buffer")
         }
     }

@@ -93,6 +93,8 @@ struct FusionPlan {
             uses[result.node.index] += 1
         }
         for id in live {
+            // `int` values are integer expressions wherever they are read, never buffers.
+            if graph.nodes[id.index].element == .int { continue }
             let kind = NodeKind(graph.nodes[id.index].op)
             switch kind {
             case .leaf, .view: if delivered.contains(id) { materialized.insert(id) }
@@ -243,7 +245,10 @@ struct FusionPlan {
         case .loss(let loss): return operand == 1 || !loss.needsRowLogSumExp
         // A row pass reads each element twice; a product reads each many times; the others have
         // no nest of their own.
-        case .rows, .matmul, .leaf, .view, .pointwise, .gather, .scatterAdd, .scatter, .concat: return false
+        // A scatter-add reads its base (when it copies it) and its updates once each; unslice
+        // and concat read each operand element once.
+        case .scatterAdd, .scatter, .concat: return true
+        case .rows, .matmul, .leaf, .view, .pointwise, .gather: return false
         }
     }
 
@@ -382,7 +387,10 @@ struct FusionPlan {
             let loss = sharedLogSumExp[id]
             if let loss { add(loss, moved: true, to: &frontier.nodes, &positions.nodes) }
             // A normalizer computed inline reads its operand at its own index, as elementwise ops do.
-            let elementwise = loss != nil || NodeKind(graph.nodes[id.index].op) == .pointwise
+            // A gather reads its table at ids, never at its own index.
+            let op = graph.nodes[id.index].op
+            var elementwise = loss != nil || NodeKind(op) == .pointwise
+            if case .gather = op.lowering { elementwise = false }
             for operand in graph.nodes[id.index].operands {
                 let moves = remapped || !elementwise || graph.nodes[operand.index].shape != graph.nodes[id.index].shape
                 if case .leaf = graph.nodes[operand.index].op {

@@ -25,6 +25,12 @@ public indirect enum IntExpr: Hashable, Sendable {
     case min(IntExpr, IntExpr)
     /// Rounded up to a multiple of a constant (a workspace slot's start stays 64-byte aligned).
     case roundedUp(IntExpr, Int)
+    /// An element of an `int` buffer (an `int32_t` input): an id, used as an index as it is
+    /// (`tokens[i0 * 16 + i1]`), never converted through `real`.
+    case element(Storage, IntExpr)
+    /// `a OP b ? c : d`, only the chosen branch evaluated: which operand of a `concat` of `int`
+    /// tensors an index falls in.
+    case select(IntComparison, IntExpr, IntExpr, IntExpr, IntExpr)
 
     public static let zero = IntExpr.constant(0)
     public static let one = IntExpr.constant(1)
@@ -79,6 +85,26 @@ public indirect enum IntExpr: Hashable, Sendable {
         case .remainder(let a, let b): return a.evaluate(dims) % b.evaluate(dims)
         case .min(let a, let b): return Swift.min(a.evaluate(dims), b.evaluate(dims))
         case .roundedUp(let a, let multiple): return (a.evaluate(dims) + multiple - 1) / multiple * multiple
+        case .element: preconditionFailure("internal error: an id has no value before the kernel runs")
+        case .select(let comparison, let a, let b, let c, let d):
+            return comparison.holds(a.evaluate(dims), b.evaluate(dims)) ? c.evaluate(dims) : d.evaluate(dims)
+        }
+    }
+}
+
+/// A comparison of two integer expressions, in a selection (`IntExpr.select`,
+/// `ScalarExpr.select`).
+public enum IntComparison: String, Hashable, Sendable {
+    case equal = "=="
+    case less = "<"
+    case lessEqual = "<="
+
+    /// Whether `a OP b`.
+    public func holds(_ a: Int, _ b: Int) -> Bool {
+        switch self {
+        case .equal: return a == b
+        case .less: return a < b
+        case .lessEqual: return a <= b
         }
     }
 }
@@ -102,6 +128,9 @@ public enum Storage: Hashable, Sendable {
     /// A small array local to the loop body that declares it (`.declareTile`): a matrix
     /// product's register tile of accumulators, which the compiler keeps in vector registers.
     case tile(String)
+    /// A tensor constant's table of elements (`const w: [2, 2] = [[1, 2], [3, 4]]`): a
+    /// `static const real` array in C, a `static let` array in Swift.
+    case constant(String)
 }
 
 /// A scalar expression, evaluated once per iteration of the loops around it.
@@ -131,6 +160,9 @@ public indirect enum ScalarExpr: Hashable, Sendable {
     case logSumExp(largest: ScalarExpr, shiftedSum: ScalarExpr)
     /// One element of a normalizer, given its slice's logsumexp.
     case normalizer(Normalizer, ScalarExpr, logSumExp: ScalarExpr)
+    /// `a OP b ? x : y` on integer expressions (loop indices, ids): `one_hot`, `eye`, `tril`,
+    /// `triu`. Both branches are names, literals or loads.
+    case select(IntComparison, IntExpr, IntExpr, ScalarExpr, ScalarExpr)
 }
 
 /// A statement of a kernel body.
@@ -163,6 +195,14 @@ public indirect enum Statement: Hashable, Sendable {
     /// `cblas_dgemm` in double. Only the C printer spells it (`--blas` with `--emit swift` is a
     /// usage error).
     case gemm(Gemm)
+    /// `int name = 0;`: a flag that id checks set (`.flagOutside`).
+    case declareFlag(String)
+    /// `flag |= (id < 0) | (id >= bound);`: an id checked against its axis, without a branch
+    /// (the loop over the ids vectorizes).
+    case flagOutside(String, IntExpr, bound: IntExpr)
+    /// `if (flag) { body; return NAN; }` (`return;` for a kernel without a result): a bad id
+    /// ends the kernel before it writes anything but `body` (predict's NaN outputs).
+    case exitIf(String, [Statement], returnsNaN: Bool)
 }
 
 /// A matrix product handed to a CBLAS: `C[m, n] = alpha op(A)[m, k] op(B)[k, n] + beta C`, every
@@ -219,6 +259,8 @@ public enum KernelKind: String, Hashable, Sendable, CaseIterable {
 public enum Argument: Hashable, Sendable {
     /// An input (`const real *x`).
     case input(String, Shape)
+    /// An `int` input (`const int32_t *tokens`): ids and class labels.
+    case intInput(String, Shape)
     /// A runtime dim (`int64_t batch`).
     case dim(String)
     /// An output of `predict` (`real *logits`).

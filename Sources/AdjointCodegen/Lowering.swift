@@ -119,7 +119,7 @@ struct KernelLowering {
     /// The storage a leaf reads, if it is a buffer.
     func leafStorage(_ id: NodeID) -> Storage? {
         switch graph[id].op {
-        case .leaf(.input(let name, _)): return .input(name)
+        case .leaf(.input(let name, _)), .leaf(.intInput(let name, _)): return .input(name)
         case .leaf(.param(let name, _)): return .param(name)
         case .leaf(.state(let name, _)) where name != UpdateProgram.stepCount: return .state(name)
         case .leaf(.gradient(let name, _)): return .gradient(name)
@@ -156,6 +156,11 @@ struct KernelLowering {
         for (position, group) in groups.enumerated() {
             for id in group {
                 guard let storage = inPlaceTarget(id) else { continue }
+                // A scatter-add stored over its own base adds into it and reads it nowhere else.
+                if addsInPlace(id, storage) {
+                    if reads[storage]?.contains(where: { $0.position > position }) == true { hazards.insert(id) }
+                    continue
+                }
                 let pointwise = FusionPlan.NodeKind(graph[id].op) == .pointwise
                 for read in reads[storage] ?? []
                 where read.position > position || (read.position == position && (read.moved || !pointwise)) {
@@ -164,6 +169,15 @@ struct KernelLowering {
             }
         }
         return hazards
+    }
+
+    /// Whether `id` is a `scatter_add` whose base is the leaf of `storage` (which it is stored
+    /// over) and whose updates and ids do not read that leaf: its nest adds into the buffer.
+    func addsInPlace(_ id: NodeID, _ storage: Storage) -> Bool {
+        guard case .scatterAdd = graph[id].op.lowering, leafStorage(graph[id].operands[0]) == storage else { return false }
+        return graph[id].operands.dropFirst().allSatisfy { operand in
+            !plan.frontier(of: operand).leaves.contains { leafStorage($0.node) == storage }
+        }
     }
 
     /// Groups consecutive elementwise nests of one shape into one loop nest, when each member
@@ -304,7 +318,7 @@ struct KernelLowering {
     // MARK: - The kernel
 
     mutating func kernel() -> Kernel {
-        var body: [Statement] = []
+        var body = idChecks()
         for group in groups {
             loopCounter = 0
             memo.removeAll()
@@ -349,6 +363,7 @@ struct KernelLowering {
         // flattens its index over the value's shape.
         for node in graph.nodes { sizeBound.include(node.shape) }
         for case .input(_, let shape) in spec.arguments { sizeBound.include(shape) }
+        for case .intInput(_, let shape) in spec.arguments { sizeBound.include(shape) }
         for case .output(_, let shape) in spec.arguments { sizeBound.include(shape) }
         return Kernel(
             kind: spec.kind, arguments: spec.arguments, takesWorkspace: spec.kind != .apply, checkedDims: runtimeDims,
@@ -413,7 +428,13 @@ struct KernelLowering {
     /// The operand index that `map` reads at `index` of the result: through the row-major offset
     /// for a reshape that regroups axes.
     func operandIndex(_ index: [IntExpr], _ map: IndexMap, to: Shape, from: Shape) -> [IntExpr] {
-        map.operandIndex(index, zero: .zero) { index in
+        if case .strided(let axes) = map {
+            // A slice: `start + step * i` on each kept axis, a fixed index on the others.
+            return axes.enumerated().map { axis, read in
+                read.operandIndex(index, size: IntExpr(from.dims[axis]), constant: IntExpr.constant, plus: +, times: *)
+            }
+        }
+        return map.operandIndex(index, zero: .zero) { index in
             let flat = flatIndex(index, to)
             var result: [IntExpr] = []
             var inner = IntExpr.one
@@ -455,6 +476,8 @@ struct KernelLowering {
     /// op table's spellings, which may use an operand twice, only see names, literals and loads).
     mutating func compute(_ id: NodeID, _ index: [IntExpr], _ body: inout [Statement]) -> ScalarExpr {
         let node = graph[id]
+        // An `int` value read by arithmetic: computed as an integer, then converted.
+        if node.element == .int { return .integer(intValue(id, index)) }
         switch node.op {
         case .leaf(.input(let name, let shape)): return load(.input(name), index, shape)
         case .leaf(.param(let name, let shape)): return load(.param(name), index, shape)
@@ -491,8 +514,13 @@ struct KernelLowering {
             let x = value(node.operands[0], index, &body)
             let kept = keptLogSumExp(plan.sharedLogSumExp[id]!, index)
             return bind(id, index, .normalizer(op, x, logSumExp: .load(kept.storage, kept.offset)), &body)
-        case .indexing, .leaf(.intInput), .leaf(.tensorConstant):
-            preconditionFailure("internal error: \(node.op) is not lowered yet")  // V2-CODEGEN
+        case .leaf(.intInput):
+            return .integer(intValue(id, index))
+        case .leaf(.tensorConstant(let name, let shape, let pattern)):
+            return constantElement(name, shape, pattern, index)
+        case .indexing(let op):
+            if let known = memo[Memo(node: id, index: index)] { return known }
+            return bind(id, index, gather(id, op, index, &body), &body)
         case .structural, .reduction, .normalizer, .loss:
             preconditionFailure("internal error: \(node.op) is computed by its own loop nest")
         }

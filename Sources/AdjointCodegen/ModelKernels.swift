@@ -41,6 +41,9 @@ public struct ModelKernels: Sendable {
     /// The update rule's state slots (moments, then the step count `t`).
     public var stateSlots: [UpdateProgram.Slot]
     public var runtimeDims: [String]
+    /// The element tables of the tensor constants given element by element (`.values`), by
+    /// name: the printers write those that a kernel reads (`Storage.constant`).
+    public var constantTables: [String: [Double]] = [:]
     /// The update rule, for the header comment.
     public var updateRule: UpdateRule
     /// loss, gradient, apply, step, and predict when the model has outputs.
@@ -71,6 +74,9 @@ public struct ModelKernels: Sendable {
         self.name = name
         self.modelPath = CommentText.escaped(modelPath)
         runtimeDims = program.dims.filter { $0.size == nil }.map(\.name)
+        for constant in program.constants {
+            if case .values(let values)? = constant.tensor?.pattern { constantTables[constant.name] = values }
+        }
         updateRule = program.updateRule
         params = program.params.map { Param(name: $0.name, shape: $0.shape, initialization: Self.initialization($0)) }
         let dims = runtimeDims.map(Argument.dim)
@@ -78,7 +84,9 @@ public struct ModelKernels: Sendable {
         let forward = program.forwardGraph()
         let inputs = { @Sendable (graph: Graph, nodes: [NodeID]) -> [Argument] in
             let needed = graph.inputs(reachedFrom: nodes)
-            return program.inputs.filter { needed.contains($0.name) }.map { .input($0.name, $0.shape) }
+            return program.inputs.filter { needed.contains($0.name) }.map {
+                $0.element == .int ? .intInput($0.name, $0.shape) : .input($0.name, $0.shape)
+            }
         }
         let lossArguments = inputs(forward.graph, [forward.loss]) + dims
         let loss = KernelSpec(

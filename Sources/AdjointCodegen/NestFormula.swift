@@ -48,6 +48,7 @@ extension KernelLowering {
         case .input(let name), .output(let name), .local(let name): return name
         case .workspace(let slot): return "workspace slot \(slot)"
         case .tile(let name): return "tile " + name
+        case .constant(let name): return "const " + name
         }
     }
 
@@ -112,7 +113,9 @@ extension KernelLowering {
             var shape = ""
             Self.write(target, into: &shape)
             call("sum_to", [0], ", " + shape)
-        case .elementwise, .arithmetic, .reduction, .normalizer, .linearAlgebra, .loss, .indexing:
+        case .indexing(let indexing):
+            writeIndexing(indexing, operands, into: &text)
+        case .elementwise, .arithmetic, .reduction, .normalizer, .linearAlgebra, .loss:
             switch op.sourceNotation {
             case .call: call(op)
             case .prefix(let symbol):
@@ -128,6 +131,59 @@ extension KernelLowering {
                     }
                 }
             }
+        }
+    }
+
+    /// The indexing family as a model writes it: `E[tokens]`, `x[:, 0:4]`, `h[-1, 1:5:2]`,
+    /// `take(P, ids, axis = 1)`, `pick(lp, labels, axis = 1)`, `one_hot(labels, 5)`,
+    /// `concat([a, b], axis = 1)`, `scatter_add(E, c, tokens)`; an unslice (a slice's
+    /// derivative) as `unslice(c, [:, 0:3])`.
+    private func writeIndexing(_ op: Indexing, _ operands: [NodeID], into text: inout String) {
+        func subscripted(_ slices: [AxisSlice], of shape: Shape) -> String {
+            let parts = slices.enumerated().map { axis, slice -> String in
+                let start = slice.start
+                guard let count = slice.count else { return String(start) }
+                if start == 0, !slice.fromEnd, slice.step == 1, count == shape.dims[axis] { return ":" }
+                guard case .fixed(let n) = count else { return "\(start):" }
+                let stop = start + slice.step * (n - 1) + 1
+                let range = slice.fromEnd && stop >= 0 ? "\(start):" : "\(start):\(stop)"
+                return slice.step == 1 ? range : range + ":\(slice.step)"
+            }
+            return "[" + parts.joined(separator: ", ") + "]"
+        }
+        func operand(_ position: Int, grouped: Bool = false) { writeFormula(operands[position], grouped: grouped, into: &text) }
+        func axisText(_ axis: Int, unless: Int) -> String { axis == unless ? "" : ", axis = \(axis)" }
+        switch op {
+        case .take(0):
+            operand(0, grouped: true)
+            text += "["
+            operand(1)
+            text += "]"
+        case .slice(let slices):
+            operand(0, grouped: true)
+            text += subscripted(slices, of: graph[operands[0]].shape)
+        case .unslice(let slices, let shape):
+            text += "unslice("
+            operand(0)
+            text += ", " + subscripted(slices, of: shape) + ")"
+        case .take(let axis), .pick(let axis), .scatterAdd(let axis):
+            text += op.name + "("
+            for position in operands.indices {
+                if position > 0 { text += ", " }
+                operand(position)
+            }
+            text += axisText(axis, unless: op.name == "pick" ? graph[operands[0]].shape.rank - 1 : 0) + ")"
+        case .oneHot(let size, let axis):
+            text += "one_hot("
+            operand(0)
+            text += ", \(size)" + axisText(axis, unless: graph[operands[0]].shape.rank) + ")"
+        case .concat(let axis, _):
+            text += "concat(["
+            for position in operands.indices {
+                if position > 0 { text += ", " }
+                operand(position)
+            }
+            text += "], axis = \(axis))"
         }
     }
 }

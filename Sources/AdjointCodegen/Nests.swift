@@ -21,8 +21,14 @@ extension KernelLowering {
             return lossNest(id, op)
         case .leaf, .view, .pointwise:
             return pointwiseNest(id)
-        case .gather, .scatterAdd, .scatter, .concat:
-            preconditionFailure("internal error: \(node.op) is not lowered yet")  // V2-CODEGEN
+        case .gather:
+            return pointwiseNest(id)
+        case .scatterAdd(let axis):
+            return scatterAddNest(id, axis: axis)
+        case .scatter:
+            return unsliceNest(id)
+        case .concat(let axis):
+            return concatNest(id, axis: axis)
         }
     }
 

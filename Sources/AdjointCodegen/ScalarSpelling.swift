@@ -6,8 +6,8 @@ extension ScalarExpr {
     /// of a buffer, an integer as a real number, the step count). The C and Swift printers share
     /// it, so the two spell every scalar alike.
     func spelled(
-        _ syntax: some ScalarSyntax, element: (Storage, IntExpr) -> String, integer: (IntExpr) -> String,
-        stepCount: (Int) -> String
+        _ syntax: some ScalarSyntax, element: (Storage, IntExpr) -> String,
+        condition: (IntComparison, IntExpr, IntExpr) -> String, integer: (IntExpr) -> String, stepCount: (Int) -> String
     ) -> String {
         func spell(_ expr: ScalarExpr) -> String {
             switch expr {
@@ -25,6 +25,8 @@ extension ScalarExpr {
             case .logSumExp(let largest, let total):
                 return Reduction.logSumExpSpelling(largest: spell(largest), shiftedSum: spell(total), syntax)
             case .normalizer(let op, let x, let lse): return op.spelling(spell(x), logSumExp: spell(lse), syntax)
+            case .select(let comparison, let a, let b, let x, let y):
+                return "(\(condition(comparison, a, b)) ? \(spell(x)) : \(spell(y)))"
             }
         }
         return spell(self)

@@ -15,7 +15,7 @@ extension SwiftPrinter {
     /// The kernel's public methods: the buffer overload, then the array overload.
     func entryPoints(_ kernel: Kernel) -> [String] {
         if kernel.kind == .apply { return applyMethod(kernel) }
-        let inputs = kernel.arguments.compactMap { if case .input(let name, let shape) = $0 { (name, shape) } else { nil } }
+        let inputs = inputArguments(kernel)
         var lines = ["    /// \(Self.summary[kernel.kind]!)"]
         if !inputs.isEmpty {
             lines.append("    /// Each input is a row-major buffer of exactly its shape's element count.")
@@ -45,6 +45,16 @@ extension SwiftPrinter {
         return lines
     }
 
+    /// The inputs a kernel takes, real and `int`, in declaration order.
+    func inputArguments(_ kernel: Kernel) -> [(String, Shape)] {
+        kernel.arguments.compactMap { argument -> (String, Shape)? in
+            switch argument {
+            case .input(let name, let shape), .intInput(let name, let shape): (name, shape)
+            case .dim, .output: nil
+            }
+        }
+    }
+
     /// `func step(x: UnsafeBufferPointer<Float>, y: ..., batch: Int) -> Float`.
     func header(_ kernel: Kernel, buffers: Bool) -> String {
         var parameters: [String] = []
@@ -53,6 +63,8 @@ extension SwiftPrinter {
             case .input(let name, _):
                 let type = buffers ? "UnsafeBufferPointer<\(real)>" : "[\(real)]"
                 parameters.append(labeled(name, type))
+            case .intInput(let name, _):
+                parameters.append(labeled(name, buffers ? "UnsafeBufferPointer<Int32>" : "[Int32]"))
             case .dim(let name): parameters.append(labeled(name, "Int"))
             case .output: break
             }
@@ -72,7 +84,7 @@ extension SwiftPrinter {
     func callArguments(_ kernel: Kernel) -> String {
         kernel.arguments.compactMap { argument -> String? in
             switch argument {
-            case .input(let name, _), .dim(let name): "\(SwiftIdentifiers.label(name)): \(local(name))"
+            case .input(let name, _), .intInput(let name, _), .dim(let name): "\(SwiftIdentifiers.label(name)): \(local(name))"
             case .output: nil
             }
         }.joined(separator: ", ")
@@ -114,7 +126,7 @@ extension SwiftPrinter {
             lines.append("guard Self.dimsFit(\(dimArguments)) else { return \(empty) }")
         }
         // The sizes below cannot overflow once the dims fit.
-        for case .input(let name, let shape) in kernel.arguments {
+        for (name, shape) in inputArguments(kernel) {
             lines.append("Self.check(\(local(name)).count, \(integer(IntExpr.count(shape), wrapping: false)), \"\(name)\")")
         }
         lines.append("checkParamCounts()")
@@ -144,7 +156,7 @@ extension SwiftPrinter {
         }
         for argument in kernel.arguments {
             switch argument {
-            case .input(let name, _): arguments.append("\(local(name)): \(local(name)).baseAddress!")
+            case .input(let name, _), .intInput(let name, _): arguments.append("\(local(name)): \(local(name)).baseAddress!")
             case .dim(let name): arguments.append("\(local(name)): \(local(name))")
             case .output(let name, _):
                 openers.append("\(local(name)).withUnsafeMutableBufferPointer { \(local(name)) in")

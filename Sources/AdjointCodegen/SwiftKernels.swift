@@ -17,6 +17,11 @@ extension SwiftPrinter {
         lines += ["    }", "", "    /// Where each of the update rule's moments is.", "    private struct StatePointers {"]
         lines += moments.map { "        let \(stateFields[$0.name]!): UnsafeMutablePointer<\(real)>" }
         lines.append("    }")
+        let tables = CPrinter.constantsRead(kernels.kernels.map(\.body))
+        for name in kernels.constantTables.keys.sorted() where tables.contains(name) {
+            let values = kernels.constantTables[name]!.map(syntax.literal).joined(separator: ", ")
+            lines += ["", "    /// `const \(name)`: its elements, row-major.", "    private static let \(Self.constantTable(name)): [\(real)] = [\(values)]"]
+        }
         if kernels.kernels.contains(where: { CPrinter.usesRegisterTiles($0.body) }) { lines += [""] + tileRows }
         for kernel in kernels.kernels {
             lines += [""] + function(kernel).map { $0.isEmpty ? $0 : "    " + $0 }
@@ -24,6 +29,9 @@ extension SwiftPrinter {
         lines.append("}")
         return lines
     }
+
+    /// A tensor constant's table: `const_w`.
+    static func constantTable(_ name: String) -> String { "const_" + SwiftIdentifiers.field(name) }
 
     /// The rows of a matrix product's register tile (`KernelLowering.tiledMatmulNest`; the C
     /// source's `ADJOINT_TILE_ROWS`): rows × 32 accumulators in vector registers. Swift has no
@@ -49,6 +57,7 @@ extension SwiftPrinter {
         for argument in kernel.arguments {
             switch argument {
             case .input(let name, _): parameters.append("\(local(name)): UnsafePointer<\(real)>")
+            case .intInput(let name, _): parameters.append("\(local(name)): UnsafePointer<Int32>")
             case .dim(let name): parameters.append("\(local(name)): Int")
             case .output(let name, _): parameters.append("\(local(name)): UnsafeMutablePointer<\(real)>")
             }
@@ -116,6 +125,11 @@ extension SwiftPrinter {
         case .gemm:
             // `--blas` is C only: the command line refuses it with `--emit swift`.
             preconditionFailure("internal error: a CBLAS call in Swift kernels (lowered with --blas)")
+        case .declareFlag(let flag): return ["\(pad)var \(flag) = false"]
+        case .flagOutside(let flag, let id, let bound):
+            return ["\(pad)\(flag) = \(flag) || \(integer(id, wrapping: true)) < 0 || \(integer(id, wrapping: true)) >= \(integer(bound, wrapping: true))"]
+        case .exitIf(let flag, let body, let returnsNaN):
+            return ["\(pad)if \(flag) {"] + block(body, indent: indent + 1) + ["\(pad)    return\(returnsNaN ? " .nan" : "")", "\(pad)}"]
         }
     }
 
@@ -129,6 +143,7 @@ extension SwiftPrinter {
         case .product(let factors): return factors.allSatisfy(isNonNegative)
         case .quotient(let a, let b), .remainder(let a, let b), .min(let a, let b): return isNonNegative(a) && isNonNegative(b)
         case .roundedUp(let a, _): return isNonNegative(a)
+        case .element, .select: return false
         }
     }
 
@@ -150,12 +165,14 @@ extension SwiftPrinter {
         case .state(let slot): return "s.\(stateFields[slot]!)" + at
         case .input(let name), .output(let name): return local(name) + at
         case .workspace(let slot): return "w\(slot)" + at
+        case .constant(let name): return "Self.\(Self.constantTable(name))" + at
         }
     }
 
     func scalar(_ expr: ScalarExpr) -> String {
         expr.spelled(
-            syntax, element: element, integer: { "\(real)(\(integer($0, wrapping: true)))" }, stepCount: { $0 == 0 ? "\(real)(t)" : "\(real)(t &+ \($0))" })
+            syntax, element: element, condition: { "\(integer($1, wrapping: true)) \($0.rawValue) \(integer($2, wrapping: true))" },
+            integer: { "\(real)(\(integer($0, wrapping: true)))" }, stepCount: { $0 == 0 ? "\(real)(t)" : "\(real)(t &+ \($0))" })
     }
 
     /// An integer expression in Swift, parenthesized only where precedence needs it; `wrapping`
@@ -185,7 +202,7 @@ extension SwiftPrinter {
         case .product(let factors):
             return factors.map { factor in
                 switch factor {
-                case .constant, .variable, .dim, .min, .product: return integer(factor, wrapping: wrapping)
+                case .constant, .variable, .dim, .min, .product, .element, .select: return integer(factor, wrapping: wrapping)
                 default: return "(\(integer(factor, wrapping: wrapping)))"
                 }
             }.joined(separator: " \(times) ")
@@ -194,6 +211,12 @@ extension SwiftPrinter {
         case .min(let a, let b): return "Swift.min(\(integer(a, wrapping: wrapping)), \(integer(b, wrapping: wrapping)))"
         case .roundedUp(let a, let multiple):
             return "(\(integer(a, wrapping: wrapping)) \(plus) \(multiple - 1)) / \(multiple) \(times) \(multiple)"
+        case .element(let storage, let index):
+            // An `Int32` id, widened for the index arithmetic around it.
+            return "Int(\(element(storage, index)))"
+        case .select(let comparison, let a, let b, let c, let d):
+            let condition = "\(integer(a, wrapping: wrapping)) \(comparison.rawValue) \(integer(b, wrapping: wrapping))"
+            return "(\(condition) ? \(integer(c, wrapping: wrapping)) : \(integer(d, wrapping: wrapping)))"
         }
     }
 

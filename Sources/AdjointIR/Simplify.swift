@@ -218,6 +218,21 @@ public enum Simplifier {
             }
             return graph.add(.normalizer(.softmax, axis: axis), graph[operands[0]].operands)
         },
+        // A plain gradient step on a param that is only gathered from (an embedding under sgd):
+        // `p - lr * scatter_add(0, c, ids)` adds `-lr * c` into the rows the ids name, so the
+        // update costs the ids times a row rather than the whole table (and code generation
+        // stores it in place over p: no copy of p, no zeroing).
+        Rule(name: "x - s * scatter_add(0, c, ids) -> scatter_add(x, (-s) * c, ids)") { op, operands, graph in
+            guard op == .arithmetic(.subtract), case .arithmetic(.multiply) = graph[operands[1]].op else { return nil }
+            let product = graph[operands[1]].operands
+            guard graph[product[0]].shape.isScalar, case .indexing(.scatterAdd(let axis)) = graph[product[1]].op else { return nil }
+            let scatter = graph[product[1]].operands
+            guard graph.constantValue(scatter[0]) == 0, graph[operands[0]].shape == graph[product[1]].shape,
+                graph[operands[0]].element == .real
+            else { return nil }
+            let updates = graph.times(graph.negate(product[0]), scatter[1])
+            return graph.add(.indexing(.scatterAdd(axis: axis)), [operands[0], updates, scatter[2]])
+        },
         // The same loss on logits, computed without log(0) where sigmoid saturates, and with the
         // gradient (σ(z) − t)/N rather than ((p − t)/(p(1 − p))) p(1 − p), which is 0/0 there.
         Rule(name: "binary_cross_entropy(sigmoid(z), t) -> sigmoid_binary_cross_entropy(z, t)") { op, operands, graph in

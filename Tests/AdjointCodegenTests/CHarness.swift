@@ -38,6 +38,14 @@ struct KernelCase: CustomTestStringConvertible, Sendable {
     var standard = "c99"
     /// The Swift harness's name for the model file, instead of `NAME_PRECISION` (`SwiftHarness.key`).
     var swiftKey: String? = nil
+    /// A program built directly (language version 2 constructs the parser does not read yet);
+    /// `source` then only names the case.
+    var program: CheckedProgram? = nil
+    /// Whether the harness also runs every kernel with a bad id in each `int` input.
+    var checksBadIds = false
+
+    /// The checked program: `program`, or `source` parsed and checked.
+    func checked() throws -> CheckedProgram { try program ?? checkedProgram(source, path: "\(name).adj") }
 
     var testDescription: String {
         "\(name) \(precision.rawValue) \(dims.keys.sorted().map { "\($0)=\(dims[$0]!)" }.joined(separator: ","))"
@@ -97,7 +105,15 @@ enum CHarness {
             }
         }
         let distributions = distributionInputs(program.forwardGraph().graph)
+        let bounds = idBounds(program)
         for input in program.inputs {
+            if input.element == .int {
+                // Valid ids: below the smallest bound among the ops that read them.
+                let bound = bounds[input.name] ?? 5
+                let count = input.shape.sizes(test.dims).reduce(1, *)
+                bindings[input.name] = Tensor(sizes: input.shape.sizes(test.dims), scalars: (0..<count).map { _ in Double(random.next() % UInt64(bound)) })
+                continue
+            }
             var value = random.tensor(input.shape.sizes(test.dims), 0.1, 0.9)
             if distributions.contains(input.name) {
                 let width = max(value.sizes.last ?? 1, 1)
@@ -110,6 +126,30 @@ enum CHarness {
         }
         for (name, values) in test.values { bindings[name] = Tensor(sizes: bindings[name]!.sizes, scalars: values.map(test.rounded)) }
         return bindings
+    }
+
+    /// For each `int` input that ids come from (through views and concatenation), the smallest
+    /// number of valid ids among the ops that read it.
+    static func idBounds(_ program: CheckedProgram) -> [String: Int] {
+        let graph = program.forwardGraph().graph
+        var bounds: [String: Int] = [:]
+        func sources(_ id: NodeID) -> [String] {
+            switch graph[id].op {
+            case .leaf(.intInput(let name, _)): return [name]
+            case .indexing(.concat): return graph[id].operands.flatMap(sources)
+            case .indexing(.take), .indexing(.pick): return sources(graph[id].operands[0])
+            case _ where graph[id].op.lowering == .view: return sources(graph[id].operands[0])
+            default: return []
+            }
+        }
+        for id in graph.live() {
+            guard case .indexing(let op) = graph[id].op, let idsOperand = op.idsOperand,
+                let bound = op.idBound(graph[id].operands.map { graph[$0].shape })
+            else { continue }
+            let size = concreteSize(bound.size, [:])
+            for name in sources(graph[id].operands[idsOperand]) { bounds[name] = min(bounds[name] ?? size, size) }
+        }
+        return bounds
     }
 
     static func distributionInputs(_ graph: Graph) -> Set<String> {
@@ -142,6 +182,10 @@ enum CHarness {
             if case .input(let input, _) = input, !lines.contains(where: { $0.contains("in_\(input)[]") }) {
                 lines.append("static const \(real) in_\(input)[] = {\(literal(bindings[input]!))};")
             }
+            if case .intInput(let input, _) = input, !lines.contains(where: { $0.contains("in_\(input)[]") }) {
+                let ids = bindings[input]!.scalars.map { String(Int($0)) }.joined(separator: ", ")
+                lines.append("static const int32_t in_\(input)[] = {\(ids)};")
+            }
         }
         if !test.paramsFromInit {
             for param in kernels.params {
@@ -164,12 +208,13 @@ enum CHarness {
             "    size_t bytes = \(name)_workspace_size(\(dims));", "    void *ws = NULL;",
             "    if (posix_memalign(&ws, 64, bytes ? bytes : 64) != 0) return 2;",
         ]
-        func call(_ kind: KernelKind, _ first: [String], _ last: [String], dims: String = "") -> String {
+        func call(_ kind: KernelKind, _ first: [String], _ last: [String], dims: String = "", replacing: [String: String] = [:]) -> String {
             let kernel = kernels.kernel(kind)!
             var arguments = first
             for argument in kernel.arguments {
                 switch argument {
                 case .input(let input, _): arguments.append("in_\(input)")
+                case .intInput(let input, _): arguments.append(replacing[input] ?? "in_\(input)")
                 case .dim(let dim): arguments.append(dims.isEmpty ? "\(test.dims[dim]!)" : dims)
                 case .output(let output, _): arguments.append("out_\(output)")
                 }
@@ -230,15 +275,63 @@ enum CHarness {
                 lines.append("    }")
             }
         }
+        if test.checksBadIds {
+            lines += badIdRuns(kernels, bindings, test, call: { call($0, $1, $2, replacing: $3) })
+        }
         lines += ["    free(ws);", "    return 0;", "}", ""]
         return lines.joined(separator: "\n")
+    }
+
+    /// Every kernel on inputs with one bad id (-1 first, then the bound last, in each `int`
+    /// input): `bad_loss`, `bad_gradient`, `bad_step` (NaN expected), `bad_predict_nan` (1 when
+    /// every output element is NaN) and `bad_unchanged` (1 when params, state and grads kept
+    /// their bytes).
+    static func badIdRuns(
+        _ kernels: ModelKernels, _ bindings: [String: Tensor], _ test: KernelCase,
+        call: (KernelKind, [String], [String], [String: String]) -> String
+    ) -> [String] {
+        let name = kernels.name
+        let real = test.precision.cType
+        let bounds = (try? idBounds(test.checked())) ?? [:]
+        var lines: [String] = []
+        var inputs: [String] = []
+        for case .intInput(let input, _) in kernels.kernels.flatMap(\.arguments) where !inputs.contains(input) { inputs.append(input) }
+        for input in inputs {
+            let count = bindings[input]!.count
+            for (position, value) in [(0, -1), (count - 1, bounds[input] ?? 5)] {
+                let replacing = [input: "bad"]
+                lines += [
+                    "    {", "        static int32_t bad[\(count)];", "        memcpy(bad, in_\(input), sizeof bad);",
+                    "        bad[\(position)] = \(value);",
+                    "        static \(name)_params before_p; static \(name)_grads before_g; static \(name)_state before_s;",
+                    "        memset(&g, 0x5a, sizeof g);", "        before_p = p0; before_g = g; before_s = s;",
+                    "        printf(\"bad_loss %.17g\\n\", (double)\(call(.loss, ["&p0"], ["ws"], replacing)));",
+                    "        printf(\"bad_gradient %.17g\\n\", (double)\(call(.gradient, ["&p0"], ["&g", "ws"], replacing)));",
+                    "        printf(\"bad_step %.17g\\n\", (double)\(call(.step, ["&p0", "&s"], ["ws"], replacing)));",
+                    "        printf(\"bad_unchanged %d\\n\", memcmp(&before_p, &p0, sizeof p0) == 0 && memcmp(&before_g, &g, sizeof g) == 0 && memcmp(&before_s, &s, sizeof s) == 0);",
+                ]
+                if let predict = kernels.kernel(.predict), predict.arguments.contains(where: { if case .intInput(input, _) = $0 { true } else { false } }) {
+                    var outputs: [(String, Int)] = []
+                    for case .output(let output, let shape) in predict.arguments { outputs.append((output, shape.sizes(test.dims).reduce(1, *))) }
+                    for (output, size) in outputs { lines.append("        static \(real) out_\(output)[\(size)];") }
+                    lines.append("        \(call(.predict, ["&p0"], ["ws"], replacing));")
+                    lines.append("        int all_nan = 1;")
+                    for (output, size) in outputs {
+                        lines.append("        for (int k = 0; k < \(size); ++k) all_nan = all_nan && isnan(out_\(output)[k]);")
+                    }
+                    lines.append("        printf(\"bad_predict_nan %d\\n\", all_nan);")
+                }
+                lines.append("    }")
+            }
+        }
+        return lines
     }
 
     /// Compiles the case's model and harness with the strict flags, runs it, and parses its output.
     static func run(_ test: KernelCase) throws -> (
         kernels: ModelKernels, bindings: [String: Tensor], output: HarnessOutput, gradients: [String: Tensor]
     ) {
-        let program = try checkedProgram(test.source, path: "\(test.name).adj")
+        let program = try test.checked()
         let kernels = ModelKernels(
             program, name: test.name, modelPath: "\(test.name).adj", options: CodegenOptions(blas: test.blas))
         let printer = CPrinter(kernels, precision: test.precision, tool: "adjoint test")

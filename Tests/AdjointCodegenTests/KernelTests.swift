@@ -10,7 +10,7 @@ import Testing
 /// predict, apply (on the C gradient), five fused steps, init (bit for bit in double), and NaN
 /// for a runtime dim of 0.
 func verify(_ test: KernelCase) throws {
-    let program = try checkedProgram(test.source, path: "\(test.name).adj")
+    let program = try test.checked()
     let (kernels, bindings, output, cGradients) = try CHarness.run(test)
     let tolerance = test.tolerance
     // Adam divides each moment by its own scale, so an element whose gradient is at float's

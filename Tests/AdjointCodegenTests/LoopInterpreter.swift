@@ -9,6 +9,8 @@ struct LoopInterpreter {
     var dims: [String: Int]
     var stepCount: Double = 0
     private var scalars: [String: Double] = [:]
+    /// Whether a bad id ended the kernel.
+    private(set) var exited = false
     /// The loop variables; the rows per register tile, which the C compiler decides, as 3 here.
     private var variables: [String: Int] = [KernelLowering.tileRowsName: 3]
 
@@ -22,7 +24,10 @@ struct LoopInterpreter {
         for (slot, count) in kernel.workspace.slots.enumerated() {
             buffers[.workspace(slot)] = [Double](repeating: .nan, count: integer(count))
         }
-        for statement in kernel.body { execute(statement) }
+        for statement in kernel.body {
+            execute(statement)
+            if exited { return kernel.result == nil ? nil : .nan }
+        }
         return kernel.result.map { value($0) }
     }
 
@@ -48,6 +53,15 @@ struct LoopInterpreter {
             write(storage, integer(index)) { $0 + result }
         case .incrementStepCount: stepCount += 1
         case .gemm(let call): gemm(call)
+        case .declareFlag(let name): scalars[name] = 0
+        case .flagOutside(let name, let id, let bound):
+            let value = integer(id)
+            if value < 0 || value >= integer(bound) { scalars[name] = 1 }
+        case .exitIf(let name, let body, _):
+            if scalars[name] == 1 {
+                for inner in body { execute(inner) }
+                exited = true
+            }
         }
     }
 
@@ -90,6 +104,13 @@ struct LoopInterpreter {
         case .remainder(let a, let b): return integer(a) % integer(b)
         case .min(let a, let b): return Swift.min(integer(a), integer(b))
         case .roundedUp(let a, let multiple): return (integer(a) + multiple - 1) / multiple * multiple
+        case .element(let storage, let index):
+            guard let buffer = buffers[storage], buffer.indices.contains(integer(index)) else {
+                preconditionFailure("read outside \(storage) at \(integer(index))")
+            }
+            return Int(buffer[integer(index)])
+        case .select(let comparison, let a, let b, let c, let d):
+            return comparison.holds(integer(a), integer(b)) ? integer(c) : integer(d)
         }
     }
 
@@ -131,6 +152,8 @@ struct LoopInterpreter {
             return m.isFinite ? m + Foundation.log(value(total)) : m
         case .normalizer(let op, let x, let lse):
             return op == .softmax ? Foundation.exp(value(x) - value(lse)) : value(x) - value(lse)
+        case .select(let comparison, let a, let b, let x, let y):
+            return comparison.holds(integer(a), integer(b)) ? value(x) : value(y)
         }
     }
 }

@@ -77,7 +77,7 @@ final class SwiftHarness: @unchecked Sendable {
             "}", "",
         ]
         for test in cases {
-            let program = try checkedProgram(test.source, path: "\(test.name).adj")
+            let program = try test.checked()
             let key = key(test)
             let kernels = ModelKernels(program, name: key, modelPath: "\(test.name).adj")
             let printer = SwiftPrinter(kernels, precision: test.precision, tool: "adjoint test")
@@ -144,17 +144,24 @@ final class SwiftHarness: @unchecked Sendable {
         if !test.paramsFromInit {
             for param in kernels.params { lines.append("    model.\(printer.paramFields[param.name]!) = take(\(count(param.shape)))") }
         }
-        let used = Set(kernels.kernels.flatMap(\.arguments).compactMap { if case .input(let name, _) = $0 { name } else { nil } })
+        let used = Set(kernels.kernels.flatMap(\.arguments).compactMap { argument -> String? in
+            switch argument {
+            case .input(let name, _), .intInput(let name, _): name
+            case .dim, .output: nil
+            }
+        })
         for input in program.inputs {
-            lines.append("    \(used.contains(input.name) ? "let in_\(input.name) =" : "_ =") take(\(count(input.shape)))")
+            let ids = input.element == .int ? ".map { Int32($0) }" : ""
+            lines.append("    \(used.contains(input.name) ? "let in_\(input.name) =" : "_ =") take(\(count(input.shape)))\(ids)")
         }
         let grads = kernels.params.map { "\(printer.paramFields[$0.name]!): take(\(count($0.shape)))" }
         lines.append("    let applied = \(type).Grads(\(grads.joined(separator: ", ")))")
-        func call(_ kind: KernelKind, on model: String = "model", zero: Bool = false) -> String {
+        func call(_ kind: KernelKind, on model: String = "model", zero: Bool = false, replacing: [String: String] = [:]) -> String {
             let kernel = kernels.kernel(kind)!
             let arguments = kernel.arguments.compactMap { argument -> String? in
                 switch argument {
                 case .input(let name, _): "\(SwiftIdentifiers.label(name)): in_\(name)"
+                case .intInput(let name, _): "\(SwiftIdentifiers.label(name)): \(replacing[name] ?? "in_\(name)")"
                 case .dim(let name): "\(SwiftIdentifiers.label(name)): \(zero ? 0 : test.dims[name]!)"
                 case .output: nil
                 }
@@ -194,6 +201,32 @@ final class SwiftHarness: @unchecked Sendable {
                 "    show(\"zero_loss\", [\(call(.loss, zero: true))])", "    show(\"zero_step\", [\(call(.step, on: "stepped", zero: true))])",
                 "    print(\"zero_bytes \\(\(type).workspaceSize(\(zeros)))\")",
             ]
+        }
+        if test.checksBadIds {
+            // Every kernel with one bad id: NaN, NaN outputs, and the model unchanged.
+            let bounds = (try? CHarness.idBounds(test.checked())) ?? [:]
+            var inputs: [String] = []
+            for case .intInput(let input, _) in kernels.kernels.flatMap(\.arguments) where !inputs.contains(input) { inputs.append(input) }
+            for input in inputs {
+                for (position, value) in [("0", "-1"), ("in_\(input).count - 1", "\(bounds[input] ?? 5)")] {
+                    lines += [
+                        "    do {", "        var bad = in_\(input)", "        bad[\(position)] = \(value)",
+                        "        var probe = stepped", "        show(\"bad_loss\", [\(call(.loss, on: "probe", replacing: [input: "bad"]))])",
+                        "        show(\"bad_gradient\", [\(call(.gradient, on: "probe", replacing: [input: "bad"])).loss])",
+                        "        show(\"bad_step\", [\(call(.step, on: "probe", replacing: [input: "bad"]))])",
+                    ]
+                    let fields = kernels.params.map { "probe.\(printer.paramFields[$0.name]!) == stepped.\(printer.paramFields[$0.name]!)" }
+                        + printer.moments.map { "probe.\(printer.stateFields[$0.name]!) == stepped.\(printer.stateFields[$0.name]!)" } + ["probe.t == stepped.t"]
+                    lines.append("        print(\"bad_unchanged \\(\(fields.joined(separator: " && ")) ? 1 : 0)\")")
+                    if let predict = kernels.kernel(.predict), predict.arguments.contains(where: { if case .intInput(input, _) = $0 { true } else { false } }) {
+                        let names = printer.outputs.map(\.name)
+                        lines.append("        let outputs = \(call(.predict, on: "probe", replacing: [input: "bad"]))")
+                        let checks = names.map { "outputs\(names.count == 1 ? "" : "." + printer.tupleLabel($0)).allSatisfy(\\.isNaN)" }
+                        lines.append("        print(\"bad_predict_nan \\(\(checks.joined(separator: " && ")) ? 1 : 0)\")")
+                    }
+                    lines.append("    }")
+                }
+            }
         }
         // The allocations of one more step (its scratch already sized), and of a probe.
         lines += [

@@ -13,7 +13,7 @@ import Testing
     @Test(arguments: SwiftHarness.cases)
     func matchesTheInterpreter(test: KernelCase) throws {
         let output = try SwiftHarness.shared.output(test)
-        let program = try checkedProgram(test.source, path: "\(test.name).adj")
+        let program = try test.checked()
         let bindings = CHarness.bindings(program, test)
         let adamFamily = [UpdateRuleKind.adam, .adamw].contains(program.updateRule.kind)
         let stepTolerance = test.precision == .float && adamFamily ? 1e-3 : test.tolerance
@@ -95,7 +95,7 @@ import Testing
     func agreesWithTheCKernels(test: KernelCase) throws {
         let swift = try SwiftHarness.shared.output(test)
         let c = try CHarness.run(test).output
-        let program = try checkedProgram(test.source, path: "\(test.name).adj")
+        let program = try test.checked()
         let adamFamily = [UpdateRuleKind.adam, .adamw].contains(program.updateRule.kind)
         let tolerance = test.precision == .double ? 1e-12 : adamFamily ? 1e-4 : 1e-6
         let compared = c.keys.filter { !$0.hasPrefix("apply") && !$0.hasPrefix("zero_") }.sorted()

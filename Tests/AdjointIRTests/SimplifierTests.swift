@@ -126,6 +126,19 @@ import Testing
             rule: "binary_cross_entropy(sigmoid(z), t) -> sigmoid_binary_cross_entropy(z, t)",
             lhs: { g, l in (.loss(.binaryCrossEntropy), [raw(&g, .elementwise(.sigmoid), l.x), raw(&g, .elementwise(.sigmoid), l.y)]) },
             rhs: { g, l in raw(&g, .loss(.sigmoidBinaryCrossEntropy), l.x, raw(&g, .elementwise(.sigmoid), l.y)) }),
+        Case(
+            rule: "x - s * scatter_add(0, c, ids) -> scatter_add(x, (-s) * c, ids)",
+            lhs: { g, l in
+                let ids = raw(&g, .leaf(.tensorConstant("ids", [.fixed(2)], .values([1, 1]))))
+                let zeros = raw(&g, .structural(.broadcast(g[l.x].shape)), c(&g, 0))
+                let scatter = raw(&g, .indexing(.scatterAdd(axis: 0)), zeros, l.y, ids)
+                return (.arithmetic(.subtract), [l.x, raw(&g, .arithmetic(.multiply), l.s, scatter)])
+            },
+            rhs: { g, l in
+                let ids = raw(&g, .leaf(.tensorConstant("ids", [.fixed(2)], .values([1, 1]))))
+                let updates = raw(&g, .arithmetic(.multiply), raw(&g, .elementwise(.negate), l.s), l.y)
+                return raw(&g, .indexing(.scatterAdd(axis: 0)), l.x, updates, ids)
+            }),
     ]
 
     @Test(arguments: cases)
