@@ -60,6 +60,21 @@ extension Shape {
     }
 }
 
+// MARK: - Surface spelling
+extension Structural {
+    /// The shape functions that are `reshape` underneath: `reshape(x, [batch, -1])`, `flatten(x)`
+    /// (keeps axis 0), `expand_dims(x, axis = k)`, `squeeze(x, axis = k)` (no axis: every axis of
+    /// size 1).
+    static var builtins: [ShapeBuiltin] {
+        [
+            ShapeBuiltin("reshape", [.init("x", .tensor), .init("shape", .sizes)]),
+            ShapeBuiltin("flatten", [.init("x", .tensor)]),
+            ShapeBuiltin("expand_dims", [.init("x", .tensor), .init("axis", .axis)]),
+            ShapeBuiltin("squeeze", [.init("x", .tensor), .axis("axis", default: nil)]),
+        ]
+    }
+}
+
 // MARK: - Derivative rules
 extension Structural {
     func vjp(_ g: inout Graph, operand a: NodeID, cotangent c: NodeID) -> NodeID? {
