@@ -283,10 +283,10 @@ extension Checker {
             }
             if !fits {
                 report(
-                    .reshapeCount(
+                    .reshapeNoFit(
                         from: from.description, Self.countText(from),
                         to: "[" + sizes.map { $0?.description ?? "-1" }.joined(separator: ", ") + "]",
-                        Self.countText(Shape(known)) + " times a whole number"),
+                        known: Self.countText(Shape(known))),
                     at: source.range)
                 return nil
             }

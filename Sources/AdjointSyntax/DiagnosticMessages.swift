@@ -335,6 +335,12 @@ extension DiagnosticMessage {
     public static func reshapeCount(from: String, _ fromCount: String, to: String, _ toCount: String) -> Self {
         Self(.reshapeCount, "cannot reshape \(from) (\(fromCount) elements) to \(to) (\(toCount) elements)")
     }
+    /// A `-1` that no size fills: `known` is the count of the other sizes.
+    public static func reshapeNoFit(from: String, _ fromCount: String, to: String, known: String) -> Self {
+        Self(
+            .reshapeCount,
+            "cannot reshape \(from) (\(fromCount) elements) to \(to): no size for -1 times the other sizes (\(known)) gives \(fromCount)")
+    }
     public static func invalidConst(_ text: String) -> Self { Self(.invalidConst, text) }
     public static func constShapeMismatch(_ text: String) -> Self { Self(.constShapeMismatch, text) }
     public static func hidesBuiltin(_ name: String) -> Self {
