@@ -244,7 +244,7 @@ extension Checker {
             var dims = first.dims
             dims.insert(.fixed(1), at: k)
             joined = operands.map { TypedExpr(.apply(.structural(.reshape(Shape(dims))), [$0]), shape: Shape(dims), element: $0.element, range: $0.range) }
-        } else if let (operand, source) = zip(operands, sources).first(where: { if case .runtime = $0.0.shape.dims[k] { true } else { false } }) {
+        } else if operands.count > 1, let (operand, source) = zip(operands, sources).first(where: { if case .runtime = $0.0.shape.dims[k] { true } else { false } }) {
             report(
                 .invalidArgument(
                     "'concat' joins axes of fixed size, but axis \(k) of \(operand.shape) has runtime size '\(operand.shape.dims[k])'"
