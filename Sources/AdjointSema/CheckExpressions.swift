@@ -100,7 +100,8 @@ extension Checker {
     }
 
     private mutating func checkCall(_ callee: Identifier, _ arguments: [Argument], _ expr: Expr) -> TypedExpr? {
-        if symbols[callee.name] == nil, let builtin = Builtin.version2[callee.name] {
+        // A declaration anywhere in the file hides a version 2 built-in of its name.
+        if symbols.declaredAnywhere[callee.name] == nil, let builtin = Builtin.version2[callee.name] {
             return checkShapeCall(builtin, callee, arguments, expr)
         }
         guard let builtin = Builtin.all[callee.name] else {
@@ -110,6 +111,10 @@ extension Checker {
                     return nil
                 }
                 report(.notAFunction(callee.name, kind: entry.symbol.kindDescription), at: callee.range)
+            } else if Builtin.version2[callee.name] != nil, let declaration = symbols.declaredAnywhere[callee.name] {
+                report(
+                    .hiddenBuiltinCall(callee.name),
+                    at: callee.range, notes: [Diagnostic.Note("'\(callee.name)' is declared here", at: declaration)])
             } else {
                 report(
                     .unknownFunction(callee.name, suggestion: closestName(to: callee.name, among: Builtin.allNames)),

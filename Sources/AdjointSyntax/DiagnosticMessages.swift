@@ -216,6 +216,10 @@ extension DiagnosticMessage {
     public static func notAFunction(_ name: String, kind: String) -> Self {
         Self(.unknownFunction, "'\(name)' is \(kind), not a function")
     }
+    /// A call of a version 2 built-in that a declaration in the file hides.
+    public static func hiddenBuiltinCall(_ name: String) -> Self {
+        Self(.unknownFunction, "'\(name)' is declared in this file, which hides the built-in function '\(name)'")
+    }
     public static func argumentCount(_ function: String, expected: String, got: Int) -> Self {
         Self(.argumentCount, "'\(function)' takes \(expected), got \(got)")
     }

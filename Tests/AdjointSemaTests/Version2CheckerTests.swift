@@ -342,3 +342,12 @@ private func topOp(_ expr: TypedExpr) -> Op? {
         #expect(errors("param relu = 2\nminimize sum(W)\nparam W: [2]\n").map(\.0).first == "shadows-builtin")
     }
 }
+
+@Suite struct HiddenBuiltinOrderTests {
+    /// The hiding holds for the whole file, also before the declaration.
+    @Test func aLaterDeclarationHidesTheBuiltinEarlierToo() {
+        let found = errors("input ids: int[2]\nparam E: [3, 2]\nh = take(E, ids)\ntake = 1\nminimize sum(h)\n")
+        #expect(found.map(\.0) == ["unknown-function"], "\(found)")
+        #expect(found.map(\.1) == ["3:5"])
+    }
+}

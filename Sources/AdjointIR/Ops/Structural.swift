@@ -1,5 +1,6 @@
-/// Ops that move or stretch elements without arithmetic. The front end never writes them; the
-/// graph builder makes broadcasting explicit with them, and derivative rules use them.
+/// Ops that move or stretch elements without arithmetic. The graph builder makes broadcasting
+/// explicit with them, and derivative rules use them; the front end writes `reshape` for the shape
+/// functions of version 2 (`reshape`, `flatten`, `expand_dims`, `squeeze`, and `stack`'s new axis).
 public enum Structural: Hashable, Sendable {
     /// Stretch to a shape by NumPy broadcasting.
     case broadcast(Shape)
