@@ -172,7 +172,7 @@ extension Checker {
                     resolved.append(value < 0 ? value + n : value)
                 }
                 let (start, stop) = (resolved[0], resolved[1])
-                let count = stop > start ? (stop - start + step - 1) / step : 0
+                let count = stop > start ? (stop - start - 1) / step + 1 : 0  // no overflow for any step
                 guard count >= 1 else {
                     report(.emptySlice(text, axis: axis, size: n), at: range)
                     return nil
