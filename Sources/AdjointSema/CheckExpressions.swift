@@ -11,13 +11,18 @@ extension Checker {
         case .name(let name):
             guard let symbol = lookup(name) else { return nil }
             switch symbol {
-            case .input(let shape): return TypedExpr(.input(name.name), shape: shape, range: expr.range)
+            case .input(let shape, let element):
+                return TypedExpr(.input(name.name), shape: shape, element: element, range: expr.range)
             case .param(let shape): return TypedExpr(.param(name.name), shape: shape, range: expr.range)
             case .const(let value): return TypedExpr(.constant(value, name: name.name), shape: .scalar, range: expr.range)
-            case .value(let shape, _): return TypedExpr(.value(name.name), shape: shape, range: expr.range)
-            case .dim, .poisoned:
-                report(.notAValue(name.name, kind: symbol.kindDescription), at: name.range)
-                return nil
+            case .tensorConst(let shape): return TypedExpr(.tensorConstant(name.name), shape: shape, range: expr.range)
+            case .value(let shape, let element, _, _):
+                return TypedExpr(.value(name.name), shape: shape, element: element, range: expr.range)
+            case .dim(let size):
+                // A dim in an expression is its size as a number: `sum(e) / batch`.
+                let dim = size.map(Dim.fixed) ?? .runtime(name.name)
+                return TypedExpr(.apply(.leaf(.size([dim])), []), shape: .scalar, range: expr.range)
+            case .poisoned: return nil
             }
         case .negate(let operand):
             guard let typed = checkExpression(operand) else { return nil }
@@ -31,11 +36,13 @@ extension Checker {
             return apply(.arithmetic(.power), to: [left, right], sources: [base, exponent], at: expr)
         case .call(let callee, let arguments):
             return checkCall(callee, arguments, expr)
-        case .index:
-            unsupported("indexing", at: expr.range)  // not-yet-supported
-            return nil
+        case .index(let base, let items):
+            return checkIndex(base, items, expr)
         case .list:
-            unsupported("a list argument", at: expr.range)  // not-yet-supported
+            // The parser allows a list only as a call argument; a function that takes a list
+            // reads it itself, so this is a list given where a tensor is expected.
+            report(.invalidArgument("expected a tensor here, found a list"), at: expr.range)
+            checkListElements(expr)
             return nil
         }
     }
@@ -53,6 +60,7 @@ extension Checker {
         }
         guard ok, let typedFirst else { return nil }
         var shape = typedFirst.shape
+        var element = typedFirst.element
         var typedLinks: [TypedExpr.Link] = []
         typedLinks.reserveCapacity(links.count)
         for (position, (link, operand)) in zip(links, operands).enumerated() {
@@ -60,6 +68,7 @@ extension Checker {
             switch op.resultShape([shape, operand.shape]) {
             case .success(let result):
                 shape = result
+                element = op.resultElement([element, operand.element])
                 typedLinks.append(TypedExpr.Link(op, operand))
             case .failure(let error):
                 // The left operand is the chain so far, made here only for the diagnostic's note.
@@ -76,7 +85,7 @@ extension Checker {
                 return nil
             }
         }
-        return TypedExpr(.chain(typedFirst, typedLinks), shape: shape, range: expr.range)
+        return TypedExpr(.chain(typedFirst, typedLinks), shape: shape, element: element, range: expr.range)
     }
 
     private static func op(for binary: BinaryOperator) -> Op {
@@ -91,6 +100,10 @@ extension Checker {
     }
 
     private mutating func checkCall(_ callee: Identifier, _ arguments: [Argument], _ expr: Expr) -> TypedExpr? {
+        // A declaration anywhere in the file hides a version 2 built-in of its name.
+        if symbols.declaredAnywhere[callee.name] == nil, let builtin = Builtin.version2[callee.name] {
+            return checkShapeCall(builtin, callee, arguments, expr)
+        }
         guard let builtin = Builtin.all[callee.name] else {
             if let entry = symbols[callee.name] {
                 if case .poisoned = entry.symbol {
@@ -98,9 +111,13 @@ extension Checker {
                     return nil
                 }
                 report(.notAFunction(callee.name, kind: entry.symbol.kindDescription), at: callee.range)
+            } else if Builtin.version2[callee.name] != nil, let declaration = symbols.declaredAnywhere[callee.name] {
+                report(
+                    .hiddenBuiltinCall(callee.name),
+                    at: callee.range, notes: [Diagnostic.Note("'\(callee.name)' is declared here", at: declaration)])
             } else {
                 report(
-                    .unknownFunction(callee.name, suggestion: closestName(to: callee.name, among: Builtin.names)),
+                    .unknownFunction(callee.name, suggestion: closestName(to: callee.name, among: Builtin.allNames)),
                     at: callee.range)
             }
             checkArguments(arguments)
@@ -164,18 +181,31 @@ extension Checker {
             }
         }
         guard ok else { return nil }
-        return apply(builtin.makeOp(constants), to: operands, sources: sources, at: expr, axisRange: axisRange)
+        let op = builtin.makeOp(constants)
+        if case .loss(let loss) = op, loss == .softmaxCrossEntropy || loss == .crossEntropy, operands[1].element == .int {
+            return classIndexLoss(loss, operands, sources, at: expr)
+        }
+        return apply(op, to: operands, sources: sources, at: expr, axisRange: axisRange)
     }
 
     /// Checks the arguments of a call that cannot be typed (an unknown function, arguments that
     /// do not fit its parameters) for their own mistakes, so that `det(inverse(S))` reports the
     /// unknown `inverse` too rather than leaving it for the next run.
-    private mutating func checkArguments(_ arguments: [Argument]) {
-        for argument in arguments { _ = checkExpression(argument.value) }
+    mutating func checkArguments(_ arguments: [Argument]) {
+        for argument in arguments { checkListElements(argument.value) }
+    }
+
+    /// Checks an expression, or each element of a list (nested lists too), for their own mistakes.
+    mutating func checkListElements(_ expr: Expr) {
+        guard case .list(let elements) = expr.kind else {
+            _ = checkExpression(expr)
+            return
+        }
+        for element in elements { checkListElements(element) }
     }
 
     /// `2`, `-1`: an integer literal with an optional minus.
-    private func integerLiteral(_ expr: Expr) -> Int? {
+    func integerLiteral(_ expr: Expr) -> Int? {
         switch expr.kind {
         case .number(let literal) where literal.isInteger: return Int(exactly: literal.value)
         case .negate(let inner): return integerLiteral(inner).map { -$0 }
@@ -197,13 +227,14 @@ extension Checker {
 
     /// Applies the op's shape rule; on failure reports a diagnostic at the whole expression, with
     /// a note on each operand's shape.
-    private mutating func apply(
+    mutating func apply(
         _ op: Op, to operands: [TypedExpr], sources: [Expr], at expr: Expr, axisRange: SourceRange? = nil
     ) -> TypedExpr? {
         switch op.resultShape(operands.map(\.shape)) {
         case .success(let shape):
             return TypedExpr(
-                .apply(op.normalizingAxis(forRank: operands[0].shape.rank), operands), shape: shape, range: expr.range)
+                .apply(op.normalizingAxis(forRank: operands[0].shape.rank), operands), shape: shape,
+                element: op.resultElement(operands.map(\.element)), range: expr.range)
         case .failure(let error):
             reportShapeError(error, op: op, operands: operands, sources: sources, at: expr.range, axisRange: axisRange)
             return nil

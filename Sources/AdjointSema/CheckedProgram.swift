@@ -81,6 +81,8 @@ public struct CheckedProgram: Sendable {
     public var outputs: [String] = []
     public var objective: Objective
     public var updateRule: UpdateRule
+    /// Declarations that hide a version 2 built-in of the same name (a warning each).
+    public var hiddenBuiltins: [Identifier] = []
 }
 
 /// A checked expression: what it computes and its shape.
@@ -114,11 +116,15 @@ public struct TypedExpr: Sendable {
 
     public var kind: Kind
     public var shape: Shape
+    /// `int` for ids and class labels (an `int` input, and what indexing, reshaping and
+    /// concatenation make of one); every computation gives `real`.
+    public var element: ElementType
     public var range: SourceRange
 
-    public init(_ kind: Kind, shape: Shape, range: SourceRange) {
+    public init(_ kind: Kind, shape: Shape, element: ElementType = .real, range: SourceRange) {
         self.kind = kind
         self.shape = shape
+        self.element = element
         self.range = range
     }
 }

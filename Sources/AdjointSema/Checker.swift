@@ -28,6 +28,7 @@ public struct Checker {
     private var objective: CheckedProgram.Objective?
     private var minimizeRange: SourceRange?
     private var updateRule: UpdateRule?
+    private var hiddenBuiltins: [Identifier] = []
 
     mutating func report(_ message: DiagnosticMessage, at range: SourceRange, notes: [Diagnostic.Note] = []) {
         guard diagnostics.count < maxDiagnostics else { return }
@@ -44,16 +45,18 @@ public struct Checker {
         for statement in program.statements {
             switch statement.kind {
             case .dim(let name, let size): checkDim(name, size)
-            case .input(let name, let elementType?, _) where elementType.kind == .int:
-                unsupported("an 'int' input", at: elementType.range, declaring: name)  // not-yet-supported
-            case .input(let name, _, let shape): checkInput(name, shape)  // `float[...]` is the same as `[...]`
+            case .input(let name, let elementType, let shape):
+                // `float[...]` is the same as `[...]`.
+                checkInput(name, shape, element: elementType?.kind == .int ? .int : .real)
             case .param(let name, let shape, let initializer): checkParam(name, shape, initializer)
             case .const(let name, nil, .number(let value)):
                 if declare(name, .const(value.value)) {
                     constants.append(.init(name: name.name, value: value.value, range: statement.range))
                 }
-            case .const(let name, _, _):
-                unsupported("a tensor const", at: statement.range, declaring: name)  // not-yet-supported
+            case .const(let name, let shape, let value):
+                if let constant = checkTensorConst(name, shape, value, range: statement.range) {
+                    constants.append(constant)
+                }
             case .assign(let name, let value): checkAssignment(name, value, statement.range)
             case .output(let names): checkOutputs(names)
             case .minimize(let expr, let rule): checkMinimize(expr, rule)
@@ -68,7 +71,7 @@ public struct Checker {
         guard let objective, let updateRule else { return nil }
         return CheckedProgram(
             dims: dims, inputs: inputs, params: params, constants: constants, values: values,
-            outputs: outputs.map(\.name), objective: objective, updateRule: updateRule)
+            outputs: outputs.map(\.name), objective: objective, updateRule: updateRule, hiddenBuiltins: hiddenBuiltins)
     }
 
     private static func declaredName(_ statement: Statement) -> Identifier? {
@@ -84,7 +87,8 @@ public struct Checker {
     // MARK: - Names
 
     /// Adds a name; reports shadowing a built-in or a second declaration. Returns whether the
-    /// declaration took effect.
+    /// declaration took effect. A name that version 2 made a built-in is hidden for the file, with
+    /// a warning (version 1 files keep their meaning); version 1's built-ins stay reserved.
     @discardableResult
     mutating func declare(_ name: Identifier, _ symbol: Symbol) -> Bool {
         if Builtin.all[name.name] != nil {
@@ -98,6 +102,7 @@ public struct Checker {
             return false
         }
         symbols.insert(name.name, symbol, at: name.range)
+        if Builtin.version2[name.name] != nil { hiddenBuiltins.append(name) }
         return true
     }
 
@@ -118,14 +123,6 @@ public struct Checker {
         return nil
     }
 
-    /// Reports a version 2 construct the checker does not handle yet, and poisons the name it
-    /// declares (if any) so that its uses are not reported again. The places that call this
-    /// (marked `// not-yet-supported`) are where version 2 checking goes.
-    mutating func unsupported(_ what: String, at range: SourceRange, declaring name: Identifier? = nil) {
-        report(.notYetSupported(what), at: range)
-        if let name { declare(name, .poisoned) }
-    }
-
     // MARK: - Statements
 
     private mutating func checkDim(_ name: Identifier, _ size: NumberLiteral?) {
@@ -142,13 +139,13 @@ public struct Checker {
         }
     }
 
-    private mutating func checkInput(_ name: Identifier, _ syntax: ShapeSyntax?) {
+    private mutating func checkInput(_ name: Identifier, _ syntax: ShapeSyntax?, element: ElementType) {
         guard let shape = resolveShape(syntax) else {
             declare(name, .poisoned)
             return
         }
-        if declare(name, .input(shape)) {
-            inputs.append(.init(name: name.name, shape: shape, range: name.range))
+        if declare(name, .input(shape, element)) {
+            inputs.append(.init(name: name.name, shape: shape, range: name.range, element: element))
         }
     }
 
@@ -180,7 +177,9 @@ public struct Checker {
             declare(name, .poisoned)
             return
         }
-        if declare(name, .value(typed.shape, dependsOnParam: dependsOnParam(typed))) {
+        let symbol = Symbol.value(
+            typed.shape, typed.element, dependsOnParam: dependsOnParam(typed), reachesParam: reachesParam(typed))
+        if declare(name, symbol) {
             values.append(.init(name: name.name, expr: typed, source: value, range: range))
         }
     }
@@ -215,7 +214,7 @@ public struct Checker {
             return
         }
         guard dependsOnParam(typed) else {
-            report(.minimizeNoParam, at: expr.range)
+            report(reachesParam(typed) ? .intNoGradient : .minimizeNoParam, at: expr.range)
             return
         }
         guard let rule else { return }
@@ -239,15 +238,31 @@ public struct Checker {
         return "loss_\(suffix)"
     }
 
+    /// Whether a gradient can flow from `expr` to some param: not through an `int` tensor (ids,
+    /// labels), which has no gradient.
     func dependsOnParam(_ expr: TypedExpr) -> Bool {
+        guard expr.element == .real else { return false }
         switch expr.kind {
         case .param: return true
         case .constant, .input, .tensorConstant: return false
         case .value(let name):
-            if case .value(_, let depends)? = symbols[name]?.symbol { return depends }
+            if case .value(_, _, let depends, _)? = symbols[name]?.symbol { return depends }
             return false
         case .apply(_, let operands): return operands.contains(where: dependsOnParam)
         case .chain(let first, let links): return dependsOnParam(first) || links.contains { dependsOnParam($0.operand) }
+        }
+    }
+
+    /// Whether `expr` uses a param at all, through `int` tensors too.
+    func reachesParam(_ expr: TypedExpr) -> Bool {
+        switch expr.kind {
+        case .param: return true
+        case .constant, .input, .tensorConstant: return false
+        case .value(let name):
+            if case .value(_, _, _, let reaches)? = symbols[name]?.symbol { return reaches }
+            return false
+        case .apply(_, let operands): return operands.contains(where: reachesParam)
+        case .chain(let first, let links): return reachesParam(first) || links.contains { reachesParam($0.operand) }
         }
     }
 }

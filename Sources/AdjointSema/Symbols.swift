@@ -4,10 +4,14 @@ import AdjointSyntax
 /// What a name stands for while checking.
 enum Symbol {
     case dim(size: Int?)
-    case input(Shape)
+    case input(Shape, ElementType)
     case param(Shape)
     case const(Double)
-    case value(Shape, dependsOnParam: Bool)
+    /// `const causal: [seq, seq] = tril`.
+    case tensorConst(Shape)
+    /// `dependsOnParam`: a gradient can reach a param from it; `reachesParam`: it uses a param at
+    /// all (perhaps only through an `int` tensor, which stops gradients).
+    case value(Shape, ElementType, dependsOnParam: Bool, reachesParam: Bool)
     /// A name whose declaration had an error (already reported): uses of it are not reported again.
     case poisoned
 
@@ -17,7 +21,7 @@ enum Symbol {
         case .dim(let size): return size == nil ? "a runtime dim" : "a dim"
         case .input: return "an input"
         case .param: return "a param"
-        case .const: return "a const"
+        case .const, .tensorConst: return "a const"
         case .value: return "a value"
         case .poisoned: return "a name with errors"
         }

@@ -2,7 +2,8 @@ import AdjointSyntax
 
 // MARK: - Warnings
 extension Checker {
-    /// The warnings about a program that checked: each param the minimized value does not use,
+    /// The warnings about a program that checked: each declaration that hides a version 2
+    /// built-in, then each param the minimized value does not use,
     /// directly or through named values, in declaration order. Its gradient is zero whatever the
     /// data, so training silently leaves it at its initial value; `v - v` and `0 * v` still count
     /// as uses (only the autodiff result knows they cancel), so a warning is never wrong.
@@ -15,9 +16,11 @@ extension Checker {
             namesUsed(by: value.expr, into: &used)
         }
         let loss = program.objective.isNamed ? program.objective.name : nil
-        return program.params.filter { !used.contains($0.name) }.map {
-            Diagnostic(.unusedParam($0.name, loss: loss), at: $0.range)
-        }
+        let hidden = program.hiddenBuiltins.map { Diagnostic(.hidesBuiltin($0.name), at: $0.range) }
+        return hidden
+            + program.params.filter { !used.contains($0.name) }.map {
+                Diagnostic(.unusedParam($0.name, loss: loss), at: $0.range)
+            }
     }
 
     /// Adds the params and named values `expr` refers to. It walks with its own stack rather than

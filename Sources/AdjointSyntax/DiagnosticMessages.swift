@@ -22,7 +22,6 @@ public enum DiagnosticID: String, CaseIterable, Sendable {
     case usedBeforeAssignment = "used-before-assignment"
     case redeclaration = "redeclaration"
     case shadowsBuiltin = "shadows-builtin"
-    case notAValue = "not-a-value"
     case notASize = "not-a-size"
     // sizes and shapes
     case nonIntegerSize = "non-integer-size"
@@ -55,16 +54,28 @@ public enum DiagnosticID: String, CaseIterable, Sendable {
     // outputs
     case invalidOutput = "invalid-output"
     case duplicateOutput = "duplicate-output"
+    // version 2: element types, indexing, shapes and constants
+    case intParam = "int-param"
+    case intNoGradient = "int-no-gradient"
+    case indexOutOfRange = "index-out-of-range"
+    case emptySlice = "empty-slice"
+    case runtimeSizeIndex = "runtime-size-index"
+    case tooManyIndices = "too-many-indices"
+    case invalidIndex = "invalid-index"
+    case floatIndex = "float-index"
+    case mixedGather = "mixed-gather"
+    case reshapeCount = "reshape-count"
+    case invalidConst = "invalid-const"
+    case constShapeMismatch = "const-shape-mismatch"
     // warnings
     case unusedParam = "unused-param"
-    // version 2 constructs that parse but are not checked yet
-    case notYetSupported = "not-yet-supported"
+    case hidesBuiltin = "hides-builtin"
 
     /// Whether a diagnostic with this identifier stops compilation. Warnings never do: they
     /// print, and the output and exit status stay what they would have been.
     public var severity: Diagnostic.Severity {
         switch self {
-        case .unusedParam: return .warning
+        case .unusedParam, .hidesBuiltin: return .warning
         default: return .error
         }
     }
@@ -162,9 +173,6 @@ extension DiagnosticMessage {
     public static func shadowsBuiltin(_ name: String) -> Self {
         Self(.shadowsBuiltin, "'\(name)' is a built-in function and cannot be redeclared")
     }
-    public static func notAValue(_ name: String, kind: String) -> Self {
-        Self(.notAValue, "'\(name)' is \(kind), not a value")
-    }
     public static func notASize(_ name: String, kind: String) -> Self {
         Self(.notASize, "'\(name)' is \(kind), not a dim; a size must be an integer or a dim name")
     }
@@ -207,6 +215,10 @@ extension DiagnosticMessage {
     }
     public static func notAFunction(_ name: String, kind: String) -> Self {
         Self(.unknownFunction, "'\(name)' is \(kind), not a function")
+    }
+    /// A call of a version 2 built-in that a declaration in the file hides.
+    public static func hiddenBuiltinCall(_ name: String) -> Self {
+        Self(.unknownFunction, "'\(name)' is declared in this file, which hides the built-in function '\(name)'")
     }
     public static func argumentCount(_ function: String, expected: String, got: Int) -> Self {
         Self(.argumentCount, "'\(function)' takes \(expected), got \(got)")
@@ -288,13 +300,55 @@ extension DiagnosticMessage {
     }
 }
 
-// MARK: - Not supported yet
+// MARK: - Version 2: element types, indexing, shapes and constants
 
 extension DiagnosticMessage {
-    /// A version 2 construct that parses but that the checker does not handle yet: `what` names
-    /// it (`indexing`, `an 'int' input`).
-    public static func notYetSupported(_ what: String) -> Self {
-        Self(.notYetSupported, "\(what) is not supported yet")
+    public static func intParam(_ name: String) -> Self {
+        Self(.intParam, "param '\(name)' cannot be 'int': params are trained by their gradient, and an int has none")
+    }
+    public static var intNoGradient: Self {
+        Self(
+            .intNoGradient,
+            "this depends on a param only through an 'int' tensor, which has no gradient, so there is nothing to train")
+    }
+    /// `what`: `index 4`, `slice bound 7`; `size`: the axis's size (`4`, `batch`); `valid`: what
+    /// would fit, if that can be said (`-4 to 3`).
+    public static func indexOutOfRange(_ what: String, axis: Int, size: String, valid: String?) -> Self {
+        Self(.indexOutOfRange, "\(what) is out of range for axis \(axis) of size \(size)" + (valid.map { " (valid: \($0))" } ?? ""))
+    }
+    public static func emptySlice(_ slice: String, axis: Int, size: Int) -> Self {
+        Self(.emptySlice, "slice '\(slice)' of axis \(axis) (size \(size)) selects no elements")
+    }
+    public static func runtimeSizeIndex(_ item: String, axis: Int, dim: String) -> Self {
+        Self(
+            .runtimeSizeIndex,
+            "'\(item)' cannot index axis \(axis): its size '\(dim)' is known only at run time, so only ':', '0' and '-1' are sure to fit")
+    }
+    public static func tooManyIndices(_ count: Int, shape: String, rank: Int) -> Self {
+        Self(.tooManyIndices, "\(count) indices for a tensor of shape \(shape), which has \(rank) ax\(rank == 1 ? "is" : "es")")
+    }
+    public static func invalidIndex(_ text: String) -> Self { Self(.invalidIndex, text) }
+    public static func floatIndex(_ shape: String) -> Self {
+        Self(.floatIndex, "ids must be an 'int' tensor, but this is a float tensor of shape \(shape); declare it 'input NAME: int[...]'")
+    }
+    public static func mixedGather(_ position: Int) -> Self {
+        Self(
+            .mixedGather,
+            "an 'int' tensor index must be the only index; to gather along axis \(position) write 'take(a, ids, axis = \(position))'")
+    }
+    public static func reshapeCount(from: String, _ fromCount: String, to: String, _ toCount: String) -> Self {
+        Self(.reshapeCount, "cannot reshape \(from) (\(fromCount) elements) to \(to) (\(toCount) elements)")
+    }
+    /// A `-1` that no size fills: `known` is the count of the other sizes.
+    public static func reshapeNoFit(from: String, _ fromCount: String, to: String, known: String) -> Self {
+        Self(
+            .reshapeCount,
+            "cannot reshape \(from) (\(fromCount) elements) to \(to): no size for -1 times the other sizes (\(known)) gives \(fromCount)")
+    }
+    public static func invalidConst(_ text: String) -> Self { Self(.invalidConst, text) }
+    public static func constShapeMismatch(_ text: String) -> Self { Self(.constShapeMismatch, text) }
+    public static func hidesBuiltin(_ name: String) -> Self {
+        Self(.hidesBuiltin, "'\(name)' hides the version 2 built-in function of that name in this file")
     }
 }
 

@@ -173,7 +173,17 @@ public struct Parser {
         case .keyword(.param):
             advance()
             let name = try declare("a param name")
-            let shape = consume(.colon) != nil ? try parseShape() : nil
+            var shape: ShapeSyntax?
+            if consume(.colon) != nil {
+                // `param W: float[3]` is `param W: [3]`; `int` is reported and read as float.
+                if current.kind == .identifier, let kind = ElementTypeSyntax.Kind(rawValue: current.text) {
+                    let word = advance()
+                    if kind == .int && diagnostics.count < maxDiagnostics { diagnostics.append(Diagnostic(.intParam(name.name), at: word.range)) }
+                    shape = current.kind == .leftBracket ? try parseShape() : nil
+                } else {
+                    shape = try parseShape()
+                }
+            }
             let initializer = consume(.equal) != nil ? try parseInitializer() : nil
             return .param(name: name, shape: shape, initializer: initializer)
         case .keyword(.const):

@@ -34,7 +34,6 @@ private let tail = "\nminimize mse(x @ W @ V, y)\n"
         ("x = relu(x @ W)", "redeclaration", 1),
         ("param W: [2]", "redeclaration", 7),
         ("relu = x", "shadows-builtin", 1),
-        ("h = x * batch", "not-a-value", 9),
         ("param Z: [x]", "not-a-size", 11),
         ("param Z: [2.5]", "non-integer-size", 11),
         ("param Z: [1e2]", "non-integer-size", 11),

@@ -67,3 +67,67 @@ public struct Builtin: Sendable {
     /// Built-in names in alphabetical order (for suggestions and messages).
     public static let names: [String] = all.keys.sorted()
 }
+
+// MARK: - Version 2 built-ins
+/// A built-in function added in version 2 whose arguments are not only tensors and numbers: a
+/// list of tensors (`concat([a, b])`), a shape (`reshape(x, [batch, -1])`), a size (`one_hot(ids,
+/// 10)`), ids. Its signature is declared in its family's file and read by the checker for argument
+/// binding and messages; the checker builds its ops from the operands' shapes (`stack` is
+/// `expand_dims` of each operand, then `concat`). A model file may declare one of these names,
+/// which hides the built-in for that file (version 1 files keep their meaning).
+public struct ShapeBuiltin: Sendable {
+    public struct Parameter: Sendable {
+        /// What an argument must be.
+        public enum Kind: Sendable, Equatable {
+            /// Any tensor expression.
+            case tensor
+            /// An `int` tensor of ids.
+            case ids
+            /// A list literal of tensors: `[a, b, c]`.
+            case tensors
+            /// A list literal of sizes: integers, dim names, at most one `-1`.
+            case sizes
+            /// A size: an integer literal >= 1 or a dim name.
+            case size
+            /// An integer literal (negative counts from the end).
+            case axis
+        }
+
+        public var name: String
+        public var kind: Kind
+        public var isOptional: Bool
+        /// An axis's value when left out; nil for an optional parameter means "absent".
+        public var defaultAxis: Int?
+
+        public init(_ name: String, _ kind: Kind, isOptional: Bool = false, defaultAxis: Int? = nil) {
+            self.name = name
+            self.kind = kind
+            self.isOptional = isOptional
+            self.defaultAxis = defaultAxis
+        }
+
+        static func axis(_ name: String, default value: Int?) -> Parameter {
+            Parameter(name, .axis, isOptional: true, defaultAxis: value)
+        }
+    }
+
+    public var name: String
+    public var parameters: [Parameter]
+
+    public init(_ name: String, _ parameters: [Parameter]) {
+        self.name = name
+        self.parameters = parameters
+    }
+}
+
+extension Builtin {
+    /// The built-in functions version 2 added, by name. Unlike `all`, which stays reserved, a
+    /// declaration may hide one of these.
+    public static let version2: [String: ShapeBuiltin] = {
+        let families = [Indexing.builtins, Structural.builtins]
+        return Dictionary(uniqueKeysWithValues: families.joined().map { ($0.name, $0) })
+    }()
+
+    /// Every built-in name of both versions, in alphabetical order (for suggestions).
+    public static let allNames: [String] = (Array(all.keys) + Array(version2.keys)).sorted()
+}

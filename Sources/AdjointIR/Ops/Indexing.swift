@@ -147,6 +147,22 @@ extension Dim {
     }
 }
 
+// MARK: - Surface spelling
+extension Indexing {
+    /// `take(a, ids, axis = 0)`, `pick(a, ids, axis = -1)`, `one_hot(ids, n)`, `concat([a, b],
+    /// axis = 0)` and `stack([a, b], axis = 0)` (each operand gets a new axis, then `concat`).
+    /// `E[ids]` is `take` on axis 0; `x[1:4]` is `slice`.
+    static var builtins: [ShapeBuiltin] {
+        [
+            ShapeBuiltin("take", [.init("a", .tensor), .init("ids", .ids), .axis("axis", default: 0)]),
+            ShapeBuiltin("pick", [.init("a", .tensor), .init("ids", .ids), .axis("axis", default: -1)]),
+            ShapeBuiltin("one_hot", [.init("ids", .ids), .init("n", .size)]),
+            ShapeBuiltin("concat", [.init("tensors", .tensors), .axis("axis", default: 0)]),
+            ShapeBuiltin("stack", [.init("tensors", .tensors), .axis("axis", default: 0)]),
+        ]
+    }
+}
+
 // MARK: - Shape rule and element type
 extension Indexing {
     func resultShape(_ operands: [Shape]) -> Result<Shape, ShapeError> {

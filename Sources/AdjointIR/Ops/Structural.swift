@@ -1,5 +1,6 @@
-/// Ops that move or stretch elements without arithmetic. The front end never writes them; the
-/// graph builder makes broadcasting explicit with them, and derivative rules use them.
+/// Ops that move or stretch elements without arithmetic. The graph builder makes broadcasting
+/// explicit with them, and derivative rules use them; the front end writes `reshape` for the shape
+/// functions of version 2 (`reshape`, `flatten`, `expand_dims`, `squeeze`, and `stack`'s new axis).
 public enum Structural: Hashable, Sendable {
     /// Stretch to a shape by NumPy broadcasting.
     case broadcast(Shape)
@@ -57,6 +58,21 @@ extension Shape {
             shape.dims.compactMap { if case .runtime(let name) = $0 { name } else { nil } }.sorted()
         }
         return runtime(self) == runtime(other) && fixedElementCount == other.fixedElementCount
+    }
+}
+
+// MARK: - Surface spelling
+extension Structural {
+    /// The shape functions that are `reshape` underneath: `reshape(x, [batch, -1])`, `flatten(x)`
+    /// (keeps axis 0), `expand_dims(x, axis = k)`, `squeeze(x, axis = k)` (no axis: every axis of
+    /// size 1).
+    static var builtins: [ShapeBuiltin] {
+        [
+            ShapeBuiltin("reshape", [.init("x", .tensor), .init("shape", .sizes)]),
+            ShapeBuiltin("flatten", [.init("x", .tensor)]),
+            ShapeBuiltin("expand_dims", [.init("x", .tensor), .init("axis", .axis)]),
+            ShapeBuiltin("squeeze", [.init("x", .tensor), .axis("axis", default: nil)]),
+        ]
     }
 }
 
