@@ -299,7 +299,36 @@ struct FormulaBuilder {
                 return .reduce(symbol, over: axis.map { axisLabel(shapes[0], $0) }, arguments[0])
             case .matrixProduct: return .product(arguments[0], arguments[1])
             case .transpose: return .transpose(arguments[0])
-            case .subscripted, .scatter: return .call(node.op.name, arguments)
+            case .subscripted, .scatter: return selection(node, arguments)
+            }
+        }
+
+        /// Selection by position and its adjoints: `E[tokens]`, `x[1:4, −1]`, `pick(a, ids)`,
+        /// `Σ_{i: tokens_i = r < 1000} δ₂[i]`, and calls for the rest (`take(a, ids, axis = 1)`).
+        func selection(_ node: Node, _ arguments: [Formula]) -> Formula {
+            guard case .indexing(let op) = node.op else { return .call(node.op.name, arguments) }
+            let shapes = node.operands.map { graph[$0].shape }
+            func axisOption(_ axis: Int, rank: Int, last: Bool) -> [Formula] {
+                let isDefault = last ? axis == rank - 1 : axis == 0
+                return isDefault ? [] : [.symbol("axis = \(axis)")]
+            }
+            func items(_ slices: [AxisSlice], _ shape: Shape) -> [Formula] {
+                zip(slices, shape.dims).map { .symbol($0.item(on: $1, minus: "−")) }
+            }
+            switch op {
+            case .slice(let slices): return .subscripted(arguments[0], items(slices, shapes[0]))
+            case .unslice(let slices, let target):
+                return .call("unslice", [arguments[0], .list(items(slices, target)), .symbol(target.description)])
+            case .take(let axis):
+                return axis == 0 ? .subscripted(arguments[0], [arguments[1]]) : .call("take", arguments + [.symbol("axis = \(axis)")])
+            case .pick(let axis): return .call("pick", arguments + axisOption(axis, rank: shapes[0].rank, last: true))
+            case .oneHot(let size, let axis):
+                return .call("one_hot", arguments + [.symbol(size.description)] + axisOption(axis, rank: node.shape.rank, last: true))
+            case .concat(let axis, _): return .call("concat", [.list(arguments), .symbol("axis = \(axis)")])
+            case .scatterAdd(let axis):
+                guard axis == 0 else { return .call("scatter_add", arguments + [.symbol("axis = \(axis)")]) }
+                let scatter = Formula.scatter(ids: arguments[2], rows: shapes[0].dims[0].description, arguments[1])
+                return graph.constantValue(node.operands[0]) == 0 ? scatter : .sum(arguments[0], scatter)
             }
         }
 

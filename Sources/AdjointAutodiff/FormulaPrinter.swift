@@ -23,12 +23,13 @@ public enum FormulaPrinter {
             case .add, .subtract: return 1
             case .quotient where latex: return 5  // \frac{a}{b} is a single box
             case .product, .hadamard, .quotient: return 2
-            case .negate, .reduce: return 3
+            case .negate, .reduce, .scatter: return 3
             case .number(let value): return value < 0 ? 3 : 5
             case .power, .transpose: return 4
             // A gradient's name `∂loss/∂W` reads as a quotient: `(∂loss/∂W)²`.
             case .symbol(let name) where name.contains("/"): return 4
-            case .symbol, .call, .indicator: return 5
+            case .symbol, .call, .indicator, .list: return 5
+            case .subscripted: return 5
             }
         }
 
@@ -74,6 +75,19 @@ public enum FormulaPrinter {
                     return "\\mathbb{1}\\left[\(print(a)) \(symbol) \(print(b))\\right]"
                 }
                 return "𝟙(\(print(a)) \(relation) \(print(b)))"
+            case .subscripted(let a, let items):
+                let list = items.map(print).joined(separator: ", ")
+                return wrap(a, below: 5) + (latex ? "\\left[\(list)\\right]" : "[\(list)]")
+            case .list(let items):
+                let list = items.map(print).joined(separator: ", ")
+                return latex ? "\\left[\(list)\\right]" : "[\(list)]"
+            case .scatter(let ids, let rows, let a):
+                // Σ_{i: tokens_i = r < 1000} δ₂[i]: row r of the result sums the rows of `a` whose id is r.
+                let operand = wrap(a, below: 5)
+                if latex {
+                    return "\\sum_{i:\\, \(wrap(ids, below: 5))_i = r < \(latexName(rows))} \(operand)\\left[i\\right]"
+                }
+                return "Σ_{i: \(wrap(ids, below: 5))_i = r < \(rows)} \(operand)[i]"
             case .reduce(let symbol, let over, let a):
                 let operand = wrap(a, below: 4)
                 if latex {

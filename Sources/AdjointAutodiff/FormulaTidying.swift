@@ -65,7 +65,8 @@ extension Formula {
         case .quotient(let a, let b):
             if let positive = a.withoutSign { return .quotient(positive, b) }
             return nil
-        case .symbol, .number, .add, .subtract, .power, .transpose, .call, .indicator, .reduce: return nil
+        case .symbol, .number, .add, .subtract, .power, .transpose, .call, .indicator, .reduce, .subscripted, .list, .scatter:
+            return nil
         }
     }
 }

@@ -146,9 +146,17 @@ public struct Derivation {
             "forward": program.values.map { ["name": $0.name, "shape": $0.shape.description] },
             // Every name a formula may use besides its `bindings`, so a reader can evaluate it.
             "dims": dimsJSON,
-            "inputs": program.inputs.map { ["name": $0.name, "shape": $0.shape.description] },
+            "inputs": program.inputs.map { input -> [String: String] in
+                var entry = ["name": input.name, "shape": input.shape.description]
+                if input.element == .int { entry["element"] = "int" }
+                return entry
+            },
             "params": program.params.map { ["name": $0.name, "shape": $0.shape.description] },
-            "consts": program.constants.map { constant -> [String: Any] in ["name": constant.name, "value": jsonNumber(constant.value)] },
+            "consts": program.constants.map { constant -> [String: Any] in
+                // A tensor constant: its shape and its elements as written (`tril`, or the numbers).
+                guard let (shape, pattern) = constant.tensor else { return ["name": constant.name, "value": jsonNumber(constant.value)] }
+                return ["name": constant.name, "shape": shape.description, "pattern": pattern.text]
+            },
             "adjoint": AdjointProgramPrinter.lines(gradient),
             "gradients": closedForms.gradients.map { param, formula in
                 [

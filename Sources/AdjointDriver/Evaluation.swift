@@ -64,7 +64,14 @@ public enum Evaluation {
             guard let value = inputs[input.name] else {
                 throw ValuesError(description: "missing input '\(input.name)' in \"inputs\"")
             }
-            bindings[input.name] = try tensor(value, name: input.name, sizes: input.shape.sizes(dims))
+            let tensor = try tensor(value, name: input.name, sizes: input.shape.sizes(dims))
+            if input.element == .int, let bad = tensor.scalars.firstIndex(where: { $0 != $0.rounded() || abs($0) > Double(Int32.max) }) {
+                throw ValuesError(description: "\(value.position): '\(input.name)' is an int input, but element \(bad) is \(formatNumber(tensor.scalars[bad]))")
+            }
+            bindings[input.name] = tensor
+        }
+        if let bad = Interpreter.badId(program.forwardGraph().graph, values: Interpreter.evaluate(program.forwardGraph().graph, bindings: bindings, dims: dims), dims: dims) {
+            throw ValuesError(description: "an id is out of range: \(bad)")
         }
         return (bindings, dims)
     }

@@ -115,11 +115,22 @@ final class CFitEngine: FitEngine {
         }
     }
 
-    /// Calls `body` with the two inputs in declaration order.
+    /// Calls `body` with the two inputs in declaration order. An `int` target (class indices)
+    /// is handed over as the `int32_t` array the kernels take for it (the symbols are looked up
+    /// with one pointer type for both inputs; a pointer is a pointer to the C ABI).
     private func inputs<R>(
         _ features: [Double], _ targets: [Double], _ body: (UnsafePointer<Double>?, UnsafePointer<Double>?) -> R
     ) -> R {
-        features.withUnsafeBufferPointer { x in
+        if model.target.element == .int {
+            let labels = targets.map { Int32(exactly: $0) ?? -1 }
+            return features.withUnsafeBufferPointer { x in
+                labels.withUnsafeBytes { y in
+                    let y = y.baseAddress.map { UnsafePointer<Double>(OpaquePointer($0)) }
+                    return model.featuresFirst ? body(x.baseAddress, y) : body(y, x.baseAddress)
+                }
+            }
+        }
+        return features.withUnsafeBufferPointer { x in
             targets.withUnsafeBufferPointer { y in
                 model.featuresFirst ? body(x.baseAddress, y.baseAddress) : body(y.baseAddress, x.baseAddress)
             }
@@ -237,8 +248,9 @@ extension CFitEngine {
             let needed = FitModel.inputs(forward.graph, from: model.outputs.map { forward.graph.root($0.name)! })
             let inputs = ["in0", "in1"].enumerated().filter { needed.contains(program.inputs[$0.offset].name) }.map(\.element)
             let outputs = model.outputs.indices.map { "outputs[\($0)]" }
+            func cType(_ input: Int) -> String { program.inputs[input].element == .int ? "int32_t" : "double" }
             lines += [
-                "void \(name)_fit_predict(const \(name)_params *p, const double *in0, const double *in1, int64_t batch,",
+                "void \(name)_fit_predict(const \(name)_params *p, const \(cType(0)) *in0, const \(cType(1)) *in1, int64_t batch,",
                 "                          double *const *outputs, void *workspace)",
                 "{",
                 "    (void)in0;",

@@ -14,7 +14,7 @@ struct FitDataset {
     var features: [Double]
     /// `rows * model.targetCount` numbers: the label itself, or its one-hot encoding.
     var targets: [Double]
-    /// Each row's class when the target is one-hot (for accuracy); empty otherwise.
+    /// Each row's class when the target is one-hot or class indices (for accuracy); empty otherwise.
     var classes: [Int]
 
     /// Reads a CSV whose first line names the columns: `label` (the target) and, in order, one
@@ -106,16 +106,20 @@ struct FitDataset {
     }
 
     private mutating func appendTarget(_ label: Double, model: FitModel, at location: String) throws(FitUsageError) {
-        guard model.oneHot else {
+        guard let classCount = model.classCount else {
             targets.append(label)
             return
         }
-        let classCount = model.targetCount
         guard let index = Int(exactly: label), index >= 0, index < classCount else {
+            let encoding = model.oneHot ? "is one-hot over \(classCount) classes" : "holds class indices from 0 to \(classCount - 1)"
             throw FitUsageError(
-                description: "\(location): label \(Self.shown(label)) is not an integer from 0 to \(classCount - 1) (the target \(model.target.name): \(model.target.shape) is one-hot over \(classCount) classes)")
+                description: "\(location): label \(Self.shown(label)) is not an integer from 0 to \(classCount - 1) (the target \(model.target.name): \(model.target.shape) \(encoding))")
         }
-        for k in 0..<classCount { targets.append(k == index ? 1 : 0) }
+        if model.oneHot {
+            for k in 0..<classCount { targets.append(k == index ? 1 : 0) }
+        } else {
+            targets.append(Double(index))  // the class index itself, for an `int` target
+        }
         classes.append(index)
     }
 

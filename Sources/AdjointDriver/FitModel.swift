@@ -1,4 +1,5 @@
 import AdjointIR
+import AdjointInterpreter
 import AdjointSema
 
 /// The shape of model `adjoint fit` trains: one runtime dim (the batch, first axis of both
@@ -24,11 +25,17 @@ struct FitModel {
     /// the target's last size; nil when the target is not one-hot or no output fits.
     var classifierOutput: String?
     /// Whether labels are one-hot encoded: the target is [batch, classes] with classes >= 2.
-    var oneHot: Bool { targetCount >= 2 }
+    var oneHot: Bool { targetCount >= 2 && target.element == .real }
+    /// The number of classes when the target is an `int` input of class indices (`input labels:
+    /// int[batch]` with `softmax_cross_entropy(logits, labels)`): the ids its ops accept.
+    var classIndices: Int?
+    /// The number of classes a label names: one-hot width or class-index bound; nil for a
+    /// regression target.
+    var classCount: Int? { classIndices ?? (oneHot ? targetCount : nil) }
 
     /// What fit supports, for the end of every refusal.
     static let supported =
-        "fit supports models with exactly one runtime dim (the batch, the first axis of every input) and exactly two inputs, one of them the target of the minimized loss (for example input x: [batch, 64], input y: [batch, 10], loss = softmax_cross_entropy(logits, y))"
+        "fit supports models with exactly one runtime dim (the batch, the first axis of every input) and exactly two inputs, one of them the target of the minimized loss (for example input x: [batch, 64], input y: [batch, 10], loss = softmax_cross_entropy(logits, y), or class indices input labels: int[batch] with softmax_cross_entropy(logits, labels))"
 
     /// Why a model is not one fit can train.
     struct Unsupported: Error, CustomStringConvertible {
@@ -71,7 +78,15 @@ struct FitModel {
         featureCount = perExample[features.name]!
         targetCount = perExample[target.name]!
         let targetSizes = target.shape.dims.dropFirst()
-        if targetCount >= 2 && targetSizes.count != 1 {
+        if target.element == .int {
+            guard targetCount == 1 else {
+                throw refuse("the int target '\(target.name)' has shape \(target.shape); a class-index target takes [\(batchDim)]")
+            }
+            guard let classes = Interpreter.idBounds(forward.graph, dims: [batchDim: 1])[target.name] else {
+                throw refuse("the int target '\(target.name)' is not read as class indices")
+            }
+            classIndices = classes
+        } else if targetCount >= 2 && targetSizes.count != 1 {
             throw refuse("the target '\(target.name)' has shape \(target.shape); a target takes [\(batchDim)], [\(batchDim), 1] or one-hot [\(batchDim), classes]")
         }
         var outputs: [(name: String, count: Int, batched: Bool)] = []
@@ -84,7 +99,9 @@ struct FitModel {
                 throw refuse("output '\(name)' has shape \(shape), with '\(batchDim)' after its first axis")
             }
             outputs.append((name, count, batched))
-            if classifier == nil, targetCount >= 2, shape == Shape([.runtime(batchDim), .fixed(targetCount)]) {
+            if classifier == nil, let classes = classIndices ?? (targetCount >= 2 ? targetCount : nil),
+                shape == Shape([.runtime(batchDim), .fixed(classes)])
+            {
                 classifier = name
             }
         }
@@ -93,17 +110,24 @@ struct FitModel {
     }
 
     /// The input that is the target of the loss the minimized value uses: the second operand of
-    /// the minimized `.loss` node, or else of the only kind of loss reached from it.
+    /// the minimized `.loss` node, or else of the only kind of loss reached from it, or the `int`
+    /// input of class indices that a class-index loss picks with.
     static func lossTarget(_ forward: ForwardGraph) -> String? {
         let graph = forward.graph
         func inputName(_ id: NodeID) -> String? {
-            if case .leaf(.input(let name, _)) = graph[id].op { return name }
-            return nil
+            switch graph[id].op {
+            case .leaf(.input(let name, _)), .leaf(.intInput(let name, _)): return name
+            default: return nil
+            }
         }
         if case .loss = graph[forward.loss].op { return inputName(graph[forward.loss].operands[1]) }
         var targets = Set<String?>()
         for id in reachable(graph, from: [forward.loss]) {
-            if case .loss = graph[id].op { targets.insert(inputName(graph[id].operands[1])) }
+            switch graph[id].op {
+            case .loss: targets.insert(inputName(graph[id].operands[1]))
+            case .indexing(.pick): targets.insert(inputName(graph[id].operands[1]))
+            default: break
+            }
         }
         guard targets.count == 1, let only = targets.first else { return nil }
         return only
@@ -112,8 +136,10 @@ struct FitModel {
     /// The names of the inputs reached from `nodes`.
     static func inputs(_ graph: Graph, from nodes: [NodeID]) -> Set<String> {
         Set(reachable(graph, from: nodes).compactMap { id -> String? in
-            if case .leaf(.input(let name, _)) = graph[id].op { return name }
-            return nil
+            switch graph[id].op {
+            case .leaf(.input(let name, _)), .leaf(.intInput(let name, _)): return name
+            default: return nil
+            }
         })
     }
 

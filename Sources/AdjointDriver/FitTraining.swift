@@ -62,7 +62,7 @@ struct FitTraining {
             return .nan
         }
         let scores = engine.predict(features: data.features, targets: data.targets, rows: data.rows, output: output)
-        let classes = model.targetCount
+        guard let classes = model.classCount else { return .nan }
         var correct = 0
         for row in 0..<data.rows {
             let slice = scores[row * classes..<(row + 1) * classes]

@@ -54,13 +54,22 @@ public enum GradientCheck {
 
     /// Params at their initial values (seeded) and inputs drawn uniformly from (0.1, 0.9) (inside
     /// the domain of log, sqrt and the probability losses); an input that is the target of
-    /// `softmax_cross_entropy` has each row scaled to sum to 1, the loss's precondition.
+    /// `softmax_cross_entropy` has each row scaled to sum to 1, the loss's precondition. An `int`
+    /// input is drawn uniformly from the ids valid for every op that reads it (0, 1 or 2 when
+    /// none does).
     public static func randomBindings(_ program: CheckedProgram, seed: UInt64, dims: [String: Int]) -> [String: Tensor] {
         var bindings = program.initialParams(seed: seed)
         var random = SplitMix64(seed: seed ^ 0x5EED)
-        let distributions = distributionInputs(program.forwardGraph().graph)
+        let graph = program.forwardGraph().graph
+        let distributions = distributionInputs(graph)
+        let idBounds = Interpreter.idBounds(graph, dims: dims)
         for input in program.inputs {
             let sizes = input.shape.sizes(dims)
+            if input.element == .int {
+                let bound = UInt64(max(idBounds[input.name] ?? 3, 1))
+                bindings[input.name] = Tensor(sizes: sizes, scalars: (0..<sizes.reduce(1, *)).map { _ in Double(random.next() % bound) })
+                continue
+            }
             var value = Tensor(sizes: sizes, scalars: (0..<sizes.reduce(1, *)).map { _ in 0.1 + 0.8 * random.uniform() })
             if distributions.contains(input.name) { value = value.normalizingRows() }
             bindings[input.name] = value

@@ -78,6 +78,22 @@ extension Interpreter {
         }
     }
 
+    /// For each `int` input that ops read ids from (directly or through views), the number of
+    /// valid ids: the smallest bound among its uses, so that ids drawn in `0..<bound` are valid
+    /// everywhere (what `check` and the tests draw integer inputs from).
+    public static func idBounds(_ graph: Graph, dims: [String: Int]) -> [String: Int] {
+        var bounds: [String: Int] = [:]
+        for id in graph.live() {
+            guard case .indexing(let op) = graph[id].op, let idsIndex = op.idsOperand,
+                let bound = op.idBound(graph[id].operands.map { graph[$0].shape }),
+                case (let name?, _) = source(of: graph[id].operands[idsIndex], in: graph)
+            else { continue }
+            let size = concreteSize(bound.size, dims)
+            bounds[name] = min(bounds[name] ?? size, size)
+        }
+        return bounds
+    }
+
     /// `evaluate`, refusing ids out of range with the first one (the values of the ops that read
     /// them would be NaN).
     public static func checkedEvaluate(

@@ -9,8 +9,10 @@ import Foundation
 /// The notation, loosest first: `a + b`, `a − b` (a binary minus has spaces around it); `a ⊙ b`
 /// (elementwise), `a / b`, juxtaposition `a b` (a scalar times anything, else a matrix product,
 /// grouping to the right); `−a`, `Σ_batch a`, `mean_axis1 a` (reductions over the named axes, or
-/// every element without a subscript); `aᵀ`, `a²`, `a^b`; names, numbers, calls `relu(a)`,
-/// `softmax(a, axis = 0)`, `𝟙(a > 0)` and parentheses.
+/// every element without a subscript), `Σ_{i: ids_i = r < n} u[i]` (a scatter-add of the rows of
+/// `u` into n rows); `aᵀ`, `a²`, `a^b`, `a[1:4, −1]` and `E[ids]` (basic indexing and a gather);
+/// names, numbers, calls `relu(a)`, `softmax(a, axis = 0)`, `concat([a, b], axis = 1)`,
+/// `𝟙(a > 0)` and parentheses.
 struct FormulaReader {
     /// A tensor with the dim name of each axis (nil for a fixed size), so that `Σ_batch` finds
     /// its axis.
@@ -94,7 +96,7 @@ struct FormulaReader {
             let operand = try power()
             return Value(operand.tensor.map { -$0 }, labels: operand.labels)
         }
-        if take("Σ") { return try reduce(.sum) }
+        if take("Σ") { return peek("_") && peek("{", offset: 1) ? try scatter() : try reduce(.sum) }
         let start = position
         let word = identifier()
         for reduction in [Reduction.mean, .logsumexp] where names[word] == nil {
@@ -140,7 +142,95 @@ struct FormulaReader {
         return value
     }
 
-    /// An atom and its postfixes: `aᵀ`, `a²`, `a^b`.
+    /// `Σ_{i: ids_i = r < n} u[i]` after its `Σ`: row r of an `[n, ...]` result sums the rows of
+    /// `u` (one per id, in the ids' row-major order) whose id is r.
+    private mutating func scatter() throws(Failure) -> Value {
+        position += 2
+        guard take("i"), take(":") else { throw fail("expected 'i:' in a scatter's subscript") }
+        let ids = try atom()
+        guard take("_"), take("i"), take(" "), take("="), take(" "), take("r"), take(" "), take("<"), take(" ") else {
+            throw fail("expected '_i = r < ' in a scatter's subscript")
+        }
+        let rows: Int
+        if position < scalars.count, isDigit(scalars[position]) {
+            rows = Int(try number())
+        } else {
+            let name = identifier()
+            guard let size = names[name], size.tensor.rank == 0 else { throw fail("unknown dim '\(name)'") }
+            rows = Int(size.tensor.scalar)
+        }
+        guard take("}"), take(" ") else { throw fail("expected '} ' after a scatter's subscript") }
+        let updates = try atom()
+        guard take("["), take("i"), take("]") else { throw fail("expected '[i]' after a scatter's operand") }
+        let rest = Array(updates.tensor.sizes.dropFirst(ids.tensor.rank))
+        guard Array(updates.tensor.sizes.prefix(ids.tensor.rank)) == ids.tensor.sizes else {
+            throw fail("scatter of \(updates.tensor.sizes) by ids \(ids.tensor.sizes)")
+        }
+        let zeros = Tensor(repeating: 0, sizes: [rows] + rest)
+        let result = Op.indexing(.scatterAdd(axis: 0)).evaluate([zeros, updates.tensor, ids.tensor], dims: [:])
+        return Value(result, labels: [nil] + Array(updates.labels.dropFirst(ids.tensor.rank)))
+    }
+
+    /// `[1:4, −1, :]` or `[ids]` after a value: basic indexing (NumPy's rules, missing items are
+    /// `:`), or a gather along axis 0 when the only item is a tensor.
+    private mutating func subscripted(_ value: Value) throws(Failure) -> Value {
+        var result = value
+        var axis = 0
+        var items = 0
+        repeat {
+            skipSpaces()
+            let start = position
+            while position < scalars.count, scalars[position] != ",", scalars[position] != "]" { position += 1 }
+            var text = ""
+            text.unicodeScalars.append(contentsOf: scalars[start..<position])
+            position = start
+            items += 1
+            guard axis < result.tensor.rank else { throw fail("too many indices for rank \(value.tensor.rank)") }
+            let size = result.tensor.sizes[axis]
+            if text.contains(":") {
+                position += text.unicodeScalars.count
+                let parts = text.replacingOccurrences(of: "−", with: "-").split(separator: ":", omittingEmptySubsequences: false)
+                let step = parts.count > 2 && !parts[2].isEmpty ? Int(parts[2]) ?? 0 : 1
+                func bound(_ part: Substring, _ fallback: Int) -> Int {
+                    guard let value = Int(part) else { return fallback }
+                    return min(max(value < 0 ? value + size : value, 0), size)
+                }
+                let first = bound(parts[0], 0)
+                let stop = bound(parts[1], size)
+                guard step >= 1, first < stop else { throw fail("empty or bad slice '\(text)'") }
+                let count = (stop - first + step - 1) / step
+                result = select(result, axis: axis, AxisSlice(start: first, step: step, count: .fixed(count)))
+                axis += 1
+            } else {
+                let index = try expression()
+                if index.tensor.rank == 0 {
+                    var i = Int(index.tensor.scalar)
+                    if i < 0 { i += size }
+                    guard i >= 0, i < size else { throw fail("index \(index.tensor.scalar) of size \(size)") }
+                    result = select(result, axis: axis, .index(i))
+                } else {
+                    guard axis == 0 else { throw fail("a gather after other indices") }
+                    let taken = Op.indexing(.take(axis: 0)).evaluate([result.tensor, index.tensor], dims: [:])
+                    result = Value(taken, labels: index.labels + Array(result.labels.dropFirst()))
+                    axis += index.tensor.rank
+                }
+            }
+            skipSpaces()
+        } while take(",")
+        guard take("]") else { throw fail("expected ']'") }
+        return result
+    }
+
+    /// One axis of a value sliced (the others whole).
+    private func select(_ value: Value, axis: Int, _ slice: AxisSlice) -> Value {
+        let slices = value.tensor.sizes.indices.map { $0 == axis ? slice : AxisSlice.all(.fixed(value.tensor.sizes[$0])) }
+        let tensor = Op.indexing(.slice(slices)).evaluate([value.tensor], dims: [:])
+        var labels = value.labels
+        if slice.count == nil { labels.remove(at: axis) } else if slice.count != .fixed(value.tensor.sizes[axis]) { labels[axis] = nil }
+        return Value(tensor, labels: labels)
+    }
+
+    /// An atom and its postfixes: `aᵀ`, `a²`, `a^b`, `a[1:4]`.
     private mutating func power() throws(Failure) -> Value {
         var value = try atom()
         let superscripts: [Unicode.Scalar] = ["⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"]
@@ -157,6 +247,8 @@ struct FormulaReader {
                 value = try binary(value, Value(scalar: Double(negative ? -digit : digit)), "^")
             } else if take("^") {
                 value = try binary(value, try atom(), "^")
+            } else if take("[") {
+                value = try subscripted(value)
             } else {
                 break
             }
@@ -207,8 +299,26 @@ struct FormulaReader {
         var options: [String: Double] = [:]
         var lists: [String: [Int]] = [:]
         var shape: [(size: Int, label: String?)]?
+        var list: [Value] = []
+        var sliceItems: String?
         repeat {
             skipSpaces()
+            if name == "concat", take("[") {
+                repeat { list.append(try expression()) } while take(",")
+                guard take("]") else { throw fail("expected ']' after a list") }
+                skipSpaces()
+                continue
+            }
+            if name == "unslice", sliceItems == nil, peek("[") {
+                let start = position
+                while position < scalars.count, scalars[position] != "]" { position += 1 }
+                position += 1
+                var text = ""
+                text.unicodeScalars.append(contentsOf: scalars[start..<position])
+                sliceItems = text
+                skipSpaces()
+                continue
+            }
             if take("[") {
                 shape = try shapeList()
                 skipSpaces()
@@ -252,6 +362,7 @@ struct FormulaReader {
             }
             return Value(arguments[0].tensor.broadcast(to: sizes), labels: labels)
         }
+        if let result = try selection(name, arguments, options, list: list, sliceItems: sliceItems, shape: shape) { return result }
         let unary: [Elementwise] = [.exp, .log, .sqrt, .abs, .square, .sin, .cos, .tanh, .sigmoid, .relu, .softplus, .step, .sign]
         if arguments.count == 1, options.isEmpty, let op = unary.first(where: { $0.name == name }) {
             return Value(arguments[0].tensor.map(op.apply), labels: arguments[0].labels)
@@ -282,6 +393,46 @@ struct FormulaReader {
             return Value(Op.loss(op).evaluate([arguments[0].tensor, arguments[1].tensor], dims: [:]), labels: [])
         }
         throw fail("unknown function '\(name)' of \(arguments.count) arguments")
+    }
+
+    /// The selection calls: `take`, `pick`, `one_hot`, `concat`, `scatter_add`, `unslice`; nil for
+    /// another name.
+    private func selection(
+        _ name: String, _ arguments: [Value], _ options: [String: Double], list: [Value], sliceItems: String?,
+        shape: [(size: Int, label: String?)]?
+    ) throws(Failure) -> Value? {
+        let axis = options["axis"].map { Int($0) }
+        switch name {
+        case "take" where arguments.count == 2:
+            let k = axis ?? 0
+            return Value(Op.indexing(.take(axis: k)).evaluate([arguments[0].tensor, arguments[1].tensor], dims: [:]), labels: [])
+        case "pick" where arguments.count == 2:
+            let k = axis ?? arguments[0].tensor.rank - 1
+            return Value(Op.indexing(.pick(axis: k)).evaluate([arguments[0].tensor, arguments[1].tensor], dims: [:]), labels: arguments[1].labels)
+        case "one_hot" where arguments.count == 2:
+            let k = axis ?? arguments[0].tensor.rank
+            let size = Int(arguments[1].tensor.scalar)
+            return Value(Op.indexing(.oneHot(.fixed(size), axis: k)).evaluate([arguments[0].tensor], dims: [:]), labels: [])
+        case "scatter_add" where arguments.count == 3:
+            let tensors = arguments.map(\.tensor)
+            return Value(Op.indexing(.scatterAdd(axis: axis ?? 0)).evaluate(tensors, dims: [:]), labels: arguments[0].labels)
+        case "concat" where !list.isEmpty:
+            let k = axis ?? 0
+            let tensors = list.map(\.tensor)
+            guard tensors.allSatisfy({ $0.rank == tensors[0].rank }), k < tensors[0].rank else { throw fail("concat of \(tensors.map(\.sizes))") }
+            return Value(Op.indexing(.concat(axis: k, count: tensors.count)).evaluate(tensors, dims: [:]), labels: [])
+        case "unslice" where arguments.count == 1:
+            guard let shape, let sliceItems else { throw fail("unslice needs its items and shape") }
+            let sizes = shape.map(\.size)
+            // The items index a tensor of `sizes`: slice an index tensor to find where each element goes.
+            var positions = FormulaReader(names: ["p": Value(Tensor(sizes: sizes, scalars: (0..<sizes.reduce(1, *)).map(Double.init)), labels: sizes.map { _ in nil })])
+            let taken = try positions.evaluate("p" + sliceItems)
+            guard taken.tensor.count == arguments[0].tensor.count else { throw fail("unslice of \(arguments[0].tensor.sizes) into \(sliceItems)") }
+            var result = [Double](repeating: 0, count: sizes.reduce(1, *))
+            for (element, target) in taken.tensor.scalars.enumerated() { result[Int(target)] += arguments[0].tensor.scalars[element] }
+            return Value(Tensor(sizes: sizes, scalars: result), labels: shape.map(\.label))
+        default: return nil
+        }
     }
 
     /// `[batch, 3]` after its `[`: each size, a number or a dim's name, with the dim's name.

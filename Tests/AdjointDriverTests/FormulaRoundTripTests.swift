@@ -20,8 +20,15 @@ import Testing
         guard let count = Interpreter.elementCount(derivation.gradient.graph, dims: dims), count <= 200_000 else { return nil }
         var random = SplitMix64(seed: seed)
         var bindings = program.initialParams(seed: seed)
+        let idBounds = Interpreter.idBounds(derivation.gradient.graph, dims: dims)
         for input in program.inputs {
             let sizes = input.shape.sizes(dims)
+            if input.element == .int {
+                // Valid ids for every op that reads them, repeats likely (they accumulate).
+                let bound = UInt64(idBounds[input.name] ?? 3)
+                bindings[input.name] = Tensor(sizes: sizes, scalars: (0..<sizes.reduce(1, *)).map { _ in Double(random.next() % bound) })
+                continue
+            }
             // Positive, away from 0 and 1, so logs and kinks are not on a boundary.
             bindings[input.name] = Tensor(sizes: sizes, scalars: (0..<sizes.reduce(1, *)).map { _ in 0.1 + random.uniform() })
         }
@@ -40,8 +47,16 @@ import Testing
             names[name] = .init(scalar: Double(size))
         }
         for entry in constEntries {
-            guard let name = entry["name"] as? String, let value = entry["value"] as? Double else { return "a const without a value" }
-            names[name] = .init(scalar: value)
+            guard let name = entry["name"] as? String else { return "a const without a name" }
+            if let value = entry["value"] as? Double {
+                names[name] = .init(scalar: value)
+                continue
+            }
+            // A tensor constant: its value from the graph's leaf (the JSON gives its pattern).
+            guard entry["pattern"] is String, let tensor = program.constants.first(where: { $0.name == name })?.tensor else {
+                return "a const without a value or a pattern"
+            }
+            names[name] = .init(Op.leaf(.tensorConstant(name, tensor.shape, tensor.pattern)).evaluate([], dims: dims), labels: tensor.shape.dims.map { _ in nil })
         }
         for entry in tensorEntries {
             guard let name = entry["name"], let shape = entry["shape"], let value = bindings[name] else { return "an input or param without a value" }

@@ -423,6 +423,23 @@ extension Indexing {
     }
 }
 
+// MARK: - Index items as the model language writes them
+extension AxisSlice {
+    /// The item as written in `x[...]` on an axis of `size`: `2`, `-1`, `:`, `1:4`, `::2`,
+    /// `0:7:2`; `minus` is the minus sign to use (`−` in formulas).
+    public func item(on size: Dim, minus: String = "-") -> String {
+        func number(_ value: Int) -> String { value < 0 ? minus + String(-value) : String(value) }
+        guard let count else { return number(fromEnd ? start : start) }
+        if count == size && start == 0 && step == 1 { return ":" }
+        guard case .fixed(let n) = count else { return ":" }
+        let stop = start + step * (n - 1) + 1
+        let end: String
+        if case .fixed(let total) = size, stop >= total { end = "" } else { end = String(stop) }
+        let first = start == 0 ? "" : String(start)
+        return step == 1 ? "\(first):\(end)" : "\(first):\(end):\(step)"
+    }
+}
+
 // MARK: - Text form
 extension Indexing {
     /// The attributes in the IR's text form, one word: `[0:1:3,end-1]`, `axis=0`, `n=10,axis=1`.
