@@ -275,6 +275,7 @@ struct FormulaBuilder {
         func written(_ node: Node, _ arguments: [Formula]) -> Formula {
             let shapes = node.operands.map { graph[$0].shape }
             switch node.op.mathNotation {
+            case .call where node.op.isIndexing: return selection(node, arguments)
             case .call:
                 // Attributes print as the user writes them (`leaky_relu(x, slope = 0.2)`), unless default.
                 let attributes = node.op.attributes.filter { !$0.isDefault(operandRank: shapes[0].rank) }

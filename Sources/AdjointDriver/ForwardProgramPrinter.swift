@@ -11,10 +11,14 @@ public enum ForwardProgramPrinter {
             lines.append(dim.size.map { "dim \(dim.name) = \($0)" } ?? "dim \(dim.name)  # runtime")
         }
         for constant in program.constants {
-            lines.append("const \(constant.name) = \(formatNumber(constant.value))")
+            if let (shape, pattern) = constant.tensor {
+                lines.append("const \(constant.name): \(shape) = \(pattern.text(sizes: shape.sizes([:])))")
+            } else {
+                lines.append("const \(constant.name) = \(formatNumber(constant.value))")
+            }
         }
         for input in program.inputs {
-            lines.append("input \(input.name): \(input.shape)")
+            lines.append("input \(input.name): \(input.element == .int ? "int" : "")\(input.shape)")
         }
         for param in program.params {
             lines.append("param \(param.name): \(param.shape) = \(param.initializer)")

@@ -104,6 +104,10 @@ extension Checker {
         if symbols.declaredAnywhere[callee.name] == nil, let builtin = Builtin.version2[callee.name] {
             return checkShapeCall(builtin, callee, arguments, expr)
         }
+        // `transpose(a, axes = [...])` takes a list, which only the version 2 binding reads.
+        if callee.name == "transpose", arguments.contains(where: { $0.label?.name == "axes" }) {
+            return checkShapeCall(LinearAlgebra.permutingTranspose, callee, arguments, expr)
+        }
         guard let builtin = Builtin.all[callee.name] else {
             if let entry = symbols[callee.name] {
                 if case .poisoned = entry.symbol {

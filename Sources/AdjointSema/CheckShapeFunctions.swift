@@ -10,6 +10,7 @@ extension Checker {
         case sizes([Dim?], Expr)  // nil: the one `-1`
         case size(Dim)
         case axis(Int, SourceRange)
+        case axes([Int], SourceRange)
     }
 
     /// Binds and checks the arguments of a version 2 built-in, then builds its ops.
@@ -108,6 +109,18 @@ extension Checker {
             var dims = x.shape.dims
             dims.insert(.fixed(1), at: written.value < 0 ? written.value + rank : written.value)
             return reshape(x, to: Shape(dims), at: expr)
+        case "transpose":
+            let (a, source) = tensor("a")
+            guard case .axes(let written, let range)? = bound["axes"] else { return nil }
+            // Negative axes count from the end, as NumPy's; the op's shape rule then checks that
+            // the axes are a permutation.
+            let rank = a.shape.rank
+            let axes = written.map { $0 < 0 ? $0 + rank : $0 }
+            guard axes.count == rank, Set(axes) == Set(0..<rank) else {
+                report(.invalidRank("'transpose' needs a permutation of the \(rank) axes of \(a.shape), got \(written)"), at: range)
+                return nil
+            }
+            return apply(.linearAlgebra(.transpose(axes: axes)), to: [a], sources: [source], at: expr)
         case "squeeze":
             let (x, _) = tensor("x")
             guard let written = axis("axis") else {
@@ -193,6 +206,21 @@ extension Checker {
                     .invalidArgument("'\(parameter.name)' must be an integer of at least 1 or a dim name"), at: argument.range)
                 return nil
             }
+        case .axes:
+            guard case .list(let elements) = argument.kind else {
+                report(.invalidArgument("'\(parameter.name)' must be a list of integer literals such as [0, 2, 1]"), at: argument.range)
+                checkListElements(argument)
+                return nil
+            }
+            var axes: [Int] = []
+            for element in elements {
+                guard let value = integerLiteral(element) else {
+                    report(.invalidArgument("'\(parameter.name)' must be a list of integer literals such as [0, 2, 1]"), at: element.range)
+                    return nil
+                }
+                axes.append(value)
+            }
+            return .axes(axes, argument.range)
         case .axis:
             guard let value = integerLiteral(argument) else {
                 report(

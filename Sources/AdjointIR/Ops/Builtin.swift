@@ -91,6 +91,8 @@ public struct ShapeBuiltin: Sendable {
             case size
             /// An integer literal (negative counts from the end).
             case axis
+            /// A list literal of integer literals: `axes = [0, 2, 1]`.
+            case axes
         }
 
         public var name: String

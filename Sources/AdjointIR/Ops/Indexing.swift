@@ -413,6 +413,14 @@ extension Indexing {
 }
 
 // MARK: - Notation
+extension Op {
+    /// Whether the op is of the indexing family (whose notation needs its attributes' shapes).
+    public var isIndexing: Bool {
+        if case .indexing = self { return true }
+        return false
+    }
+}
+
 extension Indexing {
     var mathNotation: MathNotation {
         switch self {

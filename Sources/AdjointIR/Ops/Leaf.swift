@@ -92,6 +92,19 @@ public enum ConstantPattern: Hashable, Sendable {
         }
     }
 
+    /// The spelling in model files for a constant of `sizes`: a list nested as the shape is
+    /// (`[[1, 0], [0, 1]]`), else as `text`.
+    public func text(sizes: [Int]) -> String {
+        guard case .values(let values) = self, sizes.count > 1 else { return text }
+        func nested(_ start: Int, _ axis: Int) -> String {
+            let count = sizes[axis]
+            let inner = sizes[(axis + 1)...].reduce(1, *)
+            let items = (0..<count).map { axis == sizes.count - 1 ? formatNumber(values[start + $0]) : nested(start + $0 * inner, axis + 1) }
+            return "[" + items.joined(separator: ", ") + "]"
+        }
+        return nested(0, 0)
+    }
+
     /// The spelling in model files and the IR's text form: `eye`, `0.5`, `[1, 0, 0, 1]` (flat).
     public var text: String {
         switch self {

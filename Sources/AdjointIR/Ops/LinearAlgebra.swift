@@ -81,6 +81,12 @@ public enum LinearAlgebra: Hashable, Sendable {
         [Builtin("transpose", [.tensor("a")]) { _ in .linearAlgebra(.transpose(axes: [])) }]
     }
 
+    /// `transpose(a, axes = [0, 2, 1])`: the version 1 built-in with a permutation, which only a
+    /// version 2 list literal can write (the name stays reserved as in version 1).
+    public static var permutingTranspose: ShapeBuiltin {
+        ShapeBuiltin("transpose", [.init("a", .tensor), .init("axes", .axes)])
+    }
+
     /// The op with a transpose's axes made explicit for an operand of `rank`.
     func normalizing(forRank rank: Int) -> LinearAlgebra {
         if case .transpose(let axes) = self, axes.isEmpty { return .transpose(axes: Self.reversedAxes(rank: rank)) }
