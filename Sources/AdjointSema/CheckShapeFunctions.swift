@@ -117,7 +117,7 @@ extension Checker {
             let rank = a.shape.rank
             let axes = written.map { $0 < 0 ? $0 + rank : $0 }
             guard axes.count == rank, Set(axes) == Set(0..<rank) else {
-                report(.invalidRank("'transpose' needs a permutation of the \(rank) axes of \(a.shape), got \(written)"), at: range)
+                report(.notAPermutation(written, rank: rank), at: range, notes: [Diagnostic.Note("the tensor has shape \(a.shape)", at: source.range)])
                 return nil
             }
             return apply(.linearAlgebra(.transpose(axes: axes)), to: [a], sources: [source], at: expr)

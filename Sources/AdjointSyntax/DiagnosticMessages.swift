@@ -67,6 +67,7 @@ public enum DiagnosticID: String, CaseIterable, Sendable {
     case reshapeCount = "reshape-count"
     case invalidConst = "invalid-const"
     case constShapeMismatch = "const-shape-mismatch"
+    case notAPermutation = "not-a-permutation"
     // warnings
     case unusedParam = "unused-param"
     case hidesBuiltin = "hides-builtin"
@@ -198,6 +199,10 @@ extension DiagnosticMessage {
     }
     public static func shapeMismatch(_ text: String) -> Self { Self(.shapeMismatch, text) }
     public static func invalidRank(_ text: String) -> Self { Self(.invalidRank, text) }
+    /// `transpose(x, axes = [0, 0, 1])`: axes that do not name each axis once.
+    public static func notAPermutation(_ axes: [Int], rank: Int) -> Self {
+        Self(.notAPermutation, "'axes' must name each of the \(rank) axes once (a permutation of 0..\(rank - 1)), got \(axes)")
+    }
     public static func axisOutOfRange(_ axis: Int, rank: Int) -> Self {
         Self(
             .axisOutOfRange,
