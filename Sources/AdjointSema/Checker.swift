@@ -29,6 +29,9 @@ public struct Checker {
     private var minimizeRange: SourceRange?
     private var updateRule: UpdateRule?
     private var hiddenBuiltins: [Identifier] = []
+    /// The diagnostic of each undeclared name's first use: later uses become its notes (a
+    /// misspelt dim of a large model is one error, not one per use).
+    private var undeclaredUses: [String: Int] = [:]
 
     mutating func report(_ message: DiagnosticMessage, at range: SourceRange, notes: [Diagnostic.Note] = []) {
         guard diagnostics.count < maxDiagnostics else { return }
@@ -117,7 +120,12 @@ public struct Checker {
             report(
                 .usedBeforeAssignment(name.name), at: name.range,
                 notes: [Diagnostic.Note("'\(name.name)' is declared here, after its use", at: later)])
+        } else if let first = undeclaredUses[name.name] {
+            if first < diagnostics.count, diagnostics[first].notes.count < 3 {
+                diagnostics[first].notes.append(Diagnostic.Note("'\(name.name)' is also used here", at: name.range))
+            }
         } else {
+            undeclaredUses[name.name] = diagnostics.count
             report(.undeclaredName(name.name, suggestion: symbols.suggestion(for: name.name)), at: name.range)
         }
         return nil
