@@ -142,6 +142,18 @@ extension Checker {
         }
     }
 
+    /// Whether `expr` is a name that names nothing usable, reported as a name is (once per
+    /// undeclared name; not at all when its declaration already had an error).
+    private mutating func reportedAsName(_ expr: Expr) -> Bool {
+        guard case .name(let name) = expr.kind else { return false }
+        if let entry = symbols[name.name] {
+            if case .poisoned = entry.symbol { return true }
+            return false
+        }
+        _ = lookup(name)
+        return true
+    }
+
     /// Checks one argument against what its parameter takes; nil after reporting.
     private mutating func bindArgument(_ parameter: ShapeBuiltin.Parameter, _ argument: Expr, function: String) -> Bound? {
         switch parameter.kind {
@@ -184,6 +196,7 @@ extension Checker {
                     sizes.append(nil)
                 case .integer(let value)? where value >= 1: sizes.append(.fixed(value))
                 case .runtime(let name, false)?: sizes.append(.runtime(name))
+                case _ where reportedAsName(element): return nil
                 default:
                     report(
                         .invalidArgument(
@@ -201,6 +214,7 @@ extension Checker {
             switch position(argument) {
             case .integer(let value)? where value >= 1: return .size(.fixed(value))
             case .runtime(let name, false)?: return .size(.runtime(name))
+            case _ where reportedAsName(argument): return nil
             default:
                 report(
                     .invalidArgument("'\(parameter.name)' must be an integer of at least 1 or a dim name"), at: argument.range)

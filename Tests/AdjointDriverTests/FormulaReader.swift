@@ -86,7 +86,7 @@ struct FormulaReader {
         guard position < scalars.count else { return false }
         let scalar = scalars[position]
         if scalar == "−" { return !peek(" ", offset: 1) }
-        return !["+", "⊙", "/", ")", ",", ">", "≥", "="].contains(scalar)
+        return !["+", "⊙", "/", ")", "]", ",", ">", "≥", "="].contains(scalar)
     }
 
     private mutating func factor() throws(Failure) -> Value {
@@ -146,9 +146,18 @@ struct FormulaReader {
     /// `u` (one per id, in the ids' row-major order) whose id is r.
     private mutating func scatter() throws(Failure) -> Value {
         position += 2
-        guard take("i"), take(":") else { throw fail("expected 'i:' in a scatter's subscript") }
-        let ids = try atom()
-        guard take("_"), take("i"), take(" "), take("="), take(" "), take("r"), take(" "), take("<"), take(" ") else {
+        guard take("i"), take(":"), take(" ") else { throw fail("expected 'i: ' in a scatter's subscript") }
+        // `tokens_i`, or `(…)_i` for a computed tensor of ids.
+        let ids: Value
+        if peek("(") {
+            ids = try atom()
+            guard take("_"), take("i") else { throw fail("expected '_i' after a scatter's ids") }
+        } else {
+            let word = identifier()
+            guard word.hasSuffix("_i"), let value = names[String(word.dropLast(2))] else { throw fail("expected 'NAME_i' in a scatter's subscript") }
+            ids = value
+        }
+        guard take(" "), take("="), take(" "), take("r"), take(" "), take("<"), take(" ") else {
             throw fail("expected '_i = r < ' in a scatter's subscript")
         }
         let rows: Int
@@ -168,7 +177,7 @@ struct FormulaReader {
         }
         let zeros = Tensor(repeating: 0, sizes: [rows] + rest)
         let result = Op.indexing(.scatterAdd(axis: 0)).evaluate([zeros, updates.tensor, ids.tensor], dims: [:])
-        return Value(result, labels: [nil] + Array(updates.labels.dropFirst(ids.tensor.rank)))
+        return Value(result, labels: result.sizes.map { _ in nil })
     }
 
     /// `[1:4, −1, :]` or `[ids]` after a value: basic indexing (NumPy's rules, missing items are
@@ -211,7 +220,7 @@ struct FormulaReader {
                 } else {
                     guard axis == 0 else { throw fail("a gather after other indices") }
                     let taken = Op.indexing(.take(axis: 0)).evaluate([result.tensor, index.tensor], dims: [:])
-                    result = Value(taken, labels: index.labels + Array(result.labels.dropFirst()))
+                    result = Value(taken, labels: taken.sizes.map { _ in nil })
                     axis += index.tensor.rank
                 }
             }
@@ -402,25 +411,27 @@ struct FormulaReader {
         shape: [(size: Int, label: String?)]?
     ) throws(Failure) -> Value? {
         let axis = options["axis"].map { Int($0) }
+        /// A computed value: no axis keeps a dim's label.
+        func unlabelled(_ tensor: Tensor) -> Value { Value(tensor, labels: tensor.sizes.map { _ in nil }) }
         switch name {
         case "take" where arguments.count == 2:
             let k = axis ?? 0
-            return Value(Op.indexing(.take(axis: k)).evaluate([arguments[0].tensor, arguments[1].tensor], dims: [:]), labels: [])
+            return unlabelled(Op.indexing(.take(axis: k)).evaluate([arguments[0].tensor, arguments[1].tensor], dims: [:]))
         case "pick" where arguments.count == 2:
             let k = axis ?? arguments[0].tensor.rank - 1
-            return Value(Op.indexing(.pick(axis: k)).evaluate([arguments[0].tensor, arguments[1].tensor], dims: [:]), labels: arguments[1].labels)
+            return unlabelled(Op.indexing(.pick(axis: k)).evaluate([arguments[0].tensor, arguments[1].tensor], dims: [:]))
         case "one_hot" where arguments.count == 2:
             let k = axis ?? arguments[0].tensor.rank
             let size = Int(arguments[1].tensor.scalar)
-            return Value(Op.indexing(.oneHot(.fixed(size), axis: k)).evaluate([arguments[0].tensor], dims: [:]), labels: [])
+            return unlabelled(Op.indexing(.oneHot(.fixed(size), axis: k)).evaluate([arguments[0].tensor], dims: [:]))
         case "scatter_add" where arguments.count == 3:
             let tensors = arguments.map(\.tensor)
-            return Value(Op.indexing(.scatterAdd(axis: axis ?? 0)).evaluate(tensors, dims: [:]), labels: arguments[0].labels)
+            return unlabelled(Op.indexing(.scatterAdd(axis: axis ?? 0)).evaluate(tensors, dims: [:]))
         case "concat" where !list.isEmpty:
             let k = axis ?? 0
             let tensors = list.map(\.tensor)
             guard tensors.allSatisfy({ $0.rank == tensors[0].rank }), k < tensors[0].rank else { throw fail("concat of \(tensors.map(\.sizes))") }
-            return Value(Op.indexing(.concat(axis: k, count: tensors.count)).evaluate(tensors, dims: [:]), labels: [])
+            return unlabelled(Op.indexing(.concat(axis: k, count: tensors.count)).evaluate(tensors, dims: [:]))
         case "unslice" where arguments.count == 1:
             guard let shape, let sliceItems else { throw fail("unslice needs its items and shape") }
             let sizes = shape.map(\.size)
