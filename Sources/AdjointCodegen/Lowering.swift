@@ -435,6 +435,26 @@ struct KernelLowering {
             }
         }
         return map.operandIndex(index, zero: .zero) { index in
+            // Group by group where the reshape splits or joins neighbouring axes (the heads of
+            // attention: `[batch, seq, 32]` as `[batch, seq, 4, 8]`): short index arithmetic,
+            // a division only where a group joins axes.
+            if let groups = from.reshapeGroups(to: to) {
+                var result: [IntExpr] = []
+                for group in groups {
+                    var flat = IntExpr.zero
+                    for axis in group.result { flat = flat * IntExpr(to.dims[axis]) + index[axis] }
+                    var parts: [IntExpr] = []
+                    var inner = IntExpr.one
+                    for axis in group.operand.reversed() {
+                        let quotient = inner == .one ? flat : IntExpr.quotient(flat, inner)
+                        // The group's outermost operand index needs no remainder: it is below its size.
+                        parts.append(axis == group.operand.lowerBound ? quotient : .remainder(quotient, IntExpr(from.dims[axis])))
+                        inner = inner * IntExpr(from.dims[axis])
+                    }
+                    result += parts.reversed()
+                }
+                return result
+            }
             let flat = flatIndex(index, to)
             var result: [IntExpr] = []
             var inner = IntExpr.one

@@ -51,6 +51,50 @@ public enum Structural: Hashable, Sendable {
 }
 
 extension Shape {
+    /// How a reshape from `self` to `target` regroups axes: runs of consecutive operand axes and
+    /// result axes with equal products (`[batch, 8, 32]` to `[batch, 8, 4, 8]`: `batch`, `8`, then
+    /// `32` with `4, 8`), axes of size 1 alone against an empty run. A reader then finds each
+    /// operand index from its group's result indices only, not through the flat offset of the
+    /// whole tensor. nil when no such grouping exists (a runtime dim that moves).
+    public func reshapeGroups(to target: Shape) -> [(operand: Range<Int>, result: Range<Int>)]? {
+        var groups: [(operand: Range<Int>, result: Range<Int>)] = []
+        var (i, j) = (0, 0)
+        while i < rank || j < target.rank {
+            if i < rank, dims[i] == .fixed(1) {
+                groups.append((i..<i + 1, j..<j))
+                i += 1
+                continue
+            }
+            if j < target.rank, target.dims[j] == .fixed(1) {
+                groups.append((i..<i, j..<j + 1))
+                j += 1
+                continue
+            }
+            guard i < rank, j < target.rank else { return nil }
+            guard case .fixed(var left) = dims[i], case .fixed(var right) = target.dims[j] else {
+                guard dims[i] == target.dims[j] else { return nil }  // a runtime dim stays in place
+                groups.append((i..<i + 1, j..<j + 1))
+                (i, j) = (i + 1, j + 1)
+                continue
+            }
+            var (endI, endJ) = (i + 1, j + 1)
+            while left != right {
+                if left < right {
+                    guard endI < rank, case .fixed(let size) = dims[endI] else { return nil }
+                    left *= size
+                    endI += 1
+                } else {
+                    guard endJ < target.rank, case .fixed(let size) = target.dims[endJ] else { return nil }
+                    right *= size
+                    endJ += 1
+                }
+            }
+            groups.append((i..<endI, j..<endJ))
+            (i, j) = (endI, endJ)
+        }
+        return groups
+    }
+
     /// Whether both have the same number of elements for every value of the runtime dims: the same
     /// runtime dims, and the same product of fixed sizes.
     func hasSameElementCount(as other: Shape) -> Bool {
