@@ -198,8 +198,9 @@ extension Fuzzer.ModelBuilder {
             let written = random.chance(50) ? axis : axis - shape.count
             let expanded = "expand_dims(\(a.text), axis = \(written))"
             if random.chance(30) {
-                let squeeze = random.chance(50) ? "squeeze(\(expanded), axis = \(written))" : "squeeze(\(expanded))"
-                let squeezed = squeeze.contains("axis =") ? a.shape : shape.filter { $0 != 1 }
+                let byAxis = random.chance(50)
+                let squeeze = byAxis ? "squeeze(\(expanded), axis = \(written))" : "squeeze(\(expanded))"
+                let squeezed = byAxis ? a.shape : shape.filter { $0 != 1 }
                 return (squeeze, Value(text: "", shape: squeezed, isInt: a.isInt, hasParam: a.hasParam))
             }
             return (expanded, Value(text: "", shape: shape, isInt: a.isInt, hasParam: a.hasParam))
