@@ -93,8 +93,12 @@ struct FusionPlan {
             uses[result.node.index] += 1
         }
         for id in live {
-            // `int` values are integer expressions wherever they are read, never buffers.
-            if graph.nodes[id.index].element == .int { continue }
+            // `int` values are integer expressions wherever they are read, never buffers, except
+            // where a kernel delivers one (an `int` output): it is stored there, converted.
+            if graph.nodes[id.index].element == .int {
+                if delivered.contains(id) { materialized.insert(id) }
+                continue
+            }
             let kind = NodeKind(graph.nodes[id.index].op)
             switch kind {
             case .leaf, .view: if delivered.contains(id) { materialized.insert(id) }

@@ -6,6 +6,8 @@ import AdjointIR
 extension KernelLowering {
     mutating func nest(_ id: NodeID) -> [Statement] {
         let node = graph[id]
+        // A delivered `int` value (an output): its integer expression stored element by element.
+        if node.element == .int { return pointwiseNest(id) }
         switch node.op.lowering {
         case .sum(let axes, let mean):
             let shape = graph[node.operands[0]].shape

@@ -6,11 +6,13 @@ import AdjointSema
 import AdjointSyntax
 
 /// Deterministic fuzzing of the whole compiler. `input(seed)` makes one model file (as bytes) from
-/// a seed: random bytes, random token streams, or a mutation of a corpus file (tokens and lines
-/// deleted, duplicated and swapped; numbers made huge, tiny, negative or malformed; deep nesting;
-/// very long lines; bytes that are not UTF-8). `exercise` runs it through the pipeline and returns
-/// what it broke: an input must end in success or in diagnostics that point inside it, and
-/// whatever checks must differentiate, print and evaluate. A crash is the other failure, which
+/// a seed: random bytes, random token streams, generated version 2 models (`FuzzModels.swift`),
+/// or a mutation of a corpus file (tokens and lines deleted, duplicated and swapped; numbers made
+/// huge, tiny, negative or malformed; indexes, slices, `...` and version 2 calls inserted; deep
+/// nesting; very long lines; bytes that are not UTF-8). `exercise` runs it through the pipeline
+/// and returns what it broke: an input must end in success or in diagnostics that point inside
+/// it, and whatever checks must differentiate, print and evaluate; a generated model must check
+/// (and pass a gradient check) or be diagnosed as its first line says. A crash is the other failure, which
 /// the caller sees as the process dying (the `adjoint-fuzz` command runs inputs in child processes
 /// for that).
 public struct Fuzzer: Sendable {
@@ -42,6 +44,7 @@ public struct Fuzzer: Sendable {
         case 0, 1: return randomBytes(&random)
         case 2, 3: return tokenStream(&random)
         case 4: return deepNesting(&random)
+        case 5, 6, 7: return version2Model(&random)
         default: return corpus.isEmpty ? tokenStream(&random) : mutation(&random)
         }
     }
@@ -59,6 +62,8 @@ public struct Fuzzer: Sendable {
             "dim", "input", "param", "const", "output", "minimize", "using", "x", "y", "W", "b", "h", "batch", "=", ":",
             "[", "]", "(", ")", ",", "+", "-", "*", "/", "@", "^", "\n", "\n", "3", "0.5", "1e-3", "-2", "relu", "sum",
             "softmax", "mse", "softmax_cross_entropy", "axis", "adam", "lr", "he", "normal", "transpose", "#",
+            "int", "float", "...", "-1", "take", "pick", "one_hot", "reshape", "flatten", "expand_dims", "squeeze",
+            "concat", "stack", "axes", "tril", "eye", "[", "]", ":", "ids", "E",
         ]
         var text = ""
         for _ in 0..<random.below(120) { text += random.pick(words) + (random.chance(70) ? " " : "") }
@@ -90,7 +95,7 @@ public struct Fuzzer: Sendable {
         for round in 0..<rounds {
             let tokens = round == 0 ? corpusTokens[source] : Self.tokens(text)
             let lines = lineRanges(text)
-            switch random.below(10) {
+            switch random.below(12) {
             case 0 where !tokens.isEmpty:  // delete a token
                 let token = random.pick(tokens)
                 text.removeSubrange(token.range.start..<token.range.end)
@@ -133,6 +138,23 @@ public struct Fuzzer: Sendable {
                 default: line = "h_long = " + Array(repeating: "x", count: 100 + random.below(400)).joined(separator: " + ") + "\n"
                 }
                 text.insert(contentsOf: Array(line.utf8), at: lines.first?.lowerBound ?? 0)
+            case 9 where !tokens.isEmpty:  // version 2 syntax after a name: an index, a slice, `...`
+                let names = tokens.filter { $0.kind == .identifier }
+                guard !names.isEmpty else { continue }
+                let token = random.pick(names)
+                let suffix = random.pick([
+                    "[0]", "[-1]", "[1:3]", "[:2]", "[::2]", "[..., -1]", "[:, 0]", "[..., 0:2]", "[ids]", "[0][1:]", "[",
+                    "[1:2:3:4]", "[...]", "[:, :, :, :, :]", "[-100]", "[2:1]", ": int[3]", "[x]", "[...,...]", "[1:]",
+                ])
+                text.insert(contentsOf: Array(suffix.utf8), at: token.range.end)
+            case 10:  // a version 2 token or call anywhere between tokens
+                let offset = tokens.isEmpty ? 0 : random.pick(tokens).range.start
+                let insertion = random.pick([
+                    "[", "]", ":", "...", "int[", "[1, 2]", "reshape(", "transpose(", ", axes = [1, 0]", ", axis = -1",
+                    "flatten(", "concat([", "stack([", "], axis = 1)", "one_hot(", "take(", "pick(", "expand_dims(",
+                    "squeeze(", "tril", "[[1, 0], [0, 1]]",
+                ])
+                text.insert(contentsOf: Array((insertion + " ").utf8), at: offset)
             default:  // bytes that are not UTF-8, or a stray control character
                 let offset = text.isEmpty ? 0 : random.below(text.count)
                 text.insert(contentsOf: random.pick([[0xFF], [0xC3], [0xE2, 0x82], [0x00], [0x1B], [0xED, 0xA0, 0x80]]), at: offset)
@@ -165,10 +187,15 @@ public struct Fuzzer: Sendable {
             violations.append("diagnostic [\(diagnostic.id.rawValue)] at \(diagnostic.range) is outside the file")
         }
         if !result.diagnostics.isEmpty { _ = result.renderedDiagnostics }
+        // A generated model says on its first line whether it must check.
+        let mustCheck: Bool? =
+            bytes.starts(with: Self.validMarker.utf8) ? true : bytes.starts(with: Self.invalidMarker.utf8) ? false : nil
         guard let program = result.checked else {
             if result.diagnostics.isEmpty { violations.append("neither checked nor diagnosed") }
+            if mustCheck == true { violations.append("a valid generated model was rejected:\n\(result.renderedDiagnostics)") }
             return Outcome(checked: false, violations: violations)
         }
+        if mustCheck == false { violations.append("a generated model with a planted mistake checked") }
         let derivation = Derivation(path: "fuzz.adj", program: program, update: true)
         violations += derivation.gradient.graph.verify().map { "gradient graph: \($0)" }
         // Every printer, the LaTeX and JSON ones on a quarter of the inputs (a hash of the text
@@ -178,6 +205,7 @@ public struct Fuzzer: Sendable {
         for format in formats where derivation.render(format).isEmpty {
             violations.append("derive --format \(format.rawValue) printed nothing")
         }
+        if mustCheck == true { violations += gradientCheck(program) }
         let step = UpdateProgram.step(program)
         violations += step.graph.verify().map { "step graph: \($0)" }
         // One step in the interpreter (on the same quarter) when the model is small at dims of 2.
@@ -188,15 +216,26 @@ public struct Fuzzer: Sendable {
         }
         let dims = Dictionary(program.dims.filter { $0.size == nil }.map { ($0.name, 2) }, uniquingKeysWith: { a, _ in a })
         if let count = Interpreter.elementCount(step.graph, dims: dims), count <= 100_000 {
-            var bindings = program.initialParams(seed: 1)
-            for input in program.inputs {
-                let sizes = input.shape.sizes(dims)
-                bindings[input.name] = Tensor(repeating: 0.5, sizes: sizes)
-            }
+            // Valid ids for every `int` input, values in (0.1, 0.9) for the others.
+            let bindings = GradientCheck.randomBindings(program, seed: 1, dims: dims)
             _ = Training.step(step, from: Training.Point(bindings: bindings, state: Training.initialState(step)), dims: dims)
         }
         violations += generated(program)
         return Outcome(checked: true, violations: violations)
+    }
+
+    /// Reverse mode against finite differences (a few elements per param, batch 2) for a model
+    /// the generator made valid and smooth: every param must pass.
+    private func gradientCheck(_ program: CheckedProgram) -> [String] {
+        let dims = Dictionary(program.dims.filter { $0.size == nil }.map { ($0.name, 2) }, uniquingKeysWith: { a, _ in a })
+        guard let count = Interpreter.elementCount(program.forwardGraph().graph, dims: dims), count <= 5_000 else { return [] }
+        // A disagreement beyond what the differences allow (or NaN); a point where the differences
+        // are too noisy to judge (`inconclusive`) is no evidence either way.
+        let reports = GradientCheck.run(program, seed: 1, dims: dims, elementsPerParam: 2)
+        return reports.filter { !($0.worstRelativeError <= $0.allowedRelativeError) }.map {
+            "reverse mode disagrees with finite differences for '\($0.param)': error \($0.worstRelativeError) of the scale "
+                + "\($0.scale), allowed \($0.allowedRelativeError) (difference error \($0.differenceError))"
+        }
     }
 
     /// The C and Swift kernels of a checked model: they must come out, and name every param.

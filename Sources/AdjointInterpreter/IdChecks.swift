@@ -85,13 +85,31 @@ extension Interpreter {
         var bounds: [String: Int] = [:]
         for id in graph.live() {
             guard case .indexing(let op) = graph[id].op, let idsIndex = op.idsOperand,
-                let bound = op.idBound(graph[id].operands.map { graph[$0].shape }),
-                case (let name?, _) = source(of: graph[id].operands[idsIndex], in: graph)
+                let bound = op.idBound(graph[id].operands.map { graph[$0].shape })
             else { continue }
             let size = concreteSize(bound.size, dims)
-            bounds[name] = min(bounds[name] ?? size, size)
+            for name in idInputs(of: graph[id].operands[idsIndex], in: graph) { bounds[name] = min(bounds[name] ?? size, size) }
         }
         return bounds
+    }
+
+    /// Every `int` input whose values ids may be: through views, each operand of a `concat`, and
+    /// the table of a `take` or `pick` of an `int` tensor (`take(ids, other)` holds ids' values).
+    static func idInputs(of id: NodeID, in graph: Graph) -> Set<String> {
+        var names: Set<String> = []
+        var stack = [id]
+        var seen: Set<NodeID> = []
+        while let node = stack.popLast() {
+            guard seen.insert(node).inserted, graph[node].element == .int else { continue }
+            switch graph[node].op {
+            case .leaf(.intInput(let name, _)): names.insert(name)
+            case .indexing(.concat): stack += graph[node].operands
+            case .indexing(.take), .indexing(.pick): stack.append(graph[node].operands[0])
+            case _ where graph[node].op.lowering == .view && graph[node].operands.count == 1: stack.append(graph[node].operands[0])
+            default: break
+            }
+        }
+        return names
     }
 
     /// `evaluate`, refusing ids out of range with the first one (the values of the ops that read

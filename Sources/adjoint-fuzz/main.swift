@@ -6,6 +6,7 @@
 //   adjoint-fuzz --inputs 20000 [--start SEED] ...     (a fixed number of inputs, as CI runs it;
 //                                                        fails unless a tenth of them check)
 //   adjoint-fuzz --worker FIRST COUNT --samples DIR      (one batch, in process)
+//   adjoint-fuzz --print SEED [--samples DIR]            (the input of one seed, to stdout)
 import AdjointDriver
 import Foundation
 
@@ -24,6 +25,12 @@ let samples = option("--samples") ?? "samples"
 let corpusFiles = ((try? FileManager.default.contentsOfDirectory(atPath: samples)) ?? []).filter { $0.hasSuffix(".adj") }.sorted()
 let corpus = corpusFiles.compactMap { try? String(contentsOfFile: "\(samples)/\($0)", encoding: .utf8) }
 let fuzzer = Fuzzer(corpus: corpus)
+
+if let text = option("--print") {
+    guard let seed = UInt64(text) else { fail("--print needs a seed") }
+    FileHandle.standardOutput.write(Data(fuzzer.input(seed)))
+    exit(0)
+}
 
 if let index = CommandLine.arguments.firstIndex(of: "--worker") {
     // A batch in this process: exit 1 on a violation (printed), die on a crash.

@@ -146,6 +146,10 @@ import Testing
         #expect(Set(inputs).count >= 50)
         #expect(inputs.contains { $0.count > 10_000 }, "deep nesting or long lines")
         #expect(inputs.contains { String(validating: $0, as: UTF8.self) == nil }, "bytes that are not UTF-8")
+        // Generated version 2 models, valid ones and ones with a planted mistake.
+        let texts = inputs.map { String(decoding: $0, as: UTF8.self) }
+        #expect(texts.contains { $0.hasPrefix("# fuzz: valid\n") && $0.contains("int[") })
+        #expect(texts.contains { $0.hasPrefix("# fuzz: invalid\n") })
     }
 
     /// Inputs that once crashed the compiler (saved by `adjoint-fuzz`) stay fixed: each goes
