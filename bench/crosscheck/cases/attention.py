@@ -1,0 +1,22 @@
+# samples/attention.adj as is: nanoGPT's CausalSelfAttention (no biases, no dropout) plus a residual,
+# trained with F.mse_loss. The mask is applied as the sample does: scores * causal - 1e9 * (1 - causal).
+import jax, jax.numpy as jnp
+
+ADJ = "samples/attention.adj"
+DIMS = {"batch": 3}
+IDS = {}
+
+def loss(p, x, d):
+    B, T, C, H = x["x"].shape[0], d["seq"], d["model"], d["heads"]
+    hs = C // H
+    X = x["x"]
+    def heads(t):                                       # (B, T, C) -> (B, nh, T, hs)
+        return t.reshape(B, T, H, hs).transpose(0, 2, 1, 3)
+    q, k, v = heads(X @ p["Wq"]), heads(X @ p["Wk"]), heads(X @ p["Wv"])
+    att = (q @ jnp.swapaxes(k, -2, -1)) / jnp.sqrt(hs)
+    causal = jnp.tril(jnp.ones((T, T)))
+    att = att * causal - 1e9 * (1 - causal)
+    att = jax.nn.softmax(att, axis=-1)
+    y = (att @ v).transpose(0, 2, 1, 3).reshape(B, T, C)
+    out = y @ p["Wo"] + X
+    return jnp.mean((out - x["y"]) ** 2)
