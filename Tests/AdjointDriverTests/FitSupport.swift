@@ -37,6 +37,20 @@ enum FitFixtures {
         minimize loss using adam(lr = 0.05)
         """
 
+    /// The same classifier with class indices as its target (`int`, declared first so that the
+    /// kernels take the labels before the features).
+    static let classIndexClassifier = """
+        dim n
+        input labels: int[n]
+        input x: [n, 4]
+        param W: [4, 3]
+        param b: [3]
+        logits = x @ W + b
+        loss = softmax_cross_entropy(logits, labels)
+        output logits
+        minimize loss using adam(lr = 0.05)
+        """
+
     /// Linear regression with the target declared first, so that the kernels take it first.
     static let regression = """
         dim rows

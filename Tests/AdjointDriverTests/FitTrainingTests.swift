@@ -47,6 +47,34 @@ import Testing
         #expect(zip(c.params, interpreter.params).allSatisfy { abs($0 - $1) < 1e-8 })
     }
 
+    /// An `int` target reads the label column as class indices: the same losses and accuracy as
+    /// the one-hot model, with either engine.
+    @Test(arguments: [FitOptions.Engine.interpreter, .c])
+    func classIndexTargetMatchesOneHot(engine: FitOptions.Engine) throws {
+        guard engine == .interpreter || FitFixtures.hasCompiler else { return }
+        let scratch = try FitScratch()
+        let oneHot = try classifierRun(engine, scratch: scratch)
+        var options = FitOptions(
+            modelPath: try scratch.write("indices.adj", FitFixtures.classIndexClassifier),
+            dataPath: try scratch.write("train.csv", FitFixtures.clusters(rows: 150, seed: 1)))
+        options.testPath = try scratch.write("test.csv", FitFixtures.clusters(rows: 60, seed: 2))
+        (options.epochs, options.batch, options.seed, options.normalize, options.engine) = (6, 16, 7, true, engine)
+        let (result, outcome, _) = FitFixtures.fit(options)
+        #expect(result.status == 0, "\(result.errors)")
+        let indices = try #require(outcome)
+        #expect(indices.epochs.count == oneHot.epochs.count)
+        for (a, b) in zip(indices.epochs, oneHot.epochs) {
+            #expect(abs(a.trainLoss - b.trainLoss) < 1e-6, "\(a.trainLoss) vs \(b.trainLoss)")
+            #expect(a.testAccuracy == b.testAccuracy)
+        }
+        #expect(try #require(indices.epochs.last?.testAccuracy) >= 0.9)
+        // A label outside the classes is a usage error naming its line.
+        options.dataPath = try scratch.write("bad.csv", "label,f0,f1,f2,f3\n3,0,0,0,0\n")
+        let (bad, _, _) = FitFixtures.fit(options)
+        #expect(bad.status == 2)
+        #expect(bad.errors.contains("bad.csv:2: label 3 is not an integer from 0 to 2"), "\(bad.errors)")
+    }
+
     /// The README's command for a few epochs: the two engines agree on the real data too.
     @Test(.enabled(if: FitFixtures.hasCompiler, "needs cc"))
     func digitsCurvesAgreeBetweenEngines() throws {
