@@ -30,6 +30,29 @@ import Testing
         #expect(help.output.contains(#""inf", "-inf" and "nan""#))
     }
 
+    /// Integer inputs: ids gather rows (a repeated id adds its gradient twice), a non-integer or
+    /// out-of-range id is refused with its input, position and value.
+    @Test func integerInputsGatherAndBadIdsAreRefused() throws {
+        let model = """
+            dim n
+            input ids: int[n]
+            param E: [3, 2]
+            loss = sum(E[ids] * E[ids])
+            minimize loss
+            """
+        let values = #"{"dims": {"n": 3}, "params": {"E": [1, 2, 3, 4, 5, 6]}, "inputs": {"ids": [2, 0, 2]}}"#
+        let result = try eval(model, values, ["--gradient"])
+        #expect(result.status == 0, "\(result.errors)")
+        // loss = 2 (5² + 6²) + 1² + 2² = 127; ∂/∂E = 2 E at each use: row 2 twice, row 0 once.
+        #expect(result.output == #"{"gradient":{"E":[2,4,0,0,20,24]},"loss":127}"# + "\n")
+        let bad = try eval(model, values.replacingOccurrences(of: "[2, 0, 2]", with: "[2, 3, 2]"))
+        #expect(bad.status == 2)
+        #expect(bad.errors.contains("ids[1] is 3, outside 0..<3"), "\(bad.errors)")
+        let fraction = try eval(model, values.replacingOccurrences(of: "[2, 0, 2]", with: "[2, 0.5, 2]"))
+        #expect(fraction.status == 2)
+        #expect(fraction.errors.contains("'ids' is an int input, but element 1 is 0.5"), "\(fraction.errors)")
+    }
+
     @Test(arguments: [
         ("{\"dims\": {\"n\": 3},\n \"inputs\": {\"x\": [1, 2 3]}}", ":2:24: not valid JSON: expected ',' or ']' after a list element, found '3'"),
         ("{\"dims\": {\"n\": 3,}}", ":1:18: not valid JSON: expected a name in quotes, found '}'"),
