@@ -96,18 +96,9 @@ extension Checker {
             return reshape(x, to: Shape([x.shape.dims[0], rest]), at: expr)
         case "expand_dims":
             let (x, _) = tensor("x")
-            let written = axis("axis")!
-            let rank = x.shape.rank + 1
-            guard written.value >= -rank && written.value < rank else {
-                report(.axisOutOfRange(written.value, rank: rank), at: written.range)
-                return nil
-            }
-            guard rank <= Shape.maxRank else {
-                report(.rankTooHigh(rank), at: expr.range)
-                return nil
-            }
+            guard let k = axisOfResult(axis("axis")!, rank: x.shape.rank + 1, at: expr) else { return nil }
             var dims = x.shape.dims
-            dims.insert(.fixed(1), at: written.value < 0 ? written.value + rank : written.value)
+            dims.insert(.fixed(1), at: k)
             return reshape(x, to: Shape(dims), at: expr)
         case "transpose":
             let (a, source) = tensor("a")
@@ -245,6 +236,20 @@ extension Checker {
         }
     }
 
+    /// An axis of a result of `rank` (`expand_dims`' new axis, `concat`'s and `stack`'s), counted
+    /// from the front; nil after reporting an axis out of range or a rank above the limit.
+    private mutating func axisOfResult(_ written: (value: Int, range: SourceRange), rank: Int, at expr: Expr) -> Int? {
+        guard written.value >= -rank && written.value < rank else {
+            report(.axisOutOfRange(written.value, rank: rank), at: written.range)
+            return nil
+        }
+        guard rank <= Shape.maxRank else {
+            report(.rankTooHigh(rank), at: expr.range)
+            return nil
+        }
+        return written.value < 0 ? written.value + rank : written.value
+    }
+
     /// `concat` joins along an existing axis; `stack` gives each operand a new axis of size 1
     /// there first (`expand_dims`), so the operands must have one shape.
     private mutating func checkJoin(
@@ -258,15 +263,7 @@ extension Checker {
             report(.invalidRank("'concat' needs tensors of rank 1 or more; 'stack' makes a vector of scalars"), at: sources[0].range)
             return nil
         }
-        guard written.value >= -rank && written.value < rank else {
-            report(.axisOutOfRange(written.value, rank: rank), at: written.range)
-            return nil
-        }
-        guard rank <= Shape.maxRank else {
-            report(.rankTooHigh(rank), at: expr.range)
-            return nil
-        }
-        let k = written.value < 0 ? written.value + rank : written.value
+        guard let k = axisOfResult(written, rank: rank, at: expr) else { return nil }
         for (operand, source) in zip(operands, sources).dropFirst() {
             let shape = operand.shape
             let agrees =
