@@ -304,32 +304,26 @@ struct FormulaBuilder {
             }
         }
 
-        /// Selection by position and its adjoints: `E[tokens]`, `x[1:4, −1]`, `pick(a, ids)`,
-        /// `Σ_{i: tokens_i = r < 1000} δ₂[i]`, and calls for the rest (`take(a, ids, axis = 1)`).
+        /// Selection by position and its adjoints, as the family writes them (`E[tokens]`,
+        /// `x[1:4, −1]`, `pick(a, ids)`, `Σ_{i: tokens_i = r < 1000} δ₂[i]`).
         func selection(_ node: Node, _ arguments: [Formula]) -> Formula {
             guard case .indexing(let op) = node.op else { return .call(node.op.name, arguments) }
-            let shapes = node.operands.map { graph[$0].shape }
-            func axisOption(_ axis: Int, rank: Int, last: Bool) -> [Formula] {
-                let isDefault = last ? axis == rank - 1 : axis == 0
-                return isDefault ? [] : [.symbol("axis = \(axis)")]
+            let baseIsZero = op.idsOperand == 2 && graph.constantValue(node.operands[0]) == 0
+            func pieces(_ pieces: [SelectionNotation.Piece]) -> [Formula] {
+                pieces.map { piece in
+                    switch piece {
+                    case .operand(let k): return arguments[k]
+                    case .operands(let ks): return .list(ks.map { arguments[$0] })
+                    case .text(let text): return .symbol(text)
+                    }
+                }
             }
-            func items(_ slices: [AxisSlice], _ shape: Shape) -> [Formula] {
-                zip(slices, shape.dims).map { .symbol($0.item(on: $1, minus: "−")) }
-            }
-            switch op {
-            case .slice(let slices): return .subscripted(arguments[0], items(slices, shapes[0]))
-            case .unslice(let slices, let target):
-                return .call("unslice", [arguments[0], .list(items(slices, target)), .symbol(target.description)])
-            case .take(let axis):
-                return axis == 0 ? .subscripted(arguments[0], [arguments[1]]) : .call("take", arguments + [.symbol("axis = \(axis)")])
-            case .pick(let axis): return .call("pick", arguments + axisOption(axis, rank: shapes[0].rank, last: true))
-            case .oneHot(let size, let axis):
-                return .call("one_hot", arguments + [.symbol(size.description)] + axisOption(axis, rank: node.shape.rank, last: true))
-            case .concat(let axis, _): return .call("concat", [.list(arguments), .symbol("axis = \(axis)")])
-            case .scatterAdd(let axis):
-                guard axis == 0 else { return .call("scatter_add", arguments + [.symbol("axis = \(axis)")]) }
-                let scatter = Formula.scatter(ids: arguments[2], rows: shapes[0].dims[0].description, arguments[1])
-                return graph.constantValue(node.operands[0]) == 0 ? scatter : .sum(arguments[0], scatter)
+            switch op.notation(node.operands.map { graph[$0].shape }, math: true, minus: "−", baseIsZero: baseIsZero) {
+            case .subscripted(let items): return .subscripted(arguments[0], pieces(items))
+            case .call(let name, let items): return .call(name, pieces(items))
+            case .scatterRows(let base, let updates, let ids, let rows):
+                let scatter = Formula.scatter(ids: arguments[ids], rows: rows, arguments[updates])
+                return base.map { .sum(arguments[$0], scatter) } ?? scatter
             }
         }
 

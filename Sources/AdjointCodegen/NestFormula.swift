@@ -134,56 +134,40 @@ extension KernelLowering {
         }
     }
 
-    /// The indexing family as a model writes it: `E[tokens]`, `x[:, 0:4]`, `h[-1, 1:5:2]`,
-    /// `take(P, ids, axis = 1)`, `pick(lp, labels, axis = 1)`, `one_hot(labels, 5)`,
-    /// `concat([a, b], axis = 1)`, `scatter_add(E, c, tokens)`; an unslice (a slice's
-    /// derivative) as `unslice(c, [:, 0:3])`.
+    /// The indexing family as a model writes it (the family's notation): `E[tokens]`,
+    /// `x[:, 0:4]`, `take(P, ids, axis = 1)`, `concat([a, b], axis = 1)`, `scatter_add(E, c, tokens)`.
     private func writeIndexing(_ op: Indexing, _ operands: [NodeID], into text: inout String) {
-        func subscripted(_ slices: [AxisSlice], of shape: Shape) -> String {
-            let parts = slices.enumerated().map { axis, slice -> String in
-                let start = slice.start
-                guard let count = slice.count else { return String(start) }
-                if start == 0, !slice.fromEnd, slice.step == 1, count == shape.dims[axis] { return ":" }
-                guard case .fixed(let n) = count else { return "\(start):" }
-                let stop = start + slice.step * (n - 1) + 1
-                let range = slice.fromEnd && stop >= 0 ? "\(start):" : "\(start):\(stop)"
-                return slice.step == 1 ? range : range + ":\(slice.step)"
+        func write(_ pieces: [SelectionNotation.Piece]) {
+            for (position, piece) in pieces.enumerated() {
+                if position > 0 { text += ", " }
+                switch piece {
+                case .operand(let k): writeFormula(operands[k], grouped: false, into: &text)
+                case .operands(let ks):
+                    text += "["
+                    for (index, k) in ks.enumerated() {
+                        if index > 0 { text += ", " }
+                        writeFormula(operands[k], grouped: false, into: &text)
+                    }
+                    text += "]"
+                case .text(let piece): text += piece
+                }
             }
-            return "[" + parts.joined(separator: ", ") + "]"
         }
-        func operand(_ position: Int, grouped: Bool = false) { writeFormula(operands[position], grouped: grouped, into: &text) }
-        func axisText(_ axis: Int, unless: Int) -> String { axis == unless ? "" : ", axis = \(axis)" }
-        switch op {
-        case .take(0):
-            operand(0, grouped: true)
+        let shapes = operands.map { graph[$0].shape }
+        switch op.notation(shapes, math: false, minus: "-", baseIsZero: false) {
+        case .subscripted(let items):
+            writeFormula(operands[0], grouped: true, into: &text)
             text += "["
-            operand(1)
+            write(items)
             text += "]"
-        case .slice(let slices):
-            operand(0, grouped: true)
-            text += subscripted(slices, of: graph[operands[0]].shape)
-        case .unslice(let slices, let shape):
-            text += "unslice("
-            operand(0)
-            text += ", " + subscripted(slices, of: shape) + ")"
-        case .take(let axis), .pick(let axis), .scatterAdd(let axis):
-            text += op.name + "("
-            for position in operands.indices {
-                if position > 0 { text += ", " }
-                operand(position)
-            }
-            text += axisText(axis, unless: op.name == "pick" ? graph[operands[0]].shape.rank - 1 : 0) + ")"
-        case .oneHot(let size, let axis):
-            text += "one_hot("
-            operand(0)
-            text += ", \(size)" + axisText(axis, unless: graph[operands[0]].shape.rank) + ")"
-        case .concat(let axis, _):
-            text += "concat(["
-            for position in operands.indices {
-                if position > 0 { text += ", " }
-                operand(position)
-            }
-            text += "], axis = \(axis))"
+        case .call(let name, let arguments):
+            text += name + "("
+            write(arguments)
+            text += ")"
+        case .scatterRows(_, let updates, let ids, _):  // only the textbook notation asks for it
+            text += "scatter_add("
+            write([.operand(0), .operand(updates), .operand(ids)])
+            text += ")"
         }
     }
 }

@@ -413,6 +413,56 @@ extension Indexing {
 }
 
 // MARK: - Notation
+/// How a selection is written, in the model language or a textbook's notation: the printers
+/// (loop-nest comments and closed forms) fill in the operands' own formulas.
+public enum SelectionNotation: Hashable, Sendable {
+    /// One piece of a written selection.
+    public enum Piece: Hashable, Sendable {
+        /// The formula of operand `k`.
+        case operand(Int)
+        /// Operands `k...` as a list: `[a, b]`.
+        case operands([Int])
+        /// Text as it is: `1:4`, `axis = 1`, `5`.
+        case text(String)
+    }
+
+    /// `a[items]`: operand 0 indexed (`x[:, 0:4]`, `E[tokens]`).
+    case subscripted([Piece])
+    /// `name(arguments)`: `take(a, ids, axis = 1)`, `concat([a, b], axis = 0)`.
+    case call(String, [Piece])
+    /// `Σ_{i: ids_i = r < rows} u[i]`, after `base +` when there is a base: the rows of `u` (one
+    /// per id) added into the rows the ids name.
+    case scatterRows(base: Int?, updates: Int, ids: Int, rows: String)
+}
+
+extension Indexing {
+    /// The op as written, for operands of these shapes: `math` for a textbook's notation (the
+    /// adjoint of a gather as a sum over the ids), else the model language's; `minus` is the
+    /// sign negative indices take; `baseIsZero` whether a scatter's base is zeros.
+    public func notation(_ operands: [Shape], math: Bool, minus: String, baseIsZero: Bool) -> SelectionNotation {
+        func items(_ slices: [AxisSlice], _ shape: Shape) -> [SelectionNotation.Piece] {
+            zip(slices, shape.dims).map { .text($0.item(on: $1, minus: minus)) }
+        }
+        func axis(_ axis: Int, default fallback: Int) -> [SelectionNotation.Piece] {
+            axis == fallback ? [] : [.text("axis = \(axis)")]
+        }
+        switch self {
+        case .slice(let slices): return .subscripted(items(slices, operands[0]))
+        case .unslice(let slices, let target):
+            let written: SelectionNotation.Piece = .text("[" + zip(slices, target.dims).map { $0.item(on: $1, minus: minus) }.joined(separator: ", ") + "]")
+            return .call("unslice", [.operand(0), written] + (math ? [.text(target.description)] : []))
+        case .take(0): return .subscripted([.operand(1)])
+        case .take(let k): return .call("take", [.operand(0), .operand(1)] + axis(k, default: 0))
+        case .pick(let k): return .call("pick", [.operand(0), .operand(1)] + axis(k, default: operands[0].rank - 1))
+        case .oneHot(let size, let k): return .call("one_hot", [.operand(0), .text(size.description)] + axis(k, default: operands[0].rank))
+        case .concat(let k, let count): return .call("concat", [.operands(Array(0..<count)), .text("axis = \(k)")])
+        case .scatterAdd(let k):
+            guard math, k == 0 else { return .call("scatter_add", [.operand(0), .operand(1), .operand(2)] + axis(k, default: 0)) }
+            return .scatterRows(base: baseIsZero ? nil : 0, updates: 1, ids: 2, rows: operands[0].dims[0].description)
+        }
+    }
+}
+
 extension Op {
     /// Whether the op is of the indexing family (whose notation needs its attributes' shapes).
     public var isIndexing: Bool {
@@ -437,7 +487,7 @@ extension AxisSlice {
     /// `0:7:2`; `minus` is the minus sign to use (`−` in formulas).
     public func item(on size: Dim, minus: String = "-") -> String {
         func number(_ value: Int) -> String { value < 0 ? minus + String(-value) : String(value) }
-        guard let count else { return number(fromEnd ? start : start) }
+        guard let count else { return number(start) }
         if count == size && start == 0 && step == 1 { return ":" }
         guard case .fixed(let n) = count else { return ":" }
         let stop = start + step * (n - 1) + 1
