@@ -85,7 +85,7 @@ public enum FormulaPrinter {
                 // Σ_{i: tokens_i = r < 1000} δ₂[i]: row r of the result sums the rows of `a` whose id is r.
                 let operand = wrap(a, below: 5)
                 if latex {
-                    return "\\sum_{i:\\, \(wrap(ids, below: 5))_i = r < \(latexName(rows))} \(operand)\\left[i\\right]"
+                    return "\\sum_{i:\\, \(wrap(ids, below: 5))_i = r < \(Int(rows) != nil ? rows : latexName(rows))} \(operand)\\left[i\\right]"
                 }
                 return "Σ_{i: \(wrap(ids, below: 5))_i = r < \(rows)} \(operand)[i]"
             case .reduce(let symbol, let over, let a):
