@@ -146,3 +146,14 @@ extension RandomDraw {
     /// stream id, since two draws of one shape are different tensors).
     public var formulaName: String { "\(name)_\(stream)" }
 }
+
+// MARK: - Built-in functions
+extension RandomDraw {
+    /// `normal(shape)`, `uniform(shape)` (a list literal of sizes, runtime dims allowed) and
+    /// `dropout(a, p)`: version 2 built-ins, which a declaration of the name hides.
+    static let builtins: [ShapeBuiltin] = [
+        ShapeBuiltin("normal", [.init("shape", .sizes)]),
+        ShapeBuiltin("uniform", [.init("shape", .sizes)]),
+        ShapeBuiltin("dropout", [.init("a", .tensor), .init("p", .number)]),
+    ]
+}
