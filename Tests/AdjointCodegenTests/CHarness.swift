@@ -217,7 +217,7 @@ enum CHarness {
                 case .intInput(let input, _): arguments.append(replacing[input] ?? "in_\(input)")
                 case .dim(let dim): arguments.append(dims.isEmpty ? "\(test.dims[dim]!)" : dims)
                 case .output(let output, _): arguments.append("out_\(output)")
-                case .stream: arguments += ["s.seed", "s.t"]
+                case .stream: arguments += ["0", "0"]  // the interpreter's default stream position
                 }
             }
             return "\(name)_\(kind.rawValue)(\((arguments + last).joined(separator: ", ")))"

@@ -164,7 +164,7 @@ final class SwiftHarness: @unchecked Sendable {
                 case .intInput(let name, _): "\(SwiftIdentifiers.label(name)): \(replacing[name] ?? "in_\(name)")"
                 case .dim(let name): "\(SwiftIdentifiers.label(name)): \(zero ? 0 : test.dims[name]!)"
                 case .output: nil
-                case .stream: "seed: \(model).seed, t: \(model).t"
+                case .stream: "seed: 0, t: 0"  // the interpreter's default stream position
                 }
             }
             return "\(model).\(kind.rawValue)(\(arguments.joined(separator: ", ")))"
