@@ -252,6 +252,7 @@ struct FormulaBuilder {
                 // A `const` keeps its name; a literal, or a number a rule made, prints as itself.
                 return name.map(Formula.symbol) ?? .number(value)
             case .leaf(.size(let dims)): return sizeFormula(dims)
+            case .leaf(.random(let draw)): return .symbol(draw.formulaName)
             case .structural(.broadcast), .structural(.reshape):
                 // Broadcasting is implicit in the notation where NumPy's rules give the same result.
                 return Self.isImplicit(node.op, from: graph[operands[0]].shape) ? formula(operands[0]) : explicitShape(id)

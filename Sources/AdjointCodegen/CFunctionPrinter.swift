@@ -29,6 +29,7 @@ public struct CFunctionPrinter: Sendable {
             case .intInput(let input, _): parameters.append("const int32_t *restrict \(CIdentifiers.user(input, model: name))")
             case .dim(let dim): parameters.append("int64_t \(CIdentifiers.user(dim, model: name))")
             case .output(let output, _): parameters.append("\(real) *restrict \(CIdentifiers.user(output, model: name))")
+            case .stream: parameters += ["uint64_t seed", "int64_t t"]
             }
         }
         if kernel.kind == .gradient { parameters.append("\(name)_grads *restrict g") }
@@ -73,7 +74,12 @@ public struct CFunctionPrinter: Sendable {
             ("p", true), ("s", kernel.kind == .apply || kernel.kind == .step), ("g", kernel.kind == .apply || kernel.kind == .gradient),
         ]
         let wanted = Set(fixed.filter(\.1).map(\.0))
-        let used = usedStorage(kernel.body, wanted: wanted).union(kernel.result.map { usedStorage($0) } ?? [])
+        var used = usedStorage(kernel.body, wanted: wanted).union(kernel.result.map { usedStorage($0) } ?? [])
+        if kernel.draws && kernel.kind == .step {
+            // The stream's position, read once: every draw of the step is at the count before its update.
+            out += "    const uint64_t seed = s->seed;\n    const int64_t t = s->t;\n"
+            used.insert("s")
+        }
         for (pointer, present) in fixed where present && !used.contains(pointer) { out += "    (void)\(pointer);\n" }
         if kernel.takesWorkspace {
             if kernel.workspace.slots.isEmpty { out += "    (void)workspace;\n" }
@@ -259,7 +265,8 @@ public struct CFunctionPrinter: Sendable {
 
     func scalar(_ expr: ScalarExpr) -> String {
         expr.spelled(
-            syntax, element: element, condition: { "\(integer($1)) \($0.rawValue) \(integer($2))" }, integer: { "((\(real))(\(integer($0))))" }, stepCount: { $0 == 0 ? "((\(real))s->t)" : "((\(real))(s->t + \($0)))" })
+            syntax, element: element, condition: { "\(integer($1)) \($0.rawValue) \(integer($2))" }, integer: { "((\(real))(\(integer($0))))" }, stepCount: { $0 == 0 ? "((\(real))s->t)" : "((\(real))(s->t + \($0)))" },
+            draw: { "((\(real))\(Self.drawCall($0, index: integer($1), model: name)))" })
     }
 
     /// An integer expression in C, parenthesized only where precedence needs it.
@@ -396,7 +403,7 @@ public struct CFunctionPrinter: Sendable {
 
     private func collectStorage(_ expr: ScalarExpr, into result: inout Set<String>) {
         switch expr {
-        case .literal, .name, .integer: break
+        case .literal, .name, .integer, .draw: break
         case .stepCount: result.insert("s")
         case .load(let storage, _): if let pointer = pointer(storage) { result.insert(pointer) }
         case .elementwise(_, let a): collectStorage(a, into: &result)
@@ -420,6 +427,20 @@ public struct CFunctionPrinter: Sendable {
         case .gradient: return "g"
         case .state: return "s"
         default: return nil
+        }
+    }
+}
+
+// MARK: - The counter-based stream
+extension CFunctionPrinter {
+    /// A draw's element in double: `m_stream_normal(m_stream_key(seed, t, 0), (uint64_t)(i0 * 8 + i1))`
+    /// (`CPrinter.randomSupport` defines the functions; `RandomDraw` is the reference).
+    static func drawCall(_ draw: RandomDraw, index: String, model: String) -> String {
+        let key = "\(model)_stream_key(seed, t, \(draw.stream))"
+        switch draw.distribution {
+        case .normal: return "\(model)_stream_normal(\(key), (uint64_t)(\(index)))"
+        case .uniform: return "\(model)_stream_uniform(\(key), (uint64_t)(\(index)))"
+        case .keep(let p): return "\(model)_stream_keep(\(key), (uint64_t)(\(index)), \(p))"
         }
     }
 }

@@ -47,6 +47,7 @@ public struct CPrinter: Sendable {
                 lines.append("    \(real) \(CIdentifiers.field(slot.name))[\(countText(slot.shape))];")
             }
         }
+        if kernels.draws { lines.append("    uint64_t seed; /* the random stream's seed, set by \(name)_state_init */") }
         lines += ["} \(name)_state;", ""]
         for (comment, signature) in prototypes() {
             // Prototypes without `restrict`, which C++ lacks (top-level qualifiers of parameters
@@ -75,7 +76,9 @@ public struct CPrinter: Sendable {
                 "/* The initializers of the model file, drawn from SplitMix64 seeded with seed. */",
                 "void \(name)_init(\(name)_params *p, uint64_t seed)"
             ),
-            ("/* Every moment zero, t = 0. */", "void \(name)_state_init(\(name)_state *s)"),
+            kernels.draws
+                ? ("/* Every moment zero, t = 0, and the random stream's seed. */", "void \(name)_state_init(\(name)_state *s, uint64_t seed)")
+                : ("/* Every moment zero, t = 0. */", "void \(name)_state_init(\(name)_state *s)"),
             (
                 "/* Bytes of scratch the kernels below need: 0 when a runtime dim is below 1, SIZE_MAX when the\n   dims are so large that a size overflows (the kernels then return NaN and touch nothing). */",
                 "size_t \(name)_workspace_size(\(dimParameters))"
@@ -172,7 +175,7 @@ public struct CPrinter: Sendable {
     static func takesSquareRoots(_ body: [Statement]) -> Bool {
         func roots(_ expr: ScalarExpr) -> Bool {
             switch expr {
-            case .literal, .load, .name, .integer, .stepCount: return false
+            case .literal, .load, .name, .integer, .stepCount, .draw: return false
             case .elementwise(let op, let a): return op == .sqrt || roots(a)
             case .arithmetic(_, let a, let b): return roots(a) || roots(b)
             case .call(let function, let arguments): return function == .sqrt || arguments.contains(where: roots)
@@ -287,6 +290,10 @@ public struct CPrinter: Sendable {
             lines.append("    /* \(param.name): \(param.shape) */")
             lines.append("    for (int64_t i = 0; i < \(count); ++i) \(field)[i] = (\(real))(\(value));")
         }
+        if kernels.draws {
+            lines += ["}", "", "void \(name)_state_init(\(name)_state *s, uint64_t seed)", "{", "    memset(s, 0, sizeof *s);", "    s->seed = seed;", "}", ""]
+            return lines + randomSupport
+        }
         lines += ["}", "", "void \(name)_state_init(\(name)_state *s)", "{", "    memset(s, 0, sizeof *s);", "}", ""]
         return lines
     }
@@ -315,7 +322,7 @@ public struct CPrinter: Sendable {
         func visit(_ expr: ScalarExpr) {
             switch expr {
             case .load(.constant(let name), _): names.insert(name)
-            case .literal, .load, .name, .integer, .stepCount: break
+            case .literal, .load, .name, .integer, .stepCount, .draw: break
             case .elementwise(_, let a): visit(a)
             case .arithmetic(_, let a, let b), .logSumExp(let a, let b), .normalizer(_, let a, let b), .select(_, _, _, let a, let b):
                 visit(a)
@@ -426,4 +433,46 @@ extension CPrinter {
         default: return (0, [])
         }
     }
+}
+
+// MARK: - The counter-based stream
+extension CPrinter {
+    /// The stream's functions for a model that draws, as `RandomDraw` defines them (the
+    /// reference): each element a pure function of (seed, t, stream id, element index).
+    var randomSupport: [String] {
+        [
+            "/* The random stream (docs/kernels.md): SplitMix64's output function as a hash. */",
+            "static inline uint64_t \(name)_stream_mix(uint64_t x)", "{",
+            "    uint64_t z = x + UINT64_C(0x9E3779B97F4A7C15);",
+            "    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);",
+            "    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);", "    return z ^ (z >> 31);", "}", "",
+            "/* The key of one draw (its stream id) at one step. */",
+            "static inline uint64_t \(name)_stream_key(uint64_t seed, int64_t t, uint64_t stream)", "{",
+            "    return \(name)_stream_mix(\(name)_stream_mix(\(name)_stream_mix(seed) ^ (uint64_t)t) ^ stream);", "}", "",
+            "/* Uniform in [0, 1) from counter i of a key: the top 53 bits. */",
+            "static inline double \(name)_stream_uniform(uint64_t key, uint64_t i)", "{",
+            "    return (double)(\(name)_stream_mix(key ^ i) >> 11) * 0x1.0p-53;", "}", "",
+        ]
+            + (!kernels.drawsAny("normal") ? [] : [
+                "/* Standard normal for element i: Box-Muller on the uniforms at counters 2i and 2i + 1. */",
+                "static inline double \(name)_stream_normal(uint64_t key, uint64_t i)", "{",
+                "    const double u1 = \(name)_stream_uniform(key, 2 * i);",
+                "    const double u2 = \(name)_stream_uniform(key, 2 * i + 1);",
+                "    return sqrt(-2.0 * log(1.0 - u1)) * cos(2.0 * 3.141592653589793 * u2);", "}", "",
+            ])
+            + (!kernels.drawsAny("dropout_mask") ? [] : [
+                "/* Dropout's mask for element i: 1 / (1 - p) where the uniform is at least p, else 0. */",
+                "static inline double \(name)_stream_keep(uint64_t key, uint64_t i, double p)", "{",
+                "    return \(name)_stream_uniform(key, i) >= p ? 1.0 / (1.0 - p) : 0.0;", "}", "",
+            ])
+    }
+}
+
+extension ModelKernels {
+    /// Whether the model draws from the counter-based stream: its state then holds `seed`.
+    public var draws: Bool { !randomDraws.isEmpty }
+
+    /// Whether some draw of the model has this distribution (`normal`, `uniform`, `dropout_mask`):
+    /// the printers write only the stream functions a kernel calls.
+    func drawsAny(_ name: String) -> Bool { randomDraws.contains { $0.name == name } }
 }

@@ -147,6 +147,9 @@ public indirect enum ScalarExpr: Hashable, Sendable {
     /// a real number: the sum taken in the integer count, then converted, so that it stays exact
     /// where the element type's `(float)t + 1` would stop counting (at 2^24 in float).
     case stepCount(offset: Int)
+    /// Element `index` (row-major) of a draw from the counter-based stream at the kernel's seed
+    /// and step (`RandomDraw.element`), computed in double where it is read: nothing is stored.
+    case draw(RandomDraw, IntExpr)
     /// An elementwise op of the op table, on a name, a literal or a load (its spelling may use
     /// the operand twice).
     case elementwise(Elementwise, ScalarExpr)
@@ -265,6 +268,9 @@ public enum Argument: Hashable, Sendable {
     case dim(String)
     /// An output of `predict` (`real *logits`).
     case output(String, Shape)
+    /// The stream's position for a model that draws: `uint64_t seed, int64_t t` after the runtime
+    /// dims of `loss` and `gradient` (`step` reads `s->seed` and `s->t`).
+    case stream
 }
 
 /// The workspace a kernel uses: slots laid out one after another, each starting 64-byte aligned.
@@ -341,4 +347,7 @@ public struct Kernel: Hashable, Sendable {
     public var workspace: Workspace
     /// The largest sizes it computes with, which bound the runtime dims it accepts.
     public var sizeBound: SizeBound
+    /// Whether it draws from the counter-based stream (`ScalarExpr.draw`): `loss` and `gradient`
+    /// then take `seed` and `t` (`Argument.stream`), and `step` reads them from the state.
+    public var draws = false
 }

@@ -367,7 +367,7 @@ struct KernelLowering {
         for case .output(_, let shape) in spec.arguments { sizeBound.include(shape) }
         return Kernel(
             kind: spec.kind, arguments: spec.arguments, takesWorkspace: spec.kind != .apply, checkedDims: runtimeDims,
-            body: body, result: result, workspace: Workspace(slots: workspaceSlots), sizeBound: sizeBound)
+            body: body, result: result, workspace: Workspace(slots: workspaceSlots), sizeBound: sizeBound, draws: graph.draws)
     }
 
     // MARK: - Indices and loops
@@ -506,6 +506,7 @@ struct KernelLowering {
         case .leaf(.gradient(let name, let shape)): return load(.gradient(name), index, shape)
         case .leaf(.constant(let value, _)): return .literal(value)
         case .leaf(.size(let dims)): return .integer(IntExpr.count(Shape(dims)))
+        case .leaf(.random(let draw)): return .draw(draw, flatIndex(index, draw.shape))
         case _ where node.op.lowering == .view:
             // A view (broadcast, reshape, transpose): its operand's element where the op table's
             // index map reads it.

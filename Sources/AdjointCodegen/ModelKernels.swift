@@ -48,6 +48,8 @@ public struct ModelKernels: Sendable {
     public var updateRule: UpdateRule
     /// loss, gradient, apply, step, and predict when the model has outputs.
     public var kernels: [Kernel]
+    /// The model's draws from the random stream, in stream order (`Random.swift`).
+    public var randomDraws: [RandomDraw] = []
     /// The largest sizes any kernel computes with (`SizeBound`): the runtime dims every kernel
     /// accepts are those at which it fits.
     public var sizeBound: SizeBound {
@@ -88,19 +90,25 @@ public struct ModelKernels: Sendable {
                 $0.element == .int ? .intInput($0.name, $0.shape) : .input($0.name, $0.shape)
             }
         }
-        let lossArguments = inputs(forward.graph, [forward.loss]) + dims
+        randomDraws = forward.graph.nodes.compactMap { if case .leaf(.random(let draw)) = $0.op { draw } else { nil } }
+            .sorted { $0.stream < $1.stream }
+        let stepArguments = inputs(forward.graph, [forward.loss]) + dims
+        // A model that draws: `loss` and `gradient` take the stream's position after the dims.
+        let lossArguments = stepArguments + (randomDraws.isEmpty ? [] : [.stream])
         let loss = KernelSpec(
             kind: .loss, graph: forward.graph, results: [(forward.loss, .returned)], arguments: lossArguments,
             names: forward.valueNames, options: options)
         var forwardSpecs = [loss]
         if !program.outputs.isEmpty {
-            let outputs = program.outputs.map { (name: $0, node: forward.graph.root($0)!) }
+            // Outside training the draws are their predict values (`RandomDraw.predictValue`).
+            let inference = randomDraws.isEmpty ? forward : program.forwardGraph(training: false)
+            let outputs = program.outputs.map { (name: $0, node: inference.graph.root($0)!) }
             let predict = KernelSpec(
-                kind: .predict, graph: forward.graph,
+                kind: .predict, graph: inference.graph,
                 results: outputs.map { ($0.node, .storage(.output($0.name))) },
-                arguments: inputs(forward.graph, outputs.map(\.node)) + dims
-                    + outputs.map { .output($0.name, forward.graph[$0.node].shape) },
-                names: forward.valueNames, options: options)
+                arguments: inputs(inference.graph, outputs.map(\.node)) + dims
+                    + outputs.map { .output($0.name, inference.graph[$0.node].shape) },
+                names: inference.valueNames, options: options)
             forwardSpecs.append(predict)
         }
 
@@ -145,7 +153,7 @@ public struct ModelKernels: Sendable {
         for (param, node) in step.gradients where stepNames[node] == nil { stepNames[node] = "d_" + param }
         let stepSpec = KernelSpec(
             kind: .step, graph: step.graph, results: [(step.loss!, .returned)] + Self.updateResults(step),
-            arguments: lossArguments, names: stepNames, countsStep: true, options: options)
+            arguments: stepArguments, names: stepNames, countsStep: true, options: options)
         tasks.run(3) { lower(stepSpec, 3) }
         let lowered = tasks.values()
         // The graphs are freed at exit, not here on the critical path (`ProcessLifetime`).

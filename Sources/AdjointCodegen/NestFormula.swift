@@ -108,6 +108,7 @@ extension KernelLowering {
         case .leaf(.gradient(let name, _)): text += "grad_" + name
         case .leaf(.constant(let value, _)): text += formatNumber(value)
         case .leaf(.size(let dims)): text += dims.isEmpty ? "1" : dims.map(\.description).joined(separator: " * ")
+        case .leaf(.random(let draw)): text += draw.formulaName
         case .structural(.broadcast), .structural(.reshape): writeFormula(operands[0], grouped: grouped, into: &text)
         case .structural(.sumTo(let target)):
             var shape = ""

@@ -7,7 +7,8 @@ extension ScalarExpr {
     /// it, so the two spell every scalar alike.
     func spelled(
         _ syntax: some ScalarSyntax, element: (Storage, IntExpr) -> String,
-        condition: (IntComparison, IntExpr, IntExpr) -> String, integer: (IntExpr) -> String, stepCount: (Int) -> String
+        condition: (IntComparison, IntExpr, IntExpr) -> String, integer: (IntExpr) -> String, stepCount: (Int) -> String,
+        draw: (RandomDraw, IntExpr) -> String
     ) -> String {
         func spell(_ expr: ScalarExpr) -> String {
             switch expr {
@@ -16,6 +17,7 @@ extension ScalarExpr {
             case .name(let name): return name
             case .integer(let value): return integer(value)
             case .stepCount(let offset): return stepCount(offset)
+            case .draw(let random, let index): return draw(random, index)
             case .elementwise(let op, let a): return op.spelling(spell(a), syntax)
             case .arithmetic(let op, let a, let b): return op.spelling(spell(a), spell(b), syntax)
             case .call(let function, let arguments):

@@ -50,7 +50,7 @@ extension SwiftPrinter {
         kernel.arguments.compactMap { argument -> (String, Shape)? in
             switch argument {
             case .input(let name, let shape), .intInput(let name, let shape): (name, shape)
-            case .dim, .output: nil
+            case .dim, .output, .stream: nil
             }
         }
     }
@@ -67,6 +67,7 @@ extension SwiftPrinter {
                 parameters.append(labeled(name, buffers ? "UnsafeBufferPointer<Int32>" : "[Int32]"))
             case .dim(let name): parameters.append(labeled(name, "Int"))
             case .output: break
+            case .stream: parameters += ["seed: UInt64", "t: Int64"]
             }
         }
         let mutating = kernel.kind == .step ? "mutating " : ""
@@ -86,6 +87,7 @@ extension SwiftPrinter {
             switch argument {
             case .input(let name, _), .intInput(let name, _), .dim(let name): "\(SwiftIdentifiers.label(name)): \(local(name))"
             case .output: nil
+            case .stream: "seed: seed, t: t"
             }
         }.joined(separator: ", ")
     }
@@ -153,11 +155,13 @@ extension SwiftPrinter {
         if kernel.kind == .step {
             openers += moments.map { "\(stateFields[$0.name]!).withUnsafeMutableBufferPointer { \(stateFields[$0.name]!) in" }
             arguments += ["s: StatePointers(\(pointerList(moments.map { stateFields[$0.name]! }, mutable: true)))", "t: &t"]
+            if kernel.draws { arguments.append("seed: seed") }
         }
         for argument in kernel.arguments {
             switch argument {
             case .input(let name, _), .intInput(let name, _): arguments.append("\(local(name)): \(local(name)).baseAddress!")
             case .dim(let name): arguments.append("\(local(name)): \(local(name))")
+            case .stream: arguments += ["seed: seed", "t: t"]
             case .output(let name, _):
                 openers.append("\(local(name)).withUnsafeMutableBufferPointer { \(local(name)) in")
                 arguments.append("\(local(name)): \(local(name)).baseAddress!")

@@ -53,6 +53,7 @@ extension SwiftPrinter {
     func function(_ kernel: Kernel) -> [String] {
         var parameters: [String] = ["p: ParamPointers"]
         if kernel.kind == .apply || kernel.kind == .step { parameters += ["s: StatePointers", "t: inout Int64"] }
+        if kernel.kind == .step && kernel.draws { parameters.append("seed: UInt64") }
         if kernel.kind == .apply { parameters.append("g: ParamPointers") }
         for argument in kernel.arguments {
             switch argument {
@@ -60,6 +61,7 @@ extension SwiftPrinter {
             case .intInput(let name, _): parameters.append("\(local(name)): UnsafePointer<Int32>")
             case .dim(let name): parameters.append("\(local(name)): Int")
             case .output(let name, _): parameters.append("\(local(name)): UnsafeMutablePointer<\(real)>")
+            case .stream: parameters += ["seed: UInt64", "t: Int64"]
             }
         }
         if kernel.kind == .gradient { parameters.append("g: ParamPointers") }
@@ -172,7 +174,8 @@ extension SwiftPrinter {
     func scalar(_ expr: ScalarExpr) -> String {
         expr.spelled(
             syntax, element: element, condition: { "\(integer($1, wrapping: true)) \($0.rawValue) \(integer($2, wrapping: true))" },
-            integer: { "\(real)(\(integer($0, wrapping: true)))" }, stepCount: { $0 == 0 ? "\(real)(t)" : "\(real)(t &+ \($0))" })
+            integer: { "\(real)(\(integer($0, wrapping: true)))" }, stepCount: { $0 == 0 ? "\(real)(t)" : "\(real)(t &+ \($0))" },
+            draw: { "\(real)(\(Self.drawCall($0, index: integer($1, wrapping: true))))" })
     }
 
     /// An integer expression in Swift, parenthesized only where precedence needs it; `wrapping`
@@ -241,6 +244,7 @@ extension SwiftPrinter {
             "        deinit { pointer.deallocate() }",
             "    }",
         ]
+        if kernels.draws { lines += [""] + randomSupport }
         let draws = kernels.params.map(\.initialization).filter { if case .constant = $0 { false } else { true } }
         if !draws.isEmpty {
             lines += [
@@ -274,6 +278,63 @@ extension SwiftPrinter {
             lines.append("    }")
         }
         lines.append("}")
+        return lines
+    }
+}
+
+// MARK: - The counter-based stream
+extension SwiftPrinter {
+    /// A draw's element in double: `Self.streamNormal(Self.streamKey(seed, t, 0), UInt64(truncatingIfNeeded: i0 &* 8 &+ i1))`.
+    static func drawCall(_ draw: RandomDraw, index: String) -> String {
+        let (key, counter) = ("Self.streamKey(seed, t, \(draw.stream))", "UInt64(truncatingIfNeeded: \(index))")
+        switch draw.distribution {
+        case .normal: return "Self.streamNormal(\(key), \(counter))"
+        case .uniform: return "Self.streamUniform(\(key), \(counter))"
+        case .keep(let p): return "Self.streamKeep(\(key), \(counter), \(p))"
+        }
+    }
+
+    /// The stream's functions, as `RandomDraw` (the reference) and the C source define them.
+    var randomSupport: [String] {
+        var lines = [
+            "    /// The random stream (docs/kernels.md): SplitMix64's output function as a hash.",
+            "    @inline(__always) private static func streamMix(_ x: UInt64) -> UInt64 {",
+            "        var z = x &+ 0x9E37_79B9_7F4A_7C15",
+            "        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9",
+            "        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB",
+            "        return z ^ (z >> 31)",
+            "    }",
+            "",
+            "    /// The key of one draw (its stream id) at one step.",
+            "    @inline(__always) private static func streamKey(_ seed: UInt64, _ t: Int64, _ stream: UInt64) -> UInt64 {",
+            "        streamMix(streamMix(streamMix(seed) ^ UInt64(bitPattern: t)) ^ stream)",
+            "    }",
+            "",
+            "    /// Uniform in [0, 1) from counter i of a key: the top 53 bits.",
+            "    @inline(__always) private static func streamUniform(_ key: UInt64, _ i: UInt64) -> Double {",
+            "        Double(streamMix(key ^ i) >> 11) * 0x1.0p-53",
+            "    }",
+        ]
+        if kernels.drawsAny("normal") {
+            lines += [
+                "",
+                "    /// Standard normal for element i: Box-Muller on the uniforms at counters 2i and 2i + 1.",
+                "    @inline(__always) private static func streamNormal(_ key: UInt64, _ i: UInt64) -> Double {",
+                "        let u1 = streamUniform(key, 2 &* i)",
+                "        let u2 = streamUniform(key, 2 &* i &+ 1)",
+                "        return (-2.0 * Foundation.log(1.0 - u1)).squareRoot() * Foundation.cos(2.0 * 3.141592653589793 * u2)",
+                "    }",
+            ]
+        }
+        if kernels.drawsAny("dropout_mask") {
+            lines += [
+                "",
+                "    /// Dropout's mask for element i: 1 / (1 - p) where the uniform is at least p, else 0.",
+                "    @inline(__always) private static func streamKeep(_ key: UInt64, _ i: UInt64, _ p: Double) -> Double {",
+                "        streamUniform(key, i) >= p ? 1.0 / (1.0 - p) : 0.0",
+                "    }",
+            ]
+        }
         return lines
     }
 }

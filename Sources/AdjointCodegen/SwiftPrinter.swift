@@ -28,6 +28,7 @@ public struct SwiftPrinter {
         var used = Set(kernels.kernels.flatMap(\.arguments).map { argument in
             switch argument {
             case .input(let name, _), .intInput(let name, _), .dim(let name), .output(let name, _): SwiftIdentifiers.user(name)
+            case .stream: "seed"
             }
         })
         func unique(_ name: String) -> String {
@@ -80,6 +81,15 @@ public struct SwiftPrinter {
         }
         lines += [
             "    /// The number of updates applied so far.", "    public var t: Int64 = 0",
+        ]
+        if kernels.draws {
+            lines += [
+                "    /// The random stream's seed (`\(kernels.name)_state_init`'s in C): `step` draws at (`seed`, `t`).",
+                "    /// `init(seed:)` sets it to its seed; a data-parallel run may give each rank its own.",
+                "    public var seed: UInt64",
+            ]
+        }
+        lines += [
             "    /// The scratch `step` works in, grown to the largest runtime dims seen; a copy of the struct",
             "    /// gets its own before its first step.", "    private var scratch = Scratch(bytes: 0)", "",
         ]
@@ -117,7 +127,9 @@ public struct SwiftPrinter {
             "    public init(seed: UInt64) {",
         ]
         let draws = kernels.params.contains { if case .constant = $0.initialization { false } else { true } }
-        lines.append(draws ? "        var random = SplitMix64(state: seed)" : "        _ = seed")
+        lines.append(draws ? "        var random = SplitMix64(state: seed)" : kernels.draws ? "" : "        _ = seed")
+        if kernels.draws { lines.append("        self.seed = seed") }
+        lines.removeAll { $0.isEmpty }
         for param in kernels.params {
             let field = paramFields[param.name]!
             let count = countText(param.shape)

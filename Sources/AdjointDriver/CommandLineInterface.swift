@@ -55,7 +55,7 @@ public enum CommandLineInterface {
         """
 
     static let evalHelp = """
-        usage: adjoint eval MODEL.adj --values VALUES.json [--gradient] [--step | --steps N]
+        usage: adjoint eval MODEL.adj --values VALUES.json [--gradient] [--step | --steps N] [--seed N]
 
         Runs the model in the reference interpreter (double precision) and prints JSON:
           {"loss": L}  or with --gradient  {"gradient": {"W1": [...], ...}, "loss": L}
@@ -75,6 +75,8 @@ public enum CommandLineInterface {
           --gradient      also print the gradient of the loss with respect to every param
           --step          apply one update (the model's `using` rule) and print the new params
           --steps N       apply N updates (1 to 1000000) from the same values
+          --seed N        the random stream's seed (default 0) for a model that draws (dropout,
+                          normal, uniform): the loss and gradient draw at step 0, each step anew
           --error-limit N  stop after N errors in the model file (default 20; 0: no limit)
           --help          show this help
 
@@ -98,7 +100,8 @@ public enum CommandLineInterface {
         --values at a better point).
 
         options:
-          --seed N          the random seed (default 0): params, inputs and the elements checked
+          --seed N          the random seed (default 0): params, inputs, the elements checked, and
+                            the random stream of a model that draws (held fixed while differencing)
           --dim NAME=SIZE   the size of runtime dim NAME (default 3, 4, ... in declaration order)
           --values FILE     check at these dims, params and inputs (the format of adjoint eval
                             --values; a param left out takes its initializer's value with seed 0)
@@ -180,6 +183,7 @@ public enum CommandLineInterface {
             options = [
                 .init(name: "values", takesValue: true), .init(name: "gradient", takesValue: false),
                 .init(name: "step", takesValue: false), .init(name: "steps", takesValue: true),
+                .init(name: "seed", takesValue: true),
             ]
             body = eval
         case "check":
@@ -250,7 +254,12 @@ public enum CommandLineInterface {
             }
             steps = count
         }
-        return Commands.eval(path: parsed.file, valuesPath: values, gradient: parsed.has("gradient"), steps: steps)
+        var seed: UInt64 = 0
+        if let text = parsed.value("seed") {
+            guard let value = UInt64(text) else { return .usage("eval: --seed needs a non-negative integer, got '\(text)'") }
+            seed = value
+        }
+        return Commands.eval(path: parsed.file, valuesPath: values, gradient: parsed.has("gradient"), steps: steps, seed: seed)
     }
 
     private static func check(_ parsed: ArgumentParser.Parsed) -> CommandResult {

@@ -43,7 +43,7 @@ public enum Commands {
 
     /// `adjoint eval MODEL.adj --values VALUES.json [--gradient] [--steps N]`: the loss (and
     /// gradients, and the params after `steps` updates) in the reference interpreter, as JSON.
-    public static func eval(path: String, valuesPath: String, gradient: Bool, steps: Int = 0) -> CommandResult {
+    public static func eval(path: String, valuesPath: String, gradient: Bool, steps: Int = 0, seed: UInt64 = 0) -> CommandResult {
         withModel(path) { checked in
             guard let data = FileManager.default.contents(atPath: valuesPath) else {
                 return .usage("cannot read the values file '\(valuesPath)'")
@@ -53,7 +53,7 @@ public enum Commands {
                 if let refusal = tooLarge(checked, dims: dims) { return refusal }
                 let (bindings, _) = try Evaluation.bindings(data, for: checked)
                 return CommandResult(
-                    output: Evaluation.run(checked, bindings: bindings, dims: dims, gradient: gradient, steps: steps),
+                    output: Evaluation.run(checked, bindings: bindings, dims: dims, gradient: gradient, steps: steps, seed: seed),
                     status: 0)
             } catch {
                 // A message that starts with its LINE:COLUMN joins the path as FILE:LINE:COLUMN.

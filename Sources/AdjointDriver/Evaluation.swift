@@ -140,13 +140,15 @@ public enum Evaluation {
 
     /// The JSON `eval` prints: the loss, with `gradient` every param's gradient, and with
     /// `steps` > 0 the losses, params and state of that many training steps from zero state.
+    /// `seed` seeds the random stream: the loss and gradient draw at step 0, step k at k - 1.
     public static func run(
-        _ program: CheckedProgram, bindings: [String: Tensor], dims: [String: Int], gradient: Bool, steps: Int = 0
+        _ program: CheckedProgram, bindings: [String: Tensor], dims: [String: Int], gradient: Bool, steps: Int = 0,
+        seed: UInt64 = 0
     ) -> String {
         let differentiated = ReverseMode.differentiate(program.forwardGraph())
         var graph = differentiated.graph
         if !gradient { graph.roots = [graph.roots[0]] }
-        let values = Interpreter.evaluate(graph, bindings: bindings, dims: dims)
+        let values = Interpreter.evaluate(graph, bindings: bindings, dims: dims, stream: RandomStream(seed: seed))
         var object: [String: Any] = ["loss": jsonNumber(values[differentiated.forward.loss]!.scalar)]
         if gradient {
             object["gradient"] = Dictionary(
@@ -154,7 +156,7 @@ public enum Evaluation {
         }
         if steps > 0 {
             let update = UpdateProgram.step(differentiated, rule: program.updateRule)
-            let start = Training.Point(bindings: bindings, state: Training.initialState(update))
+            let start = Training.Point(bindings: bindings, state: Training.initialState(update), seed: seed)
             let (losses, final) = Training.steps(update, from: start, dims: dims, count: steps)
             object["losses"] = losses.map(jsonNumber)
             object["params"] = Dictionary(

@@ -10,11 +10,11 @@ import Foundation
 /// and calls `predict`, whose argument list depends on the model's outputs.
 final class CFitEngine: FitEngine {
     private typealias InitKernel = @convention(c) (UnsafeMutableRawPointer?, UInt64) -> Void
-    private typealias StateInitKernel = @convention(c) (UnsafeMutableRawPointer?) -> Void
+    private typealias StateInitKernel = @convention(c) (UnsafeMutableRawPointer?, UInt64) -> Void
     private typealias SizeKernel = @convention(c) () -> Int
     private typealias WorkspaceKernel = @convention(c) (Int64) -> Int
     private typealias LossKernel = @convention(c) (
-        UnsafeRawPointer?, UnsafePointer<Double>?, UnsafePointer<Double>?, Int64, UnsafeMutableRawPointer?
+        UnsafeRawPointer?, UnsafePointer<Double>?, UnsafePointer<Double>?, Int64, UnsafeRawPointer?, UnsafeMutableRawPointer?
     ) -> Double
     private typealias StepKernel = @convention(c) (
         UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafePointer<Double>?, UnsafePointer<Double>?, Int64,
@@ -76,8 +76,8 @@ final class CFitEngine: FitEngine {
         }
         let sizes = (symbol("fit_params_size", as: SizeKernel.self), symbol("fit_state_size", as: SizeKernel.self))
         let workspaceKernel = symbol("workspace_size", as: WorkspaceKernel.self)
-        let kernels = (symbol("loss", as: LossKernel.self), symbol("step", as: StepKernel.self))
-        let initializers = (symbol("init", as: InitKernel.self), symbol("state_init", as: StateInitKernel.self))
+        let kernels = (symbol("fit_loss", as: LossKernel.self), symbol("step", as: StepKernel.self))
+        let initializers = (symbol("init", as: InitKernel.self), symbol("fit_state_init", as: StateInitKernel.self))
         let predict = model.outputs.isEmpty ? nil : symbol("fit_predict", as: PredictKernel.self)
         guard missing.isEmpty, let paramsSize = sizes.0?(), let stateSize = sizes.1?(), let workspaceKernel,
             let lossKernel = kernels.0, let stepKernel = kernels.1, let initialize = initializers.0,
@@ -97,7 +97,7 @@ final class CFitEngine: FitEngine {
         state = .allocate(byteCount: max(stateSize, 8), alignment: 64)
         workspace = .allocate(byteCount: max(workspaceSize, 64), alignment: 64)
         initialize(paramsStorage, seed)
-        initializeState(state)
+        initializeState(state, seed)
     }
 
     deinit {
@@ -142,7 +142,7 @@ final class CFitEngine: FitEngine {
     }
 
     func loss(features: [Double], targets: [Double], rows: Int) -> Double {
-        inputs(features, targets) { lossKernel(paramsStorage, $0, $1, Int64(rows), workspace) }
+        inputs(features, targets) { lossKernel(paramsStorage, $0, $1, Int64(rows), state, workspace) }
     }
 
     func predict(features: [Double], targets: [Double], rows: Int, output: Int) -> [Double] {
@@ -243,12 +243,22 @@ extension CFitEngine {
             "size_t \(name)_fit_params_size(void) { return sizeof(\(name)_params); }",
             "size_t \(name)_fit_state_size(void) { return sizeof(\(name)_state); }",
         ]
+        // `state_init` and `loss` behind one signature: a model that draws (dropout, normal,
+        // uniform) seeds its stream in the state, and its loss draws at the state's (seed, t).
+        let draws = program.forwardGraph().graph.draws
+        func cType(_ input: Int) -> String { program.inputs[input].element == .int ? "int32_t" : "double" }
+        lines += [
+            "void \(name)_fit_state_init(\(name)_state *s, uint64_t seed)",
+            "{", draws ? "    \(name)_state_init(s, seed);" : "    (void)seed;\n    \(name)_state_init(s);", "}",
+            "double \(name)_fit_loss(const \(name)_params *p, const \(cType(0)) *in0, const \(cType(1)) *in1, int64_t batch,",
+            "                        const \(name)_state *s, void *workspace)",
+            "{", draws ? "    return \(name)_loss(p, in0, in1, batch, s->seed, s->t, workspace);" : "    (void)s;\n    return \(name)_loss(p, in0, in1, batch, workspace);", "}",
+        ]
         if !model.outputs.isEmpty {
             let forward = program.forwardGraph()
             let needed = FitModel.inputs(forward.graph, from: model.outputs.map { forward.graph.root($0.name)! })
             let inputs = ["in0", "in1"].enumerated().filter { needed.contains(program.inputs[$0.offset].name) }.map(\.element)
             let outputs = model.outputs.indices.map { "outputs[\($0)]" }
-            func cType(_ input: Int) -> String { program.inputs[input].element == .int ? "int32_t" : "double" }
             lines += [
                 "void \(name)_fit_predict(const \(name)_params *p, const \(cType(0)) *in0, const \(cType(1)) *in1, int64_t batch,",
                 "                          double *const *outputs, void *workspace)",

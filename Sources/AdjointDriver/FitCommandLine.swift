@@ -27,7 +27,8 @@ extension CommandLineInterface {
           --test FILE       a test CSV, evaluated after every epoch
           --epochs N        passes over the training data (default 20; 0 only evaluates)
           --batch N         examples per step (default 32; the last batch may be smaller)
-          --seed N          the seed of the initializers and of the shuffle (default 0)
+          --seed N          the seed of the initializers, of the shuffle and of the random
+                            stream of a model that draws (dropout, normal, uniform) (default 0)
           --label COLUMN    the label column (default label)
           --normalize       scale each feature to zero mean, unit variance (training statistics)
           --save FILE       write the trained params (format: docs/cli.md, "The params file");

@@ -29,6 +29,8 @@ final class InterpreterFitEngine: FitEngine {
     private let model: FitModel
     private let update: UpdateProgram
     private let forward: ForwardGraph
+    /// The forward graph outside training (draws at their predict values), for `predict`.
+    private let inference: ForwardGraph
     private var point: Training.Point
 
     init(_ program: CheckedProgram, model: FitModel, seed: UInt64) {
@@ -36,7 +38,8 @@ final class InterpreterFitEngine: FitEngine {
         self.model = model
         forward = program.forwardGraph()
         update = UpdateProgram.step(ReverseMode.differentiate(forward), rule: program.updateRule)
-        point = Training.Point(bindings: program.initialParams(seed: seed), state: Training.initialState(update))
+        inference = program.forwardGraph(training: false)
+        point = Training.Point(bindings: program.initialParams(seed: seed), state: Training.initialState(update), seed: seed)
     }
 
     var params: [Double] {
@@ -62,24 +65,26 @@ final class InterpreterFitEngine: FitEngine {
 
     func step(features: [Double], targets: [Double], rows: Int) -> Double {
         let (bindings, dims) = bind(features, targets, rows: rows)
-        let (loss, next) = Training.step(update, from: Training.Point(bindings: bindings, state: point.state), dims: dims)
+        let (loss, next) = Training.step(
+            update, from: Training.Point(bindings: bindings, state: point.state, seed: point.seed), dims: dims)
         point = next
         return loss
     }
 
     /// The forward graph evaluated for one root only, so that nothing else is computed.
-    private func evaluate(_ root: NodeID, _ features: [Double], _ targets: [Double], rows: Int) -> Tensor {
+    /// A model that draws draws at the stream's current position (the next step's).
+    private func evaluate(_ root: NodeID, in forward: ForwardGraph, _ features: [Double], _ targets: [Double], rows: Int) -> Tensor {
         var graph = forward.graph
         graph.roots = [Graph.Root(name: "value", node: root)]
         let (bindings, dims) = bind(features, targets, rows: rows)
-        return Interpreter.evaluate(graph, bindings: bindings, dims: dims)[root]!
+        return Interpreter.evaluate(graph, bindings: bindings, dims: dims, stream: point.stream)[root]!
     }
 
     func loss(features: [Double], targets: [Double], rows: Int) -> Double {
-        evaluate(forward.loss, features, targets, rows: rows).scalar
+        evaluate(forward.loss, in: forward, features, targets, rows: rows).scalar
     }
 
     func predict(features: [Double], targets: [Double], rows: Int, output: Int) -> [Double] {
-        evaluate(forward.graph.root(model.outputs[output].name)!, features, targets, rows: rows).scalars
+        evaluate(inference.graph.root(model.outputs[output].name)!, in: inference, features, targets, rows: rows).scalars
     }
 }

@@ -32,6 +32,7 @@ public enum IRText {
         case .indexing(let op): return op.irAttributes
         case .leaf(.constant(let value, let name)): return name.map { "\(value) \($0)" } ?? "\(value)"
         case .leaf(.size(let dims)): return "\(Shape(dims))"
+        case .leaf(.random(let draw)): return draw.irAttributes
         case .structural(let op): return "\(op.target)"
         case .elementwise, .arithmetic, .reduction, .normalizer, .linearAlgebra, .loss:
             return op.attributes.map(\.irText).joined(separator: " ")
@@ -181,6 +182,14 @@ public enum IRText {
                 // `constant 3.0 lr_scale : []`: the const's name, if any, before the shape.
                 return .leaf(.constant(value, name: text.hasPrefix(":") ? nil : self.word()))
             case "size": return .leaf(.size(try shape().dims))
+            case "normal", "uniform", "dropout_mask":
+                // `normal stream=0 [batch, 8]`, `dropout_mask p=0.5 stream=1 [batch, 32]`.
+                var words = [self.word()]
+                if word == "dropout_mask" { words.append(self.word()) }
+                guard let draw = RandomDraw.parse(word, words, shape: try shape()) else {
+                    throw ParseError(line: line, message: "bad attributes '\(words.joined(separator: " "))' of '\(word)'")
+                }
+                return .leaf(.random(draw))
             case "tensor_constant":
                 let name = self.word()
                 let shape = try self.shape()

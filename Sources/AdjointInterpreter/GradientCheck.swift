@@ -88,16 +88,18 @@ public enum GradientCheck {
     }
 
     /// Checks `gradient`'s reverse mode at the given params and inputs; the seed chooses the
-    /// sampled elements and the direction the loss's noise is measured along.
+    /// sampled elements and the direction the loss's noise is measured along, and seeds the random
+    /// stream, whose draws (at step 0) stay fixed while the loss is differenced.
     public static func run(
         _ gradient: GradientProgram, bindings: [String: Tensor], dims: [String: Int], seed: UInt64,
         elementsPerParam: Int = 16
     ) -> [Report] {
-        let reverse = Interpreter.evaluate(gradient.graph, bindings: bindings, dims: dims)
+        let stream = RandomStream(seed: seed)
+        let reverse = Interpreter.evaluate(gradient.graph, bindings: bindings, dims: dims, stream: stream)
         let lossGraph = gradient.forward.graph
         let lossNode = gradient.forward.loss
         let loss = { (bindings: [String: Tensor]) in
-            Interpreter.evaluate(lossGraph, bindings: bindings, dims: dims)[lossNode]!.scalar
+            Interpreter.evaluate(lossGraph, bindings: bindings, dims: dims, stream: stream)[lossNode]!.scalar
         }
         var random = SplitMix64(seed: seed ^ 0xC4EC)
         let noise = noiseLevel(loss, at: bindings, params: gradient.gradients.map(\.param), random: &random)

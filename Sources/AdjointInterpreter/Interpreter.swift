@@ -5,10 +5,11 @@ import AdjointIR
 public enum Interpreter {
     /// The values of the nodes the roots need. `bindings` gives every input and param by name,
     /// `dims` every runtime dim; `state` the update rule's state by slot name and `gradients` the
-    /// gradient leaves by param name, for graphs that have them.
+    /// gradient leaves by param name, for graphs that have them; `stream` where the random
+    /// stream stands (the draws of `normal`, `uniform` and `dropout`).
     public static func evaluate(
         _ graph: Graph, bindings: [String: Tensor], dims: [String: Int], state: [String: Tensor] = [:],
-        gradients: [String: Tensor] = [:]
+        gradients: [String: Tensor] = [:], stream: RandomStream = RandomStream()
     ) -> [NodeID: Tensor] {
         var values: [NodeID: Tensor] = [:]
         func bound(_ value: Tensor?, _ name: String) -> Tensor {
@@ -21,6 +22,7 @@ public enum Interpreter {
             case .leaf(.input(let name, _)), .leaf(.intInput(let name, _)), .leaf(.param(let name, _)): values[id] = bound(bindings[name], name)
             case .leaf(.state(let name, _)): values[id] = bound(state[name], name)
             case .leaf(.gradient(let name, _)): values[id] = bound(gradients[name], "∂/∂\(name)")
+            case .leaf(.random(let draw)): values[id] = draw.evaluate(dims: dims, seed: stream.seed, t: stream.t)
             default:
                 values[id] = node.op.evaluate(node.operands.map { values[$0]! }, dims: dims)
             }
@@ -29,8 +31,10 @@ public enum Interpreter {
     }
 
     /// The value of each root, by name.
-    public static func roots(_ graph: Graph, bindings: [String: Tensor], dims: [String: Int]) -> [String: Tensor] {
-        let values = evaluate(graph, bindings: bindings, dims: dims)
+    public static func roots(
+        _ graph: Graph, bindings: [String: Tensor], dims: [String: Int], stream: RandomStream = RandomStream()
+    ) -> [String: Tensor] {
+        let values = evaluate(graph, bindings: bindings, dims: dims, stream: stream)
         return Dictionary(graph.roots.map { ($0.name, values[$0.node]!) }, uniquingKeysWith: { first, _ in first })
     }
 }

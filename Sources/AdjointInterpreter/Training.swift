@@ -9,10 +9,18 @@ public enum Training {
         public var bindings: [String: Tensor]
         /// The update rule's state by slot name (`t` a scalar).
         public var state: [String: Tensor]
+        /// The random stream's seed (`NAME_state`'s `seed`): a step draws at (seed, t).
+        public var seed: UInt64
 
-        public init(bindings: [String: Tensor], state: [String: Tensor]) {
+        public init(bindings: [String: Tensor], state: [String: Tensor], seed: UInt64 = 0) {
             self.bindings = bindings
             self.state = state
+            self.seed = seed
+        }
+
+        /// Where the stream stands for the next step: the seed and the step count before it.
+        public var stream: RandomStream {
+            RandomStream(seed: seed, t: Int64(state[UpdateProgram.stepCount]?.scalar ?? 0))
         }
     }
 
@@ -26,7 +34,7 @@ public enum Training {
     /// One fused step of `update` (made by `UpdateProgram.step`): the loss at the params given
     /// and the point after the update.
     public static func step(_ update: UpdateProgram, from point: Point, dims: [String: Int]) -> (loss: Double, next: Point) {
-        let values = Interpreter.evaluate(update.graph, bindings: point.bindings, dims: dims, state: point.state)
+        let values = Interpreter.evaluate(update.graph, bindings: point.bindings, dims: dims, state: point.state, stream: point.stream)
         var next = point
         for (param, node) in update.newParams { next.bindings[param] = values[node]! }
         for (slot, node) in update.newState { next.state[slot] = values[node]! }
@@ -48,11 +56,12 @@ public enum Training {
     }
 
     /// `NAME_apply`: the update alone, on given gradients (`update` made by `UpdateProgram.apply`).
-    public static func apply(_ update: UpdateProgram, params: [String: Tensor], gradients: [String: Tensor], state: [String: Tensor])
-        -> Point
+    public static func apply(
+        _ update: UpdateProgram, params: [String: Tensor], gradients: [String: Tensor], state: [String: Tensor], seed: UInt64 = 0
+    ) -> Point
     {
         let values = Interpreter.evaluate(update.graph, bindings: params, dims: [:], state: state, gradients: gradients)
-        var next = Point(bindings: params, state: state)
+        var next = Point(bindings: params, state: state, seed: seed)
         for (param, node) in update.newParams { next.bindings[param] = values[node]! }
         for (slot, node) in update.newState { next.state[slot] = values[node]! }
         return next

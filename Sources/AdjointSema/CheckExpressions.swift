@@ -218,7 +218,7 @@ extension Checker {
     }
 
     /// A number literal, a negated one, or a `const`.
-    private mutating func compileTimeNumber(_ expr: Expr) -> Double? {
+    mutating func compileTimeNumber(_ expr: Expr) -> Double? {
         switch expr.kind {
         case .number(let literal): return literal.value
         case .negate(let inner): return compileTimeNumber(inner).map { -$0 }

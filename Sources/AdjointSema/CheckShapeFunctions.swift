@@ -11,6 +11,7 @@ extension Checker {
         case size(Dim)
         case axis(Int, SourceRange)
         case axes([Int], SourceRange)
+        case number(Double, SourceRange)
     }
 
     /// Binds and checks the arguments of a version 2 built-in, then builds its ops.
@@ -128,6 +129,12 @@ extension Checker {
                 return nil
             }
             return reshape(x, to: x.shape.removing(axis: k), at: expr)
+        case "normal", "uniform":
+            guard case .sizes(let sizes, let source)? = bound["shape"] else { return nil }
+            return checkDraw(builtin.name, sizes, source: source, at: expr)
+        case "dropout":
+            guard case .number(let p, let range)? = bound["p"] else { return nil }
+            return checkDropout(tensor("a").0, p: p, at: range, expr)
         default:
             preconditionFailure("internal error: no rule for built-in '\(builtin.name)'")
         }
@@ -233,6 +240,13 @@ extension Checker {
                 return nil
             }
             return .axis(value, argument.range)
+        case .number:
+            guard let value = compileTimeNumber(argument) else {
+                report(.invalidArgument("'\(parameter.name)' must be a number or a const known at compile time"), at: argument.range)
+                checkListElements(argument)
+                return nil
+            }
+            return .number(value, argument.range)
         }
     }
 

@@ -29,6 +29,8 @@ public struct Checker {
     private var minimizeRange: SourceRange?
     private var updateRule: UpdateRule?
     private var hiddenBuiltins: [Identifier] = []
+    /// The random calls checked so far: the next one's stream id (`RandomDraw.stream`).
+    var randomStreams = 0
     /// The diagnostic of each undeclared name's first use: later uses become its notes (a
     /// misspelt dim of a large model is one error, not one per use).
     private var undeclaredUses: [String: Int] = [:]

@@ -27,7 +27,9 @@ public struct ForwardGraph: Sendable {
 
 extension CheckedProgram {
     /// Builds the forward graph. Roots: the minimized value (named as in `objective`) and each output.
-    public func forwardGraph() -> ForwardGraph {
+    /// `training` false: each draw from the random stream (`normal`, `uniform`, dropout's mask) is
+    /// its predict value instead (0, 0.5, 1), so `predict` draws nothing and dropout is the identity.
+    public func forwardGraph(training: Bool = true) -> ForwardGraph {
         var graph = Graph()
         var bindings: [String: NodeID] = [:]
         var paramNodes: [(String, NodeID)] = []
@@ -49,19 +51,24 @@ extension CheckedProgram {
         }
         var valueNames: [NodeID: String] = [:]
         for value in values {
-            let node = lower(value.expr, &graph, bindings)
+            let node = lower(value.expr, &graph, bindings, training: training)
             bindings[value.name] = node
             if valueNames[node] == nil { valueNames[node] = value.name }
         }
-        let loss = lower(objective.expr, &graph, bindings)
+        let loss = lower(objective.expr, &graph, bindings, training: training)
         if valueNames[loss] == nil { valueNames[loss] = objective.name }
         graph.roots = [Graph.Root(name: objective.name, node: loss)]
             + outputs.map { Graph.Root(name: $0, node: bindings[$0]!) }
         return ForwardGraph(graph: graph, params: paramNodes, inputs: inputNodes, loss: loss, valueNames: valueNames)
     }
 
-    private func lower(_ expr: TypedExpr, _ graph: inout Graph, _ bindings: [String: NodeID]) -> NodeID {
+    private func lower(_ expr: TypedExpr, _ graph: inout Graph, _ bindings: [String: NodeID], training: Bool) -> NodeID {
+        func lower(_ expr: TypedExpr, _ graph: inout Graph, _ bindings: [String: NodeID]) -> NodeID {
+            self.lower(expr, &graph, bindings, training: training)
+        }
         switch expr.kind {
+        case .apply(.leaf(.random(let draw)), _) where !training:
+            return graph.broadcast(graph.constant(draw.predictValue), to: draw.shape)
         case .constant(let value, let name):
             // A named const is its own node, apart from literals of its value (see `Leaf.constant`).
             return graph.add(.leaf(.constant(value, name: name)), [])

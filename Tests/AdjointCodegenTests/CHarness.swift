@@ -217,6 +217,7 @@ enum CHarness {
                 case .intInput(let input, _): arguments.append(replacing[input] ?? "in_\(input)")
                 case .dim(let dim): arguments.append(dims.isEmpty ? "\(test.dims[dim]!)" : dims)
                 case .output(let output, _): arguments.append("out_\(output)")
+                case .stream: arguments += ["0", "0"]  // the interpreter's default stream position
                 }
             }
             return "\(name)_\(kind.rawValue)(\((arguments + last).joined(separator: ", ")))"
@@ -252,9 +253,9 @@ enum CHarness {
                 lines.append("    free(out_\(output));")
             }
         }
-        lines += ["    p0 = p;", "    \(name)_state_init(&s);", "    \(name)_apply(&p0, &s, &g);"]
+        lines += ["    p0 = p;", "    \(name)_state_init(&s\(kernels.draws ? ", \(seed)" : ""));", "    \(name)_apply(&p0, &s, &g);"]
         lines += fields("apply_param", "p0") + state("apply")
-        lines += ["    p0 = p;", "    \(name)_state_init(&s);"]
+        lines += ["    p0 = p;", "    \(name)_state_init(&s\(kernels.draws ? ", \(seed)" : ""));"]
         lines.append("    for (int k = 0; k < \(steps); ++k) printf(\"step_loss %.17g\\n\", (double)\(call(.step, ["&p0", "&s"], ["ws"])));")
         lines += fields("step_param", "p0") + state("step")
         lines += ["    \(name)_init(&q, \(seed));"] + fields("init", "q")

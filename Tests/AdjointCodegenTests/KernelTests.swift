@@ -46,8 +46,9 @@ func verify(_ test: KernelCase) throws {
     expectClose("loss", [loss])
     expectClose("gradient_loss", [loss])
     for (param, node) in gradient.gradients { expectClose("grad:\(param)", values[node]!.scalars) }
-    let outputs = Interpreter.evaluate(forward.graph, bindings: bindings, dims: dims)
-    for name in program.outputs { expectClose("output:\(name)", outputs[forward.graph.root(name)!]!.scalars) }
+    let inference = program.forwardGraph(training: false)
+    let outputs = Interpreter.evaluate(inference.graph, bindings: bindings, dims: dims)
+    for name in program.outputs { expectClose("output:\(name)", outputs[inference.graph.root(name)!]!.scalars) }
 
     // apply on the C gradient, from zero state (for the largest sample, only through step, whose
     // result is gradient then apply).
@@ -135,7 +136,8 @@ final class ReferenceSteps: @unchecked Sendable {
         let known = results[key]
         lock.unlock()
         if let known { return known }
-        let start = Training.Point(bindings: bindings, state: Training.initialState(step))
+        // The stream's seed as the harness's `NAME_state_init` (or Swift `init(seed:)`) sets it.
+        let start = Training.Point(bindings: bindings, state: Training.initialState(step), seed: CHarness.seed)
         let result = Training.steps(step, from: start, dims: test.dims, count: CHarness.steps)
         lock.lock()
         results[key] = result

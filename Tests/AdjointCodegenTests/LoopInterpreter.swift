@@ -8,6 +8,8 @@ struct LoopInterpreter {
     var buffers: [Storage: [Double]]
     var dims: [String: Int]
     var stepCount: Double = 0
+    /// The random stream's seed that draws read (with `stepCount` as their step).
+    var seed: UInt64 = 0
     private var scalars: [String: Double] = [:]
     /// Whether a bad id ended the kernel.
     private(set) var exited = false
@@ -125,6 +127,7 @@ struct LoopInterpreter {
             return buffer[integer(index)]
         case .integer(let expr): return Double(integer(expr))
         case .stepCount(let offset): return stepCount + Double(offset)
+        case .draw(let draw, let index): return draw.element(integer(index), seed: seed, t: Int64(stepCount))
         case .elementwise(let op, let a): return op.apply(value(a))
         case .arithmetic(let op, let a, let b): return op.apply(value(a), value(b))
         case .call(let function, let arguments):

@@ -147,7 +147,7 @@ final class SwiftHarness: @unchecked Sendable {
         let used = Set(kernels.kernels.flatMap(\.arguments).compactMap { argument -> String? in
             switch argument {
             case .input(let name, _), .intInput(let name, _): name
-            case .dim, .output: nil
+            case .dim, .output, .stream: nil
             }
         })
         for input in program.inputs {
@@ -164,6 +164,7 @@ final class SwiftHarness: @unchecked Sendable {
                 case .intInput(let name, _): "\(SwiftIdentifiers.label(name)): \(replacing[name] ?? "in_\(name)")"
                 case .dim(let name): "\(SwiftIdentifiers.label(name)): \(zero ? 0 : test.dims[name]!)"
                 case .output: nil
+                case .stream: "seed: 0, t: 0"  // the interpreter's default stream position
                 }
             }
             return "\(model).\(kind.rawValue)(\(arguments.joined(separator: ", ")))"

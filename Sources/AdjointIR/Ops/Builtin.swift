@@ -93,6 +93,8 @@ public struct ShapeBuiltin: Sendable {
             case axis
             /// A list literal of integer literals: `axes = [0, 2, 1]`.
             case axes
+            /// A number known at compile time (a literal or a `const`): `dropout`'s `p`.
+            case number
         }
 
         public var name: String
@@ -126,7 +128,7 @@ extension Builtin {
     /// The built-in functions version 2 added, by name. Unlike `all`, which stays reserved, a
     /// declaration may hide one of these.
     public static let version2: [String: ShapeBuiltin] = {
-        let families = [Indexing.builtins, Structural.builtins]
+        let families = [Indexing.builtins, Structural.builtins, RandomDraw.builtins]
         return Dictionary(uniqueKeysWithValues: families.joined().map { ($0.name, $0) })
     }()
 

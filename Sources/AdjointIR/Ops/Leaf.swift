@@ -20,6 +20,8 @@ public enum Leaf: Hashable, Sendable {
     case state(String, Shape)
     /// A param's gradient handed in from outside, named by the param (what `NAME_apply` reads).
     case gradient(String, Shape)
+    /// A draw from the counter-based stream (`Random.swift`): `normal([batch, 8])`, dropout's mask.
+    case random(RandomDraw)
 
     /// The spelling in the IR's text form.
     public var name: String {
@@ -32,6 +34,7 @@ public enum Leaf: Hashable, Sendable {
         case .size: return "size"
         case .state: return "state"
         case .gradient: return "gradient"
+        case .random(let draw): return draw.name
         }
     }
 
@@ -40,6 +43,7 @@ public enum Leaf: Hashable, Sendable {
         case .input(_, let shape), .intInput(_, let shape), .tensorConstant(_, let shape, _), .param(_, let shape),
             .state(_, let shape), .gradient(_, let shape):
             return shape
+        case .random(let draw): return draw.shape
         case .constant, .size: return .scalar
         }
     }
@@ -53,7 +57,7 @@ public enum Leaf: Hashable, Sendable {
         case .tensorConstant(_, let shape, let pattern):
             let sizes = shape.sizes(dims)
             return Tensor(sizes: sizes, scalars: (0..<sizes.reduce(1, *)).map { pattern.element($0, sizes: sizes) })
-        case .input, .intInput, .param, .state, .gradient: return nil
+        case .input, .intInput, .param, .state, .gradient, .random: return nil
         }
     }
 }
