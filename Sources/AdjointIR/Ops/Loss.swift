@@ -49,7 +49,10 @@ public enum Loss: Hashable, Sendable {
         ]
         return plain.map { op in
             let (first, second) = names[op] ?? ("pred", "target")
-            return Builtin(op.name, [.tensor(first), .tensor(second)]) { _ in .loss(op) }
+            // PyTorch's label smoothing, which the checker lowers to the target (1 − ε) t + ε/C,
+            // or for class indices to (1 − ε) of the picked logit and ε of the row's mean (version 2).
+            let smoothing: [Builtin.Parameter] = op == .softmaxCrossEntropy ? [.fraction("label_smoothing", default: 0)] : []
+            return Builtin(op.name, [.tensor(first), .tensor(second)] + smoothing) { _ in .loss(op) }
         } + [
             Builtin("huber", [.tensor("pred"), .tensor("target"), .positiveNumber("delta", default: defaultDelta)]) {
                 .loss(.huber(delta: $0["delta"]!))
