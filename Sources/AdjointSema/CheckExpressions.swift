@@ -203,7 +203,7 @@ extension Checker {
         if case .loss(let loss) = op {
             return checkLoss(loss, operands, sources, smoothing: constants["label_smoothing"] ?? 0, at: expr)
         }
-        guard let result = apply(op, to: operands, sources: sources, at: expr, axisRange: axisRange) else { return nil }
+        guard let result = apply(op, to: operands, sources: sources, at: expr, axisRange: axisRange, calledAs: callee.name) else { return nil }
         // A function that is two ops: `trace(a)` is `sum(diagonal(a))`.
         guard let then = builtin.then else { return result }
         return apply(then, to: [result], sources: [expr], at: expr)
@@ -291,7 +291,7 @@ extension Checker {
     /// Applies the op's shape rule; on failure reports a diagnostic at the whole expression, with
     /// a note on each operand's shape.
     mutating func apply(
-        _ op: Op, to operands: [TypedExpr], sources: [Expr], at expr: Expr, axisRange: SourceRange? = nil
+        _ op: Op, to operands: [TypedExpr], sources: [Expr], at expr: Expr, axisRange: SourceRange? = nil, calledAs name: String? = nil
     ) -> TypedExpr? {
         switch op.resultShape(operands.map(\.shape)) {
         case .success(let shape):
@@ -299,7 +299,7 @@ extension Checker {
                 .apply(op.normalizingAxis(forRank: operands[0].shape.rank), operands), shape: shape,
                 element: op.resultElement(operands.map(\.element)), range: expr.range)
         case .failure(let error):
-            reportShapeError(error, op: op, operands: operands, sources: sources, at: expr.range, axisRange: axisRange)
+            reportShapeError(error, op: op, operands: operands, sources: sources, at: expr.range, axisRange: axisRange, calledAs: name)
             return nil
         }
     }

@@ -235,6 +235,18 @@ public protocol ScalarSyntax {
     func literal(_ value: Double) -> String
 }
 
+extension ScalarSyntax {
+    /// The number `text` spells when it is one of this syntax's literals (exactly as `literal`
+    /// writes it), else nil: lets a spelling fold a constant that the lowering passes as a literal.
+    public func value(ofLiteral text: String) -> Double? {
+        var digits = Substring(text)
+        if digits.hasPrefix("("), digits.hasSuffix(")") { digits = digits.dropFirst().dropLast() }
+        if digits.hasSuffix("f") { digits = digits.dropLast() }
+        guard let value = Double(digits), literal(value) == text else { return nil }
+        return value
+    }
+}
+
 extension Elementwise {
     /// The C or Swift expression for one element, given its operand's spelling `a`, which must be a
     /// name, a literal or an element load (the lowering binds anything larger to a name first,
