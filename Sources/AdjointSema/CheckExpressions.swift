@@ -108,14 +108,16 @@ extension Checker {
         if callee.name == "transpose", arguments.contains(where: { $0.label?.name == "axes" }) {
             return checkShapeCall(LinearAlgebra.permutingTranspose, callee, arguments, expr)
         }
-        guard let builtin = Builtin.all[callee.name] else {
+        // A version 2 function (`gelu`, `diag`) unless a declaration hides it.
+        let version2 = symbols.declaredAnywhere[callee.name] == nil ? Builtin.version2Functions[callee.name] : nil
+        guard let builtin = Builtin.all[callee.name] ?? version2 else {
             if let entry = symbols[callee.name] {
                 if case .poisoned = entry.symbol {
                     checkArguments(arguments)
                     return nil
                 }
                 report(.notAFunction(callee.name, kind: entry.symbol.kindDescription), at: callee.range)
-            } else if Builtin.version2[callee.name] != nil, let declaration = symbols.declaredAnywhere[callee.name] {
+            } else if Builtin.isVersion2(callee.name), let declaration = symbols.declaredAnywhere[callee.name] {
                 report(
                     .hiddenBuiltinCall(callee.name),
                     at: callee.range, notes: [Diagnostic.Note("'\(callee.name)' is declared here", at: declaration)])
@@ -166,7 +168,7 @@ extension Checker {
                 }
                 constants[parameter.name] = Double(value)
                 axisRange = argument.range
-            case .number, .positiveNumber:
+            case .number, .positiveNumber, .fraction:
                 guard let value = compileTimeNumber(argument) else {
                     if ok {
                         report(
@@ -181,15 +183,72 @@ extension Checker {
                     ok = false
                     continue
                 }
+                if parameter.kind == .fraction && !(0...1).contains(value) {
+                    report(.invalidArgument("'\(parameter.name)' must be between 0 and 1, got \(formatNumber(value))"), at: argument.range)
+                    ok = false
+                    continue
+                }
                 constants[parameter.name] = value
+            case .flag:
+                guard let value = compileTimeFlag(argument) else {
+                    report(.invalidArgument("'\(parameter.name)' must be true or false (or 1 or 0)"), at: argument.range)
+                    ok = false
+                    continue
+                }
+                constants[parameter.name] = value ? 1 : 0
             }
         }
         guard ok else { return nil }
         let op = builtin.makeOp(constants)
-        if case .loss(let loss) = op, loss == .softmaxCrossEntropy || loss == .crossEntropy, operands[1].element == .int {
-            return classIndexLoss(loss, operands, sources, at: expr)
+        if case .loss(let loss) = op {
+            return checkLoss(loss, operands, sources, smoothing: constants["label_smoothing"] ?? 0, at: expr)
         }
-        return apply(op, to: operands, sources: sources, at: expr, axisRange: axisRange)
+        guard let result = apply(op, to: operands, sources: sources, at: expr, axisRange: axisRange, calledAs: callee.name) else { return nil }
+        // A function that is two ops: `trace(a)` is `sum(diagonal(a))`.
+        guard let then = builtin.then else { return result }
+        return apply(then, to: [result], sources: [expr], at: expr)
+    }
+
+    /// A loss: class-index targets (`int`) and label smoothing lower to other ops; a number
+    /// written as the target (`mse(pred, 0)`) broadcasts to the prediction's shape.
+    private mutating func checkLoss(
+        _ loss: Loss, _ operands: [TypedExpr], _ sources: [Expr], smoothing: Double, at expr: Expr
+    ) -> TypedExpr? {
+        var operands = operands
+        if (loss == .softmaxCrossEntropy || loss == .crossEntropy) && operands[1].element == .int {
+            return classIndexLoss(loss, operands, sources, smoothing: smoothing, at: expr)
+        }
+        // Only a number written so broadcasts: a tensor of another shape stays an error.
+        if operands[1].shape.isScalar && !operands[0].shape.isScalar && compileTimeNumber(sources[1]) != nil {
+            let shape = operands[0].shape
+            operands[1] = TypedExpr(.apply(.structural(.broadcast(shape)), [operands[1]]), shape: shape, range: operands[1].range)
+        }
+        if loss == .softmaxCrossEntropy && smoothing > 0 && operands[0].shape.rank >= 1 && operands[0].shape == operands[1].shape {
+            operands[1] = smoothed(operands[1], smoothing, classes: operands[0].shape.dims.last!)
+        }
+        return apply(.loss(loss), to: operands, sources: sources, at: expr)
+    }
+
+    /// PyTorch's label smoothing of a probability target over `classes` classes:
+    /// `(1 − ε) t + ε / classes`.
+    private func smoothed(_ target: TypedExpr, _ smoothing: Double, classes: Dim) -> TypedExpr {
+        func node(_ op: Op, _ operands: [TypedExpr], _ shape: Shape) -> TypedExpr {
+            TypedExpr(.apply(op, operands), shape: shape, range: target.range)
+        }
+        let kept = node(.arithmetic(.multiply), [TypedExpr(.constant(1 - smoothing, name: nil), shape: .scalar, range: target.range), target], target.shape)
+        let count = TypedExpr(.apply(.leaf(.size([classes])), []), shape: .scalar, range: target.range)
+        let spread = node(.arithmetic(.divide), [TypedExpr(.constant(smoothing, name: nil), shape: .scalar, range: target.range), count], .scalar)
+        return node(.arithmetic(.add), [kept, spread], target.shape)
+    }
+
+    /// A flag's value: `1` or `0` as version 1 writes flags. The one place a flag argument is
+    /// read: booleans (`true`, `false`) bind here when the language has them.
+    func compileTimeFlag(_ expr: Expr) -> Bool? {
+        switch integerLiteral(expr) {
+        case 1?: return true
+        case 0?: return false
+        default: return nil
+        }
     }
 
     /// Checks the arguments of a call that cannot be typed (an unknown function, arguments that
@@ -232,7 +291,7 @@ extension Checker {
     /// Applies the op's shape rule; on failure reports a diagnostic at the whole expression, with
     /// a note on each operand's shape.
     mutating func apply(
-        _ op: Op, to operands: [TypedExpr], sources: [Expr], at expr: Expr, axisRange: SourceRange? = nil
+        _ op: Op, to operands: [TypedExpr], sources: [Expr], at expr: Expr, axisRange: SourceRange? = nil, calledAs name: String? = nil
     ) -> TypedExpr? {
         switch op.resultShape(operands.map(\.shape)) {
         case .success(let shape):
@@ -240,7 +299,7 @@ extension Checker {
                 .apply(op.normalizingAxis(forRank: operands[0].shape.rank), operands), shape: shape,
                 element: op.resultElement(operands.map(\.element)), range: expr.range)
         case .failure(let error):
-            reportShapeError(error, op: op, operands: operands, sources: sources, at: expr.range, axisRange: axisRange)
+            reportShapeError(error, op: op, operands: operands, sources: sources, at: expr.range, axisRange: axisRange, calledAs: name)
             return nil
         }
     }

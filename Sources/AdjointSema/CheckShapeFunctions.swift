@@ -386,8 +386,10 @@ extension Checker {
     /// `softmax_cross_entropy(logits, labels)` and `cross_entropy(prob, labels)` with `int` class
     /// indices of the prediction's shape less its last axis (PyTorch's `cross_entropy` with class
     /// indices): `mean(logsumexp(logits, axis = -1) - pick(logits, labels))` and
-    /// `mean(-log(pick(prob, labels)))`, the mean over every position.
-    mutating func classIndexLoss(_ loss: Loss, _ operands: [TypedExpr], _ sources: [Expr], at expr: Expr) -> TypedExpr? {
+    /// `mean(-log(pick(prob, labels)))`, the mean over every position. With label smoothing ε
+    /// (PyTorch's), `softmax_cross_entropy`'s term is `logsumexp − (1 − ε) pick − ε mean(logits,
+    /// axis = -1)`: the target (1 − ε) one-hot + ε/C.
+    mutating func classIndexLoss(_ loss: Loss, _ operands: [TypedExpr], _ sources: [Expr], smoothing: Double = 0, at expr: Expr) -> TypedExpr? {
         let (prediction, labels) = (operands[0], operands[1])
         guard prediction.shape.rank >= 1 else {
             report(
@@ -415,7 +417,16 @@ extension Checker {
         let perPosition: TypedExpr
         if loss == .softmaxCrossEntropy {
             let normalizer = node(.reduction(.logsumexp, axis: last), [prediction], expected)
-            perPosition = node(.arithmetic(.subtract), [normalizer, picked], expected)
+            if smoothing > 0 {
+                func scaled(_ k: Double, _ x: TypedExpr) -> TypedExpr {
+                    node(.arithmetic(.multiply), [TypedExpr(.constant(k, name: nil), shape: .scalar, range: expr.range), x], x.shape)
+                }
+                let average = node(.reduction(.mean, axis: last), [prediction], expected)
+                let kept = node(.arithmetic(.subtract), [normalizer, scaled(1 - smoothing, picked)], expected)
+                perPosition = node(.arithmetic(.subtract), [kept, scaled(smoothing, average)], expected)
+            } else {
+                perPosition = node(.arithmetic(.subtract), [normalizer, picked], expected)
+            }
         } else {
             perPosition = node(.elementwise(.negate), [node(.elementwise(.log), [picked], expected)], expected)
         }

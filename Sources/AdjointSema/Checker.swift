@@ -107,7 +107,7 @@ public struct Checker {
             return false
         }
         symbols.insert(name.name, symbol, at: name.range)
-        if Builtin.version2[name.name] != nil { hiddenBuiltins.append(name) }
+        if Builtin.isVersion2(name.name) { hiddenBuiltins.append(name) }
         return true
     }
 

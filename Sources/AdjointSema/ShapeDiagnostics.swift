@@ -4,9 +4,11 @@ import AdjointSyntax
 extension Checker {
     /// Turns the op table's `ShapeError` into a diagnostic in the user's terms.
     mutating func reportShapeError(
-        _ error: ShapeError, op: Op, operands: [TypedExpr], sources: [Expr], at range: SourceRange, axisRange: SourceRange?
+        _ error: ShapeError, op: Op, operands: [TypedExpr], sources: [Expr], at range: SourceRange, axisRange: SourceRange?,
+        calledAs name: String? = nil
     ) {
-        let what = "'\(op.name)'"
+        // The function as written: `trace`, not the `diagonal` it starts with.
+        let what = "'\(name ?? op.name)'"
         let notes = operandNotes(op: op, operands: operands, sources: sources)
         switch error {
         case .cannotBroadcast(let a, let b):

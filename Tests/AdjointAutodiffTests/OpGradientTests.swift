@@ -33,6 +33,12 @@ let allOpCases: [OpCase] = {
     let unary: [Elementwise] = [.negate, .exp, .abs, .square, .sin, .cos, .tanh, .sigmoid, .relu, .softplus, .leakyRelu(slope: 0.1), .step, .sign]
     cases += unary.map { OpCase(.elementwise($0), matrix) }
     cases += [Elementwise.log, .sqrt].map { OpCase(.elementwise($0), matrix, [positive]) }
+    // Version 2's functions (floor and round, piecewise constant, have no derivative: 0).
+    let version2: [Elementwise] = [
+        .erf, .gelu(approximate: false), .gelu(approximate: true), .silu, .elu(alpha: 1), .elu(alpha: 0.3), .expm1, .floor, .round,
+    ]
+    cases += version2.map { OpCase(.elementwise($0), matrix, [-3...3]) }
+    cases.append(OpCase(.elementwise(.log1p), matrix, [-0.7...2]))
     for op in [Arithmetic.add, .subtract, .multiply, .maximum, .minimum, .greaterEqual] {
         cases.append(OpCase(.arithmetic(op), [[2, 3], [2, 3]]))
         cases.append(OpCase(.arithmetic(op), [[2, 3], [3]]))
@@ -56,6 +62,7 @@ let allOpCases: [OpCase] = {
         OpCase(.linearAlgebra(.matmul), [[2, 3], [3, 4]]), OpCase(.linearAlgebra(.matmul), [[2, 3], [3]]),
         OpCase(.linearAlgebra(.matmul), [[3], [3, 4]]), OpCase(.linearAlgebra(.matmul), [[3], [3]]),
         OpCase(.linearAlgebra(.transpose(axes: [1, 0])), [[2, 3]]),
+        OpCase(.linearAlgebra(.diagonal), [[3, 3]]), OpCase(.linearAlgebra(.diag), [[3]]),
     ]
     cases += [Loss.mse, .sse, .sigmoidBinaryCrossEntropy, .huber(delta: 0.5)].map {
         OpCase(.loss($0), [[2, 3], [2, 3]], [-2...2, probability])
@@ -159,9 +166,9 @@ let allOpCases: [OpCase] = {
             case .leaf: break
             }
         }
-        // 15 elementwise, 8 arithmetic, 3 reductions, 2 normalizers, 2 linear, 7 losses, 3 structural,
+        // 23 elementwise, 8 arithmetic, 3 reductions, 2 normalizers, 4 linear, 7 losses, 3 structural,
         // 3 indexing without ids (take, pick, one_hot and scatter_add are in IndexingTests).
-        #expect(families.count == 43, "\(families.sorted())")
+        #expect(families.count == 53, "\(families.sorted())")
     }
 }
 

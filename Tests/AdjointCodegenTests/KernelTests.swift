@@ -293,6 +293,44 @@ enum TestModels {
             """
         ),
         (
+            // Version 2's elementwise functions, label smoothing with class indices and with
+            // probabilities, a number target.
+            "functions_v2",
+            """
+            dim n
+            input x: [n, 3]
+            input y: [n, 3]
+            input labels: int[n]
+            param w: [3] = uniform(-1, 1)
+            param k = 0.3
+            a = x * w + k
+            f1 = erf(a) + gelu(a) + gelu(a, approximate = 1) + silu(a) + elu(a) + elu(a - 0.5, alpha = 0.5)
+            f2 = log1p(square(a)) + expm1(a) + sign(a - 0.4) * a + floor(3 * x) * a + round(3 * x) * a
+            l1 = softmax_cross_entropy(f1, labels, label_smoothing = 0.1)
+            l2 = softmax_cross_entropy(f2, softmax(y), label_smoothing = 0.25)
+            loss = mean(f1 * f2) + l1 + l2 + mse(f2, 0) + sigmoid_binary_cross_entropy(f1, 1) + huber(a, 0)
+            output f1, f2
+            minimize loss using sgd(lr = 0.05)
+            """
+        ),
+        (
+            // diagonal (a view through one axis read twice), diag (zeros, then stored through the
+            // same map) and trace.
+            "diagonals",
+            """
+            dim n
+            input x: [n, 4]
+            param A: [4, 4]
+            param v: [4] = uniform(-1, 1)
+            h = x @ A
+            d = diagonal(A @ A) + v
+            D = diag(d * v)
+            loss = trace(A @ transpose(A)) / 4 + mean((h @ D) * x) + sum(diagonal(D) * v) + trace(D @ A)
+            output d, D
+            minimize loss using momentum(lr = 0.01)
+            """
+        ),
+        (
             // A register-tiled product narrower than one 32-column panel (the tile's width is C's).
             "narrow_tiled",
             """
@@ -416,6 +454,11 @@ enum TestModels {
         ("sbce", "sigmoid_binary_cross_entropy(a, t)", ["a": [1e4, -1e4, 1e4, -1e4], "t": [1, 0, 0, 1]]),
         ("sbce_infinite", "sigmoid_binary_cross_entropy(a, t)", ["a": [.infinity, -.infinity], "t": [1, 0]]),
         ("bce_sigmoid", "binary_cross_entropy(sigmoid(a), t)", ["a": [1e4, -1e4, 1e4, -1e4], "t": [1, 0, 0, 1]]),
+        // Version 2's functions: tails, values near 0 (log1p, expm1), ties of round (to even).
+        ("gelu_tails", "sum(c * gelu(a)) + sum(c * gelu(a, approximate = 1)) + sum(c * erf(a))", ["a": [-40, -8, 1e-8, 8, 40, 0], "c": [1, 2, 3, 4, 5, 6]]),
+        ("silu_elu_tails", "sum(c * silu(a)) + sum(c * elu(a)) + sum(c * elu(a, alpha = 0.3))", ["a": [-1e4, -40, 1e-8, 40, 1e4, 0], "c": [1, 2, 3, 4, 5, 6]]),
+        ("near_zero", "sum(c * log1p(a)) + sum(c * expm1(a))", ["a": [1e-10, -1e-12, 1e-7, 3], "c": [1e9, 1e11, 1e6, 1]]),
+        ("round_ties", "sum(c * round(a)) + sum(c * floor(a)) + sum(c * sign(a)) + sum(a * a)", ["a": [0.5, 1.5, 2.5, -0.5, -2.5, -1.5], "c": [1, 10, 100, 1000, 1e4, 1e5]]),
     ]
 
     @Test(arguments: cases.flatMap { test in

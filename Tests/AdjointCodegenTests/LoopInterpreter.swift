@@ -143,6 +143,11 @@ struct LoopInterpreter {
             case .log1p: return Foundation.log1p(x[0])
             case .pow: return Foundation.pow(x[0], x[1])
             case .max: return Swift.max(x[0], x[1])
+            case .erf: return Foundation.erf(x[0])
+            case .erfc: return Foundation.erfc(x[0])
+            case .expm1: return Foundation.expm1(x[0])
+            case .floor: return x[0].rounded(.down)
+            case .rint: return x[0].rounded(.toNearestOrEven)
             }
         case .lossTerm(let op, let p, let t, let lse):
             // One element's summand: the op's reference evaluation of a one-element loss, undone.

@@ -24,7 +24,7 @@ final class SwiftHarness: @unchecked Sendable {
     /// a few samples and op models in float.
     static let cases: [KernelCase] = {
         let floatSamples: Set<String> = ["digits", "mnist_mlp", "logistic", "adamw"]
-        let floatOps: Set<String> = ["elementwise", "losses", "normalizers", "reductions"]
+        let floatOps: Set<String> = ["elementwise", "losses", "normalizers", "reductions", "functions_v2", "diagonals"]
         let doubles = TestModels.sampleCases(dims: [7], precisions: [.double]) + TestModels.cases(dims: [7], precisions: [.double])
         let floats = TestModels.sampleCases(dims: [7], precisions: [.float]).filter { floatSamples.contains($0.name) }
             + TestModels.cases(dims: [7], precisions: [.float]).filter { floatOps.contains($0.name) }

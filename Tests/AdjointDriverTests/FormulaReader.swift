@@ -281,7 +281,8 @@ struct FormulaReader {
         guard !word.isEmpty else { throw fail("expected a value") }
         // `h(x W)` is a product when `h` is a name; a call when it is a function.
         if let value = names[word] { return value }
-        if peek("(") { return try call(word) }
+        // `nan(h0 ⊙ v)` is a product: a number that a rule folded to NaN, not a call.
+        if peek("("), word != "nan", word != "inf" { return try call(word) }
         switch word {
         case "inf": return Value(scalar: .infinity)
         case "nan": return Value(scalar: .nan)
@@ -372,9 +373,28 @@ struct FormulaReader {
             return Value(arguments[0].tensor.broadcast(to: sizes), labels: labels)
         }
         if let result = try selection(name, arguments, options, list: list, sliceItems: sliceItems, shape: shape) { return result }
-        let unary: [Elementwise] = [.exp, .log, .sqrt, .abs, .square, .sin, .cos, .tanh, .sigmoid, .relu, .softplus, .step, .sign]
+        let unary: [Elementwise] = [
+            .exp, .log, .sqrt, .abs, .square, .sin, .cos, .tanh, .sigmoid, .relu, .softplus, .step, .sign,
+            .erf, .silu, .log1p, .expm1, .floor, .round,
+        ]
         if arguments.count == 1, options.isEmpty, let op = unary.first(where: { $0.name == name }) {
             return Value(arguments[0].tensor.map(op.apply), labels: arguments[0].labels)
+        }
+        // Version 2's functions with attributes: `gelu(a, approximate = 1)`, `elu(a, alpha = 0.5)`.
+        if name == "gelu" || name == "elu", arguments.count == 1 {
+            let op: Elementwise = name == "gelu" ? .gelu(approximate: (options["approximate"] ?? 0) != 0) : .elu(alpha: options["alpha"] ?? 1)
+            return Value(arguments[0].tensor.map(op.apply), labels: arguments[0].labels)
+        }
+        // `diagonal(A)` of a square matrix, `diag(v)` the square matrix with v on its diagonal.
+        if name == "diagonal" || name == "diag", arguments.count == 1 {
+            let value = arguments[0]
+            let sizes = value.tensor.sizes
+            if name == "diagonal" {
+                guard sizes.count == 2, sizes[0] == sizes[1] else { throw fail("diagonal of \(sizes)") }
+                return Value(Op.linearAlgebra(.diagonal).evaluate([value.tensor], dims: [:]), labels: [value.labels[0]])
+            }
+            guard sizes.count == 1 else { throw fail("diag of \(sizes)") }
+            return Value(Op.linearAlgebra(.diag).evaluate([value.tensor], dims: [:]), labels: [value.labels[0], value.labels[0]])
         }
         if name == "leaky_relu", arguments.count == 1 {
             let op = Elementwise.leakyRelu(slope: options["slope"] ?? 0.01)

@@ -100,6 +100,32 @@ import Testing
         Frontend.check(SourceFile(path: "model.adj", text: text)).checked
     }
 
+    /// Version 2's functions (attributes by keyword), diagonals, label smoothing and number targets.
+    @Test(arguments: [
+        """
+        dim batch
+        input x: [batch, 3]
+        input labels: int[batch]
+        param W: [3, 3]
+        param v: [3]
+        h = gelu(x @ W) + gelu(x * v, approximate = 1) + silu(x) * v + elu(x @ W, alpha = 0.5)
+        g = erf(h) + log1p(h * h) + expm1(h) + floor(x) * h + round(x) * h + sign(x) * h
+        minimize softmax_cross_entropy(g, labels, label_smoothing = 0.1) + softmax_cross_entropy(h, x, label_smoothing = 0.2) + mse(h, 0)
+        """,
+        """
+        dim n
+        input x: [n, 3]
+        param A: [3, 3]
+        param v: [3]
+        minimize trace(A @ A) + sum(diagonal(A) * v) + sum(x @ diag(v) @ A) + sigmoid_binary_cross_entropy(v, 1)
+        """,
+    ])
+    func version2FunctionFormulasEvaluateToTheGradients(text: String) throws {
+        let program = try #require(Self.checked(text))
+        let problem = Self.mismatch(program, seed: 1)
+        #expect(problem == nil, "\(problem ?? "")")
+    }
+
     @Test(arguments: Repository.models(in: "samples"))
     func sampleFormulasEvaluateToTheGradients(path: String) throws {
         let text = try String(contentsOf: Repository.url(path), encoding: .utf8)

@@ -37,7 +37,9 @@ import Testing
         case 1:
             return "-" + sub(&random)
         default:
-            let builtin = Builtin.all[random.pick(Builtin.names)]!
+            // Version 1's built-ins and the functions of tensors and numbers version 2 added.
+            let builtins = Builtin.all.merging(Builtin.version2Functions) { first, _ in first }
+            let builtin = builtins[random.pick(builtins.keys.sorted())]!
             var arguments: [String] = []
             for parameter in builtin.parameters {
                 if parameter.isOptional && random.chance(60) { continue }
@@ -45,6 +47,8 @@ import Testing
                 case .tensor: arguments.append(sub(&random))
                 case .axis: arguments.append("\(parameter.name) = \(random.below(5) - 2)")
                 case .number, .positiveNumber: arguments.append("\(parameter.name) = \(random.pick(["0.1", "2", "c"]))")
+                case .fraction: arguments.append("\(parameter.name) = \(random.pick(["0.1", "0", "1"]))")
+                case .flag: arguments.append("\(parameter.name) = \(random.pick(["0", "1"]))")
                 }
             }
             return "\(builtin.name)(\(arguments.joined(separator: ", ")))"

@@ -13,6 +13,11 @@ public struct Builtin: Sendable {
             case number
             /// As `number`, and greater than 0.
             case positiveNumber
+            /// As `number`, and between 0 and 1.
+            case fraction
+            /// A flag: `true` or `false` (version 2), or `1` or `0` as version 1 writes flags; the
+            /// bound value is 1 or 0. The checker reads it in one place (`compileTimeFlag`).
+            case flag
         }
 
         public var name: String
@@ -34,16 +39,27 @@ public struct Builtin: Sendable {
         static func positiveNumber(_ name: String, default value: Double) -> Parameter {
             Parameter(name: name, kind: .positiveNumber, isOptional: true, defaultValue: value)
         }
+        static func fraction(_ name: String, default value: Double) -> Parameter {
+            Parameter(name: name, kind: .fraction, isOptional: true, defaultValue: value)
+        }
+        /// A flag that is false (0) when left out.
+        static func flag(_ name: String) -> Parameter {
+            Parameter(name: name, kind: .flag, isOptional: true, defaultValue: 0)
+        }
     }
 
     public var name: String
     public var parameters: [Parameter]
     /// Makes the op from the constant arguments (by parameter name; defaults already applied).
     public var makeOp: @Sendable ([String: Double]) -> Op
+    /// An op of one operand applied to the op's result, for a function that is two ops
+    /// (`trace(a)` is `sum(diagonal(a))`); nil for most.
+    public var then: Op?
 
-    init(_ name: String, _ parameters: [Parameter], makeOp: @escaping @Sendable ([String: Double]) -> Op) {
+    init(_ name: String, _ parameters: [Parameter], then: Op? = nil, makeOp: @escaping @Sendable ([String: Double]) -> Op) {
         self.name = name
         self.parameters = parameters
+        self.then = then
         self.makeOp = makeOp
     }
 
@@ -132,6 +148,16 @@ extension Builtin {
         return Dictionary(uniqueKeysWithValues: families.joined().map { ($0.name, $0) })
     }()
 
+    /// The functions of tensors and numbers version 2 added (`gelu`, `erf`, `diag`), by name:
+    /// bound like version 1's, but, like `version2`, hidden by a declaration of their name.
+    public static let version2Functions: [String: Builtin] = {
+        let families = [Elementwise.version2Builtins, LinearAlgebra.version2Builtins]
+        return Dictionary(uniqueKeysWithValues: families.joined().map { ($0.name, $0) })
+    }()
+
+    /// Whether version 2 added the built-in `name` (a declaration of the name hides it).
+    public static func isVersion2(_ name: String) -> Bool { version2[name] != nil || version2Functions[name] != nil }
+
     /// Every built-in name of both versions, in alphabetical order (for suggestions).
-    public static let allNames: [String] = (Array(all.keys) + Array(version2.keys)).sorted()
+    public static let allNames: [String] = (Array(all.keys) + Array(version2.keys) + Array(version2Functions.keys)).sorted()
 }

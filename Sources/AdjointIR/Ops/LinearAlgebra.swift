@@ -11,9 +11,16 @@ public enum LinearAlgebra: Hashable, Sendable {
     /// explicit for the operand's rank (`Op.normalizingAxis(forRank:)`); the graph builder
     /// (`Graph.transpose(_:axes:)`) always gives the axes.
     case transpose(axes: [Int])
+    /// `diagonal(A)` of a square matrix `[n, n]`: the vector `[n]` of `A[i, i]` (version 2). A
+    /// view whose one result axis both operand axes read (`IndexMap.axes([0, 0])`).
+    case diagonal
+    /// `diag(v)` of a vector `[n]`: the square matrix `[n, n]` with `v` on its diagonal and zeros
+    /// elsewhere (version 2). The adjoint of `diagonal`: zeros, then `v` stored through its map,
+    /// as `unslice` is a slice's.
+    case diag
 
     /// Every op of the family, attributes at their defaults (a matrix's transpose).
-    static let all: [LinearAlgebra] = [.matmul, .transpose(axes: [1, 0])]
+    static let all: [LinearAlgebra] = [.matmul, .transpose(axes: [1, 0]), .diagonal, .diag]
 
     /// The permutation that reverses `rank` axes: `transpose(a)`.
     public static func reversedAxes(rank: Int) -> [Int] { Array((0..<rank).reversed()) }
@@ -37,6 +44,8 @@ public enum LinearAlgebra: Hashable, Sendable {
         switch self {
         case .matmul: return "@"
         case .transpose: return "transpose"
+        case .diagonal: return "diagonal"
+        case .diag: return "diag"
         }
     }
 
@@ -45,13 +54,15 @@ public enum LinearAlgebra: Hashable, Sendable {
         switch self {
         case .matmul: return "matmul"
         case .transpose: return "transpose"
+        case .diagonal: return "diagonal"
+        case .diag: return "diag"
         }
     }
 
     var arity: Int {
         switch self {
         case .matmul: return 2
-        case .transpose: return 1
+        case .transpose, .diagonal, .diag: return 1
         }
     }
 
@@ -74,11 +85,30 @@ public enum LinearAlgebra: Hashable, Sendable {
                 return .failure(.permutation(axes, rank: a.rank))
             }
             return .success(Shape(axes.map { a.dims[$0] }))
+        case .diagonal:
+            let a = operands[0]
+            guard a.rank == 2, a.dims[0] == a.dims[1] else {
+                return .failure(.rank(operand: 0, needs: "a square matrix (rank 2, equal sizes)", got: a))
+            }
+            return .success(Shape([a.dims[0]]))
+        case .diag:
+            let v = operands[0]
+            guard v.rank == 1 else { return .failure(.rank(operand: 0, needs: "a vector (rank 1)", got: v)) }
+            return .success(Shape([v.dims[0], v.dims[0]]))
         }
     }
 
     static var builtins: [Builtin] {
         [Builtin("transpose", [.tensor("a")]) { _ in .linearAlgebra(.transpose(axes: [])) }]
+    }
+
+    /// `diagonal(a)`, `diag(v)` and `trace(a)`, the sum of the diagonal (version 2).
+    static var version2Builtins: [Builtin] {
+        [
+            Builtin("diagonal", [.tensor("a")]) { _ in .linearAlgebra(.diagonal) },
+            Builtin("diag", [.tensor("v")]) { _ in .linearAlgebra(.diag) },
+            Builtin("trace", [.tensor("a")], then: .reduction(.sum, axis: nil)) { _ in .linearAlgebra(.diagonal) },
+        ]
     }
 
     /// `transpose(a, axes = [0, 2, 1])`: the version 1 built-in with a permutation, which only a
@@ -127,6 +157,8 @@ extension LinearAlgebra {
             let a = operands[0]
             let permutation = axes.isEmpty ? Self.reversedAxes(rank: a.rank) : axes
             return a.gather(indexMap(permutation), sizes: permutation.map { a.sizes[$0] })
+        case .diagonal: return operands[0].gather(Self.diagonalMap, sizes: [operands[0].sizes[0]])
+        case .diag: return operands[0].scatterAdd(Self.diagonalMap, sizes: [operands[0].sizes[0], operands[0].sizes[0]])
         }
     }
 
@@ -177,6 +209,8 @@ extension LinearAlgebra {
             return Self.batchedVJP(&g, a: a, b: b, index: index, cotangent: c)
         case .transpose(let axes):  // d/dA transpose(A, p) = transpose(C, p⁻¹)
             return g.transpose(c, axes: Self.inverse(axes.isEmpty ? Self.reversedAxes(rank: g[c].shape.rank) : axes))
+        case .diagonal: return g.add(.linearAlgebra(.diag), [c])  // d/dA Aᵢᵢ: the cotangent back on the diagonal
+        case .diag: return g.add(.linearAlgebra(.diagonal), [c])  // d/dv diag(v): the cotangent's diagonal
         }
     }
 
@@ -225,7 +259,7 @@ extension LinearAlgebra {
     var sourceNotation: SourceNotation {
         switch self {
         case .matmul: return .infix(name, binding: .matrixProduct)
-        case .transpose: return .call
+        case .transpose, .diagonal, .diag: return .call
         }
     }
 
@@ -234,6 +268,7 @@ extension LinearAlgebra {
         case .matmul: return .matrixProduct
         // A matrix's transpose is `Aᵀ`; other permutations are a call with the axes.
         case .transpose(let axes): return axes == [1, 0] ? .transpose : .call
+        case .diagonal, .diag: return .call
         }
     }
 }
@@ -242,14 +277,14 @@ extension LinearAlgebra {
 extension LinearAlgebra {
     var attributes: [OpAttribute] {
         switch self {
-        case .matmul: return []
+        case .matmul, .diagonal, .diag: return []
         case .transpose(let axes): return [OpAttribute("axes", .axes(axes))]
         }
     }
 
     func setting(axes values: [String: [Int]]) -> LinearAlgebra {
         switch self {
-        case .matmul: return self
+        case .matmul, .diagonal, .diag: return self
         case .transpose(let axes): return .transpose(axes: values["axes"] ?? axes)
         }
     }
@@ -260,7 +295,8 @@ extension LinearAlgebra {
     var lowering: LoweringStrategy {
         switch self {
         case .matmul: return .matmul
-        case .transpose: return .view
+        case .transpose, .diagonal: return .view
+        case .diag: return .scatter
         }
     }
 
@@ -269,7 +305,7 @@ extension LinearAlgebra {
         case .matmul:  // 2 flops per multiply-add: each result element is a sum over k
             let a = operands[0]
             return FlopRule(over: Shape(result.dims + [a.dims[a.rank - 1]]), perElement: 2)
-        case .transpose: return nil
+        case .transpose, .diagonal, .diag: return nil
         }
     }
 }
@@ -280,9 +316,14 @@ extension LinearAlgebra {
     func indexMap(rank: Int) -> IndexMap? {
         switch self {
         case .transpose(let axes): return indexMap(axes.isEmpty ? Self.reversedAxes(rank: rank) : axes)
+        // diag writes through the map of the diagonal it fills (as `unslice` through its slice's).
+        case .diagonal, .diag: return Self.diagonalMap
         case .matmul: return nil
         }
     }
+
+    /// A matrix's diagonal: both operand axes read the result's one axis, `A[i, i]`.
+    static let diagonalMap = IndexMap.axes([0, 0])
 
     /// Operand axis `axes[i]` is read at result axis `i`: the inverse permutation.
     private func indexMap(_ axes: [Int]) -> IndexMap { .axes(Self.inverse(axes)) }

@@ -49,7 +49,10 @@ public enum Loss: Hashable, Sendable {
         ]
         return plain.map { op in
             let (first, second) = names[op] ?? ("pred", "target")
-            return Builtin(op.name, [.tensor(first), .tensor(second)]) { _ in .loss(op) }
+            // PyTorch's label smoothing, which the checker lowers to the target (1 − ε) t + ε/C,
+            // or for class indices to (1 − ε) of the picked logit and ε of the row's mean (version 2).
+            let smoothing: [Builtin.Parameter] = op == .softmaxCrossEntropy ? [.fraction("label_smoothing", default: 0)] : []
+            return Builtin(op.name, [.tensor(first), .tensor(second)] + smoothing) { _ in .loss(op) }
         } + [
             Builtin("huber", [.tensor("pred"), .tensor("target"), .positiveNumber("delta", default: defaultDelta)]) {
                 .loss(.huber(delta: $0["delta"]!))
@@ -202,19 +205,28 @@ extension Loss {
     /// summand is t (lse − z), as the reference evaluation computes it.
     public func termSpelling(_ p: String, _ t: String, logSumExp lse: String? = nil, _ s: some ScalarSyntax) -> String {
         let (zero, one) = (s.literal(0), s.literal(1))
+        // A number target (`sigmoid_binary_cross_entropy(z, 1)`) is a literal: its weights are
+        // folded here, so that no generated branch tests a constant.
+        let known = s.value(ofLiteral: t)
+        /// `w · x` with 0 · ∞ = 0, as `zeroTimesAnything`.
+        func weighted(_ w: String, _ value: Double?, _ x: String) -> String {
+            guard let value else { return "(\(w) == \(zero) ? \(zero) : \(w) * \(x))" }
+            return value == 0 ? zero : "\(s.literal(value)) * \(x)"
+        }
+        let complement = "(\(one) - \(t))"
         switch self {
         case .mse, .sse: return "((\(p) - \(t)) * (\(p) - \(t)))"
         case .crossEntropy:  // 0 log 0 = 0, as `zeroTimesAnything`
-            return "(\(t) == \(zero) ? \(zero) : \(t) * \(s.call(.log, p)))"
+            return weighted(t, known, s.call(.log, p))
         case .softmaxCrossEntropy:  // 0 · ∞ = 0, as `zeroTimesAnything`
-            return "(\(t) == \(zero) ? \(zero) : \(t) * (\(lse ?? zero) - \(p)))"
+            return weighted(t, known, "(\(lse ?? zero) - \(p))")
         case .binaryCrossEntropy:  // 0 log 0 = 0, as `zeroTimesAnything`
-            let positive = "(\(t) == \(zero) ? \(zero) : \(t) * \(s.call(.log, p)))"
-            let negative = "((\(one) - \(t)) == \(zero) ? \(zero) : (\(one) - \(t)) * \(s.call(.log, "(\(one) - \(p))")))"
+            let positive = weighted(t, known, s.call(.log, p))
+            let negative = weighted(complement, known.map { 1 - $0 }, s.call(.log, "(\(one) - \(p))"))
             return "(\(positive) + \(negative))"
         case .sigmoidBinaryCrossEntropy:  // (1 − t) z or −t z by the sign of z, 0 · ∞ = 0, as `evaluate`
-            let positive = "((\(one) - \(t)) == \(zero) ? \(zero) : (\(one) - \(t)) * \(p))"
-            let negative = "(\(t) == \(zero) ? \(zero) : (-\(t)) * \(p))"
+            let positive = weighted(complement, known.map { 1 - $0 }, p)
+            let negative = weighted("(-\(t))", known.map { -$0 }, p)
             let softplus = s.call(.log1p, s.call(.exp, "(-\(s.call(.abs, p)))"))
             return "((\(p) >= \(zero) ? \(positive) : \(negative)) + \(softplus))"
         case .huber(let delta):
