@@ -67,6 +67,12 @@ import Testing
             }
             names[name] = .init(value, labels: labels)
         }
+        // A draw prints as its stream's name (`normal_0`); its value is the interpreter's.
+        for id in derivation.gradient.graph.live() {
+            if case .leaf(.random(let draw)) = derivation.gradient.graph[id].op, let value = values[id] {
+                names[draw.formulaName] = .init(value, labels: value.sizes.map { _ in nil })
+            }
+        }
         var reader = FormulaReader(names: names)
         do {
             for definition in definitions {
