@@ -97,9 +97,14 @@ public struct ModelKernels: Sendable {
             let outputs = program.outputs.map { (name: $0, node: forward.graph.root($0)!) }
             let predict = KernelSpec(
                 kind: .predict, graph: forward.graph,
-                results: outputs.map { ($0.node, .storage(.output($0.name))) },
+                results: outputs.map {
+                    ($0.node, .storage(forward.graph[$0.node].element == .int ? .intOutput($0.name) : .output($0.name)))
+                },
                 arguments: inputs(forward.graph, outputs.map(\.node)) + dims
-                    + outputs.map { .output($0.name, forward.graph[$0.node].shape) },
+                    + outputs.map {
+                        let shape = forward.graph[$0.node].shape
+                        return forward.graph[$0.node].element == .int ? .intOutput($0.name, shape) : .output($0.name, shape)
+                    },
                 names: forward.valueNames, options: options)
             forwardSpecs.append(predict)
         }

@@ -50,7 +50,7 @@ extension SwiftPrinter {
         kernel.arguments.compactMap { argument -> (String, Shape)? in
             switch argument {
             case .input(let name, let shape), .intInput(let name, let shape): (name, shape)
-            case .dim, .output: nil
+            case .dim, .output, .intOutput: nil
             }
         }
     }
@@ -66,7 +66,7 @@ extension SwiftPrinter {
             case .intInput(let name, _):
                 parameters.append(labeled(name, buffers ? "UnsafeBufferPointer<Int32>" : "[Int32]"))
             case .dim(let name): parameters.append(labeled(name, "Int"))
-            case .output: break
+            case .output, .intOutput: break
             }
         }
         let mutating = kernel.kind == .step ? "mutating " : ""
@@ -85,14 +85,20 @@ extension SwiftPrinter {
         kernel.arguments.compactMap { argument -> String? in
             switch argument {
             case .input(let name, _), .intInput(let name, _), .dim(let name): "\(SwiftIdentifiers.label(name)): \(local(name))"
-            case .output: nil
+            case .output, .intOutput: nil
             }
         }.joined(separator: ", ")
     }
 
-    var outputs: [(name: String, shape: Shape)] {
-        kernels.kernel(.predict)?.arguments.compactMap { if case .output(let name, let shape) = $0 { (name, shape) } else { nil } }
-            ?? []
+    /// `predict`'s outputs with their Swift element types (`Int32` for an `int` output).
+    var outputs: [(name: String, shape: Shape, element: String)] {
+        kernels.kernel(.predict)?.arguments.compactMap { argument in
+            switch argument {
+            case .output(let name, let shape): (name, shape, real)
+            case .intOutput(let name, let shape): (name, shape, "Int32")
+            case .input, .intInput, .dim: nil
+            }
+        } ?? []
     }
 
     func resultType(_ kernel: Kernel) -> String {
@@ -101,8 +107,8 @@ extension SwiftPrinter {
         case .gradient: return "(loss: \(real), grads: Grads)"
         case .apply: return "Void"
         case .predict:
-            if outputs.count == 1 { return "[\(real)]" }
-            return "(" + outputs.map { "\(tupleLabel($0.name)): [\(real)]" }.joined(separator: ", ") + ")"
+            if outputs.count == 1 { return "[\(outputs[0].element)]" }
+            return "(" + outputs.map { "\(tupleLabel($0.name)): [\($0.element)]" }.joined(separator: ", ") + ")"
         }
     }
 
@@ -132,7 +138,7 @@ extension SwiftPrinter {
         lines.append("checkParamCounts()")
         if kernel.kind == .step && !moments.isEmpty { lines.append("checkStateCounts()") }
         for output in outputs where kernel.kind == .predict {
-            lines.append("var \(local(output.name)) = [\(real)](repeating: 0, count: \(integer(IntExpr.count(output.shape), wrapping: false)))")
+            lines.append("var \(local(output.name)) = [\(output.element)](repeating: 0, count: \(integer(IntExpr.count(output.shape), wrapping: false)))")
         }
         let dims = kernels.runtimeDims.map { "\(SwiftIdentifiers.label($0)): \(local($0))" }.joined(separator: ", ")
         var openers: [String] = []
@@ -158,7 +164,7 @@ extension SwiftPrinter {
             switch argument {
             case .input(let name, _), .intInput(let name, _): arguments.append("\(local(name)): \(local(name)).baseAddress!")
             case .dim(let name): arguments.append("\(local(name)): \(local(name))")
-            case .output(let name, _):
+            case .output(let name, _), .intOutput(let name, _):
                 openers.append("\(local(name)).withUnsafeMutableBufferPointer { \(local(name)) in")
                 arguments.append("\(local(name)): \(local(name)).baseAddress!")
             }

@@ -60,6 +60,7 @@ extension SwiftPrinter {
             case .intInput(let name, _): parameters.append("\(local(name)): UnsafePointer<Int32>")
             case .dim(let name): parameters.append("\(local(name)): Int")
             case .output(let name, _): parameters.append("\(local(name)): UnsafeMutablePointer<\(real)>")
+            case .intOutput(let name, _): parameters.append("\(local(name)): UnsafeMutablePointer<Int32>")
             }
         }
         if kernel.kind == .gradient { parameters.append("g: ParamPointers") }
@@ -119,6 +120,8 @@ extension SwiftPrinter {
         case .define(let name, let value): return ["\(pad)let \(name): \(real) = \(scalar(value))"]
         case .declare(let name, let value): return ["\(pad)var \(name): \(real) = \(scalar(value))"]
         case .assign(let name, let value): return ["\(pad)\(name) = \(scalar(value))"]
+        case .store(.intOutput(let name), let index, let value):
+            return ["\(pad)\(element(.intOutput(name), index)) = Int32(\(scalar(value)))"]
         case .store(let storage, let index, let value): return ["\(pad)\(element(storage, index)) = \(scalar(value))"]
         case .accumulate(let storage, let index, let value): return ["\(pad)\(element(storage, index)) += \(scalar(value))"]
         case .incrementStepCount: return ["\(pad)t &+= 1"]
@@ -163,7 +166,7 @@ extension SwiftPrinter {
         case .param(let param): return "p.\(paramFields[param]!)" + at
         case .gradient(let param): return "g.\(paramFields[param]!)" + at
         case .state(let slot): return "s.\(stateFields[slot]!)" + at
-        case .input(let name), .output(let name): return local(name) + at
+        case .input(let name), .output(let name), .intOutput(let name): return local(name) + at
         case .workspace(let slot): return "w\(slot)" + at
         case .constant(let name): return "Self.\(Self.constantTable(name))" + at
         }

@@ -9,6 +9,9 @@ extension Checker {
         case .number(let literal):
             return TypedExpr(.constant(literal.value, name: nil), shape: .scalar, range: expr.range)
         case .name(let name):
+            if symbols.declaredAnywhere[name.name] == nil, let value = Builtin.version2Numbers[name.name] {
+                return TypedExpr(.constant(value, name: nil), shape: .scalar, range: expr.range)
+            }
             guard let symbol = lookup(name) else { return nil }
             switch symbol {
             case .input(let shape, let element):
@@ -96,6 +99,12 @@ extension Checker {
         case .divide: return .arithmetic(.divide)
         case .power: return .arithmetic(.power)
         case .matmul: return .linearAlgebra(.matmul)
+        case .less: return .arithmetic(.less)
+        case .lessEqual: return .arithmetic(.lessEqual)
+        case .greater: return .arithmetic(.greater)
+        case .greaterEqual: return .arithmetic(.greaterEqual)
+        case .equal: return .arithmetic(.equal)
+        case .notEqual: return .arithmetic(.notEqual)
         }
     }
 
@@ -103,6 +112,10 @@ extension Checker {
         // A declaration anywhere in the file hides a version 2 built-in of its name.
         if symbols.declaredAnywhere[callee.name] == nil, let builtin = Builtin.version2[callee.name] {
             return checkShapeCall(builtin, callee, arguments, expr)
+        }
+        // `sum(a, axis = [0, 1])`, `mean(a, keepdims = true)`, `max(a)`: version 2's reductions.
+        if let reduction = version2Reduction(callee, arguments) {
+            return checkShapeCall(reduction, callee, arguments, expr)
         }
         // `transpose(a, axes = [...])` takes a list, which only the version 2 binding reads.
         if callee.name == "transpose", arguments.contains(where: { $0.label?.name == "axes" }) {

@@ -11,6 +11,7 @@ extension Checker {
         case size(Dim)
         case axis(Int, SourceRange)
         case axes([Int], SourceRange)
+        case flag(Bool)
     }
 
     /// Binds and checks the arguments of a version 2 built-in, then builds its ops.
@@ -112,6 +113,23 @@ extension Checker {
                 return nil
             }
             return apply(.linearAlgebra(.transpose(axes: axes)), to: [a], sources: [source], at: expr)
+        case "var", "argmax", "argmin", "sum", "mean", "logsumexp", "max", "min":
+            let (a, source) = tensor("a")
+            var axes: (values: [Int], range: SourceRange)?
+            switch bound["axis"] {
+            case .axis(let value, let range)?: axes = ([value], range)
+            case .axes(let values, let range)?: axes = (values, range)
+            default: break
+            }
+            guard case .flag(let keepdims)? = bound["keepdims"] ?? .flag(false) else { return nil }
+            return checkReduction(builtin.name, a, source, axes: axes, keepdims: keepdims, at: expr)
+        case "where":
+            let ((c, cSource), (a, aSource), (b, bSource)) = (tensor("c"), tensor("a"), tensor("b"))
+            return checkWhere(c, a, b, sources: [cSource, aSource, bSource], at: expr)
+        case "clip":
+            let ((a, aSource), (low, lowSource), (high, highSource)) = (tensor("a"), tensor("low"), tensor("high"))
+            guard let lower = apply(.arithmetic(.maximum), to: [a, low], sources: [aSource, lowSource], at: expr) else { return nil }
+            return apply(.arithmetic(.minimum), to: [lower, high], sources: [expr, highSource], at: expr)
         case "squeeze":
             let (x, _) = tensor("x")
             guard let written = axis("axis") else {
@@ -233,6 +251,17 @@ extension Checker {
                 return nil
             }
             return .axis(value, argument.range)
+        case .axisOrAxes:
+            if case .list = argument.kind {
+                return bindArgument(ShapeBuiltin.Parameter(parameter.name, .axes), argument, function: function)
+            }
+            return bindArgument(ShapeBuiltin.Parameter(parameter.name, .axis), argument, function: function)
+        case .flag:
+            guard let value = flag(argument) else {
+                report(.invalidArgument("'\(parameter.name)' must be true or false"), at: argument.range)
+                return nil
+            }
+            return .flag(value)
         }
     }
 

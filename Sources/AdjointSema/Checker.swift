@@ -105,7 +105,7 @@ public struct Checker {
             return false
         }
         symbols.insert(name.name, symbol, at: name.range)
-        if Builtin.version2[name.name] != nil { hiddenBuiltins.append(name) }
+        if Builtin.version2[name.name] != nil || Builtin.version2Numbers[name.name] != nil { hiddenBuiltins.append(name) }
         return true
     }
 

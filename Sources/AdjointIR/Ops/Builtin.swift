@@ -93,6 +93,10 @@ public struct ShapeBuiltin: Sendable {
             case axis
             /// A list literal of integer literals: `axes = [0, 2, 1]`.
             case axes
+            /// An integer literal or a list of them: a reduction's `axis = 1`, `axis = [0, 2]`.
+            case axisOrAxes
+            /// `true` or `false` (or 1 or 0, as version 1's flags): `keepdims = true`.
+            case flag
         }
 
         public var name: String
@@ -126,9 +130,13 @@ extension Builtin {
     /// The built-in functions version 2 added, by name. Unlike `all`, which stays reserved, a
     /// declaration may hide one of these.
     public static let version2: [String: ShapeBuiltin] = {
-        let families = [Indexing.builtins, Structural.builtins]
+        let families = [Indexing.builtins, Structural.builtins, Reduction.version2Builtins, Arithmetic.version2Builtins]
         return Dictionary(uniqueKeysWithValues: families.joined().map { ($0.name, $0) })
     }()
+
+    /// The built-in numbers of version 2: `inf`, and `true` and `false` (1 and 0) where version 1
+    /// took a flag. A declaration hides them as it hides `version2`'s functions.
+    public static let version2Numbers: [String: Double] = ["inf": .infinity, "true": 1, "false": 0]
 
     /// Every built-in name of both versions, in alphabetical order (for suggestions).
     public static let allNames: [String] = (Array(all.keys) + Array(version2.keys)).sorted()
