@@ -14,7 +14,7 @@ public enum ExprPrinter {
             // Left to right: `(a - b) - c` prints as `a - b - c`, `a - (b - c)` keeps its parentheses.
             let own = strength(of: expr)
             // A comparison's operands are sums or tighter: `(a < b) == c` keeps its parentheses.
-            var text = wrap(first, if: strength(of: first) < own || own == Strength.comparison)
+            var text = wrap(first, if: strength(of: first) < own || (own == Strength.comparison && strength(of: first) == own))
             for link in links {
                 text += " \(link.op.rawValue) " + wrap(link.operand, if: strength(of: link.operand) <= own)
             }
