@@ -174,7 +174,12 @@ extension SwiftPrinter {
 
     func scalar(_ expr: ScalarExpr) -> String {
         expr.spelled(
-            syntax, element: element, condition: { "\(integer($1, wrapping: true)) \($0.rawValue) \(integer($2, wrapping: true))" },
+            syntax,
+            element: { storage, index in
+                // An `int` output read back (`pred == y` after `pred = argmax(...)`): an `Int32`.
+                if case .intOutput = storage { return "\(real)(\(element(storage, index)))" }
+                return element(storage, index)
+            }, condition: { "\(integer($1, wrapping: true)) \($0.rawValue) \(integer($2, wrapping: true))" },
             integer: { "\(real)(\(integer($0, wrapping: true)))" }, stepCount: { $0 == 0 ? "\(real)(t)" : "\(real)(t &+ \($0))" })
     }
 

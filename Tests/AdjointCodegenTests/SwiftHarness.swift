@@ -59,7 +59,7 @@ final class SwiftHarness: @unchecked Sendable {
 
     static func build(_ cases: [KernelCase]) throws -> [String: HarnessOutput] {
         let folder = try temporaryFolder("swift-harness")
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { if ProcessInfo.processInfo.environment["KEEP_HARNESS"] == nil { try? FileManager.default.removeItem(at: folder) } }
         var files = ["main.swift"]
         var main = [
             "import Foundation", "",
