@@ -294,9 +294,10 @@ struct FormulaBuilder {
                 return .elementwiseProduct(a, b)
             case .indicator(let relation): return .indicator(arguments[0], relation, arguments.count > 1 ? arguments[1] : .number(0))
             case .masked:
-                // `𝟙(x > 0) ⊙ δ`: a condition that is a comparison prints as its indicator.
+                // `𝟙(x > 0) ⊙ δ`: a condition that is a comparison prints as its indicator, any
+                // other as `𝟙(c)` (1 where c is not 0).
                 let condition: Formula
-                if case .indicator = arguments[0] { condition = arguments[0] } else { condition = .indicator(arguments[0], "≠", .number(0)) }
+                if case .indicator = arguments[0] { condition = arguments[0] } else { condition = .call("𝟙", [arguments[0]]) }
                 return .elementwiseProduct(condition, arguments[1])
             case .reduce(let symbol):
                 let axis = node.op.attributes.lazy.compactMap { attribute -> Int? in
