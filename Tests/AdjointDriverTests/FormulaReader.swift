@@ -12,8 +12,9 @@ import Foundation
 /// every element without a subscript), `Σ_{i: ids_i = r < n} u[i]` (a scatter-add of the rows of
 /// `u` into n rows); `aᵀ`, `a²`, `a^b`, `a[1:4, −1]` and `E[ids]` (basic indexing and a gather);
 /// names, numbers, calls `relu(a)`, `softmax(a, axis = 0)`, `concat([a, b], axis = 1)`,
-/// `𝟙(a > 0)` (1 where the relation holds, else a strong 0: `𝟙(c = 0) ⊙ −inf` is 0 where c is not
-/// 0, as Iverson's bracket) and parentheses.
+/// `𝟙(a > 0)` (1 where the relation holds, else 0), `𝟙(c)` (1 where c is not 0, else a strong 0: a
+/// product with it is 0 there even where the other factor is infinite, as Iverson's bracket),
+/// `where(c, a, b)` and parentheses.
 struct FormulaReader {
     /// A tensor with the dim name of each axis (nil for a fixed size), so that `Σ_batch` finds
     /// its axis.
@@ -314,9 +315,7 @@ struct FormulaReader {
         let b = try expression()
         skipSpaces()
         guard take(")") else { throw fail("expected ')'") }
-        var value = try elementwise(a, b) { x, y in relation(x, y) ? 1 : 0 }
-        value.isIndicator = true
-        return value
+        return try elementwise(a, b) { x, y in relation(x, y) ? 1 : 0 }
     }
 
     private mutating func call(_ name: String) throws(Failure) -> Value {
@@ -403,6 +402,13 @@ struct FormulaReader {
             let axes = lists["axes"] ?? Array((0..<value.tensor.rank).reversed())
             guard axes.sorted() == Array(0..<value.tensor.rank) else { throw fail("transpose of rank \(value.tensor.rank) by \(axes)") }
             return Value(Op.linearAlgebra(.transpose(axes: axes)).evaluate([value.tensor], dims: [:]), labels: axes.map { value.labels[$0] })
+        }
+        if name == "where", arguments.count == 3 {
+            // a where c is not 0, else b; the three broadcast together.
+            let sizes = arguments.dropFirst().reduce(arguments[0].tensor.sizes) { Tensor.broadcastSizes($0, $1.tensor.sizes) }
+            let (c, a, b) = (arguments[0].tensor.broadcast(to: sizes), arguments[1].tensor.broadcast(to: sizes), arguments[2].tensor.broadcast(to: sizes))
+            let labels = try elementwise(try elementwise(arguments[0], arguments[1], +), arguments[2], +).labels
+            return Value(Tensor(sizes: sizes, scalars: c.scalars.indices.map { c.scalars[$0] != 0 ? a.scalars[$0] : b.scalars[$0] }), labels: labels)
         }
         if name == "max" || name == "min", arguments.count == 2 {
             return try binary(arguments[0], arguments[1], name)
