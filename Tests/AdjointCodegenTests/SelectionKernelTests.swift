@@ -72,8 +72,17 @@ import Testing
         ),
     ]
 
+    /// The models above and `samples/tagger.adj` (layer norm, a masked causal softmax, an `argmax`
+    /// output; its `int` input is compared, not used as ids, in `predict`).
+    static let allModels: [(name: String, source: String, ids: Bool)] = {
+        let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("samples/tagger.adj")
+        guard let text = try? String(contentsOf: sample, encoding: .utf8) else { return models }
+        return models + [("tagger", text, false)]
+    }()
+
     static let cases: [KernelCase] = [Precision.double, .float].flatMap { precision in
-        models.map { model in
+        allModels.map { model in
             KernelCase(name: "v2s_" + model.name, source: model.source, dims: ["batch": 7], precision: precision, checksBadIds: model.ids)
         }
     }
