@@ -128,6 +128,18 @@ extension Checker {
             return checkWhere(c, a, b, sources: [cSource, aSource, bSource], at: expr)
         case "clip":
             let ((a, aSource), (low, lowSource), (high, highSource)) = (tensor("a"), tensor("low"), tensor("high"))
+            // The three broadcast together; a failure names `clip`, not the `max` inside it.
+            guard let both = Shape.broadcast(a.shape, low.shape), Shape.broadcast(both, high.shape) != nil else {
+                report(
+                    .shapeMismatch("shapes \(a.shape), \(low.shape) and \(high.shape) cannot be broadcast together for 'clip'"),
+                    at: expr.range,
+                    notes: [
+                        Diagnostic.Note("the tensor has shape \(a.shape)", at: aSource.range),
+                        Diagnostic.Note("'low' has shape \(low.shape)", at: lowSource.range),
+                        Diagnostic.Note("'high' has shape \(high.shape)", at: highSource.range),
+                    ])
+                return nil
+            }
             guard let lower = apply(.arithmetic(.maximum), to: [a, low], sources: [aSource, lowSource], at: expr) else { return nil }
             return apply(.arithmetic(.minimum), to: [lower, high], sources: [expr, highSource], at: expr)
         case "squeeze":

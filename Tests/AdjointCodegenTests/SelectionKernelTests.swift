@@ -118,6 +118,12 @@ import Testing
         expectClose("step_loss", losses)
         for param in program.params { expectClose("step_param:\(param.name)", final.bindings[param.name]!.scalars, tolerance: stepTolerance) }
         if test.checksBadIds { IndexingKernelTests().expectBadIdsRejected(output, test) }
+        if test.name == "v2s_selection" {
+            // The masked softmax: exact zeros above the diagonal, as in C.
+            let att = output["output:att"] ?? []
+            #expect(att.count == 7 * 16 && !att.contains { $0.isNaN })
+            for (index, value) in att.enumerated() where index % 4 > (index / 4) % 4 { #expect(value == 0) }
+        }
     }
 
     /// An `int` output is `int32_t *` in C and `[Int32]` in Swift; the masked softmax has exact
