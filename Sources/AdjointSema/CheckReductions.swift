@@ -21,7 +21,7 @@ extension Checker {
         default:
             return nil
         }
-        return Builtin.version2["var"].map { ShapeBuiltin(name, $0.parameters) }
+        return Reduction.version2Signature(name)
     }
 
     /// `true`, `false`, or the 1 and 0 that version 1 took as flags; nil for anything else.

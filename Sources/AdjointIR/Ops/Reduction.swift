@@ -69,10 +69,11 @@ public enum Reduction: Hashable, Sendable, CaseIterable {
     /// population variance, `mean(square(a - mean(a, keepdims)))`), and `argmax`, `argmin`. The
     /// checker builds a reduction over several axes as one reduction per axis, and `keepdims` as a
     /// reshape (CheckReductions.swift).
-    static var version2Builtins: [ShapeBuiltin] {
-        ["var", "argmax", "argmin"].map { name in
-            ShapeBuiltin(name, [.init("a", .tensor), .init("axis", .axisOrAxes, isOptional: true), .init("keepdims", .flag, isOptional: true)])
-        }
+    static var version2Builtins: [ShapeBuiltin] { ["var", "argmax", "argmin"].map(version2Signature) }
+
+    /// A reduction's signature in version 2: `name(a, axis = k or [k1, k2], keepdims = false)`.
+    public static func version2Signature(_ name: String) -> ShapeBuiltin {
+        ShapeBuiltin(name, [.init("a", .tensor), .init("axis", .axisOrAxes, isOptional: true), .init("keepdims", .flag, isOptional: true)])
     }
 }
 
@@ -80,7 +81,6 @@ public enum Reduction: Hashable, Sendable, CaseIterable {
 extension Reduction {
     func evaluate(_ a: Tensor, axis: Int?) -> Tensor {
         guard let axis else { return Tensor(reduce(a.scalars)) }
-        guard a.sizes[axis] > 0 else { return Tensor(sizes: a.sizes.enumerated().filter { $0.offset != axis }.map(\.element), scalars: []) }
         let (outer, length, inner) = a.split(at: axis)
         var result = [Double](repeating: 0, count: outer * inner)
         var slice = [Double](repeating: 0, count: length)
@@ -103,6 +103,8 @@ extension Reduction {
         case .max, .min, .argmax, .argmin:
             // The first extreme element: a later one replaces it only when strictly beyond it.
             let largest = seeksLargest!
+            // An empty slice: position 0 and the extreme's identity (-inf for max), as the kernels.
+            guard !values.isEmpty else { return givesPosition ? 0 : largest ? -.infinity : .infinity }
             var position = 0
             for (k, x) in values.enumerated() where largest ? x > values[position] : x < values[position] { position = k }
             return givesPosition ? Double(position) : values[position]
