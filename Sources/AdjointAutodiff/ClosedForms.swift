@@ -221,6 +221,19 @@ struct FormulaBuilder {
             return boundFormulas.keys.sorted().map { (names[$0]!, boundFormulas[$0]!) }
         }
 
+        /// `[c, a, b]` when the node is `masked(c, a) + masked(c == 0, b)`: a `where`.
+        func whereOperands(_ id: NodeID) -> [NodeID]? {
+            let operands = graph[id].operands
+            guard operands.count == 2, graph[operands[0]].op == .arithmetic(.masked), graph[operands[1]].op == .arithmetic(.masked)
+            else { return nil }
+            let (chosen, other) = (graph[operands[0]].operands, graph[operands[1]].operands)
+            let otherwise = graph[other[0]]
+            guard otherwise.op == .arithmetic(.equal), otherwise.operands[0] == chosen[0],
+                case .leaf(.constant(0, _)) = graph[otherwise.operands[1]].op
+            else { return nil }
+            return [chosen[0], chosen[1], other[1]]
+        }
+
         /// Leaves, and transparent wrappers of leaves, are cheaper to repeat than to name.
         func isTrivial(_ id: NodeID) -> Bool {
             let node = graph[id]
@@ -253,6 +266,11 @@ struct FormulaBuilder {
                 return name.map(Formula.symbol) ?? .number(value)
             case .leaf(.size(let dims)): return sizeFormula(dims)
             case .leaf(.random(let draw)): return .symbol(draw.formulaName)
+            case .arithmetic(.add) where whereOperands(id) != nil:
+                // `where(c, a, b)`, which the checker builds as `masked(c, a) + masked(c == 0, b)`.
+                var parts: [Formula] = []
+                for operand in whereOperands(id)! { parts.append(formula(operand)) }
+                return .call("where", parts)
             case .structural(.broadcast), .structural(.reshape):
                 // Broadcasting is implicit in the notation where NumPy's rules give the same result.
                 return Self.isImplicit(node.op, from: graph[operands[0]].shape) ? formula(operands[0]) : explicitShape(id)
@@ -294,6 +312,12 @@ struct FormulaBuilder {
                 }
                 return .elementwiseProduct(a, b)
             case .indicator(let relation): return .indicator(arguments[0], relation, arguments.count > 1 ? arguments[1] : .number(0))
+            case .masked:
+                // `𝟙(x > 0) ⊙ δ`: a condition that is a comparison prints as its indicator, any
+                // other as `𝟙(c)` (1 where c is not 0).
+                let condition: Formula
+                if case .indicator = arguments[0] { condition = arguments[0] } else { condition = .call("𝟙", [arguments[0]]) }
+                return .elementwiseProduct(condition, arguments[1])
             case .reduce(let symbol):
                 let axis = node.op.attributes.lazy.compactMap { attribute -> Int? in
                     if case .axis(let axis) = attribute.value { axis } else { nil }

@@ -44,6 +44,7 @@ public enum FormulaPrinter {
             case .symbol(let name): return latex ? latexName(name) : name
             case .number(let value):
                 // 15 significant digits: 1 − 0.9 prints as 0.1, not 0.09999999999999998.
+                if value.isInfinite && latex { return value < 0 ? "-\\infty" : "\\infty" }
                 let text = formatNumber(Double(String(format: "%.15g", value)) ?? value)
                 return latex ? text : text.replacingOccurrences(of: "-", with: "−")
             case .add(let a, let b): return "\(print(a)) + \(wrap(b, below: 2))"
@@ -66,12 +67,14 @@ public enum FormulaPrinter {
                 }
                 return latex ? "{\(wrap(a, below: 5))}^{\(print(b))}" : "\(wrap(a, below: 5))^\(wrap(b, below: 5))"
             case .transpose(let a): return wrap(a, below: 5) + (latex ? "^\\top" : "ᵀ")
+            case .call("𝟙", let arguments) where latex:  // `𝟙(c)`: 1 where c is not 0
+                return "\\mathbb{1}\\left[\(arguments.map(print).joined(separator: ", "))\\right]"
             case .call(let name, let arguments):
                 let list = arguments.map(print).joined(separator: ", ")
                 return latex ? "\\operatorname{\(name.replacingOccurrences(of: "_", with: "\\_"))}\\left(\(list)\\right)" : "\(name)(\(list))"
             case .indicator(let a, let relation, let b):
                 if latex {
-                    let symbol = relation == "≥" ? "\\geq" : relation
+                    let symbol = ["≥": "\\geq", "≤": "\\leq", "≠": "\\neq"][relation] ?? relation
                     return "\\mathbb{1}\\left[\(print(a)) \(symbol) \(print(b))\\right]"
                 }
                 return "𝟙(\(print(a)) \(relation) \(print(b)))"

@@ -30,6 +30,7 @@ public struct CFunctionPrinter: Sendable {
             case .dim(let dim): parameters.append("int64_t \(CIdentifiers.user(dim, model: name))")
             case .output(let output, _): parameters.append("\(real) *restrict \(CIdentifiers.user(output, model: name))")
             case .stream: parameters += ["uint64_t seed", "int64_t t"]
+            case .intOutput(let output, _): parameters.append("int32_t *restrict \(CIdentifiers.user(output, model: name))")
             }
         }
         if kernel.kind == .gradient { parameters.append("\(name)_grads *restrict g") }
@@ -148,7 +149,7 @@ public struct CFunctionPrinter: Sendable {
             out += pad
             write(storage, index, into: &out)
             if case .store = statement { out += " = " } else { out += " += " }
-            out += scalar(value)
+            if case .intOutput = storage { out += "(int32_t)" + scalar(value) } else { out += scalar(value) }
             out += ";\n"
         case .incrementStepCount:
             out += pad
@@ -248,7 +249,7 @@ public struct CFunctionPrinter: Sendable {
         case .state(let slot):
             out.append("s->")
             out.append(CIdentifiers.field(slot))
-        case .input(let name), .output(let name): out.append(CIdentifiers.user(name, model: self.name))
+        case .input(let name), .output(let name), .intOutput(let name): out.append(CIdentifiers.user(name, model: self.name))
         case .constant(let name):
             out.append(Self.constantTable(name, model: self.name))
         case .workspace(let slot):
@@ -329,8 +330,13 @@ public struct CFunctionPrinter: Sendable {
             out.append(" : ")
             write(b, into: &out)
             out.append(")")
+        case .element(.input(let name), let index):
+            write(.input(name), index, into: &out)
         case .element(let storage, let index):
+            // A position that `argmax` stored as a real.
+            out.append("((int64_t)")
             write(storage, index, into: &out)
+            out.append(")")
         case .select(let comparison, let a, let b, let c, let d):
             out.append("(")
             write(a, into: &out)

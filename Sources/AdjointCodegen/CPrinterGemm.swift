@@ -47,7 +47,7 @@ extension CFunctionPrinter {
         case .gradient(let param): return "g->\(CIdentifiers.field(param))"
         case .state(let slot): return "s->\(CIdentifiers.field(slot))"
         case .input(let input): return CIdentifiers.user(input, model: name)
-        case .output(let output): return CIdentifiers.user(output, model: name)
+        case .output(let output), .intOutput(let output): return CIdentifiers.user(output, model: name)
         case .workspace(let slot): return "w\(slot)"
         case .constant(let table): return CFunctionPrinter.constantTable(table, model: name)
         case .local, .tile: preconditionFailure("internal error: a CBLAS operand in \(storage), not a buffer")

@@ -94,8 +94,9 @@ struct FusionPlan {
         }
         for id in live {
             // `int` values are integer expressions wherever they are read, never buffers, except
-            // where a kernel delivers one (an `int` output): it is stored there, converted.
-            if graph.nodes[id.index].element == .int {
+            // where a kernel delivers one (an `int` output): it is stored there, converted. An
+            // `argmax` has a nest of its own, and its buffer holds the positions as reals.
+            if graph.nodes[id.index].element == .int && NodeKind(graph.nodes[id.index].op) != .complex {
                 if delivered.contains(id) { materialized.insert(id) }
                 continue
             }
@@ -111,7 +112,7 @@ struct FusionPlan {
                 // Only normalizers and products can be computed in another node's nest.
                 switch graph.nodes[id.index].op.lowering {
                 case .rows(_, _?), .matmul: break
-                case .leaf, .view, .pointwise, .sum, .rows(_, nil), .loss, .gather, .scatterAdd, .scatter, .concat: continue
+                case .leaf, .view, .pointwise, .sum, .rows(_, nil), .extremum, .loss, .gather, .scatterAdd, .scatter, .concat: continue
                 }
                 if let loss = logSumExpSource(of: id) {
                     materialized.remove(id)
@@ -161,7 +162,7 @@ struct FusionPlan {
             // A gather reads its table at a position an id supplies: computed per element, like
             // arithmetic, wherever it is needed.
             case .pointwise, .gather: self = .pointwise
-            case .sum, .rows, .loss, .matmul, .scatterAdd, .scatter, .concat: self = .complex
+            case .sum, .rows, .extremum, .loss, .matmul, .scatterAdd, .scatter, .concat: self = .complex
             }
         }
     }
@@ -245,7 +246,7 @@ struct FusionPlan {
     /// Whether a complex node reads each element of an operand exactly once.
     private func readsOnce(_ id: NodeID, operand: Int) -> Bool {
         switch graph[id].op.lowering {
-        case .sum: return true
+        case .sum, .extremum: return true
         case .loss(let loss): return operand == 1 || !loss.needsRowLogSumExp
         // A row pass reads each element twice; a product reads each many times; the others have
         // no nest of their own.

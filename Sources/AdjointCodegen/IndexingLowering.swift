@@ -20,6 +20,9 @@ extension KernelLowering {
     mutating func intValue(_ id: NodeID, _ index: [IntExpr]) -> IntExpr {
         let node = graph[id]
         switch node.op {
+        case .reduction where placement[id] != nil:
+            // `argmax`, computed by its own nest: positions stored as reals.
+            return .element(placement[id]!, flatIndex(index, node.shape))
         case .leaf(.intInput(let name, let shape)):
             return .element(.input(name), flatIndex(index, shape))
         case .indexing(.concat(let axis, _)):
@@ -126,9 +129,16 @@ extension KernelLowering {
         var pending = false
         func exit() -> Statement {
             var fill: [Statement] = []
-            for case .output(let name, let shape) in spec.arguments {
+            for argument in spec.arguments {
+                // NaN in a real output, -1 in an `int` one.
+                let (storage, shape, value): (Storage, Shape, Double)
+                switch argument {
+                case .output(let name, let outputShape): (storage, shape, value) = (.output(name), outputShape, .nan)
+                case .intOutput(let name, let outputShape): (storage, shape, value) = (.intOutput(name), outputShape, -1)
+                case .input, .intInput, .dim, .stream: continue
+                }
                 let index = loopVariables(shape)
-                fill += loops(index, shape, [.store(.output(name), flatIndex(index, shape), .literal(.nan))])
+                fill += loops(index, shape, [.store(storage, flatIndex(index, shape), .literal(value))])
             }
             return .exitIf(flag, fill, returnsNaN: spec.kind != .predict && spec.kind != .apply)
         }
@@ -137,6 +147,8 @@ extension KernelLowering {
                 let bound = op.idBound(graph[id].operands.map { graph[$0].shape })
             else { continue }
             let ids = graph[id].operands[idsOperand]
+            // Positions the kernel computes (`argmax`, in `max`'s derivative) are always valid.
+            guard readsIntInput(ids) else { continue }
             let limit = IntExpr(bound.size)
             guard !seen.contains(where: { $0.0 == ids && $0.1 == limit }) else { continue }
             seen.append((ids, limit))
@@ -155,6 +167,15 @@ extension KernelLowering {
         }
         if pending { statements.append(exit()) }
         return statements
+    }
+
+    /// Whether an `int` value comes from an `int` input (not from an `argmax`).
+    func readsIntInput(_ id: NodeID) -> Bool {
+        switch graph[id].op {
+        case .leaf(.intInput): return true
+        case .reduction: return false
+        default: return graph[id].operands.contains { readsIntInput($0) }
+        }
     }
 
     /// Whether an `int` value is computed through a gather (whose own ids must pass first).

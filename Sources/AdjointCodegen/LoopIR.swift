@@ -121,6 +121,9 @@ public enum Storage: Hashable, Sendable {
     case input(String)
     /// An output of `predict`, a caller-owned kernel argument.
     case output(String)
+    /// An `int` output of `predict` (`int32_t *best`, version 2): a store converts the real
+    /// position to the integer.
+    case intOutput(String)
     /// A slot of the caller's workspace, by index; the kernel's `Workspace` says where it starts.
     case workspace(Int)
     /// A scalar kept in a local variable of the kernel (scalar intermediates, the loss).
@@ -271,6 +274,8 @@ public enum Argument: Hashable, Sendable {
     /// The stream's position for a model that draws: `uint64_t seed, int64_t t` after the runtime
     /// dims of `loss` and `gradient` (`step` reads `s->seed` and `s->t`).
     case stream
+    /// An `int` output of `predict` (`int32_t *best`): an `argmax`'s positions.
+    case intOutput(String, Shape)
 }
 
 /// The workspace a kernel uses: slots laid out one after another, each starting 64-byte aligned.

@@ -364,7 +364,10 @@ struct KernelLowering {
         for node in graph.nodes { sizeBound.include(node.shape) }
         for case .input(_, let shape) in spec.arguments { sizeBound.include(shape) }
         for case .intInput(_, let shape) in spec.arguments { sizeBound.include(shape) }
-        for case .output(_, let shape) in spec.arguments { sizeBound.include(shape) }
+        for argument in spec.arguments {
+            if case .output(_, let shape) = argument { sizeBound.include(shape) }
+            if case .intOutput(_, let shape) = argument { sizeBound.include(shape) }
+        }
         return Kernel(
             kind: spec.kind, arguments: spec.arguments, takesWorkspace: spec.kind != .apply, checkedDims: runtimeDims,
             body: body, result: result, workspace: Workspace(slots: workspaceSlots), sizeBound: sizeBound, draws: graph.draws)

@@ -105,9 +105,14 @@ public struct ModelKernels: Sendable {
             let outputs = program.outputs.map { (name: $0, node: inference.graph.root($0)!) }
             let predict = KernelSpec(
                 kind: .predict, graph: inference.graph,
-                results: outputs.map { ($0.node, .storage(.output($0.name))) },
+                results: outputs.map {
+                    ($0.node, .storage(inference.graph[$0.node].element == .int ? .intOutput($0.name) : .output($0.name)))
+                },
                 arguments: inputs(inference.graph, outputs.map(\.node)) + dims
-                    + outputs.map { .output($0.name, inference.graph[$0.node].shape) },
+                    + outputs.map {
+                        let shape = inference.graph[$0.node].shape
+                        return inference.graph[$0.node].element == .int ? .intOutput($0.name, shape) : .output($0.name, shape)
+                    },
                 names: inference.valueNames, options: options)
             forwardSpecs.append(predict)
         }

@@ -45,7 +45,7 @@ extension KernelLowering {
         case .param(let name): return "params " + name
         case .gradient(let name): return "grads " + name
         case .state(let name): return "state " + name
-        case .input(let name), .output(let name), .local(let name): return name
+        case .input(let name), .output(let name), .intOutput(let name), .local(let name): return name
         case .workspace(let slot): return "workspace slot \(slot)"
         case .tile(let name): return "tile " + name
         case .constant(let name): return "const " + name

@@ -7,7 +7,7 @@ extension KernelLowering {
     mutating func nest(_ id: NodeID) -> [Statement] {
         let node = graph[id]
         // A delivered `int` value (an output): its integer expression stored element by element.
-        if node.element == .int { return pointwiseNest(id) }
+        if node.element == .int, FusionPlan.NodeKind(node.op) != .complex { return pointwiseNest(id) }
         switch node.op.lowering {
         case .sum(let axes, let mean):
             let shape = graph[node.operands[0]].shape
@@ -17,6 +17,8 @@ extension KernelLowering {
             return sumNest(id, reduced: reduced, divisor: divisor) { index in resultAxes.map { $0.map { index[$0] } ?? .zero } }
         case .rows(let axis, let normalizer):
             return rowNest(id, axis: axis, normalizer: normalizer)
+        case .extremum(let axis, let largest, let position):
+            return extremumNest(id, axis: axis, largest: largest, position: position)
         case .matmul:
             return matmulNest(id)
         case .loss(let op):
@@ -178,6 +180,39 @@ extension KernelLowering {
         return [.declare(largest, .literal(-.infinity))] + loops(index, shape, axes: along, maxBody)
             + [.declare(total, .literal(0))] + loops(index, shape, axes: along, sumBody)
             + [.define("lse\(id.index)", .logSumExp(largest: .name(largest), shiftedSum: .name(total)))]
+    }
+
+    // MARK: - Extremes: max, min, argmax, argmin
+
+    /// For each slice along `axis` (every element when nil): a running extreme that a later
+    /// element replaces only when strictly beyond it (so the first extreme wins, as `Reduction`
+    /// evaluates), and with `position` its index along the slice (row-major over several axes),
+    /// stored as a real (exact below 2^24 in float). The running index is updated without a
+    /// branch: `pos += [x > best] * (k - pos)`.
+    mutating func extremumNest(_ id: NodeID, axis: Int?, largest: Bool, position: Bool) -> [Statement] {
+        let operand = graph[id].operands[0]
+        let shape = graph[operand].shape
+        let index = loopVariables(shape)
+        let along = axis.map { [$0] } ?? Array(shape.dims.indices)
+        let outer = shape.dims.indices.filter { !along.contains($0) }
+        let (best, at) = ("best\(id.index)", "pos\(id.index)")
+        var body = newBody()
+        let x = value(operand, index, &body)
+        if position {
+            let beyond = "beyond\(id.index)"
+            let alongShape = Shape(along.map { shape.dims[$0] })
+            let k = ScalarExpr.integer(flatIndex(along.map { index[$0] }, alongShape))
+            body.append(.define(beyond, .arithmetic(largest ? .greater : .less, x, .name(best))))
+            body.append(.define("step\(id.index)", .arithmetic(.subtract, k, .name(at))))
+            body.append(.assign(at, .arithmetic(.add, .name(at), .arithmetic(.multiply, .name(beyond), .name("step\(id.index)")))))
+        }
+        // Ties keep the running extreme (`max`'s spelling picks its first operand on a tie).
+        body.append(.assign(best, .arithmetic(largest ? .maximum : .minimum, .name(best), x)))
+        var row: [Statement] = [.declare(best, .literal(largest ? -.infinity : .infinity))]
+        if position { row.append(.declare(at, .literal(0))) }
+        row += loops(index, shape, axes: along, body)
+        row.append(store(id, outer.map { index[$0] }, .name(position ? at : best)))
+        return loops(index, shape, axes: outer, row)
     }
 
     // MARK: - Losses

@@ -50,7 +50,7 @@ extension SwiftPrinter {
         kernel.arguments.compactMap { argument -> (String, Shape)? in
             switch argument {
             case .input(let name, let shape), .intInput(let name, let shape): (name, shape)
-            case .dim, .output, .stream: nil
+            case .dim, .output, .intOutput, .stream: nil
             }
         }
     }
@@ -66,7 +66,7 @@ extension SwiftPrinter {
             case .intInput(let name, _):
                 parameters.append(labeled(name, buffers ? "UnsafeBufferPointer<Int32>" : "[Int32]"))
             case .dim(let name): parameters.append(labeled(name, "Int"))
-            case .output: break
+            case .output, .intOutput: break
             case .stream: parameters += ["seed: UInt64", "t: Int64"]
             }
         }
@@ -86,15 +86,21 @@ extension SwiftPrinter {
         kernel.arguments.compactMap { argument -> String? in
             switch argument {
             case .input(let name, _), .intInput(let name, _), .dim(let name): "\(SwiftIdentifiers.label(name)): \(local(name))"
-            case .output: nil
+            case .output, .intOutput: nil
             case .stream: "seed: seed, t: t"
             }
         }.joined(separator: ", ")
     }
 
-    var outputs: [(name: String, shape: Shape)] {
-        kernels.kernel(.predict)?.arguments.compactMap { if case .output(let name, let shape) = $0 { (name, shape) } else { nil } }
-            ?? []
+    /// `predict`'s outputs with their Swift element types (`Int32` for an `int` output).
+    var outputs: [(name: String, shape: Shape, element: String)] {
+        kernels.kernel(.predict)?.arguments.compactMap { argument in
+            switch argument {
+            case .output(let name, let shape): (name, shape, real)
+            case .intOutput(let name, let shape): (name, shape, "Int32")
+            case .input, .intInput, .dim, .stream: nil
+            }
+        } ?? []
     }
 
     func resultType(_ kernel: Kernel) -> String {
@@ -103,8 +109,8 @@ extension SwiftPrinter {
         case .gradient: return "(loss: \(real), grads: Grads)"
         case .apply: return "Void"
         case .predict:
-            if outputs.count == 1 { return "[\(real)]" }
-            return "(" + outputs.map { "\(tupleLabel($0.name)): [\(real)]" }.joined(separator: ", ") + ")"
+            if outputs.count == 1 { return "[\(outputs[0].element)]" }
+            return "(" + outputs.map { "\(tupleLabel($0.name)): [\($0.element)]" }.joined(separator: ", ") + ")"
         }
     }
 
@@ -134,7 +140,7 @@ extension SwiftPrinter {
         lines.append("checkParamCounts()")
         if kernel.kind == .step && !moments.isEmpty { lines.append("checkStateCounts()") }
         for output in outputs where kernel.kind == .predict {
-            lines.append("var \(local(output.name)) = [\(real)](repeating: 0, count: \(integer(IntExpr.count(output.shape), wrapping: false)))")
+            lines.append("var \(local(output.name)) = [\(output.element)](repeating: 0, count: \(integer(IntExpr.count(output.shape), wrapping: false)))")
         }
         let dims = kernels.runtimeDims.map { "\(SwiftIdentifiers.label($0)): \(local($0))" }.joined(separator: ", ")
         var openers: [String] = []
@@ -162,7 +168,7 @@ extension SwiftPrinter {
             case .input(let name, _), .intInput(let name, _): arguments.append("\(local(name)): \(local(name)).baseAddress!")
             case .dim(let name): arguments.append("\(local(name)): \(local(name))")
             case .stream: arguments += ["seed: seed", "t: t"]
-            case .output(let name, _):
+            case .output(let name, _), .intOutput(let name, _):
                 openers.append("\(local(name)).withUnsafeMutableBufferPointer { \(local(name)) in")
                 arguments.append("\(local(name)): \(local(name)).baseAddress!")
             }

@@ -62,6 +62,7 @@ extension SwiftPrinter {
             case .dim(let name): parameters.append("\(local(name)): Int")
             case .output(let name, _): parameters.append("\(local(name)): UnsafeMutablePointer<\(real)>")
             case .stream: parameters += ["seed: UInt64", "t: Int64"]
+            case .intOutput(let name, _): parameters.append("\(local(name)): UnsafeMutablePointer<Int32>")
             }
         }
         if kernel.kind == .gradient { parameters.append("g: ParamPointers") }
@@ -121,6 +122,8 @@ extension SwiftPrinter {
         case .define(let name, let value): return ["\(pad)let \(name): \(real) = \(scalar(value))"]
         case .declare(let name, let value): return ["\(pad)var \(name): \(real) = \(scalar(value))"]
         case .assign(let name, let value): return ["\(pad)\(name) = \(scalar(value))"]
+        case .store(.intOutput(let name), let index, let value):
+            return ["\(pad)\(element(.intOutput(name), index)) = Int32(\(scalar(value)))"]
         case .store(let storage, let index, let value): return ["\(pad)\(element(storage, index)) = \(scalar(value))"]
         case .accumulate(let storage, let index, let value): return ["\(pad)\(element(storage, index)) += \(scalar(value))"]
         case .incrementStepCount: return ["\(pad)t &+= 1"]
@@ -165,7 +168,7 @@ extension SwiftPrinter {
         case .param(let param): return "p.\(paramFields[param]!)" + at
         case .gradient(let param): return "g.\(paramFields[param]!)" + at
         case .state(let slot): return "s.\(stateFields[slot]!)" + at
-        case .input(let name), .output(let name): return local(name) + at
+        case .input(let name), .output(let name), .intOutput(let name): return local(name) + at
         case .workspace(let slot): return "w\(slot)" + at
         case .constant(let name): return "Self.\(Self.constantTable(name))" + at
         }
@@ -173,7 +176,12 @@ extension SwiftPrinter {
 
     func scalar(_ expr: ScalarExpr) -> String {
         expr.spelled(
-            syntax, element: element, condition: { "\(integer($1, wrapping: true)) \($0.rawValue) \(integer($2, wrapping: true))" },
+            syntax,
+            element: { storage, index in
+                // An `int` output read back (`pred == y` after `pred = argmax(...)`): an `Int32`.
+                if case .intOutput = storage { return "\(real)(\(element(storage, index)))" }
+                return element(storage, index)
+            }, condition: { "\(integer($1, wrapping: true)) \($0.rawValue) \(integer($2, wrapping: true))" },
             integer: { "\(real)(\(integer($0, wrapping: true)))" }, stepCount: { $0 == 0 ? "\(real)(t)" : "\(real)(t &+ \($0))" },
             draw: { "\(real)(\(Self.drawCall($0, index: integer($1, wrapping: true))))" })
     }

@@ -27,7 +27,8 @@ public struct SwiftPrinter {
         // `m_x` beside an input `m_x`).
         var used = Set(kernels.kernels.flatMap(\.arguments).map { argument in
             switch argument {
-            case .input(let name, _), .intInput(let name, _), .dim(let name), .output(let name, _): SwiftIdentifiers.user(name)
+            case .input(let name, _), .intInput(let name, _), .dim(let name), .output(let name, _), .intOutput(let name, _):
+                SwiftIdentifiers.user(name)
             case .stream: "seed"
             }
         })

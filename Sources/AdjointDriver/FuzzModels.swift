@@ -254,9 +254,25 @@ extension Fuzzer.ModelBuilder {
                 let function = random.pick(["softmax", "log_softmax"])
                 return ("\(function)(\(floatA.text), axis = \(axis))", Value(text: "", shape: floatA.shape, hasParam: floatA.hasParam))
             }
+            if random.chance(30) {
+                // Selection: a comparison, `where` (with -inf under a softmax), `clip`, `argmax`.
+                let x = floatA.text
+                let shape = floatA.shape
+                switch random.below(4) {
+                case 0: return ("where(\(atom(floatA)) > 0.5, \(x), 2 * \(atom(floatA)))", Value(text: "", shape: shape, hasParam: floatA.hasParam))
+                case 1: return ("softmax(where(\(atom(floatA)) < 0.9, \(x), -inf), axis = \(axis))", Value(text: "", shape: shape, hasParam: floatA.hasParam))
+                case 2: return ("clip(\(x), 0.2, 0.8)", Value(text: "", shape: shape, hasParam: floatA.hasParam))
+                default:
+                    var rest = shape
+                    rest.remove(at: axis)
+                    return ("(argmax(\(x), axis = \(axis)) >= 1) * max(\(x), axis = \(axis))", Value(text: "", shape: rest, hasParam: floatA.hasParam))
+                }
+            }
             var shape = floatA.shape
-            shape.remove(at: axis)
-            return ("\(random.pick(["sum", "mean", "logsumexp"]))(\(floatA.text), axis = \(axis))", Value(text: "", shape: shape, hasParam: floatA.hasParam))
+            let keepdims = random.chance(20)
+            if keepdims { shape[axis] = 1 } else { shape.remove(at: axis) }
+            let reduction = random.pick(["sum", "mean", "logsumexp", "max", "min", "var"])
+            return ("\(reduction)(\(floatA.text), axis = \(axis)\(keepdims ? ", keepdims = true" : ""))", Value(text: "", shape: shape, hasParam: floatA.hasParam))
         default:  // a tensor const or a param broadcast against a value whose shape ends like it
             let partners = values.filter { b in !b.shape.isEmpty && b.shape.count <= a.shape.count && Array(a.shape.suffix(b.shape.count)) == b.shape && !b.isInt }
             guard let b = partners.isEmpty ? nil : random.pick(partners) else { return nil }

@@ -51,7 +51,7 @@ extension Graph {
     public func constantValue(_ id: NodeID) -> Double? {
         switch self[id].op {
         case .leaf(.constant(let value, _)): return value
-        case .structural(.broadcast): return constantValue(self[id].operands[0])
+        case .structural(.broadcast), .structural(.reshape): return constantValue(self[id].operands[0])
         default: return nil
         }
     }

@@ -37,7 +37,7 @@ public enum Simplifier {
             if isNamed(b) && values[0] == 1 { return b }
         case .subtract, .divide, .power:
             if isNamed(a) && values[1] == (op == .subtract ? 0 : 1) { return a }
-        case .maximum, .minimum, .greaterEqual: break
+        case .maximum, .minimum, .greaterEqual, .less, .lessEqual, .greater, .equal, .notEqual, .masked: break
         }
         return nil
     }

@@ -9,6 +9,9 @@ extension Checker {
         case .number(let literal):
             return TypedExpr(.constant(literal.value, name: nil), shape: .scalar, range: expr.range)
         case .name(let name):
+            if symbols.declaredAnywhere[name.name] == nil, let value = Builtin.version2Numbers[name.name] {
+                return TypedExpr(.constant(value, name: nil), shape: .scalar, range: expr.range)
+            }
             guard let symbol = lookup(name) else { return nil }
             switch symbol {
             case .input(let shape, let element):
@@ -96,6 +99,12 @@ extension Checker {
         case .divide: return .arithmetic(.divide)
         case .power: return .arithmetic(.power)
         case .matmul: return .linearAlgebra(.matmul)
+        case .less: return .arithmetic(.less)
+        case .lessEqual: return .arithmetic(.lessEqual)
+        case .greater: return .arithmetic(.greater)
+        case .greaterEqual: return .arithmetic(.greaterEqual)
+        case .equal: return .arithmetic(.equal)
+        case .notEqual: return .arithmetic(.notEqual)
         }
     }
 
@@ -103,6 +112,10 @@ extension Checker {
         // A declaration anywhere in the file hides a version 2 built-in of its name.
         if symbols.declaredAnywhere[callee.name] == nil, let builtin = Builtin.version2[callee.name] {
             return checkShapeCall(builtin, callee, arguments, expr)
+        }
+        // `sum(a, axis = [0, 1])`, `mean(a, keepdims = true)`, `max(a)`: version 2's reductions.
+        if let reduction = version2Reduction(callee, arguments) {
+            return checkShapeCall(reduction, callee, arguments, expr)
         }
         // `transpose(a, axes = [...])` takes a list, which only the version 2 binding reads.
         if callee.name == "transpose", arguments.contains(where: { $0.label?.name == "axes" }) {
@@ -241,15 +254,8 @@ extension Checker {
         return node(.arithmetic(.add), [kept, spread], target.shape)
     }
 
-    /// A flag's value: `1` or `0` as version 1 writes flags. The one place a flag argument is
-    /// read: booleans (`true`, `false`) bind here when the language has them.
-    func compileTimeFlag(_ expr: Expr) -> Bool? {
-        switch integerLiteral(expr) {
-        case 1?: return true
-        case 0?: return false
-        default: return nil
-        }
-    }
+    /// A flag's value: `true` or `false`, or `1` or `0` as version 1 writes flags (`flag`).
+    func compileTimeFlag(_ expr: Expr) -> Bool? { flag(expr) }
 
     /// Checks the arguments of a call that cannot be typed (an unknown function, arguments that
     /// do not fit its parameters) for their own mistakes, so that `det(inverse(S))` reports the

@@ -12,6 +12,7 @@ extension Checker {
         case axis(Int, SourceRange)
         case axes([Int], SourceRange)
         case number(Double, SourceRange)
+        case flag(Bool)
     }
 
     /// Binds and checks the arguments of a version 2 built-in, then builds its ops.
@@ -113,6 +114,35 @@ extension Checker {
                 return nil
             }
             return apply(.linearAlgebra(.transpose(axes: axes)), to: [a], sources: [source], at: expr)
+        case "var", "argmax", "argmin", "sum", "mean", "logsumexp", "max", "min":
+            let (a, source) = tensor("a")
+            var axes: (values: [Int], range: SourceRange)?
+            switch bound["axis"] {
+            case .axis(let value, let range)?: axes = ([value], range)
+            case .axes(let values, let range)?: axes = (values, range)
+            default: break
+            }
+            guard case .flag(let keepdims)? = bound["keepdims"] ?? .flag(false) else { return nil }
+            return checkReduction(builtin.name, a, source, axes: axes, keepdims: keepdims, at: expr)
+        case "where":
+            let ((c, cSource), (a, aSource), (b, bSource)) = (tensor("c"), tensor("a"), tensor("b"))
+            return checkWhere(c, a, b, sources: [cSource, aSource, bSource], at: expr)
+        case "clip":
+            let ((a, aSource), (low, lowSource), (high, highSource)) = (tensor("a"), tensor("low"), tensor("high"))
+            // The three broadcast together; a failure names `clip`, not the `max` inside it.
+            guard let both = Shape.broadcast(a.shape, low.shape), Shape.broadcast(both, high.shape) != nil else {
+                report(
+                    .shapeMismatch("shapes \(a.shape), \(low.shape) and \(high.shape) cannot be broadcast together for 'clip'"),
+                    at: expr.range,
+                    notes: [
+                        Diagnostic.Note("the tensor has shape \(a.shape)", at: aSource.range),
+                        Diagnostic.Note("'low' has shape \(low.shape)", at: lowSource.range),
+                        Diagnostic.Note("'high' has shape \(high.shape)", at: highSource.range),
+                    ])
+                return nil
+            }
+            guard let lower = apply(.arithmetic(.maximum), to: [a, low], sources: [aSource, lowSource], at: expr) else { return nil }
+            return apply(.arithmetic(.minimum), to: [lower, high], sources: [expr, highSource], at: expr)
         case "squeeze":
             let (x, _) = tensor("x")
             guard let written = axis("axis") else {
@@ -247,6 +277,17 @@ extension Checker {
                 return nil
             }
             return .number(value, argument.range)
+        case .axisOrAxes:
+            if case .list = argument.kind {
+                return bindArgument(ShapeBuiltin.Parameter(parameter.name, .axes), argument, function: function)
+            }
+            return bindArgument(ShapeBuiltin.Parameter(parameter.name, .axis), argument, function: function)
+        case .flag:
+            guard let value = flag(argument) else {
+                report(.invalidArgument("'\(parameter.name)' must be true or false"), at: argument.range)
+                return nil
+            }
+            return .flag(value)
         }
     }
 

@@ -300,10 +300,16 @@ public struct Argument: Sendable {
 /// The infix operators, loosest first: `+ -`, then `* / @`, then `^`.
 public enum BinaryOperator: String, CaseIterable, Sendable {
     case add = "+", subtract = "-", multiply = "*", divide = "/", matmul = "@", power = "^"
+    /// Version 2's comparisons, looser than `+ -`; they do not chain.
+    case less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">=", equal = "==", notEqual = "!="
+
+    /// The comparisons.
+    public static let comparisons: [BinaryOperator] = [.less, .lessEqual, .greater, .greaterEqual, .equal, .notEqual]
 
     /// Binding strength: larger binds tighter. Unary minus sits between 2 and 3.
     public var precedence: Int {
         switch self {
+        case .less, .lessEqual, .greater, .greaterEqual, .equal, .notEqual: return 0
         case .add, .subtract: return 1
         case .multiply, .divide, .matmul: return 2
         case .power: return 3

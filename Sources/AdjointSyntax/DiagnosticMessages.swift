@@ -16,6 +16,7 @@ public enum DiagnosticID: String, CaseIterable, Sendable {
     case listLiteralPosition = "list-literal-position"
     case ellipsisPosition = "ellipsis-position"
     case invalidSlice = "invalid-slice"
+    case chainedComparison = "chained-comparison"
     case unknownElementType = "unknown-element-type"
     // names
     case undeclaredName = "undeclared-name"
@@ -144,6 +145,11 @@ extension DiagnosticMessage {
     static func nestingTooDeep(limit: Int) -> Self {
         Self(.nestingTooDeep, "expression is nested more than \(limit) levels deep; name some parts of it")
     }
+    /// `a < b < c`: comparisons do not chain (version 2).
+    static func chainedComparison(_ op: String) -> Self {
+        Self(.chainedComparison, "comparisons do not chain: '\(op)' follows another comparison; write '(a < b) * (b < c)' for both")
+    }
+
     static var listLiteralPosition: Self {
         Self(.listLiteralPosition, "a list literal is allowed only as a call argument or a const's value")
     }
@@ -353,7 +359,7 @@ extension DiagnosticMessage {
     public static func invalidConst(_ text: String) -> Self { Self(.invalidConst, text) }
     public static func constShapeMismatch(_ text: String) -> Self { Self(.constShapeMismatch, text) }
     public static func hidesBuiltin(_ name: String) -> Self {
-        Self(.hidesBuiltin, "'\(name)' hides the version 2 built-in function of that name in this file")
+        Self(.hidesBuiltin, "'\(name)' hides the version 2 built-in of that name in this file")
     }
 }
 

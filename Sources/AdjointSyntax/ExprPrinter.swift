@@ -13,7 +13,8 @@ public enum ExprPrinter {
         case .chain(let first, let links):
             // Left to right: `(a - b) - c` prints as `a - b - c`, `a - (b - c)` keeps its parentheses.
             let own = strength(of: expr)
-            var text = wrap(first, if: strength(of: first) < own)
+            // A comparison's operands are sums or tighter: `(a < b) == c` keeps its parentheses.
+            var text = wrap(first, if: strength(of: first) < own || (own == Strength.comparison && strength(of: first) == own))
             for link in links {
                 text += " \(link.op.rawValue) " + wrap(link.operand, if: strength(of: link.operand) <= own)
             }
@@ -52,6 +53,7 @@ public enum ExprPrinter {
 
     /// Binding strength of each printed form, loosest first.
     private enum Strength {
+        static let comparison = 0
         static let additive = 1
         static let multiplicative = 2
         static let negate = 3
@@ -64,6 +66,7 @@ public enum ExprPrinter {
         case .add, .subtract: return Strength.additive
         case .multiply, .divide, .matmul: return Strength.multiplicative
         case .power: return Strength.power
+        case .less, .lessEqual, .greater, .greaterEqual, .equal, .notEqual: return Strength.comparison
         }
     }
 

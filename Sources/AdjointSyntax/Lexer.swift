@@ -67,7 +67,8 @@ public struct Lexer {
     /// Whether `byte` can be part of a token or of the space between tokens.
     private static func canAppear(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"), UInt8(ascii: "#"), UInt8(ascii: "."):
+        case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"), UInt8(ascii: "#"), UInt8(ascii: "."),
+            UInt8(ascii: "!"):
             return true
         default:
             return isIdentifierStart(byte) || isDigit(byte) || punctuation[Int(byte)] != nil
@@ -117,6 +118,22 @@ public struct Lexer {
             case UInt8(ascii: ".") where peek(1) == UInt8(ascii: ".") && peek(2) == UInt8(ascii: "."):
                 offset += 3
                 add(.ellipsis, from: start)
+            case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "="), UInt8(ascii: "!"):
+                // `<` `<=` `>` `>=` `==` `!=` (version 2) and `=`; a `!` alone is a stray character.
+                let equals = peek(1) == UInt8(ascii: "=")
+                offset += equals ? 2 : 1
+                switch (byte, equals) {
+                case (UInt8(ascii: "<"), false): add(.less, from: start)
+                case (UInt8(ascii: "<"), true): add(.lessEqual, from: start)
+                case (UInt8(ascii: ">"), false): add(.greater, from: start)
+                case (UInt8(ascii: ">"), true): add(.greaterEqual, from: start)
+                case (UInt8(ascii: "="), false): add(.equal, from: start)
+                case (UInt8(ascii: "="), true): add(.equalEqual, from: start)
+                case (_, true): add(.notEqual, from: start)
+                default:
+                    report(.unexpectedCharacter("'!'"), at: range(start, offset))
+                    tokens.append(Token(kind: .invalid, range: range(start, offset), text: ""))
+                }
             default:
                 // Stray characters were removed, so this is punctuation or a `.` that starts no number.
                 offset += 1
@@ -233,7 +250,7 @@ public struct Lexer {
         let kinds: [(Character, TokenKind)] = [
             ("(", .leftParen), (")", .rightParen), ("[", .leftBracket), ("]", .rightBracket), (",", .comma),
             (":", .colon), ("=", .equal), ("+", .plus), ("-", .minus), ("*", .star), ("/", .slash), ("@", .at),
-            ("^", .caret),
+            ("^", .caret), ("<", .less), (">", .greater),
         ]
         for (character, kind) in kinds { table[Int(character.asciiValue!)] = kind }
         return table

@@ -327,12 +327,21 @@ public struct Parser {
                 } else if labelsRequired {
                     throw fail(.expectedIdentifier("a hyper-parameter name (as in 'lr = 0.01')", found: found))
                 }
-                arguments.append(LabeledNumber(label: label, value: try parseSignedNumber("as a value")))
+                arguments.append(LabeledNumber(label: label, value: try parseSignedNumberOrFlag("as a value")))
             } while consume(.comma) != nil
         }
         _ = try expect(
             .rightParen, "to close the \(context)'s arguments", notes: [Diagnostic.Note("'(' opened here", at: open.range)])
         return arguments
+    }
+
+    /// A signed number, or `true` or `false` (1 and 0, version 2: `nesterov = true`).
+    private mutating func parseSignedNumberOrFlag(_ context: String) throws -> NumberLiteral {
+        guard current.kind == .identifier, current.text == "true" || current.text == "false" else {
+            return try parseSignedNumber(context)
+        }
+        let token = advance()
+        return NumberLiteral(value: token.text == "true" ? 1 : 0, text: token.text, isInteger: true, range: token.range)
     }
 
     /// `[-] NUMBER`, with the sign folded into the literal.
@@ -351,8 +360,21 @@ public struct Parser {
 
     // MARK: - Expressions
 
-    /// expression = term { ("+" | "-") term }
+    /// expression = sum [ ("<" | "<=" | ">" | ">=" | "==" | "!=") sum ]   (version 2; a comparison
+    /// does not chain: a second one is `chained-comparison`, at its operator)
     private mutating func parseExpression() throws -> Expr {
+        let left = try parseSum()
+        guard let op = binaryOperator(in: BinaryOperator.comparisons) else { return left }
+        advance()
+        let right = try parseSum()
+        if let second = binaryOperator(in: BinaryOperator.comparisons) {
+            throw fail(.chainedComparison(second.rawValue))
+        }
+        return try checked(Expr(.chain(left, [ChainLink(op, right)]), range: left.range.union(right.range)))
+    }
+
+    /// sum = term { ("+" | "-") term }
+    private mutating func parseSum() throws -> Expr {
         try parseChain(of: [.add, .subtract]) { try $0.parseTerm() }
     }
 
@@ -533,6 +555,12 @@ public struct Parser {
         case .slash: op = .divide
         case .at: op = .matmul
         case .caret: op = .power
+        case .less: op = .less
+        case .lessEqual: op = .lessEqual
+        case .greater: op = .greater
+        case .greaterEqual: op = .greaterEqual
+        case .equalEqual: op = .equal
+        case .notEqual: op = .notEqual
         default: return nil
         }
         return candidates.contains(op) ? op : nil

@@ -11,6 +11,8 @@ public enum TokenKind: Hashable, Sendable {
     /// `...`: all remaining axes, only inside an index (`h[..., -1]`).
     case ellipsis
     case plus, minus, star, slash, at, caret
+    /// Comparisons (version 2): `<`, `<=`, `>`, `>=`, `==`, `!=`.
+    case less, lessEqual, greater, greaterEqual, equalEqual, notEqual
     /// The end of a statement (line breaks inside brackets or after an operator are dropped).
     case newline
     /// The end of the file.
@@ -38,6 +40,12 @@ public enum TokenKind: Hashable, Sendable {
         case .slash: return "'/'"
         case .at: return "'@'"
         case .caret: return "'^'"
+        case .less: return "'<'"
+        case .lessEqual: return "'<='"
+        case .greater: return "'>'"
+        case .greaterEqual: return "'>='"
+        case .equalEqual: return "'=='"
+        case .notEqual: return "'!='"
         case .newline: return "end of line"
         case .end: return "end of file"
         case .invalid: return "invalid text"
@@ -48,6 +56,7 @@ public enum TokenKind: Hashable, Sendable {
     var continuesLine: Bool {
         switch self {
         case .plus, .minus, .star, .slash, .at, .caret, .comma: return true
+        case .less, .lessEqual, .greater, .greaterEqual, .equalEqual, .notEqual: return true
         default: return false
         }
     }

@@ -216,7 +216,7 @@ enum CHarness {
                 case .input(let input, _): arguments.append("in_\(input)")
                 case .intInput(let input, _): arguments.append(replacing[input] ?? "in_\(input)")
                 case .dim(let dim): arguments.append(dims.isEmpty ? "\(test.dims[dim]!)" : dims)
-                case .output(let output, _): arguments.append("out_\(output)")
+                case .output(let output, _), .intOutput(let output, _): arguments.append("out_\(output)")
                 case .stream: arguments += ["0", "0"]  // the interpreter's default stream position
                 }
             }
@@ -247,9 +247,18 @@ enum CHarness {
                 let count = shape.sizes(test.dims).reduce(1, *)
                 lines.append("    \(real) *out_\(output) = malloc(\(count) * sizeof(\(real)));")
             }
+            for case .intOutput(let output, let shape) in predict.arguments {
+                let count = shape.sizes(test.dims).reduce(1, *)
+                lines.append("    int32_t *out_\(output) = malloc(\(count) * sizeof(int32_t));")
+            }
             lines.append("    \(call(.predict, ["&p"], ["ws"]));")
             for case .output(let output, let shape) in predict.arguments {
                 lines.append("    show(\"output:\(output)\", out_\(output), \(shape.sizes(test.dims).reduce(1, *)));")
+                lines.append("    free(out_\(output));")
+            }
+            for case .intOutput(let output, let shape) in predict.arguments {
+                let count = shape.sizes(test.dims).reduce(1, *)
+                lines.append("    printf(\"output:\(output)\"); for (int k = 0; k < \(count); ++k) printf(\" %d\", (int)out_\(output)[k]); printf(\"\\n\");")
                 lines.append("    free(out_\(output));")
             }
         }
@@ -269,8 +278,16 @@ enum CHarness {
                 for case .output(let output, _) in predict.arguments {
                     lines.append("    \(real) out_\(output)[1] = {-12345};")
                 }
+                for case .intOutput(let output, _) in predict.arguments {
+                    lines.append("    int32_t out_\(output)[1] = {-12345};")
+                }
                 lines.append("    \(call(.predict, ["&p"], ["ws"], dims: "0"));")
-                for case .output(let output, _) in predict.arguments {
+                for argument in predict.arguments {
+                    let output: String
+                    switch argument {
+                    case .output(let name, _), .intOutput(let name, _): output = name
+                    case .input, .intInput, .dim, .stream: continue
+                    }
                     lines.append("    printf(\"zero_predict %.17g\\n\", (double)out_\(output)[0]);")
                 }
                 lines.append("    }")
@@ -314,11 +331,18 @@ enum CHarness {
                 if let predict = kernels.kernel(.predict), predict.arguments.contains(where: { if case .intInput(input, _) = $0 { true } else { false } }) {
                     var outputs: [(String, Int)] = []
                     for case .output(let output, let shape) in predict.arguments { outputs.append((output, shape.sizes(test.dims).reduce(1, *))) }
+                    var intOutputs: [(String, Int)] = []
+                    for case .intOutput(let output, let shape) in predict.arguments { intOutputs.append((output, shape.sizes(test.dims).reduce(1, *))) }
                     for (output, size) in outputs { lines.append("        static \(real) out_\(output)[\(size)];") }
+                    for (output, size) in intOutputs { lines.append("        static int32_t out_\(output)[\(size)];") }
                     lines.append("        \(call(.predict, ["&p0"], ["ws"], replacing));")
                     lines.append("        int all_nan = 1;")
                     for (output, size) in outputs {
                         lines.append("        for (int k = 0; k < \(size); ++k) all_nan = all_nan && isnan(out_\(output)[k]);")
+                    }
+                    // An `int` output holds -1 instead of NaN.
+                    for (output, size) in intOutputs {
+                        lines.append("        for (int k = 0; k < \(size); ++k) all_nan = all_nan && out_\(output)[k] == -1;")
                     }
                     lines.append("        printf(\"bad_predict_nan %d\\n\", all_nan);")
                 }

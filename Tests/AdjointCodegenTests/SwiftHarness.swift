@@ -59,7 +59,7 @@ final class SwiftHarness: @unchecked Sendable {
 
     static func build(_ cases: [KernelCase]) throws -> [String: HarnessOutput] {
         let folder = try temporaryFolder("swift-harness")
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { if ProcessInfo.processInfo.environment["KEEP_HARNESS"] == nil { try? FileManager.default.removeItem(at: folder) } }
         var files = ["main.swift"]
         var main = [
             "import Foundation", "",
@@ -147,7 +147,7 @@ final class SwiftHarness: @unchecked Sendable {
         let used = Set(kernels.kernels.flatMap(\.arguments).compactMap { argument -> String? in
             switch argument {
             case .input(let name, _), .intInput(let name, _): name
-            case .dim, .output, .stream: nil
+            case .dim, .output, .intOutput, .stream: nil
             }
         })
         for input in program.inputs {
@@ -163,7 +163,7 @@ final class SwiftHarness: @unchecked Sendable {
                 case .input(let name, _): "\(SwiftIdentifiers.label(name)): in_\(name)"
                 case .intInput(let name, _): "\(SwiftIdentifiers.label(name)): \(replacing[name] ?? "in_\(name)")"
                 case .dim(let name): "\(SwiftIdentifiers.label(name)): \(zero ? 0 : test.dims[name]!)"
-                case .output: nil
+                case .output, .intOutput: nil
                 case .stream: "seed: 0, t: 0"  // the interpreter's default stream position
                 }
             }
@@ -182,8 +182,10 @@ final class SwiftHarness: @unchecked Sendable {
         if kernels.kernel(.predict) != nil {
             lines.append("    let outputs = \(call(.predict))")
             let names = printer.outputs.map(\.name)
-            for name in names {
-                lines.append("    show(\"output:\(name)\", outputs\(names.count == 1 ? "" : "." + printer.tupleLabel(name)))")
+            for output in printer.outputs {
+                // An `int` output (`[Int32]`) is shown as doubles.
+                let converted = output.element == "Int32" ? ".map { Double($0) }" : ""
+                lines.append("    show(\"output:\(output.name)\", outputs\(names.count == 1 ? "" : "." + printer.tupleLabel(output.name))\(converted))")
             }
             if !kernels.runtimeDims.isEmpty {
                 lines.append("    let none = \(call(.predict, zero: true))")
@@ -222,7 +224,10 @@ final class SwiftHarness: @unchecked Sendable {
                     if let predict = kernels.kernel(.predict), predict.arguments.contains(where: { if case .intInput(input, _) = $0 { true } else { false } }) {
                         let names = printer.outputs.map(\.name)
                         lines.append("        let outputs = \(call(.predict, on: "probe", replacing: [input: "bad"]))")
-                        let checks = names.map { "outputs\(names.count == 1 ? "" : "." + printer.tupleLabel($0)).allSatisfy(\\.isNaN)" }
+                        let checks = printer.outputs.map { output in
+                            "outputs\(names.count == 1 ? "" : "." + printer.tupleLabel(output.name))"
+                                + (output.element == "Int32" ? ".allSatisfy { $0 == -1 }" : ".allSatisfy(\\.isNaN)")
+                        }
                         lines.append("        print(\"bad_predict_nan \\(\(checks.joined(separator: " && ")) ? 1 : 0)\")")
                     }
                     lines.append("    }")

@@ -81,4 +81,26 @@ import Testing
         #expect(lines.contains("  v₂ = x W1"), "\(lines)")
         #expect(!lines.contains { $0.contains("v₁") }, "\(lines)")
     }
+
+    /// Version 2: the derivative of `max` along an axis is the one-hot of the arg-max position;
+    /// `where` prints as itself in forward values and as `𝟙(c) ⊙ δ` in derivatives; comparisons
+    /// are indicators.
+    @Test func selectionReadsAsIndicators() throws {
+        let lines = try Self.gradientLines(
+            """
+            param x: [3, 4]
+            input c: [3, 4]
+            minimize sum(max(x, axis = 1))
+            """)
+        #expect(lines.contains("∂loss/∂x = one_hot(argmax_axis1 x, 4)"), "\(lines)")
+        let masked = try Self.gradientLines(
+            """
+            param x: [4, 4]
+            input c: [4, 4]
+            const causal: [4, 4] = tril
+            minimize sum(softmax(where(causal, x, -inf))) + sum(where(c, x, 0) * (x < 1))
+            """)
+        #expect(masked.contains { $0.contains("softmax(where(causal, x, −inf))") }, "\(masked)")
+        #expect(masked.contains { $0.contains("𝟙(c) ⊙ 𝟙(x < 1)") || $0.contains("𝟙(c) ⊙ ") }, "\(masked)")
+    }
 }

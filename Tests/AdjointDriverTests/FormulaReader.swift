@@ -12,13 +12,18 @@ import Foundation
 /// every element without a subscript), `Σ_{i: ids_i = r < n} u[i]` (a scatter-add of the rows of
 /// `u` into n rows); `aᵀ`, `a²`, `a^b`, `a[1:4, −1]` and `E[ids]` (basic indexing and a gather);
 /// names, numbers, calls `relu(a)`, `softmax(a, axis = 0)`, `concat([a, b], axis = 1)`,
-/// `𝟙(a > 0)` and parentheses.
+/// `𝟙(a > 0)` (1 where the relation holds, else 0), `𝟙(c)` (1 where c is not 0, else a strong 0: a
+/// product with it is 0 there even where the other factor is infinite, as Iverson's bracket),
+/// `where(c, a, b)` and parentheses.
 struct FormulaReader {
     /// A tensor with the dim name of each axis (nil for a fixed size), so that `Σ_batch` finds
     /// its axis.
     struct Value {
         var tensor: Tensor
         var labels: [String?]
+        /// Whether this is an indicator `𝟙(…)`, whose zeros are strong: a product with one is 0
+        /// there whatever the other factor holds (an infinity too).
+        var isIndicator = false
 
         init(_ tensor: Tensor, labels: [String?]) {
             self.tensor = tensor
@@ -86,7 +91,7 @@ struct FormulaReader {
         guard position < scalars.count else { return false }
         let scalar = scalars[position]
         if scalar == "−" { return !peek(" ", offset: 1) }
-        return !["+", "⊙", "/", ")", "]", ",", ">", "≥", "="].contains(scalar)
+        return !["+", "⊙", "/", ")", "]", ",", ">", "≥", "=", "<", "≤", "≠"].contains(scalar)
     }
 
     private mutating func factor() throws(Failure) -> Value {
@@ -99,7 +104,9 @@ struct FormulaReader {
         if take("Σ") { return peek("_") && peek("{", offset: 1) ? try scatter() : try reduce(.sum) }
         let start = position
         let word = identifier()
-        for reduction in [Reduction.mean, .logsumexp] where names[word] == nil {
+        for reduction in [Reduction.mean, .logsumexp, .max, .min, .argmax, .argmin] where names[word] == nil {
+            // `max(a, b)` is the elementwise maximum; `max_axis1 a` and `max a` reduce.
+            if word == reduction.name && peek("(") { continue }
             if word == reduction.name || word.hasPrefix(reduction.name + "_") {
                 position = start + reduction.name.unicodeScalars.count
                 return try reduce(reduction)
@@ -290,17 +297,26 @@ struct FormulaReader {
         }
     }
 
-    /// `𝟙(a > b)`, `𝟙(a ≥ b)`: 1 where the comparison holds.
+    /// `𝟙(a > b)`, `𝟙(a ≥ b)`, `𝟙(a < b)`, `𝟙(a ≤ b)`, `𝟙(a = b)`, `𝟙(a ≠ b)`: 1 where the
+    /// comparison holds.
     private mutating func indicator() throws(Failure) -> Value {
         guard take("(") else { throw fail("expected '(' after 𝟙") }
         let a = try expression()
         skipSpaces()
-        let strict: Bool
-        if take(">") { strict = true } else if take("≥") { strict = false } else { throw fail("expected a comparison") }
+        if take(")") {
+            // `𝟙(c)`: 1 where c is not 0.
+            var value = Value(a.tensor.map { $0 != 0 ? 1 : 0 }, labels: a.labels)
+            value.isIndicator = true
+            return value
+        }
+        let relations: [(Unicode.Scalar, (Double, Double) -> Bool)] = [
+            (">", { $0 > $1 }), ("≥", { $0 >= $1 }), ("<", { $0 < $1 }), ("≤", { $0 <= $1 }), ("=", { $0 == $1 }), ("≠", { $0 != $1 }),
+        ]
+        guard let relation = relations.first(where: { take($0.0) })?.1 else { throw fail("expected a comparison") }
         let b = try expression()
         skipSpaces()
         guard take(")") else { throw fail("expected ')'") }
-        return try elementwise(a, b) { x, y in (strict ? x > y : x >= y) ? 1 : 0 }
+        return try elementwise(a, b) { x, y in relation(x, y) ? 1 : 0 }
     }
 
     private mutating func call(_ name: String) throws(Failure) -> Value {
@@ -407,6 +423,13 @@ struct FormulaReader {
             guard axes.sorted() == Array(0..<value.tensor.rank) else { throw fail("transpose of rank \(value.tensor.rank) by \(axes)") }
             return Value(Op.linearAlgebra(.transpose(axes: axes)).evaluate([value.tensor], dims: [:]), labels: axes.map { value.labels[$0] })
         }
+        if name == "where", arguments.count == 3 {
+            // a where c is not 0, else b; the three broadcast together.
+            let sizes = arguments.dropFirst().reduce(arguments[0].tensor.sizes) { Tensor.broadcastSizes($0, $1.tensor.sizes) }
+            let (c, a, b) = (arguments[0].tensor.broadcast(to: sizes), arguments[1].tensor.broadcast(to: sizes), arguments[2].tensor.broadcast(to: sizes))
+            let labels = try elementwise(try elementwise(arguments[0], arguments[1], +), arguments[2], +).labels
+            return Value(Tensor(sizes: sizes, scalars: c.scalars.indices.map { c.scalars[$0] != 0 ? a.scalars[$0] : b.scalars[$0] }), labels: labels)
+        }
         if name == "max" || name == "min", arguments.count == 2 {
             return try binary(arguments[0], arguments[1], name)
         }
@@ -511,6 +534,8 @@ struct FormulaReader {
         switch `operator` {
         case "+": return try elementwise(a, b, +)
         case "−": return try elementwise(a, b, -)
+        case "⊙" where a.isIndicator: return try elementwise(a, b) { x, y in x == 0 ? 0 : x * y }
+        case "⊙" where b.isIndicator: return try elementwise(a, b) { x, y in y == 0 ? 0 : x * y }
         case "⊙": return try elementwise(a, b, *)
         case "/": return try elementwise(a, b, /)
         case "^": return try elementwise(a, b, Arithmetic.power.apply)

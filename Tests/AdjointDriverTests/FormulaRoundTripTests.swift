@@ -140,6 +140,46 @@ import Testing
         #expect(problem == nil, "\(path): \(problem ?? "")")
     }
 
+    /// Version 2's reductions and selection: `max` and `argmax` (the one-hot of the arg-max
+    /// position), `var`, axis lists and `keepdims`, comparisons, `where` (with `-inf` in a causal
+    /// softmax), `clip`.
+    @Test(arguments: [
+        """
+        dim batch
+        input x: [batch, 4, 3]
+        param W: [3, 5]
+        h = x @ W
+        minimize sum(max(h, axis = 1)) - sum(min(h, axis = [1, 2])) + max(h) + sum(var(h, axis = [0, 2], keepdims = true)) + sum(logsumexp(h, axis = [1, 2]))
+        """,
+        """
+        dim batch
+        input x: [batch, 4]
+        input y: int[batch]
+        param W: [4, 3]
+        param low = -0.2
+        logits = x @ W
+        gate = (logits > 0) + (logits <= 0.5) * (logits != 1) - (logits == logits) + (logits < 2) + (logits >= low)
+        c = clip(logits, low, 0.7)
+        minimize sum(gate * logits) + sum(c * c) + sum(where(logits > 0.1, logits, 2 * logits)) + sum(one_hot(argmax(logits, axis = 1), 3) * logits) + mean(argmin(logits, axis = 1) == y)
+        """,
+        """
+        dim batch
+        dim seq = 4
+        input x: [batch, seq, 3]
+        const causal: [seq, seq] = tril
+        param Wq: [3, 3]
+        param Wk: [3, 3]
+        s = (x @ Wq) @ transpose(x @ Wk, axes = [0, 2, 1])
+        att = softmax(where(causal, s, -inf))
+        minimize sum(att * s)
+        """,
+    ])
+    func selectionFormulasEvaluateToTheGradients(text: String) throws {
+        let program = try #require(Self.checked(text))
+        let problem = Self.mismatch(program, seed: 1)
+        #expect(problem == nil, "\(problem ?? "")")
+    }
+
     /// 200 random models of the fuzz tests' generator (every builtin, broadcasting, matmuls) and
     /// 100 mutated samples of the fuzzer's: the formulas of each that checks evaluate to its gradients.
     @Test func randomModelFormulasEvaluateToTheGradients() throws {

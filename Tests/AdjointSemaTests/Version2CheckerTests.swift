@@ -351,3 +351,66 @@ private func topOp(_ expr: TypedExpr) -> Op? {
         #expect(found.map(\.1) == ["3:5"])
     }
 }
+
+@Suite struct ReductionAndSelectionCheckTests {
+    private func typed(_ line: String) throws -> TypedExpr {
+        try value(checkedV2(header + "v = " + line + footer), "v")
+    }
+
+    @Test func reductionShapes() throws {
+        #expect(try typed("max(x)").shape == .scalar)
+        #expect(try typed("max(x, axis = 1)").shape == Shape([.runtime("batch")]))
+        #expect(try typed("min(x, axis = 0, keepdims = true)").shape == Shape([.fixed(1), .fixed(4)]))
+        #expect(try typed("sum(E[tokens], axis = [1, 2])").shape == Shape([.runtime("batch")]))
+        #expect(try typed("mean(E[tokens], axis = [0, -1], keepdims = true)").shape == Shape([.fixed(1), .fixed(6), .fixed(1)]))
+        #expect(try typed("var(x, axis = -1)").shape == Shape([.runtime("batch")]))
+        #expect(try typed("logsumexp(x, keepdims = true)").shape == Shape([.fixed(1), .fixed(1)]))
+        #expect(try typed("max(x, W[0, 0])").shape == Shape([.runtime("batch"), .fixed(4)]), "two tensors: elementwise")
+        #expect(try topOp(typed("max(x, W[0, 0])")) == .arithmetic(.maximum))
+    }
+
+    @Test func argmaxIsAnInt() throws {
+        let best = try typed("argmax(x, axis = 1)")
+        #expect(best.element == .int && best.shape == Shape([.runtime("batch")]))
+        let flat = try typed("argmin(W)")
+        #expect(flat.element == .int && flat.shape == .scalar)
+        #expect(try typed("argmax(x, axis = 1) == labels").element == .real)
+    }
+
+    @Test func comparisonsWhereClipAndNumbers() throws {
+        func comparison(_ line: String) throws -> Op? {
+            guard case .chain(_, let links) = try typed(line).kind else { return nil }
+            return links.first?.op
+        }
+        #expect(try comparison("x < 1") == .arithmetic(.less))
+        #expect(try comparison("x != labels[0]") == .arithmetic(.notEqual))
+        #expect(try typed("where(labels > 0, x[:, 0], -inf)").shape == Shape([.runtime("batch")]))
+        #expect(try typed("clip(x, -1, W[:, 0])").shape == Shape([.runtime("batch"), .fixed(4)]))
+        guard case .constant(let value, _) = try typed("inf").kind else {
+            Issue.record("inf is not a number")
+            return
+        }
+        #expect(value == .infinity)
+        #expect(try typed("true + false").shape == .scalar)
+    }
+
+    @Test func mistakes() {
+        func found(_ line: String) -> [String] { errors(header + "v = " + line + footer).map(\.0) }
+        #expect(found("argmax(x)") == ["invalid-argument"], "a runtime dim does not flatten with others")
+        #expect(found("argmax(x, axis = [0, 1])") == ["invalid-argument"])
+        #expect(found("sum(x, keepdims = yes)") == ["invalid-argument"])
+        #expect(found("sum(x, axis = [0, 0])") == ["invalid-argument"])
+        #expect(found("var(x, axis = 2)") == ["axis-out-of-range"])
+        #expect(found("where(x, W, 0)") == ["shape-mismatch"])
+        #expect(found("clip(x, W, 1)") == ["shape-mismatch"])
+        #expect(found("argmax(W[0, 0])") == ["invalid-rank"])
+    }
+
+    /// A version 1 file that declares `inf`, `true` or `where` keeps its meaning, with a warning.
+    @Test func declarationsHideTheNewNames() throws {
+        let text = "param inf = 2\nconst true = 3\nwhere = inf * true\nminimize where\n"
+        let program = try checkedV2(text)
+        #expect(Checker.warnings(program).map(\.id.rawValue) == ["hides-builtin", "hides-builtin", "hides-builtin"])
+        #expect(errors("param var = 2\nv = var(var)\nminimize var\n").map(\.0) == ["unknown-function"])
+    }
+}

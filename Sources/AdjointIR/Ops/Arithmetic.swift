@@ -6,8 +6,17 @@ public enum Arithmetic: Hashable, Sendable, CaseIterable {
     case add, subtract, multiply, divide, power
     /// `max(a, b)`, `min(a, b)`
     case maximum, minimum
-    /// 1 where a >= b, else 0 (routes max's and min's gradient; used by derivative rules)
+    /// 1 where a >= b, else 0 (routes max's and min's gradient; used by derivative rules). With
+    /// the other comparisons, `a >= b` in model files (version 2): 1.0 or 0.0, no derivative.
     case greaterEqual
+    /// `a < b`, `a <= b`, `a > b`, `a == b`, `a != b` (version 2): 1.0 where the relation holds,
+    /// else 0.0; no derivative.
+    case less, lessEqual, greater, equal, notEqual
+    /// `a` where `c` is not zero, else exactly 0, whatever `a` holds there (an infinity too): the
+    /// two halves of `where(c, a, b)` = `masked(c, a) + masked(c == 0, b)`, which adds an exact
+    /// zero to the element chosen, so `where(causal, s, -inf)` is `s` or `-inf`, never NaN.
+    /// Operands `[c, a]`.
+    case masked
 
     /// The spelling in model files.
     public var name: String {
@@ -20,6 +29,20 @@ public enum Arithmetic: Hashable, Sendable, CaseIterable {
         case .maximum: return "max"
         case .minimum: return "min"
         case .greaterEqual: return ">="
+        case .less: return "<"
+        case .lessEqual: return "<="
+        case .greater: return ">"
+        case .equal: return "=="
+        case .notEqual: return "!="
+        case .masked: return "where"
+        }
+    }
+
+    /// Whether the op compares (a result of 1.0 or 0.0, no derivative).
+    public var isComparison: Bool {
+        switch self {
+        case .greaterEqual, .less, .lessEqual, .greater, .equal, .notEqual: return true
+        default: return false
         }
     }
 
@@ -34,6 +57,12 @@ public enum Arithmetic: Hashable, Sendable, CaseIterable {
         case .maximum: return "max"
         case .minimum: return "min"
         case .greaterEqual: return "ge"
+        case .less: return "lt"
+        case .lessEqual: return "le"
+        case .greater: return "gt"
+        case .equal: return "eq"
+        case .notEqual: return "ne"
+        case .masked: return "mask"
         }
     }
 
@@ -48,6 +77,12 @@ public enum Arithmetic: Hashable, Sendable, CaseIterable {
         case .maximum: return a >= b ? a : b
         case .minimum: return a <= b ? a : b
         case .greaterEqual: return a >= b ? 1 : 0
+        case .less: return a < b ? 1 : 0
+        case .lessEqual: return a <= b ? 1 : 0
+        case .greater: return a > b ? 1 : 0
+        case .equal: return a == b ? 1 : 0
+        case .notEqual: return a != b ? 1 : 0
+        case .masked: return a != 0 ? b : 0
         }
     }
 
@@ -75,6 +110,16 @@ public enum Arithmetic: Hashable, Sendable, CaseIterable {
             Builtin(op.name, [.tensor("a"), .tensor("b")]) { _ in .arithmetic(op) }
         }
     }
+
+    /// Version 2: `where(c, a, b)` (all three broadcast together) is `masked(c, a) + masked(c ==
+    /// 0, b)`; `clip(a, low, high)` is `min(max(a, low), high)`, whose tie rule gives derivative 1
+    /// inside and at a bound, 0 outside (PyTorch's `clamp`).
+    static var version2Builtins: [ShapeBuiltin] {
+        [
+            ShapeBuiltin("where", [.init("c", .tensor), .init("a", .tensor), .init("b", .tensor)]),
+            ShapeBuiltin("clip", [.init("a", .tensor), .init("low", .tensor), .init("high", .tensor)]),
+        ]
+    }
 }
 
 // MARK: - Derivative rules
@@ -98,7 +143,10 @@ extension Arithmetic {
         case (.maximum, _): local = g.times(c, g.minus(g.constant(1), g.apply(.greaterEqual, a, b)))  // d/db = 1 if a < b
         case (.minimum, 0): local = g.times(c, g.apply(.greaterEqual, b, a))  // d/da min(a,b) = 1 if a ≤ b (ties go to a)
         case (.minimum, _): local = g.times(c, g.minus(g.constant(1), g.apply(.greaterEqual, b, a)))  // d/db = 1 if b < a
-        case (.greaterEqual, _): return nil  // piecewise constant
+        case (.greaterEqual, _), (.less, _), (.lessEqual, _), (.greater, _), (.equal, _), (.notEqual, _):
+            return nil  // piecewise constant
+        case (.masked, 0): return nil  // the condition only chooses
+        case (.masked, _): local = g.apply(.masked, a, c)  // d/da masked(c, a) = 1 where c ≠ 0, else 0
         }
         return g.sum(local, to: shape)
     }
@@ -117,7 +165,9 @@ extension Arithmetic {
         case .power: return s.call(.pow, a, b)
         case .maximum: return "(\(a) >= \(b) ? \(a) : \(b))"  // ties pick a, as `apply`
         case .minimum: return "(\(a) <= \(b) ? \(a) : \(b))"
-        case .greaterEqual: return "(\(a) >= \(b) ? \(s.literal(1)) : \(s.literal(0)))"
+        case .greaterEqual, .less, .lessEqual, .greater, .equal, .notEqual:
+            return "(\(a) \(name) \(b) ? \(s.literal(1)) : \(s.literal(0)))"
+        case .masked: return "(\(a) != \(s.literal(0)) ? \(b) : \(s.literal(0)))"
         }
     }
 }
@@ -127,8 +177,9 @@ extension Arithmetic {
     var sourceNotation: SourceNotation {
         switch self {
         case .add, .subtract: return .infix(name, binding: .additive)
-        case .multiply, .divide, .power, .greaterEqual: return .infix(name, binding: .other)
-        case .maximum, .minimum: return .call
+        case .multiply, .divide, .power, .greaterEqual, .less, .lessEqual, .greater, .equal, .notEqual:
+            return .infix(name, binding: .other)
+        case .maximum, .minimum, .masked: return .call
         }
     }
 
@@ -141,6 +192,12 @@ extension Arithmetic {
         case .power: return .power
         case .maximum, .minimum: return .call
         case .greaterEqual: return .indicator("≥")
+        case .less: return .indicator("<")
+        case .lessEqual: return .indicator("≤")
+        case .greater: return .indicator(">")
+        case .equal: return .indicator("=")
+        case .notEqual: return .indicator("≠")
+        case .masked: return .masked
         }
     }
 }

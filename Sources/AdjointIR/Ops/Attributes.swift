@@ -97,7 +97,7 @@ extension Op {
         case .structural(let op): return op.name
         case .elementwise(let op): return op.mnemonic
         case .arithmetic(let op): return op.mnemonic
-        case .reduction(let op, _): return op.name
+        case .reduction(let op, _): return op.mnemonic
         case .normalizer(let op, _): return op.name
         case .linearAlgebra(let op): return op.mnemonic
         case .loss(let op): return op.name

@@ -111,6 +111,10 @@ public struct ShapeBuiltin: Sendable {
             case axes
             /// A number known at compile time (a literal or a `const`): `dropout`'s `p`.
             case number
+            /// An integer literal or a list of them: a reduction's `axis = 1`, `axis = [0, 2]`.
+            case axisOrAxes
+            /// `true` or `false` (or 1 or 0, as version 1's flags): `keepdims = true`.
+            case flag
         }
 
         public var name: String
@@ -144,7 +148,9 @@ extension Builtin {
     /// The built-in functions version 2 added, by name. Unlike `all`, which stays reserved, a
     /// declaration may hide one of these.
     public static let version2: [String: ShapeBuiltin] = {
-        let families = [Indexing.builtins, Structural.builtins, RandomDraw.builtins]
+        let families = [
+            Indexing.builtins, Structural.builtins, RandomDraw.builtins, Reduction.version2Builtins, Arithmetic.version2Builtins,
+        ]
         return Dictionary(uniqueKeysWithValues: families.joined().map { ($0.name, $0) })
     }()
 
@@ -155,8 +161,14 @@ extension Builtin {
         return Dictionary(uniqueKeysWithValues: families.joined().map { ($0.name, $0) })
     }()
 
+    /// The built-in numbers of version 2: `inf`, and `true` and `false` (1 and 0) where version 1
+    /// took a flag. A declaration hides them as it hides `version2`'s functions.
+    public static let version2Numbers: [String: Double] = ["inf": .infinity, "true": 1, "false": 0]
+
     /// Whether version 2 added the built-in `name` (a declaration of the name hides it).
-    public static func isVersion2(_ name: String) -> Bool { version2[name] != nil || version2Functions[name] != nil }
+    public static func isVersion2(_ name: String) -> Bool {
+        version2[name] != nil || version2Functions[name] != nil || version2Numbers[name] != nil
+    }
 
     /// Every built-in name of both versions, in alphabetical order (for suggestions).
     public static let allNames: [String] = (Array(all.keys) + Array(version2.keys) + Array(version2Functions.keys)).sorted()

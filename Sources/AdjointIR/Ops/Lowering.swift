@@ -13,6 +13,9 @@ public enum LoweringStrategy: Hashable, Sendable {
     /// Per slice along `axis` (every element when nil): the largest element, then the
     /// logsumexp; a normalizer then writes each element from it (logsumexp, softmax).
     case rows(axis: Int?, normalizer: Normalizer?)
+    /// Per slice along `axis` (every element when nil): the first largest (or smallest) element,
+    /// or its position along the slice (`position`; in row-major order over every element).
+    case extremum(axis: Int?, largest: Bool, position: Bool)
     /// One running total of per-element terms of a prediction and a target, normalized.
     case loss(Loss)
     /// The matrix product's own (tiled) nest.

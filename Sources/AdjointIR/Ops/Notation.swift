@@ -37,6 +37,8 @@ public enum MathNotation: Hashable, Sendable {
     case square
     /// `[a > 0]` with one operand (compared with 0), `[a ≥ b]` with two.
     case indicator(String)
+    /// `𝟙(c) ⊙ a`: `a` where the condition holds, else 0 (half of `where`).
+    case masked
     /// `Σ_axis a`: a big operator over the op's axis attribute (every element without one).
     case reduce(String)
     /// `A B`.

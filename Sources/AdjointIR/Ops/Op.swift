@@ -76,6 +76,7 @@ public enum Op: Hashable, Sendable {
         case .structural(.broadcast), .structural(.reshape): return operands[0]
         case .linearAlgebra(.transpose): return operands[0]
         case .indexing(let op): return op.resultElement(operands)
+        case .reduction(let op, _) where op.givesPosition: return .int
         case .leaf, .structural, .elementwise, .arithmetic, .reduction, .normalizer, .linearAlgebra, .loss: return .real
         }
     }
