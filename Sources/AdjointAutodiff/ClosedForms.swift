@@ -278,7 +278,12 @@ struct FormulaBuilder {
                 let source = graph[operands[0]].shape
                 let offset = source.rank - target.rank
                 let axes = (0..<source.rank).filter { $0 < offset || (target.dims[$0 - offset] == .fixed(1) && source.dims[$0] != .fixed(1)) }
-                return .reduce("Σ", over: axes.map { axisLabel(source, $0) }.joined(separator: ","), shaped(operands[0]))
+                let sum = Formula.reduce("Σ", over: axes.map { axisLabel(source, $0) }.joined(separator: ","), shaped(operands[0]))
+                // `Σ_axis1` removes the axis; a sum that keeps it with size 1 before other axes
+                // (the adjoint of a keepdims broadcast) says so, or broadcasting would misread it.
+                let left = source.dims.indices.filter { !axes.contains($0) }.map { source.dims[$0] }
+                func significant(_ dims: [Dim]) -> [Dim] { Array(dims.drop { $0 == .fixed(1) }) }
+                return significant(left) == significant(target.dims) ? sum : .call("reshape", [sum, .symbol(target.description)])
             case .elementwise, .arithmetic, .reduction, .normalizer, .linearAlgebra, .loss, .indexing:
                 // An op whose result depends on its operands' shapes prints them shaped.
                 let pointwise = node.op.lowering == .pointwise
