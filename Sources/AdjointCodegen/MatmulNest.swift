@@ -227,6 +227,7 @@ extension KernelLowering {
     /// product `A Bᵀ` takes register tiles at any size, on one thread below this: its plain form,
     /// a dot product per element, is a serial sum that no compiler vectorizes.
     static let registerTiledWork = 1 << 19
+    static let smallTiledWork = 1 << 12
 
     /// The sizes of a product worth register tiles: matrix by matrix, B's columns fixed.
     struct RegisterTiling {
@@ -270,9 +271,10 @@ extension KernelLowering {
         let (aShape, bShape) = (graph[graph[id].operands[0]].shape, graph[graph[id].operands[1]].shape)
         guard aShape.rank >= 2, bShape.rank >= 2, case .fixed(let n) = bShape.dims[bShape.rank - 1] else { return nil }
         let (m, k) = (aShape.dims[aShape.rank - 2], aShape.dims[aShape.rank - 1])
-        let large = estimatedWork(graph, id) >= Self.registerTiledWork
+        let work = estimatedWork(graph, id)
+        let large = work >= Self.registerTiledWork
         let dotProducts = isTransposedView(graph, graph[id].operands[1]) && !isTransposedView(graph, graph[id].operands[0])
-        guard n >= Self.registerTile.columns / 2, large || dotProducts else { return nil }
+        guard n >= Self.registerTile.columns / 4, work >= Self.smallTiledWork || dotProducts else { return nil }
         let indexing = MatmulIndexing(graph, id)
         return RegisterTiling(m: m, k: k, n: n, parallel: large, batch: indexing.foldsBatchIntoRows ? [] : indexing.batch)
     }
