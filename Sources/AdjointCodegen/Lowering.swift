@@ -259,12 +259,6 @@ struct KernelLowering {
             }
             // A register-tiled product's packed B lives during its own nest only (a product's
             // epilogue members then read or write none of it: the slot was free before the nest).
-            var scratch: [Int] = []
-            if let product = self.product(of: group), let tiling = registerTiling(product) {
-                let slot = allocator.allocate(SymbolicCount(tiling.packedShape))
-                packSlots[product] = slot
-                scratch.append(slot)
-            }
             // A loss's row logsumexps live until the last nest that reads them.
             if group.count == 1, plan.keepsLogSumExp.contains(group[0]) {
                 let loss = group[0]
@@ -291,8 +285,16 @@ struct KernelLowering {
                 let copiedAtEnd = destinations[id] != nil
                 if !copiedAtEnd { releases[lastReader(id) ?? position].append(id) }
             }
+            // Taken once the members have their slots, so that B is known to be read in place
+            // (`packedInPlace`) only if none of them is written over it.
+            if let product = self.product(of: group), let tiling = registerTiling(product),
+                packedInPlace(product, tiling, epilogue: product == group[0] ? [] : group) == nil
+            {
+                let slot = allocator.allocate(SymbolicCount(tiling.packedShape))
+                packSlots[product] = slot
+                allocator.release(slot)
+            }
             for done in releases[position] { allocator.release(slots[done.index]) }
-            for slot in scratch { allocator.release(slot) }
         }
         workspaceSlots = allocator.slots.map(\.expression)
         for slot in allocator.slots { sizeBound.include(slot) }

@@ -227,6 +227,7 @@ extension KernelLowering {
     /// product `A Bᵀ` takes register tiles at any size, on one thread below this: its plain form,
     /// a dot product per element, is a serial sum that no compiler vectorizes.
     static let registerTiledWork = 1 << 19
+    static let smallTiledWork = 1 << 12
 
     /// The sizes of a product worth register tiles: matrix by matrix, B's columns fixed.
     struct RegisterTiling {
@@ -270,11 +271,26 @@ extension KernelLowering {
         let (aShape, bShape) = (graph[graph[id].operands[0]].shape, graph[graph[id].operands[1]].shape)
         guard aShape.rank >= 2, bShape.rank >= 2, case .fixed(let n) = bShape.dims[bShape.rank - 1] else { return nil }
         let (m, k) = (aShape.dims[aShape.rank - 2], aShape.dims[aShape.rank - 1])
-        let large = estimatedWork(graph, id) >= Self.registerTiledWork
+        let work = estimatedWork(graph, id)
+        let large = work >= Self.registerTiledWork
         let dotProducts = isTransposedView(graph, graph[id].operands[1]) && !isTransposedView(graph, graph[id].operands[0])
-        guard n >= Self.registerTile.columns / 2, large || dotProducts else { return nil }
+        guard n >= Self.registerTile.columns / 4, work >= Self.smallTiledWork || dotProducts else { return nil }
         let indexing = MatmulIndexing(graph, id)
         return RegisterTiling(m: m, k: k, n: n, parallel: large, batch: indexing.foldsBatchIntoRows ? [] : indexing.batch)
+    }
+
+    /// The storage of B when it is already in the packed layout, read there instead of copied: one
+    /// panel of exactly `registerTile.columns` columns, a stored, untransposed matrix that no member
+    /// of the product's nest writes (`members`: the product and its epilogue).
+    func packedInPlace(_ id: NodeID, _ tiling: RegisterTiling, epilogue: [NodeID]) -> Storage? {
+        let b = graph[id].operands[1]
+        guard tiling.n == Self.registerTile.columns, tiling.batch.dims.isEmpty, graph[b].shape.rank == 2,
+            !isTransposedView(b), let storage = leafStorage(b) ?? placement[b]
+        else { return nil }
+        switch storage {
+        case .local, .output: return nil
+        default: return ([id] + epilogue).contains { placement[$0] == storage } ? nil : storage
+        }
     }
 
     mutating func tiledMatmulNest(_ id: NodeID, _ tiling: RegisterTiling, epilogue: [NodeID]) -> [Statement] {
@@ -320,8 +336,9 @@ extension KernelLowering {
             if epilogue.isEmpty, let target = placement[id] { return [.store(target, row * .constant(n) + column, element)] }
             return storeProduct(id, unflattened(row) + [column], element, epilogue: epilogue)
         }
-        let pack = Storage.workspace(packSlots[id]!)
         let panels = (n + columns - 1) / columns
+        let inPlaceB = packedInPlace(id, tiling, epilogue: epilogue)
+        let pack = inPlaceB ?? Storage.workspace(packSlots[id]!)
         let panelName = freshName()
         // A single panel needs no loop over panels.
         let panel = panels == 1 ? IntExpr.zero : .variable(panelName)
@@ -346,7 +363,7 @@ extension KernelLowering {
                 .loop(variable: c, start: width, end: .constant(columns), step: 1,
                     body: [.store(pack, packed(.variable(p), .variable(c)), .literal(0))]))
         }
-        var panelBody: [Statement] = [.loop(variable: p, start: .zero, end: k, step: 1, body: columnLoops)]
+        var panelBody: [Statement] = inPlaceB == nil ? [.loop(variable: p, start: .zero, end: k, step: 1, body: columnLoops)] : []
 
         // One tile of `height` rows from `firstRow` (`tileRows` or one): accumulate over k, then
         // store its columns.

@@ -33,8 +33,8 @@ import Testing
         let program = try checkedProgram(TestModels.sample("bench/models/m.adj"), path: "m.adj")
         let step = try #require(ModelKernels(program, name: "m", modelPath: "m.adj").kernel(.step))
         let comments = step.body.compactMap { if case .comment(let text) = $0 { text } else { nil } }
-        #expect(comments.contains("v7: [batch, 256] = x @ W1 + b1 -> workspace slot 1\nh: [batch, 256] = relu(v7) -> workspace slot 2"))
-        #expect(comments.contains("v24: [batch, 256] = (v17 @ transpose(W2)) * step(v7) -> workspace slot 1"))
+        #expect(comments.contains("v7: [batch, 256] = x @ W1 + b1 -> workspace slot 0\nh: [batch, 256] = relu(v7) -> workspace slot 1"))
+        #expect(comments.contains("v24: [batch, 256] = (v17 @ transpose(W2)) * step(v7) -> workspace slot 0"))
         for product in ["v6:", "v20:"] {
             #expect(!comments.contains { $0.hasPrefix(product) }, "\(product) has a nest of its own")
         }

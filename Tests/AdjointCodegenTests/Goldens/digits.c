@@ -121,13 +121,13 @@ size_t digits_workspace_size(int64_t batch)
     if (batch < 1) return 0;
     if (!digits_dims_fit(batch)) return SIZE_MAX;
     size_t count = 0, kernel;
-    kernel = (size_t)((32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16); /* loss */
+    kernel = (size_t)(1024 + (32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16); /* loss */
     if (kernel > count) count = kernel;
-    kernel = (size_t)(320 + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16 + (batch + 15) / 16 * 16); /* gradient */
+    kernel = (size_t)(1024 + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16); /* gradient */
     if (kernel > count) count = kernel;
-    kernel = (size_t)(2048 + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16 + (batch + 15) / 16 * 16); /* step */
+    kernel = (size_t)(2048 + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16); /* step */
     if (kernel > count) count = kernel;
-    kernel = (size_t)((32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16); /* predict */
+    kernel = (size_t)(1024 + (32 * batch + 15) / 16 * 16); /* predict */
     if (kernel > count) count = kernel;
     return count * sizeof(float);
 }
@@ -137,51 +137,91 @@ float digits_loss(const digits_params *restrict p, const float *restrict x, cons
     if (!digits_dims_fit(batch)) return NAN;
     float *restrict w0 = (float *)workspace;
     float *restrict w1 = (float *)workspace + (32 * batch + 15) / 16 * 16;
+    float *restrict w2 = (float *)workspace + (32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16;
 
-    /* v6: [batch, 32] = x @ W1 -> workspace slot 0 */
-    for (int64_t i3 = 0; i3 < batch; ++i3) {
-        for (int64_t i4 = 0; i4 < 32; ++i4) {
-            w0[i3 * 32 + i4] = 0.0f;
+    /* h: [batch, 32] = relu(x @ W1 + b1) -> workspace slot 0 */
+    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_TILE_ROWS); ++i3) {
+        float acc6[256];
+        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+            acc6[i4] = 0.0f;
         }
-    }
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 64; ++i1) {
-            const float a6 = x[i0 * 64 + i1];
-            for (int64_t i2 = 0; i2 < 32; ++i2) {
-                w0[i0 * 32 + i2] += (a6 * p->W1[i1 * 32 + i2]);
+        for (int64_t i5 = 0; i5 < 64; ++i5) {
+            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+                const float a6 = x[(i3 * ADJOINT_TILE_ROWS + i6) * 64 + i5];
+                for (int64_t i7 = 0; i7 < 32; ++i7) {
+                    acc6[i6 * 32 + i7] += (a6 * p->W1[i5 * 32 + i7]);
+                }
+            }
+        }
+        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+            for (int64_t i7 = 0; i7 < 32; ++i7) {
+                const float v7 = (acc6[i6 * 32 + i7] + p->b1[i7]);
+                const float v8 = (v7 > 0.0f ? v7 : 0.0f);
+                w0[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] = v8;
             }
         }
     }
-
-    /* h: [batch, 32] = relu(v6 + b1) -> workspace slot 0 */
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const float v7 = (w0[i0 * 32 + i1] + p->b1[i1]);
+    for (int64_t i8 = ((batch) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < batch; ++i8) {
+        float acc6[32];
+        for (int64_t i9 = 0; i9 < 32; ++i9) {
+            acc6[i9] = 0.0f;
+        }
+        for (int64_t i10 = 0; i10 < 64; ++i10) {
+            const float a6 = x[i8 * 64 + i10];
+            for (int64_t i12 = 0; i12 < 32; ++i12) {
+                acc6[i12] += (a6 * p->W1[i10 * 32 + i12]);
+            }
+        }
+        for (int64_t i12 = 0; i12 < 32; ++i12) {
+            const float v7 = (acc6[i12] + p->b1[i12]);
             const float v8 = (v7 > 0.0f ? v7 : 0.0f);
-            w0[i0 * 32 + i1] = v8;
+            w0[i8 * 32 + i12] = v8;
         }
     }
 
-    /* v9: [batch, 10] = h @ W2 -> workspace slot 1 */
-    for (int64_t i3 = 0; i3 < batch; ++i3) {
-        for (int64_t i4 = 0; i4 < 10; ++i4) {
-            w1[i3 * 10 + i4] = 0.0f;
+    /* logits: [batch, 10] = h @ W2 + b2 -> workspace slot 1 */
+    for (int64_t i1 = 0; i1 < 32; ++i1) {
+        for (int64_t i2 = 0; i2 < 10; ++i2) {
+            w2[i1 * 32 + i2] = p->W2[i1 * 10 + i2];
+        }
+        for (int64_t i2 = 10; i2 < 32; ++i2) {
+            w2[i1 * 32 + i2] = 0.0f;
         }
     }
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const float a9 = w0[i0 * 32 + i1];
-            for (int64_t i2 = 0; i2 < 10; ++i2) {
-                w1[i0 * 10 + i2] += (a9 * p->W2[i1 * 10 + i2]);
+    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_TILE_ROWS); ++i3) {
+        float acc9[256];
+        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+            acc9[i4] = 0.0f;
+        }
+        for (int64_t i5 = 0; i5 < 32; ++i5) {
+            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+                const float a9 = w0[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i5];
+                for (int64_t i7 = 0; i7 < 32; ++i7) {
+                    acc9[i6 * 32 + i7] += (a9 * w2[i5 * 32 + i7]);
+                }
+            }
+        }
+        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+            for (int64_t i7 = 0; i7 < 10; ++i7) {
+                const float v10 = (acc9[i6 * 32 + i7] + p->b2[i7]);
+                w1[(i3 * ADJOINT_TILE_ROWS + i6) * 10 + i7] = v10;
             }
         }
     }
-
-    /* logits: [batch, 10] = v9 + b2 -> workspace slot 1 */
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const float v10 = (w1[i0 * 10 + i1] + p->b2[i1]);
-            w1[i0 * 10 + i1] = v10;
+    for (int64_t i8 = ((batch) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < batch; ++i8) {
+        float acc9[32];
+        for (int64_t i9 = 0; i9 < 32; ++i9) {
+            acc9[i9] = 0.0f;
+        }
+        for (int64_t i10 = 0; i10 < 32; ++i10) {
+            const float a9 = w0[i8 * 32 + i10];
+            for (int64_t i12 = 0; i12 < 32; ++i12) {
+                acc9[i12] += (a9 * w2[i10 * 32 + i12]);
+            }
+        }
+        for (int64_t i12 = 0; i12 < 10; ++i12) {
+            const float v10 = (acc9[i12] + p->b2[i12]);
+            w1[i8 * 10 + i12] = v10;
         }
     }
 
@@ -212,58 +252,98 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
     float *restrict w1 = (float *)workspace + (32 * batch + 15) / 16 * 16;
     float *restrict w2 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16);
     float *restrict w3 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16;
-    float *restrict w4 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16 + (batch + 15) / 16 * 16;
+    float *restrict w4 = (float *)workspace + 1024 + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16;
 
-    /* v6: [batch, 32] = x @ W1 -> workspace slot 0 */
-    for (int64_t i3 = 0; i3 < batch; ++i3) {
-        for (int64_t i4 = 0; i4 < 32; ++i4) {
-            w0[i3 * 32 + i4] = 0.0f;
-        }
-    }
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 64; ++i1) {
-            const float a6 = x[i0 * 64 + i1];
-            for (int64_t i2 = 0; i2 < 32; ++i2) {
-                w0[i0 * 32 + i2] += (a6 * p->W1[i1 * 32 + i2]);
-            }
-        }
-    }
-
-    /* v7: [batch, 32] = v6 + b1 -> workspace slot 0
+    /* v7: [batch, 32] = x @ W1 + b1 -> workspace slot 0
        h: [batch, 32] = relu(v7) -> workspace slot 1 */
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const float v7 = (w0[i0 * 32 + i1] + p->b1[i1]);
-            w0[i0 * 32 + i1] = v7;
-            const float v8 = (v7 > 0.0f ? v7 : 0.0f);
-            w1[i0 * 32 + i1] = v8;
+    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_TILE_ROWS); ++i3) {
+        float acc6[256];
+        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+            acc6[i4] = 0.0f;
         }
-    }
-
-    /* v9: [batch, 10] = h @ W2 -> workspace slot 2 */
-    for (int64_t i3 = 0; i3 < batch; ++i3) {
-        for (int64_t i4 = 0; i4 < 10; ++i4) {
-            w2[i3 * 10 + i4] = 0.0f;
+        for (int64_t i5 = 0; i5 < 64; ++i5) {
+            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+                const float a6 = x[(i3 * ADJOINT_TILE_ROWS + i6) * 64 + i5];
+                for (int64_t i7 = 0; i7 < 32; ++i7) {
+                    acc6[i6 * 32 + i7] += (a6 * p->W1[i5 * 32 + i7]);
+                }
+            }
         }
-    }
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const float a9 = w1[i0 * 32 + i1];
-            for (int64_t i2 = 0; i2 < 10; ++i2) {
-                w2[i0 * 10 + i2] += (a9 * p->W2[i1 * 10 + i2]);
+        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+            for (int64_t i7 = 0; i7 < 32; ++i7) {
+                const float v7 = (acc6[i6 * 32 + i7] + p->b1[i7]);
+                w0[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] = v7;
+                const float v8 = (v7 > 0.0f ? v7 : 0.0f);
+                w1[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] = v8;
             }
         }
     }
-
-    /* logits: [batch, 10] = v9 + b2 -> workspace slot 2 */
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const float v10 = (w2[i0 * 10 + i1] + p->b2[i1]);
-            w2[i0 * 10 + i1] = v10;
+    for (int64_t i8 = ((batch) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < batch; ++i8) {
+        float acc6[32];
+        for (int64_t i9 = 0; i9 < 32; ++i9) {
+            acc6[i9] = 0.0f;
+        }
+        for (int64_t i10 = 0; i10 < 64; ++i10) {
+            const float a6 = x[i8 * 64 + i10];
+            for (int64_t i12 = 0; i12 < 32; ++i12) {
+                acc6[i12] += (a6 * p->W1[i10 * 32 + i12]);
+            }
+        }
+        for (int64_t i12 = 0; i12 < 32; ++i12) {
+            const float v7 = (acc6[i12] + p->b1[i12]);
+            w0[i8 * 32 + i12] = v7;
+            const float v8 = (v7 > 0.0f ? v7 : 0.0f);
+            w1[i8 * 32 + i12] = v8;
         }
     }
 
-    /* loss: [] = softmax_cross_entropy(logits, y), its rows' logsumexp -> workspace slot 3 */
+    /* logits: [batch, 10] = h @ W2 + b2 -> workspace slot 2 */
+    for (int64_t i1 = 0; i1 < 32; ++i1) {
+        for (int64_t i2 = 0; i2 < 10; ++i2) {
+            w3[i1 * 32 + i2] = p->W2[i1 * 10 + i2];
+        }
+        for (int64_t i2 = 10; i2 < 32; ++i2) {
+            w3[i1 * 32 + i2] = 0.0f;
+        }
+    }
+    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_TILE_ROWS); ++i3) {
+        float acc9[256];
+        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+            acc9[i4] = 0.0f;
+        }
+        for (int64_t i5 = 0; i5 < 32; ++i5) {
+            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+                const float a9 = w1[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i5];
+                for (int64_t i7 = 0; i7 < 32; ++i7) {
+                    acc9[i6 * 32 + i7] += (a9 * w3[i5 * 32 + i7]);
+                }
+            }
+        }
+        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+            for (int64_t i7 = 0; i7 < 10; ++i7) {
+                const float v10 = (acc9[i6 * 32 + i7] + p->b2[i7]);
+                w2[(i3 * ADJOINT_TILE_ROWS + i6) * 10 + i7] = v10;
+            }
+        }
+    }
+    for (int64_t i8 = ((batch) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < batch; ++i8) {
+        float acc9[32];
+        for (int64_t i9 = 0; i9 < 32; ++i9) {
+            acc9[i9] = 0.0f;
+        }
+        for (int64_t i10 = 0; i10 < 32; ++i10) {
+            const float a9 = w1[i8 * 32 + i10];
+            for (int64_t i12 = 0; i12 < 32; ++i12) {
+                acc9[i12] += (a9 * w3[i10 * 32 + i12]);
+            }
+        }
+        for (int64_t i12 = 0; i12 < 10; ++i12) {
+            const float v10 = (acc9[i12] + p->b2[i12]);
+            w2[i8 * 10 + i12] = v10;
+        }
+    }
+
+    /* loss: [] = softmax_cross_entropy(logits, y), its rows' logsumexp -> workspace slot 4 */
     float total11 = 0.0f;
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         float max11 = (-INFINITY);
@@ -275,7 +355,7 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
             sum11 = (sum11 + expf((w2[i0 * 10 + i1] - max11)));
         }
         const float lse11 = (max11 - max11 == 0.0f ? max11 + logf(sum11) : max11);
-        w3[i0] = lse11;
+        w4[i0] = lse11;
         for (int64_t i1 = 0; i1 < 10; ++i1) {
             total11 = (total11 + (y[i0 * 10 + i1] == 0.0f ? 0.0f : y[i0 * 10 + i1] * (lse11 - w2[i0 * 10 + i1])));
         }
@@ -285,7 +365,7 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
     /* v17: [batch, 10] = (softmax(logits, axis = 1) - y) / batch -> workspace slot 2 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const float v15 = expf((w2[i0 * 10 + i1] - w3[i0]));
+            const float v15 = expf((w2[i0 * 10 + i1] - w4[i0]));
             const float v16 = (v15 - y[i0 * 10 + i1]);
             const float v17 = (v16 / ((float)(batch)));
             w2[i0 * 10 + i1] = v17;
@@ -305,7 +385,7 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
     /* v24: [batch, 32] = (v17 @ transpose(W2)) * step(v7) -> workspace slot 0 */
     for (int64_t i1 = 0; i1 < 10; ++i1) {
         for (int64_t i2 = 0; i2 < 32; ++i2) {
-            w4[i1 * 32 + i2] = p->W2[i2 * 10 + i1];
+            w3[i1 * 32 + i2] = p->W2[i2 * 10 + i1];
         }
     }
     for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_TILE_ROWS); ++i3) {
@@ -317,7 +397,7 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
             for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
                 const float a20 = w2[(i3 * ADJOINT_TILE_ROWS + i6) * 10 + i5];
                 for (int64_t i7 = 0; i7 < 32; ++i7) {
-                    acc20[i6 * 32 + i7] += (a20 * w4[i5 * 32 + i7]);
+                    acc20[i6 * 32 + i7] += (a20 * w3[i5 * 32 + i7]);
                 }
             }
         }
@@ -337,7 +417,7 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
         for (int64_t i10 = 0; i10 < 10; ++i10) {
             const float a20 = w2[i8 * 10 + i10];
             for (int64_t i12 = 0; i12 < 32; ++i12) {
-                acc20[i12] += (a20 * w4[i10 * 32 + i12]);
+                acc20[i12] += (a20 * w3[i10 * 32 + i12]);
             }
         }
         for (int64_t i12 = 0; i12 < 32; ++i12) {
@@ -348,17 +428,46 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
     }
 
     /* d_W2: [32, 10] = transpose(h) @ v17 -> grads W2 */
-    for (int64_t i3 = 0; i3 < 32; ++i3) {
-        for (int64_t i4 = 0; i4 < 10; ++i4) {
-            g->W2[i3 * 10 + i4] = 0.0f;
+    for (int64_t i1 = 0; i1 < batch; ++i1) {
+        for (int64_t i2 = 0; i2 < 10; ++i2) {
+            w4[i1 * 32 + i2] = w2[i1 * 10 + i2];
+        }
+        for (int64_t i2 = 10; i2 < 32; ++i2) {
+            w4[i1 * 32 + i2] = 0.0f;
         }
     }
-    for (int64_t i1 = 0; i1 < batch; ++i1) {
-        for (int64_t i0 = 0; i0 < 32; ++i0) {
-            const float a22 = w1[i1 * 32 + i0];
-            for (int64_t i2 = 0; i2 < 10; ++i2) {
-                g->W2[i0 * 10 + i2] += (a22 * w2[i1 * 10 + i2]);
+    for (int64_t i3 = 0; i3 < (32) / (ADJOINT_TILE_ROWS); ++i3) {
+        float acc22[256];
+        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+            acc22[i4] = 0.0f;
+        }
+        for (int64_t i5 = 0; i5 < batch; ++i5) {
+            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+                const float a22 = w1[i5 * 32 + i3 * ADJOINT_TILE_ROWS + i6];
+                for (int64_t i7 = 0; i7 < 32; ++i7) {
+                    acc22[i6 * 32 + i7] += (a22 * w4[i5 * 32 + i7]);
+                }
             }
+        }
+        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+            for (int64_t i7 = 0; i7 < 10; ++i7) {
+                g->W2[(i3 * ADJOINT_TILE_ROWS + i6) * 10 + i7] = acc22[i6 * 32 + i7];
+            }
+        }
+    }
+    for (int64_t i8 = ((32) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < 32; ++i8) {
+        float acc22[32];
+        for (int64_t i9 = 0; i9 < 32; ++i9) {
+            acc22[i9] = 0.0f;
+        }
+        for (int64_t i10 = 0; i10 < batch; ++i10) {
+            const float a22 = w1[i10 * 32 + i8];
+            for (int64_t i12 = 0; i12 < 32; ++i12) {
+                acc22[i12] += (a22 * w4[i10 * 32 + i12]);
+            }
+        }
+        for (int64_t i12 = 0; i12 < 10; ++i12) {
+            g->W2[i8 * 10 + i12] = acc22[i12];
         }
     }
 
@@ -373,17 +482,38 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
     }
 
     /* d_W1: [64, 32] = transpose(x) @ v24 -> grads W1 */
-    for (int64_t i3 = 0; i3 < 64; ++i3) {
-        for (int64_t i4 = 0; i4 < 32; ++i4) {
-            g->W1[i3 * 32 + i4] = 0.0f;
+    for (int64_t i3 = 0; i3 < (64) / (ADJOINT_TILE_ROWS); ++i3) {
+        float acc27[256];
+        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+            acc27[i4] = 0.0f;
+        }
+        for (int64_t i5 = 0; i5 < batch; ++i5) {
+            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+                const float a27 = x[i5 * 64 + i3 * ADJOINT_TILE_ROWS + i6];
+                for (int64_t i7 = 0; i7 < 32; ++i7) {
+                    acc27[i6 * 32 + i7] += (a27 * w0[i5 * 32 + i7]);
+                }
+            }
+        }
+        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+            for (int64_t i7 = 0; i7 < 32; ++i7) {
+                g->W1[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] = acc27[i6 * 32 + i7];
+            }
         }
     }
-    for (int64_t i1 = 0; i1 < batch; ++i1) {
-        for (int64_t i0 = 0; i0 < 64; ++i0) {
-            const float a27 = x[i1 * 64 + i0];
-            for (int64_t i2 = 0; i2 < 32; ++i2) {
-                g->W1[i0 * 32 + i2] += (a27 * w0[i1 * 32 + i2]);
+    for (int64_t i8 = ((64) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < 64; ++i8) {
+        float acc27[32];
+        for (int64_t i9 = 0; i9 < 32; ++i9) {
+            acc27[i9] = 0.0f;
+        }
+        for (int64_t i10 = 0; i10 < batch; ++i10) {
+            const float a27 = x[i10 * 64 + i8];
+            for (int64_t i12 = 0; i12 < 32; ++i12) {
+                acc27[i12] += (a27 * w0[i10 * 32 + i12]);
             }
+        }
+        for (int64_t i12 = 0; i12 < 32; ++i12) {
+            g->W1[i8 * 32 + i12] = acc27[i12];
         }
     }
     return v11;
@@ -524,7 +654,7 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
     float *restrict w1 = (float *)workspace + (32 * batch + 15) / 16 * 16;
     float *restrict w2 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16);
     float *restrict w3 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16;
-    float *restrict w4 = (float *)workspace + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16 + (batch + 15) / 16 * 16;
+    float *restrict w4 = (float *)workspace + 2048 + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16;
 
     /* v29: [] = t + 1 */
     const float v29 = ((float)(s->t + 1));
@@ -539,56 +669,96 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
     const float v43 = (1.0f - v42);
     const float v46 = adjoint_sqrtf(v43);
 
-    /* v6: [batch, 32] = x @ W1 -> workspace slot 0 */
-    for (int64_t i3 = 0; i3 < batch; ++i3) {
-        for (int64_t i4 = 0; i4 < 32; ++i4) {
-            w0[i3 * 32 + i4] = 0.0f;
-        }
-    }
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 64; ++i1) {
-            const float a6 = x[i0 * 64 + i1];
-            for (int64_t i2 = 0; i2 < 32; ++i2) {
-                w0[i0 * 32 + i2] += (a6 * p->W1[i1 * 32 + i2]);
-            }
-        }
-    }
-
-    /* v7: [batch, 32] = v6 + b1 -> workspace slot 0
+    /* v7: [batch, 32] = x @ W1 + b1 -> workspace slot 0
        h: [batch, 32] = relu(v7) -> workspace slot 1 */
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const float v7 = (w0[i0 * 32 + i1] + p->b1[i1]);
-            w0[i0 * 32 + i1] = v7;
-            const float v8 = (v7 > 0.0f ? v7 : 0.0f);
-            w1[i0 * 32 + i1] = v8;
+    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_TILE_ROWS); ++i3) {
+        float acc6[256];
+        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+            acc6[i4] = 0.0f;
         }
-    }
-
-    /* v9: [batch, 10] = h @ W2 -> workspace slot 2 */
-    for (int64_t i3 = 0; i3 < batch; ++i3) {
-        for (int64_t i4 = 0; i4 < 10; ++i4) {
-            w2[i3 * 10 + i4] = 0.0f;
+        for (int64_t i5 = 0; i5 < 64; ++i5) {
+            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+                const float a6 = x[(i3 * ADJOINT_TILE_ROWS + i6) * 64 + i5];
+                for (int64_t i7 = 0; i7 < 32; ++i7) {
+                    acc6[i6 * 32 + i7] += (a6 * p->W1[i5 * 32 + i7]);
+                }
+            }
         }
-    }
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const float a9 = w1[i0 * 32 + i1];
-            for (int64_t i2 = 0; i2 < 10; ++i2) {
-                w2[i0 * 10 + i2] += (a9 * p->W2[i1 * 10 + i2]);
+        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+            for (int64_t i7 = 0; i7 < 32; ++i7) {
+                const float v7 = (acc6[i6 * 32 + i7] + p->b1[i7]);
+                w0[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] = v7;
+                const float v8 = (v7 > 0.0f ? v7 : 0.0f);
+                w1[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] = v8;
             }
         }
     }
-
-    /* logits: [batch, 10] = v9 + b2 -> workspace slot 2 */
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const float v10 = (w2[i0 * 10 + i1] + p->b2[i1]);
-            w2[i0 * 10 + i1] = v10;
+    for (int64_t i8 = ((batch) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < batch; ++i8) {
+        float acc6[32];
+        for (int64_t i9 = 0; i9 < 32; ++i9) {
+            acc6[i9] = 0.0f;
+        }
+        for (int64_t i10 = 0; i10 < 64; ++i10) {
+            const float a6 = x[i8 * 64 + i10];
+            for (int64_t i12 = 0; i12 < 32; ++i12) {
+                acc6[i12] += (a6 * p->W1[i10 * 32 + i12]);
+            }
+        }
+        for (int64_t i12 = 0; i12 < 32; ++i12) {
+            const float v7 = (acc6[i12] + p->b1[i12]);
+            w0[i8 * 32 + i12] = v7;
+            const float v8 = (v7 > 0.0f ? v7 : 0.0f);
+            w1[i8 * 32 + i12] = v8;
         }
     }
 
-    /* loss: [] = softmax_cross_entropy(logits, y), its rows' logsumexp -> workspace slot 3 */
+    /* logits: [batch, 10] = h @ W2 + b2 -> workspace slot 2 */
+    for (int64_t i1 = 0; i1 < 32; ++i1) {
+        for (int64_t i2 = 0; i2 < 10; ++i2) {
+            w3[i1 * 32 + i2] = p->W2[i1 * 10 + i2];
+        }
+        for (int64_t i2 = 10; i2 < 32; ++i2) {
+            w3[i1 * 32 + i2] = 0.0f;
+        }
+    }
+    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_TILE_ROWS); ++i3) {
+        float acc9[256];
+        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+            acc9[i4] = 0.0f;
+        }
+        for (int64_t i5 = 0; i5 < 32; ++i5) {
+            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+                const float a9 = w1[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i5];
+                for (int64_t i7 = 0; i7 < 32; ++i7) {
+                    acc9[i6 * 32 + i7] += (a9 * w3[i5 * 32 + i7]);
+                }
+            }
+        }
+        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+            for (int64_t i7 = 0; i7 < 10; ++i7) {
+                const float v10 = (acc9[i6 * 32 + i7] + p->b2[i7]);
+                w2[(i3 * ADJOINT_TILE_ROWS + i6) * 10 + i7] = v10;
+            }
+        }
+    }
+    for (int64_t i8 = ((batch) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < batch; ++i8) {
+        float acc9[32];
+        for (int64_t i9 = 0; i9 < 32; ++i9) {
+            acc9[i9] = 0.0f;
+        }
+        for (int64_t i10 = 0; i10 < 32; ++i10) {
+            const float a9 = w1[i8 * 32 + i10];
+            for (int64_t i12 = 0; i12 < 32; ++i12) {
+                acc9[i12] += (a9 * w3[i10 * 32 + i12]);
+            }
+        }
+        for (int64_t i12 = 0; i12 < 10; ++i12) {
+            const float v10 = (acc9[i12] + p->b2[i12]);
+            w2[i8 * 10 + i12] = v10;
+        }
+    }
+
+    /* loss: [] = softmax_cross_entropy(logits, y), its rows' logsumexp -> workspace slot 4 */
     float total11 = 0.0f;
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         float max11 = (-INFINITY);
@@ -600,7 +770,7 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
             sum11 = (sum11 + expf((w2[i0 * 10 + i1] - max11)));
         }
         const float lse11 = (max11 - max11 == 0.0f ? max11 + logf(sum11) : max11);
-        w3[i0] = lse11;
+        w4[i0] = lse11;
         for (int64_t i1 = 0; i1 < 10; ++i1) {
             total11 = (total11 + (y[i0 * 10 + i1] == 0.0f ? 0.0f : y[i0 * 10 + i1] * (lse11 - w2[i0 * 10 + i1])));
         }
@@ -610,20 +780,20 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
     /* v17: [batch, 10] = (softmax(logits, axis = 1) - y) / batch -> workspace slot 2 */
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const float v15 = expf((w2[i0 * 10 + i1] - w3[i0]));
+            const float v15 = expf((w2[i0 * 10 + i1] - w4[i0]));
             const float v16 = (v15 - y[i0 * 10 + i1]);
             const float v17 = (v16 / ((float)(batch)));
             w2[i0 * 10 + i1] = v17;
         }
     }
 
-    /* d_b2: [10] = sum_to(v17, [10]) -> workspace slot 4 */
+    /* d_b2: [10] = sum_to(v17, [10]) -> workspace slot 3 */
     for (int64_t i2 = 0; i2 < 10; ++i2) {
-        w4[i2] = 0.0f;
+        w3[i2] = 0.0f;
     }
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
-            w4[i1] += w2[i0 * 10 + i1];
+            w3[i1] += w2[i0 * 10 + i1];
         }
     }
 
@@ -632,11 +802,11 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
        v101: [10] = b2 - (lr_t * (v91 / ((sqrt(v95) / bc2_sqrt) + 1e-08))) -> params b2 */
     for (int64_t i0 = 0; i0 < 10; ++i0) {
         const float v89 = (0.9f * s->m_b2[i0]);
-        const float v90 = (0.09999999999999998f * w4[i0]);
+        const float v90 = (0.09999999999999998f * w3[i0]);
         const float v91 = (v89 + v90);
         s->m_b2[i0] = v91;
         const float v92 = (0.999f * s->v_b2[i0]);
-        const float v93 = (w4[i0] * w4[i0]);
+        const float v93 = (w3[i0] * w3[i0]);
         const float v94 = (0.0010000000000000009f * v93);
         const float v95 = (v92 + v94);
         s->v_b2[i0] = v95;
@@ -652,7 +822,7 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
     /* v24: [batch, 32] = (v17 @ transpose(W2)) * step(v7) -> workspace slot 0 */
     for (int64_t i1 = 0; i1 < 10; ++i1) {
         for (int64_t i2 = 0; i2 < 32; ++i2) {
-            w4[i1 * 32 + i2] = p->W2[i2 * 10 + i1];
+            w3[i1 * 32 + i2] = p->W2[i2 * 10 + i1];
         }
     }
     for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_TILE_ROWS); ++i3) {
@@ -664,7 +834,7 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
             for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
                 const float a20 = w2[(i3 * ADJOINT_TILE_ROWS + i6) * 10 + i5];
                 for (int64_t i7 = 0; i7 < 32; ++i7) {
-                    acc20[i6 * 32 + i7] += (a20 * w4[i5 * 32 + i7]);
+                    acc20[i6 * 32 + i7] += (a20 * w3[i5 * 32 + i7]);
                 }
             }
         }
@@ -684,7 +854,7 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
         for (int64_t i10 = 0; i10 < 10; ++i10) {
             const float a20 = w2[i8 * 10 + i10];
             for (int64_t i12 = 0; i12 < 32; ++i12) {
-                acc20[i12] += (a20 * w4[i10 * 32 + i12]);
+                acc20[i12] += (a20 * w3[i10 * 32 + i12]);
             }
         }
         for (int64_t i12 = 0; i12 < 32; ++i12) {
@@ -694,18 +864,47 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
         }
     }
 
-    /* d_W2: [32, 10] = transpose(h) @ v17 -> workspace slot 4 */
-    for (int64_t i3 = 0; i3 < 32; ++i3) {
-        for (int64_t i4 = 0; i4 < 10; ++i4) {
-            w4[i3 * 10 + i4] = 0.0f;
+    /* d_W2: [32, 10] = transpose(h) @ v17 -> workspace slot 3 */
+    for (int64_t i1 = 0; i1 < batch; ++i1) {
+        for (int64_t i2 = 0; i2 < 10; ++i2) {
+            w4[i1 * 32 + i2] = w2[i1 * 10 + i2];
+        }
+        for (int64_t i2 = 10; i2 < 32; ++i2) {
+            w4[i1 * 32 + i2] = 0.0f;
         }
     }
-    for (int64_t i1 = 0; i1 < batch; ++i1) {
-        for (int64_t i0 = 0; i0 < 32; ++i0) {
-            const float a22 = w1[i1 * 32 + i0];
-            for (int64_t i2 = 0; i2 < 10; ++i2) {
-                w4[i0 * 10 + i2] += (a22 * w2[i1 * 10 + i2]);
+    for (int64_t i3 = 0; i3 < (32) / (ADJOINT_TILE_ROWS); ++i3) {
+        float acc22[256];
+        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+            acc22[i4] = 0.0f;
+        }
+        for (int64_t i5 = 0; i5 < batch; ++i5) {
+            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+                const float a22 = w1[i5 * 32 + i3 * ADJOINT_TILE_ROWS + i6];
+                for (int64_t i7 = 0; i7 < 32; ++i7) {
+                    acc22[i6 * 32 + i7] += (a22 * w4[i5 * 32 + i7]);
+                }
             }
+        }
+        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+            for (int64_t i7 = 0; i7 < 10; ++i7) {
+                w3[(i3 * ADJOINT_TILE_ROWS + i6) * 10 + i7] = acc22[i6 * 32 + i7];
+            }
+        }
+    }
+    for (int64_t i8 = ((32) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < 32; ++i8) {
+        float acc22[32];
+        for (int64_t i9 = 0; i9 < 32; ++i9) {
+            acc22[i9] = 0.0f;
+        }
+        for (int64_t i10 = 0; i10 < batch; ++i10) {
+            const float a22 = w1[i10 * 32 + i8];
+            for (int64_t i12 = 0; i12 < 32; ++i12) {
+                acc22[i12] += (a22 * w4[i10 * 32 + i12]);
+            }
+        }
+        for (int64_t i12 = 0; i12 < 10; ++i12) {
+            w3[i8 * 10 + i12] = acc22[i12];
         }
     }
 
@@ -715,11 +914,11 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
     for (int64_t i0 = 0; i0 < 32; ++i0) {
         for (int64_t i1 = 0; i1 < 10; ++i1) {
             const float v76 = (0.9f * s->m_W2[i0 * 10 + i1]);
-            const float v77 = (0.09999999999999998f * w4[i0 * 10 + i1]);
+            const float v77 = (0.09999999999999998f * w3[i0 * 10 + i1]);
             const float v78 = (v76 + v77);
             s->m_W2[i0 * 10 + i1] = v78;
             const float v79 = (0.999f * s->v_W2[i0 * 10 + i1]);
-            const float v80 = (w4[i0 * 10 + i1] * w4[i0 * 10 + i1]);
+            const float v80 = (w3[i0 * 10 + i1] * w3[i0 * 10 + i1]);
             const float v81 = (0.0010000000000000009f * v80);
             const float v82 = (v79 + v81);
             s->v_W2[i0 * 10 + i1] = v82;
@@ -733,13 +932,13 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
         }
     }
 
-    /* d_b1: [32] = sum_to(v24, [32]) -> workspace slot 4 */
+    /* d_b1: [32] = sum_to(v24, [32]) -> workspace slot 3 */
     for (int64_t i2 = 0; i2 < 32; ++i2) {
-        w4[i2] = 0.0f;
+        w3[i2] = 0.0f;
     }
     for (int64_t i0 = 0; i0 < batch; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
-            w4[i1] += w0[i0 * 32 + i1];
+            w3[i1] += w0[i0 * 32 + i1];
         }
     }
 
@@ -748,11 +947,11 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
        v75: [32] = b1 - (lr_t * (v65 / ((sqrt(v69) / bc2_sqrt) + 1e-08))) -> params b1 */
     for (int64_t i0 = 0; i0 < 32; ++i0) {
         const float v63 = (0.9f * s->m_b1[i0]);
-        const float v64 = (0.09999999999999998f * w4[i0]);
+        const float v64 = (0.09999999999999998f * w3[i0]);
         const float v65 = (v63 + v64);
         s->m_b1[i0] = v65;
         const float v66 = (0.999f * s->v_b1[i0]);
-        const float v67 = (w4[i0] * w4[i0]);
+        const float v67 = (w3[i0] * w3[i0]);
         const float v68 = (0.0010000000000000009f * v67);
         const float v69 = (v66 + v68);
         s->v_b1[i0] = v69;
@@ -765,18 +964,39 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
         p->b1[i0] = v75;
     }
 
-    /* d_W1: [64, 32] = transpose(x) @ v24 -> workspace slot 4 */
-    for (int64_t i3 = 0; i3 < 64; ++i3) {
-        for (int64_t i4 = 0; i4 < 32; ++i4) {
-            w4[i3 * 32 + i4] = 0.0f;
+    /* d_W1: [64, 32] = transpose(x) @ v24 -> workspace slot 3 */
+    for (int64_t i3 = 0; i3 < (64) / (ADJOINT_TILE_ROWS); ++i3) {
+        float acc27[256];
+        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+            acc27[i4] = 0.0f;
+        }
+        for (int64_t i5 = 0; i5 < batch; ++i5) {
+            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+                const float a27 = x[i5 * 64 + i3 * ADJOINT_TILE_ROWS + i6];
+                for (int64_t i7 = 0; i7 < 32; ++i7) {
+                    acc27[i6 * 32 + i7] += (a27 * w0[i5 * 32 + i7]);
+                }
+            }
+        }
+        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+            for (int64_t i7 = 0; i7 < 32; ++i7) {
+                w3[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] = acc27[i6 * 32 + i7];
+            }
         }
     }
-    for (int64_t i1 = 0; i1 < batch; ++i1) {
-        for (int64_t i0 = 0; i0 < 64; ++i0) {
-            const float a27 = x[i1 * 64 + i0];
-            for (int64_t i2 = 0; i2 < 32; ++i2) {
-                w4[i0 * 32 + i2] += (a27 * w0[i1 * 32 + i2]);
+    for (int64_t i8 = ((64) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < 64; ++i8) {
+        float acc27[32];
+        for (int64_t i9 = 0; i9 < 32; ++i9) {
+            acc27[i9] = 0.0f;
+        }
+        for (int64_t i10 = 0; i10 < batch; ++i10) {
+            const float a27 = x[i10 * 64 + i8];
+            for (int64_t i12 = 0; i12 < 32; ++i12) {
+                acc27[i12] += (a27 * w0[i10 * 32 + i12]);
             }
+        }
+        for (int64_t i12 = 0; i12 < 32; ++i12) {
+            w3[i8 * 32 + i12] = acc27[i12];
         }
     }
 
@@ -786,11 +1006,11 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
     for (int64_t i0 = 0; i0 < 64; ++i0) {
         for (int64_t i1 = 0; i1 < 32; ++i1) {
             const float v47 = (0.9f * s->m_W1[i0 * 32 + i1]);
-            const float v49 = (0.09999999999999998f * w4[i0 * 32 + i1]);
+            const float v49 = (0.09999999999999998f * w3[i0 * 32 + i1]);
             const float v50 = (v47 + v49);
             s->m_W1[i0 * 32 + i1] = v50;
             const float v51 = (0.999f * s->v_W1[i0 * 32 + i1]);
-            const float v53 = (w4[i0 * 32 + i1] * w4[i0 * 32 + i1]);
+            const float v53 = (w3[i0 * 32 + i1] * w3[i0 * 32 + i1]);
             const float v54 = (0.0010000000000000009f * v53);
             const float v55 = (v51 + v54);
             s->v_W1[i0 * 32 + i1] = v55;
@@ -815,50 +1035,89 @@ void digits_predict(const digits_params *restrict p, const float *restrict x, in
     float *restrict w0 = (float *)workspace;
     float *restrict w1 = (float *)workspace + (32 * batch + 15) / 16 * 16;
 
-    /* v6: [batch, 32] = x @ W1 -> workspace slot 0 */
-    for (int64_t i3 = 0; i3 < batch; ++i3) {
-        for (int64_t i4 = 0; i4 < 32; ++i4) {
-            w0[i3 * 32 + i4] = 0.0f;
+    /* h: [batch, 32] = relu(x @ W1 + b1) -> workspace slot 0 */
+    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_TILE_ROWS); ++i3) {
+        float acc6[256];
+        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+            acc6[i4] = 0.0f;
         }
-    }
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 64; ++i1) {
-            const float a6 = x[i0 * 64 + i1];
-            for (int64_t i2 = 0; i2 < 32; ++i2) {
-                w0[i0 * 32 + i2] += (a6 * p->W1[i1 * 32 + i2]);
+        for (int64_t i5 = 0; i5 < 64; ++i5) {
+            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+                const float a6 = x[(i3 * ADJOINT_TILE_ROWS + i6) * 64 + i5];
+                for (int64_t i7 = 0; i7 < 32; ++i7) {
+                    acc6[i6 * 32 + i7] += (a6 * p->W1[i5 * 32 + i7]);
+                }
+            }
+        }
+        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+            for (int64_t i7 = 0; i7 < 32; ++i7) {
+                const float v7 = (acc6[i6 * 32 + i7] + p->b1[i7]);
+                const float v8 = (v7 > 0.0f ? v7 : 0.0f);
+                w0[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] = v8;
             }
         }
     }
-
-    /* h: [batch, 32] = relu(v6 + b1) -> workspace slot 0 */
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const float v7 = (w0[i0 * 32 + i1] + p->b1[i1]);
+    for (int64_t i8 = ((batch) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < batch; ++i8) {
+        float acc6[32];
+        for (int64_t i9 = 0; i9 < 32; ++i9) {
+            acc6[i9] = 0.0f;
+        }
+        for (int64_t i10 = 0; i10 < 64; ++i10) {
+            const float a6 = x[i8 * 64 + i10];
+            for (int64_t i12 = 0; i12 < 32; ++i12) {
+                acc6[i12] += (a6 * p->W1[i10 * 32 + i12]);
+            }
+        }
+        for (int64_t i12 = 0; i12 < 32; ++i12) {
+            const float v7 = (acc6[i12] + p->b1[i12]);
             const float v8 = (v7 > 0.0f ? v7 : 0.0f);
-            w0[i0 * 32 + i1] = v8;
+            w0[i8 * 32 + i12] = v8;
         }
     }
 
-    /* v9: [batch, 10] = h @ W2 -> workspace slot 1 */
-    for (int64_t i3 = 0; i3 < batch; ++i3) {
-        for (int64_t i4 = 0; i4 < 10; ++i4) {
-            w1[i3 * 10 + i4] = 0.0f;
+    /* logits: [batch, 10] = h @ W2 + b2 -> logits */
+    for (int64_t i1 = 0; i1 < 32; ++i1) {
+        for (int64_t i2 = 0; i2 < 10; ++i2) {
+            w1[i1 * 32 + i2] = p->W2[i1 * 10 + i2];
+        }
+        for (int64_t i2 = 10; i2 < 32; ++i2) {
+            w1[i1 * 32 + i2] = 0.0f;
         }
     }
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 32; ++i1) {
-            const float a9 = w0[i0 * 32 + i1];
-            for (int64_t i2 = 0; i2 < 10; ++i2) {
-                w1[i0 * 10 + i2] += (a9 * p->W2[i1 * 10 + i2]);
+    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_TILE_ROWS); ++i3) {
+        float acc9[256];
+        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+            acc9[i4] = 0.0f;
+        }
+        for (int64_t i5 = 0; i5 < 32; ++i5) {
+            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+                const float a9 = w0[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i5];
+                for (int64_t i7 = 0; i7 < 32; ++i7) {
+                    acc9[i6 * 32 + i7] += (a9 * w1[i5 * 32 + i7]);
+                }
+            }
+        }
+        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+            for (int64_t i7 = 0; i7 < 10; ++i7) {
+                const float v10 = (acc9[i6 * 32 + i7] + p->b2[i7]);
+                logits[(i3 * ADJOINT_TILE_ROWS + i6) * 10 + i7] = v10;
             }
         }
     }
-
-    /* logits: [batch, 10] = v9 + b2 -> logits */
-    for (int64_t i0 = 0; i0 < batch; ++i0) {
-        for (int64_t i1 = 0; i1 < 10; ++i1) {
-            const float v10 = (w1[i0 * 10 + i1] + p->b2[i1]);
-            logits[i0 * 10 + i1] = v10;
+    for (int64_t i8 = ((batch) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < batch; ++i8) {
+        float acc9[32];
+        for (int64_t i9 = 0; i9 < 32; ++i9) {
+            acc9[i9] = 0.0f;
+        }
+        for (int64_t i10 = 0; i10 < 32; ++i10) {
+            const float a9 = w0[i8 * 32 + i10];
+            for (int64_t i12 = 0; i12 < 32; ++i12) {
+                acc9[i12] += (a9 * w1[i10 * 32 + i12]);
+            }
+        }
+        for (int64_t i12 = 0; i12 < 10; ++i12) {
+            const float v10 = (acc9[i12] + p->b2[i12]);
+            logits[i8 * 10 + i12] = v10;
         }
     }
 }

@@ -86,10 +86,10 @@ public struct Digits: Sendable {
         if batch < 1 { return 0 }
         if !dimsFit(batch: batch) { fatalError("Digits.workspaceSize: the size overflows at batch \(batch)") }
         var count = 0
-        count = Swift.max(count, (32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16)  // loss
-        count = Swift.max(count, 320 + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16 + (batch + 15) / 16 * 16)  // gradient
-        count = Swift.max(count, 2048 + 2 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16 + (batch + 15) / 16 * 16)  // step
-        count = Swift.max(count, (32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16)  // predict
+        count = Swift.max(count, 1024 + (32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16)  // loss
+        count = Swift.max(count, 1024 + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16)  // gradient
+        count = Swift.max(count, 2048 + 3 * ((32 * batch + 15) / 16 * 16) + (10 * batch + 15) / 16 * 16)  // step
+        count = Swift.max(count, 1024 + (32 * batch + 15) / 16 * 16)  // predict
         return count * MemoryLayout<Float>.stride
     }
 
@@ -343,54 +343,98 @@ extension Digits {
 
     /// The loss at the current params.
     private static func lossKernel(p: ParamPointers, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch: Int, workspace: UnsafeMutableRawPointer) -> Float {
-        let scratch = workspace.bindMemory(to: Float.self, capacity: (32 &* batch &+ 15) / 16 &* 16 &+ (10 &* batch &+ 15) / 16 &* 16)
+        let scratch = workspace.bindMemory(to: Float.self, capacity: 1024 &+ (32 &* batch &+ 15) / 16 &* 16 &+ (10 &* batch &+ 15) / 16 &* 16)
         let w0 = scratch
         let w1 = scratch + ((32 &* batch &+ 15) / 16 &* 16)
+        let w2 = scratch + ((32 &* batch &+ 15) / 16 &* 16 &+ (10 &* batch &+ 15) / 16 &* 16)
 
-        // v6: [batch, 32] = x @ W1 -> workspace slot 0
-        for i3 in 0..<batch {
-            for i4 in 0..<32 {
-                w0[i3 &* 32 &+ i4] = 0.0
+        // h: [batch, 32] = relu(x @ W1 + b1) -> workspace slot 0
+        for i3 in 0..<(batch) / (Self.tileRows) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { acc6 in
+                for i4 in 0..<Self.tileRows &* 32 {
+                    acc6[i4] = 0.0
+                }
+                for i5 in 0..<64 {
+                    for i6 in 0..<Self.tileRows {
+                        let a6: Float = x[(i3 &* Self.tileRows &+ i6) &* 64 &+ i5]
+                        for i7 in 0..<32 {
+                            acc6[i6 &* 32 &+ i7] += (a6 * p.W1[i5 &* 32 &+ i7])
+                        }
+                    }
+                }
+                for i6 in 0..<Self.tileRows {
+                    for i7 in 0..<32 {
+                        let v7: Float = (acc6[i6 &* 32 &+ i7] + p.b1[i7])
+                        let v8: Float = (v7 > 0.0 ? v7 : 0.0)
+                        w0[(i3 &* Self.tileRows &+ i6) &* 32 &+ i7] = v8
+                    }
+                }
             }
         }
-        for i0 in 0..<batch {
-            for i1 in 0..<64 {
-                let a6: Float = x[i0 &* 64 &+ i1]
-                for i2 in 0..<32 {
-                    w0[i0 &* 32 &+ i2] += (a6 * p.W1[i1 &* 32 &+ i2])
+        for i8 in stride(from: ((batch) / (Self.tileRows)) &* Self.tileRows, to: batch, by: 1) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { acc6 in
+                for i9 in 0..<32 {
+                    acc6[i9] = 0.0
+                }
+                for i10 in 0..<64 {
+                    let a6: Float = x[i8 &* 64 &+ i10]
+                    for i12 in 0..<32 {
+                        acc6[i12] += (a6 * p.W1[i10 &* 32 &+ i12])
+                    }
+                }
+                for i12 in 0..<32 {
+                    let v7: Float = (acc6[i12] + p.b1[i12])
+                    let v8: Float = (v7 > 0.0 ? v7 : 0.0)
+                    w0[i8 &* 32 &+ i12] = v8
                 }
             }
         }
 
-        // h: [batch, 32] = relu(v6 + b1) -> workspace slot 0
-        for i0 in 0..<batch {
-            for i1 in 0..<32 {
-                let v7: Float = (w0[i0 &* 32 &+ i1] + p.b1[i1])
-                let v8: Float = (v7 > 0.0 ? v7 : 0.0)
-                w0[i0 &* 32 &+ i1] = v8
+        // logits: [batch, 10] = h @ W2 + b2 -> workspace slot 1
+        for i1 in 0..<32 {
+            for i2 in 0..<10 {
+                w2[i1 &* 32 &+ i2] = p.W2[i1 &* 10 &+ i2]
+            }
+            for i2 in stride(from: 10, to: 32, by: 1) {
+                w2[i1 &* 32 &+ i2] = 0.0
             }
         }
-
-        // v9: [batch, 10] = h @ W2 -> workspace slot 1
-        for i3 in 0..<batch {
-            for i4 in 0..<10 {
-                w1[i3 &* 10 &+ i4] = 0.0
-            }
-        }
-        for i0 in 0..<batch {
-            for i1 in 0..<32 {
-                let a9: Float = w0[i0 &* 32 &+ i1]
-                for i2 in 0..<10 {
-                    w1[i0 &* 10 &+ i2] += (a9 * p.W2[i1 &* 10 &+ i2])
+        for i3 in 0..<(batch) / (Self.tileRows) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { acc9 in
+                for i4 in 0..<Self.tileRows &* 32 {
+                    acc9[i4] = 0.0
+                }
+                for i5 in 0..<32 {
+                    for i6 in 0..<Self.tileRows {
+                        let a9: Float = w0[(i3 &* Self.tileRows &+ i6) &* 32 &+ i5]
+                        for i7 in 0..<32 {
+                            acc9[i6 &* 32 &+ i7] += (a9 * w2[i5 &* 32 &+ i7])
+                        }
+                    }
+                }
+                for i6 in 0..<Self.tileRows {
+                    for i7 in 0..<10 {
+                        let v10: Float = (acc9[i6 &* 32 &+ i7] + p.b2[i7])
+                        w1[(i3 &* Self.tileRows &+ i6) &* 10 &+ i7] = v10
+                    }
                 }
             }
         }
-
-        // logits: [batch, 10] = v9 + b2 -> workspace slot 1
-        for i0 in 0..<batch {
-            for i1 in 0..<10 {
-                let v10: Float = (w1[i0 &* 10 &+ i1] + p.b2[i1])
-                w1[i0 &* 10 &+ i1] = v10
+        for i8 in stride(from: ((batch) / (Self.tileRows)) &* Self.tileRows, to: batch, by: 1) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { acc9 in
+                for i9 in 0..<32 {
+                    acc9[i9] = 0.0
+                }
+                for i10 in 0..<32 {
+                    let a9: Float = w0[i8 &* 32 &+ i10]
+                    for i12 in 0..<32 {
+                        acc9[i12] += (a9 * w2[i10 &* 32 &+ i12])
+                    }
+                }
+                for i12 in 0..<10 {
+                    let v10: Float = (acc9[i12] + p.b2[i12])
+                    w1[i8 &* 10 &+ i12] = v10
+                }
             }
         }
 
@@ -416,63 +460,107 @@ extension Digits {
 
     /// The loss and its gradient with respect to every param, at the current params.
     private static func gradientKernel(p: ParamPointers, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch: Int, g: ParamPointers, workspace: UnsafeMutableRawPointer) -> Float {
-        let scratch = workspace.bindMemory(to: Float.self, capacity: 320 &+ 2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16 &+ (batch &+ 15) / 16 &* 16)
+        let scratch = workspace.bindMemory(to: Float.self, capacity: 1024 &+ 3 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
         let w0 = scratch
         let w1 = scratch + ((32 &* batch &+ 15) / 16 &* 16)
         let w2 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16))
         let w3 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
-        let w4 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16 &+ (batch &+ 15) / 16 &* 16)
+        let w4 = scratch + (1024 &+ 2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
 
-        // v6: [batch, 32] = x @ W1 -> workspace slot 0
-        for i3 in 0..<batch {
-            for i4 in 0..<32 {
-                w0[i3 &* 32 &+ i4] = 0.0
-            }
-        }
-        for i0 in 0..<batch {
-            for i1 in 0..<64 {
-                let a6: Float = x[i0 &* 64 &+ i1]
-                for i2 in 0..<32 {
-                    w0[i0 &* 32 &+ i2] += (a6 * p.W1[i1 &* 32 &+ i2])
-                }
-            }
-        }
-
-        // v7: [batch, 32] = v6 + b1 -> workspace slot 0
+        // v7: [batch, 32] = x @ W1 + b1 -> workspace slot 0
         // h: [batch, 32] = relu(v7) -> workspace slot 1
-        for i0 in 0..<batch {
-            for i1 in 0..<32 {
-                let v7: Float = (w0[i0 &* 32 &+ i1] + p.b1[i1])
-                w0[i0 &* 32 &+ i1] = v7
-                let v8: Float = (v7 > 0.0 ? v7 : 0.0)
-                w1[i0 &* 32 &+ i1] = v8
+        for i3 in 0..<(batch) / (Self.tileRows) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { acc6 in
+                for i4 in 0..<Self.tileRows &* 32 {
+                    acc6[i4] = 0.0
+                }
+                for i5 in 0..<64 {
+                    for i6 in 0..<Self.tileRows {
+                        let a6: Float = x[(i3 &* Self.tileRows &+ i6) &* 64 &+ i5]
+                        for i7 in 0..<32 {
+                            acc6[i6 &* 32 &+ i7] += (a6 * p.W1[i5 &* 32 &+ i7])
+                        }
+                    }
+                }
+                for i6 in 0..<Self.tileRows {
+                    for i7 in 0..<32 {
+                        let v7: Float = (acc6[i6 &* 32 &+ i7] + p.b1[i7])
+                        w0[(i3 &* Self.tileRows &+ i6) &* 32 &+ i7] = v7
+                        let v8: Float = (v7 > 0.0 ? v7 : 0.0)
+                        w1[(i3 &* Self.tileRows &+ i6) &* 32 &+ i7] = v8
+                    }
+                }
             }
         }
-
-        // v9: [batch, 10] = h @ W2 -> workspace slot 2
-        for i3 in 0..<batch {
-            for i4 in 0..<10 {
-                w2[i3 &* 10 &+ i4] = 0.0
-            }
-        }
-        for i0 in 0..<batch {
-            for i1 in 0..<32 {
-                let a9: Float = w1[i0 &* 32 &+ i1]
-                for i2 in 0..<10 {
-                    w2[i0 &* 10 &+ i2] += (a9 * p.W2[i1 &* 10 &+ i2])
+        for i8 in stride(from: ((batch) / (Self.tileRows)) &* Self.tileRows, to: batch, by: 1) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { acc6 in
+                for i9 in 0..<32 {
+                    acc6[i9] = 0.0
+                }
+                for i10 in 0..<64 {
+                    let a6: Float = x[i8 &* 64 &+ i10]
+                    for i12 in 0..<32 {
+                        acc6[i12] += (a6 * p.W1[i10 &* 32 &+ i12])
+                    }
+                }
+                for i12 in 0..<32 {
+                    let v7: Float = (acc6[i12] + p.b1[i12])
+                    w0[i8 &* 32 &+ i12] = v7
+                    let v8: Float = (v7 > 0.0 ? v7 : 0.0)
+                    w1[i8 &* 32 &+ i12] = v8
                 }
             }
         }
 
-        // logits: [batch, 10] = v9 + b2 -> workspace slot 2
-        for i0 in 0..<batch {
-            for i1 in 0..<10 {
-                let v10: Float = (w2[i0 &* 10 &+ i1] + p.b2[i1])
-                w2[i0 &* 10 &+ i1] = v10
+        // logits: [batch, 10] = h @ W2 + b2 -> workspace slot 2
+        for i1 in 0..<32 {
+            for i2 in 0..<10 {
+                w3[i1 &* 32 &+ i2] = p.W2[i1 &* 10 &+ i2]
+            }
+            for i2 in stride(from: 10, to: 32, by: 1) {
+                w3[i1 &* 32 &+ i2] = 0.0
+            }
+        }
+        for i3 in 0..<(batch) / (Self.tileRows) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { acc9 in
+                for i4 in 0..<Self.tileRows &* 32 {
+                    acc9[i4] = 0.0
+                }
+                for i5 in 0..<32 {
+                    for i6 in 0..<Self.tileRows {
+                        let a9: Float = w1[(i3 &* Self.tileRows &+ i6) &* 32 &+ i5]
+                        for i7 in 0..<32 {
+                            acc9[i6 &* 32 &+ i7] += (a9 * w3[i5 &* 32 &+ i7])
+                        }
+                    }
+                }
+                for i6 in 0..<Self.tileRows {
+                    for i7 in 0..<10 {
+                        let v10: Float = (acc9[i6 &* 32 &+ i7] + p.b2[i7])
+                        w2[(i3 &* Self.tileRows &+ i6) &* 10 &+ i7] = v10
+                    }
+                }
+            }
+        }
+        for i8 in stride(from: ((batch) / (Self.tileRows)) &* Self.tileRows, to: batch, by: 1) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { acc9 in
+                for i9 in 0..<32 {
+                    acc9[i9] = 0.0
+                }
+                for i10 in 0..<32 {
+                    let a9: Float = w1[i8 &* 32 &+ i10]
+                    for i12 in 0..<32 {
+                        acc9[i12] += (a9 * w3[i10 &* 32 &+ i12])
+                    }
+                }
+                for i12 in 0..<10 {
+                    let v10: Float = (acc9[i12] + p.b2[i12])
+                    w2[i8 &* 10 &+ i12] = v10
+                }
             }
         }
 
-        // loss: [] = softmax_cross_entropy(logits, y), its rows' logsumexp -> workspace slot 3
+        // loss: [] = softmax_cross_entropy(logits, y), its rows' logsumexp -> workspace slot 4
         var total11: Float = 0.0
         for i0 in 0..<batch {
             var max11: Float = (-Float.infinity)
@@ -484,7 +572,7 @@ extension Digits {
                 sum11 = (sum11 + exp((w2[i0 &* 10 &+ i1] - max11)))
             }
             let lse11: Float = (max11 - max11 == 0.0 ? max11 + log(sum11) : max11)
-            w3[i0] = lse11
+            w4[i0] = lse11
             for i1 in 0..<10 {
                 total11 = (total11 + (y[i0 &* 10 &+ i1] == 0.0 ? 0.0 : y[i0 &* 10 &+ i1] * (lse11 - w2[i0 &* 10 &+ i1])))
             }
@@ -494,7 +582,7 @@ extension Digits {
         // v17: [batch, 10] = (softmax(logits, axis = 1) - y) / batch -> workspace slot 2
         for i0 in 0..<batch {
             for i1 in 0..<10 {
-                let v15: Float = exp((w2[i0 &* 10 &+ i1] - w3[i0]))
+                let v15: Float = exp((w2[i0 &* 10 &+ i1] - w4[i0]))
                 let v16: Float = (v15 - y[i0 &* 10 &+ i1])
                 let v17: Float = (v16 / Float(batch))
                 w2[i0 &* 10 &+ i1] = v17
@@ -514,7 +602,7 @@ extension Digits {
         // v24: [batch, 32] = (v17 @ transpose(W2)) * step(v7) -> workspace slot 0
         for i1 in 0..<10 {
             for i2 in 0..<32 {
-                w4[i1 &* 32 &+ i2] = p.W2[i2 &* 10 &+ i1]
+                w3[i1 &* 32 &+ i2] = p.W2[i2 &* 10 &+ i1]
             }
         }
         for i3 in 0..<(batch) / (Self.tileRows) {
@@ -526,7 +614,7 @@ extension Digits {
                     for i6 in 0..<Self.tileRows {
                         let a20: Float = w2[(i3 &* Self.tileRows &+ i6) &* 10 &+ i5]
                         for i7 in 0..<32 {
-                            acc20[i6 &* 32 &+ i7] += (a20 * w4[i5 &* 32 &+ i7])
+                            acc20[i6 &* 32 &+ i7] += (a20 * w3[i5 &* 32 &+ i7])
                         }
                     }
                 }
@@ -547,7 +635,7 @@ extension Digits {
                 for i10 in 0..<10 {
                     let a20: Float = w2[i8 &* 10 &+ i10]
                     for i12 in 0..<32 {
-                        acc20[i12] += (a20 * w4[i10 &* 32 &+ i12])
+                        acc20[i12] += (a20 * w3[i10 &* 32 &+ i12])
                     }
                 }
                 for i12 in 0..<32 {
@@ -559,16 +647,47 @@ extension Digits {
         }
 
         // d_W2: [32, 10] = transpose(h) @ v17 -> grads W2
-        for i3 in 0..<32 {
-            for i4 in 0..<10 {
-                g.W2[i3 &* 10 &+ i4] = 0.0
+        for i1 in 0..<batch {
+            for i2 in 0..<10 {
+                w4[i1 &* 32 &+ i2] = w2[i1 &* 10 &+ i2]
+            }
+            for i2 in stride(from: 10, to: 32, by: 1) {
+                w4[i1 &* 32 &+ i2] = 0.0
             }
         }
-        for i1 in 0..<batch {
-            for i0 in 0..<32 {
-                let a22: Float = w1[i1 &* 32 &+ i0]
-                for i2 in 0..<10 {
-                    g.W2[i0 &* 10 &+ i2] += (a22 * w2[i1 &* 10 &+ i2])
+        for i3 in 0..<(32) / (Self.tileRows) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { acc22 in
+                for i4 in 0..<Self.tileRows &* 32 {
+                    acc22[i4] = 0.0
+                }
+                for i5 in 0..<batch {
+                    for i6 in 0..<Self.tileRows {
+                        let a22: Float = w1[i5 &* 32 &+ i3 &* Self.tileRows &+ i6]
+                        for i7 in 0..<32 {
+                            acc22[i6 &* 32 &+ i7] += (a22 * w4[i5 &* 32 &+ i7])
+                        }
+                    }
+                }
+                for i6 in 0..<Self.tileRows {
+                    for i7 in 0..<10 {
+                        g.W2[(i3 &* Self.tileRows &+ i6) &* 10 &+ i7] = acc22[i6 &* 32 &+ i7]
+                    }
+                }
+            }
+        }
+        for i8 in stride(from: ((32) / (Self.tileRows)) &* Self.tileRows, to: 32, by: 1) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { acc22 in
+                for i9 in 0..<32 {
+                    acc22[i9] = 0.0
+                }
+                for i10 in 0..<batch {
+                    let a22: Float = w1[i10 &* 32 &+ i8]
+                    for i12 in 0..<32 {
+                        acc22[i12] += (a22 * w4[i10 &* 32 &+ i12])
+                    }
+                }
+                for i12 in 0..<10 {
+                    g.W2[i8 &* 10 &+ i12] = acc22[i12]
                 }
             }
         }
@@ -584,16 +703,39 @@ extension Digits {
         }
 
         // d_W1: [64, 32] = transpose(x) @ v24 -> grads W1
-        for i3 in 0..<64 {
-            for i4 in 0..<32 {
-                g.W1[i3 &* 32 &+ i4] = 0.0
+        for i3 in 0..<(64) / (Self.tileRows) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { acc27 in
+                for i4 in 0..<Self.tileRows &* 32 {
+                    acc27[i4] = 0.0
+                }
+                for i5 in 0..<batch {
+                    for i6 in 0..<Self.tileRows {
+                        let a27: Float = x[i5 &* 64 &+ i3 &* Self.tileRows &+ i6]
+                        for i7 in 0..<32 {
+                            acc27[i6 &* 32 &+ i7] += (a27 * w0[i5 &* 32 &+ i7])
+                        }
+                    }
+                }
+                for i6 in 0..<Self.tileRows {
+                    for i7 in 0..<32 {
+                        g.W1[(i3 &* Self.tileRows &+ i6) &* 32 &+ i7] = acc27[i6 &* 32 &+ i7]
+                    }
+                }
             }
         }
-        for i1 in 0..<batch {
-            for i0 in 0..<64 {
-                let a27: Float = x[i1 &* 64 &+ i0]
-                for i2 in 0..<32 {
-                    g.W1[i0 &* 32 &+ i2] += (a27 * w0[i1 &* 32 &+ i2])
+        for i8 in stride(from: ((64) / (Self.tileRows)) &* Self.tileRows, to: 64, by: 1) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { acc27 in
+                for i9 in 0..<32 {
+                    acc27[i9] = 0.0
+                }
+                for i10 in 0..<batch {
+                    let a27: Float = x[i10 &* 64 &+ i8]
+                    for i12 in 0..<32 {
+                        acc27[i12] += (a27 * w0[i10 &* 32 &+ i12])
+                    }
+                }
+                for i12 in 0..<32 {
+                    g.W1[i8 &* 32 &+ i12] = acc27[i12]
                 }
             }
         }
@@ -730,12 +872,12 @@ extension Digits {
 
     /// One training step (forward, reverse pass, update) in place: returns the loss before the update.
     private static func stepKernel(p: ParamPointers, s: StatePointers, t: inout Int64, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch: Int, workspace: UnsafeMutableRawPointer) -> Float {
-        let scratch = workspace.bindMemory(to: Float.self, capacity: 2048 &+ 2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16 &+ (batch &+ 15) / 16 &* 16)
+        let scratch = workspace.bindMemory(to: Float.self, capacity: 2048 &+ 3 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
         let w0 = scratch
         let w1 = scratch + ((32 &* batch &+ 15) / 16 &* 16)
         let w2 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16))
         let w3 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
-        let w4 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16 &+ (batch &+ 15) / 16 &* 16)
+        let w4 = scratch + (2048 &+ 2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
 
         // v29: [] = t + 1
         let v29: Float = Float(t &+ 1)
@@ -750,56 +892,100 @@ extension Digits {
         let v43: Float = (1.0 - v42)
         let v46: Float = sqrt(v43)
 
-        // v6: [batch, 32] = x @ W1 -> workspace slot 0
-        for i3 in 0..<batch {
-            for i4 in 0..<32 {
-                w0[i3 &* 32 &+ i4] = 0.0
-            }
-        }
-        for i0 in 0..<batch {
-            for i1 in 0..<64 {
-                let a6: Float = x[i0 &* 64 &+ i1]
-                for i2 in 0..<32 {
-                    w0[i0 &* 32 &+ i2] += (a6 * p.W1[i1 &* 32 &+ i2])
-                }
-            }
-        }
-
-        // v7: [batch, 32] = v6 + b1 -> workspace slot 0
+        // v7: [batch, 32] = x @ W1 + b1 -> workspace slot 0
         // h: [batch, 32] = relu(v7) -> workspace slot 1
-        for i0 in 0..<batch {
-            for i1 in 0..<32 {
-                let v7: Float = (w0[i0 &* 32 &+ i1] + p.b1[i1])
-                w0[i0 &* 32 &+ i1] = v7
-                let v8: Float = (v7 > 0.0 ? v7 : 0.0)
-                w1[i0 &* 32 &+ i1] = v8
+        for i3 in 0..<(batch) / (Self.tileRows) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { acc6 in
+                for i4 in 0..<Self.tileRows &* 32 {
+                    acc6[i4] = 0.0
+                }
+                for i5 in 0..<64 {
+                    for i6 in 0..<Self.tileRows {
+                        let a6: Float = x[(i3 &* Self.tileRows &+ i6) &* 64 &+ i5]
+                        for i7 in 0..<32 {
+                            acc6[i6 &* 32 &+ i7] += (a6 * p.W1[i5 &* 32 &+ i7])
+                        }
+                    }
+                }
+                for i6 in 0..<Self.tileRows {
+                    for i7 in 0..<32 {
+                        let v7: Float = (acc6[i6 &* 32 &+ i7] + p.b1[i7])
+                        w0[(i3 &* Self.tileRows &+ i6) &* 32 &+ i7] = v7
+                        let v8: Float = (v7 > 0.0 ? v7 : 0.0)
+                        w1[(i3 &* Self.tileRows &+ i6) &* 32 &+ i7] = v8
+                    }
+                }
             }
         }
-
-        // v9: [batch, 10] = h @ W2 -> workspace slot 2
-        for i3 in 0..<batch {
-            for i4 in 0..<10 {
-                w2[i3 &* 10 &+ i4] = 0.0
-            }
-        }
-        for i0 in 0..<batch {
-            for i1 in 0..<32 {
-                let a9: Float = w1[i0 &* 32 &+ i1]
-                for i2 in 0..<10 {
-                    w2[i0 &* 10 &+ i2] += (a9 * p.W2[i1 &* 10 &+ i2])
+        for i8 in stride(from: ((batch) / (Self.tileRows)) &* Self.tileRows, to: batch, by: 1) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { acc6 in
+                for i9 in 0..<32 {
+                    acc6[i9] = 0.0
+                }
+                for i10 in 0..<64 {
+                    let a6: Float = x[i8 &* 64 &+ i10]
+                    for i12 in 0..<32 {
+                        acc6[i12] += (a6 * p.W1[i10 &* 32 &+ i12])
+                    }
+                }
+                for i12 in 0..<32 {
+                    let v7: Float = (acc6[i12] + p.b1[i12])
+                    w0[i8 &* 32 &+ i12] = v7
+                    let v8: Float = (v7 > 0.0 ? v7 : 0.0)
+                    w1[i8 &* 32 &+ i12] = v8
                 }
             }
         }
 
-        // logits: [batch, 10] = v9 + b2 -> workspace slot 2
-        for i0 in 0..<batch {
-            for i1 in 0..<10 {
-                let v10: Float = (w2[i0 &* 10 &+ i1] + p.b2[i1])
-                w2[i0 &* 10 &+ i1] = v10
+        // logits: [batch, 10] = h @ W2 + b2 -> workspace slot 2
+        for i1 in 0..<32 {
+            for i2 in 0..<10 {
+                w3[i1 &* 32 &+ i2] = p.W2[i1 &* 10 &+ i2]
+            }
+            for i2 in stride(from: 10, to: 32, by: 1) {
+                w3[i1 &* 32 &+ i2] = 0.0
+            }
+        }
+        for i3 in 0..<(batch) / (Self.tileRows) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { acc9 in
+                for i4 in 0..<Self.tileRows &* 32 {
+                    acc9[i4] = 0.0
+                }
+                for i5 in 0..<32 {
+                    for i6 in 0..<Self.tileRows {
+                        let a9: Float = w1[(i3 &* Self.tileRows &+ i6) &* 32 &+ i5]
+                        for i7 in 0..<32 {
+                            acc9[i6 &* 32 &+ i7] += (a9 * w3[i5 &* 32 &+ i7])
+                        }
+                    }
+                }
+                for i6 in 0..<Self.tileRows {
+                    for i7 in 0..<10 {
+                        let v10: Float = (acc9[i6 &* 32 &+ i7] + p.b2[i7])
+                        w2[(i3 &* Self.tileRows &+ i6) &* 10 &+ i7] = v10
+                    }
+                }
+            }
+        }
+        for i8 in stride(from: ((batch) / (Self.tileRows)) &* Self.tileRows, to: batch, by: 1) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { acc9 in
+                for i9 in 0..<32 {
+                    acc9[i9] = 0.0
+                }
+                for i10 in 0..<32 {
+                    let a9: Float = w1[i8 &* 32 &+ i10]
+                    for i12 in 0..<32 {
+                        acc9[i12] += (a9 * w3[i10 &* 32 &+ i12])
+                    }
+                }
+                for i12 in 0..<10 {
+                    let v10: Float = (acc9[i12] + p.b2[i12])
+                    w2[i8 &* 10 &+ i12] = v10
+                }
             }
         }
 
-        // loss: [] = softmax_cross_entropy(logits, y), its rows' logsumexp -> workspace slot 3
+        // loss: [] = softmax_cross_entropy(logits, y), its rows' logsumexp -> workspace slot 4
         var total11: Float = 0.0
         for i0 in 0..<batch {
             var max11: Float = (-Float.infinity)
@@ -811,7 +997,7 @@ extension Digits {
                 sum11 = (sum11 + exp((w2[i0 &* 10 &+ i1] - max11)))
             }
             let lse11: Float = (max11 - max11 == 0.0 ? max11 + log(sum11) : max11)
-            w3[i0] = lse11
+            w4[i0] = lse11
             for i1 in 0..<10 {
                 total11 = (total11 + (y[i0 &* 10 &+ i1] == 0.0 ? 0.0 : y[i0 &* 10 &+ i1] * (lse11 - w2[i0 &* 10 &+ i1])))
             }
@@ -821,20 +1007,20 @@ extension Digits {
         // v17: [batch, 10] = (softmax(logits, axis = 1) - y) / batch -> workspace slot 2
         for i0 in 0..<batch {
             for i1 in 0..<10 {
-                let v15: Float = exp((w2[i0 &* 10 &+ i1] - w3[i0]))
+                let v15: Float = exp((w2[i0 &* 10 &+ i1] - w4[i0]))
                 let v16: Float = (v15 - y[i0 &* 10 &+ i1])
                 let v17: Float = (v16 / Float(batch))
                 w2[i0 &* 10 &+ i1] = v17
             }
         }
 
-        // d_b2: [10] = sum_to(v17, [10]) -> workspace slot 4
+        // d_b2: [10] = sum_to(v17, [10]) -> workspace slot 3
         for i2 in 0..<10 {
-            w4[i2] = 0.0
+            w3[i2] = 0.0
         }
         for i0 in 0..<batch {
             for i1 in 0..<10 {
-                w4[i1] += w2[i0 &* 10 &+ i1]
+                w3[i1] += w2[i0 &* 10 &+ i1]
             }
         }
 
@@ -843,11 +1029,11 @@ extension Digits {
         // v101: [10] = b2 - (lr_t * (v91 / ((sqrt(v95) / bc2_sqrt) + 1e-08))) -> params b2
         for i0 in 0..<10 {
             let v89: Float = (0.9 * s.m_b2[i0])
-            let v90: Float = (0.09999999999999998 * w4[i0])
+            let v90: Float = (0.09999999999999998 * w3[i0])
             let v91: Float = (v89 + v90)
             s.m_b2[i0] = v91
             let v92: Float = (0.999 * s.v_b2[i0])
-            let v93: Float = (w4[i0] * w4[i0])
+            let v93: Float = (w3[i0] * w3[i0])
             let v94: Float = (0.0010000000000000009 * v93)
             let v95: Float = (v92 + v94)
             s.v_b2[i0] = v95
@@ -863,7 +1049,7 @@ extension Digits {
         // v24: [batch, 32] = (v17 @ transpose(W2)) * step(v7) -> workspace slot 0
         for i1 in 0..<10 {
             for i2 in 0..<32 {
-                w4[i1 &* 32 &+ i2] = p.W2[i2 &* 10 &+ i1]
+                w3[i1 &* 32 &+ i2] = p.W2[i2 &* 10 &+ i1]
             }
         }
         for i3 in 0..<(batch) / (Self.tileRows) {
@@ -875,7 +1061,7 @@ extension Digits {
                     for i6 in 0..<Self.tileRows {
                         let a20: Float = w2[(i3 &* Self.tileRows &+ i6) &* 10 &+ i5]
                         for i7 in 0..<32 {
-                            acc20[i6 &* 32 &+ i7] += (a20 * w4[i5 &* 32 &+ i7])
+                            acc20[i6 &* 32 &+ i7] += (a20 * w3[i5 &* 32 &+ i7])
                         }
                     }
                 }
@@ -896,7 +1082,7 @@ extension Digits {
                 for i10 in 0..<10 {
                     let a20: Float = w2[i8 &* 10 &+ i10]
                     for i12 in 0..<32 {
-                        acc20[i12] += (a20 * w4[i10 &* 32 &+ i12])
+                        acc20[i12] += (a20 * w3[i10 &* 32 &+ i12])
                     }
                 }
                 for i12 in 0..<32 {
@@ -907,17 +1093,48 @@ extension Digits {
             }
         }
 
-        // d_W2: [32, 10] = transpose(h) @ v17 -> workspace slot 4
-        for i3 in 0..<32 {
-            for i4 in 0..<10 {
-                w4[i3 &* 10 &+ i4] = 0.0
+        // d_W2: [32, 10] = transpose(h) @ v17 -> workspace slot 3
+        for i1 in 0..<batch {
+            for i2 in 0..<10 {
+                w4[i1 &* 32 &+ i2] = w2[i1 &* 10 &+ i2]
+            }
+            for i2 in stride(from: 10, to: 32, by: 1) {
+                w4[i1 &* 32 &+ i2] = 0.0
             }
         }
-        for i1 in 0..<batch {
-            for i0 in 0..<32 {
-                let a22: Float = w1[i1 &* 32 &+ i0]
-                for i2 in 0..<10 {
-                    w4[i0 &* 10 &+ i2] += (a22 * w2[i1 &* 10 &+ i2])
+        for i3 in 0..<(32) / (Self.tileRows) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { acc22 in
+                for i4 in 0..<Self.tileRows &* 32 {
+                    acc22[i4] = 0.0
+                }
+                for i5 in 0..<batch {
+                    for i6 in 0..<Self.tileRows {
+                        let a22: Float = w1[i5 &* 32 &+ i3 &* Self.tileRows &+ i6]
+                        for i7 in 0..<32 {
+                            acc22[i6 &* 32 &+ i7] += (a22 * w4[i5 &* 32 &+ i7])
+                        }
+                    }
+                }
+                for i6 in 0..<Self.tileRows {
+                    for i7 in 0..<10 {
+                        w3[(i3 &* Self.tileRows &+ i6) &* 10 &+ i7] = acc22[i6 &* 32 &+ i7]
+                    }
+                }
+            }
+        }
+        for i8 in stride(from: ((32) / (Self.tileRows)) &* Self.tileRows, to: 32, by: 1) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { acc22 in
+                for i9 in 0..<32 {
+                    acc22[i9] = 0.0
+                }
+                for i10 in 0..<batch {
+                    let a22: Float = w1[i10 &* 32 &+ i8]
+                    for i12 in 0..<32 {
+                        acc22[i12] += (a22 * w4[i10 &* 32 &+ i12])
+                    }
+                }
+                for i12 in 0..<10 {
+                    w3[i8 &* 10 &+ i12] = acc22[i12]
                 }
             }
         }
@@ -928,11 +1145,11 @@ extension Digits {
         for i0 in 0..<32 {
             for i1 in 0..<10 {
                 let v76: Float = (0.9 * s.m_W2[i0 &* 10 &+ i1])
-                let v77: Float = (0.09999999999999998 * w4[i0 &* 10 &+ i1])
+                let v77: Float = (0.09999999999999998 * w3[i0 &* 10 &+ i1])
                 let v78: Float = (v76 + v77)
                 s.m_W2[i0 &* 10 &+ i1] = v78
                 let v79: Float = (0.999 * s.v_W2[i0 &* 10 &+ i1])
-                let v80: Float = (w4[i0 &* 10 &+ i1] * w4[i0 &* 10 &+ i1])
+                let v80: Float = (w3[i0 &* 10 &+ i1] * w3[i0 &* 10 &+ i1])
                 let v81: Float = (0.0010000000000000009 * v80)
                 let v82: Float = (v79 + v81)
                 s.v_W2[i0 &* 10 &+ i1] = v82
@@ -946,13 +1163,13 @@ extension Digits {
             }
         }
 
-        // d_b1: [32] = sum_to(v24, [32]) -> workspace slot 4
+        // d_b1: [32] = sum_to(v24, [32]) -> workspace slot 3
         for i2 in 0..<32 {
-            w4[i2] = 0.0
+            w3[i2] = 0.0
         }
         for i0 in 0..<batch {
             for i1 in 0..<32 {
-                w4[i1] += w0[i0 &* 32 &+ i1]
+                w3[i1] += w0[i0 &* 32 &+ i1]
             }
         }
 
@@ -961,11 +1178,11 @@ extension Digits {
         // v75: [32] = b1 - (lr_t * (v65 / ((sqrt(v69) / bc2_sqrt) + 1e-08))) -> params b1
         for i0 in 0..<32 {
             let v63: Float = (0.9 * s.m_b1[i0])
-            let v64: Float = (0.09999999999999998 * w4[i0])
+            let v64: Float = (0.09999999999999998 * w3[i0])
             let v65: Float = (v63 + v64)
             s.m_b1[i0] = v65
             let v66: Float = (0.999 * s.v_b1[i0])
-            let v67: Float = (w4[i0] * w4[i0])
+            let v67: Float = (w3[i0] * w3[i0])
             let v68: Float = (0.0010000000000000009 * v67)
             let v69: Float = (v66 + v68)
             s.v_b1[i0] = v69
@@ -978,17 +1195,40 @@ extension Digits {
             p.b1[i0] = v75
         }
 
-        // d_W1: [64, 32] = transpose(x) @ v24 -> workspace slot 4
-        for i3 in 0..<64 {
-            for i4 in 0..<32 {
-                w4[i3 &* 32 &+ i4] = 0.0
+        // d_W1: [64, 32] = transpose(x) @ v24 -> workspace slot 3
+        for i3 in 0..<(64) / (Self.tileRows) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { acc27 in
+                for i4 in 0..<Self.tileRows &* 32 {
+                    acc27[i4] = 0.0
+                }
+                for i5 in 0..<batch {
+                    for i6 in 0..<Self.tileRows {
+                        let a27: Float = x[i5 &* 64 &+ i3 &* Self.tileRows &+ i6]
+                        for i7 in 0..<32 {
+                            acc27[i6 &* 32 &+ i7] += (a27 * w0[i5 &* 32 &+ i7])
+                        }
+                    }
+                }
+                for i6 in 0..<Self.tileRows {
+                    for i7 in 0..<32 {
+                        w3[(i3 &* Self.tileRows &+ i6) &* 32 &+ i7] = acc27[i6 &* 32 &+ i7]
+                    }
+                }
             }
         }
-        for i1 in 0..<batch {
-            for i0 in 0..<64 {
-                let a27: Float = x[i1 &* 64 &+ i0]
-                for i2 in 0..<32 {
-                    w4[i0 &* 32 &+ i2] += (a27 * w0[i1 &* 32 &+ i2])
+        for i8 in stride(from: ((64) / (Self.tileRows)) &* Self.tileRows, to: 64, by: 1) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { acc27 in
+                for i9 in 0..<32 {
+                    acc27[i9] = 0.0
+                }
+                for i10 in 0..<batch {
+                    let a27: Float = x[i10 &* 64 &+ i8]
+                    for i12 in 0..<32 {
+                        acc27[i12] += (a27 * w0[i10 &* 32 &+ i12])
+                    }
+                }
+                for i12 in 0..<32 {
+                    w3[i8 &* 32 &+ i12] = acc27[i12]
                 }
             }
         }
@@ -999,11 +1239,11 @@ extension Digits {
         for i0 in 0..<64 {
             for i1 in 0..<32 {
                 let v47: Float = (0.9 * s.m_W1[i0 &* 32 &+ i1])
-                let v49: Float = (0.09999999999999998 * w4[i0 &* 32 &+ i1])
+                let v49: Float = (0.09999999999999998 * w3[i0 &* 32 &+ i1])
                 let v50: Float = (v47 + v49)
                 s.m_W1[i0 &* 32 &+ i1] = v50
                 let v51: Float = (0.999 * s.v_W1[i0 &* 32 &+ i1])
-                let v53: Float = (w4[i0 &* 32 &+ i1] * w4[i0 &* 32 &+ i1])
+                let v53: Float = (w3[i0 &* 32 &+ i1] * w3[i0 &* 32 &+ i1])
                 let v54: Float = (0.0010000000000000009 * v53)
                 let v55: Float = (v51 + v54)
                 s.v_W1[i0 &* 32 &+ i1] = v55
@@ -1024,54 +1264,97 @@ extension Digits {
 
     /// The outputs at the current params.
     private static func predictKernel(p: ParamPointers, x: UnsafePointer<Float>, batch: Int, logits: UnsafeMutablePointer<Float>, workspace: UnsafeMutableRawPointer) {
-        let scratch = workspace.bindMemory(to: Float.self, capacity: (32 &* batch &+ 15) / 16 &* 16 &+ (10 &* batch &+ 15) / 16 &* 16)
+        let scratch = workspace.bindMemory(to: Float.self, capacity: 1024 &+ (32 &* batch &+ 15) / 16 &* 16)
         let w0 = scratch
         let w1 = scratch + ((32 &* batch &+ 15) / 16 &* 16)
 
-        // v6: [batch, 32] = x @ W1 -> workspace slot 0
-        for i3 in 0..<batch {
-            for i4 in 0..<32 {
-                w0[i3 &* 32 &+ i4] = 0.0
+        // h: [batch, 32] = relu(x @ W1 + b1) -> workspace slot 0
+        for i3 in 0..<(batch) / (Self.tileRows) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { acc6 in
+                for i4 in 0..<Self.tileRows &* 32 {
+                    acc6[i4] = 0.0
+                }
+                for i5 in 0..<64 {
+                    for i6 in 0..<Self.tileRows {
+                        let a6: Float = x[(i3 &* Self.tileRows &+ i6) &* 64 &+ i5]
+                        for i7 in 0..<32 {
+                            acc6[i6 &* 32 &+ i7] += (a6 * p.W1[i5 &* 32 &+ i7])
+                        }
+                    }
+                }
+                for i6 in 0..<Self.tileRows {
+                    for i7 in 0..<32 {
+                        let v7: Float = (acc6[i6 &* 32 &+ i7] + p.b1[i7])
+                        let v8: Float = (v7 > 0.0 ? v7 : 0.0)
+                        w0[(i3 &* Self.tileRows &+ i6) &* 32 &+ i7] = v8
+                    }
+                }
             }
         }
-        for i0 in 0..<batch {
-            for i1 in 0..<64 {
-                let a6: Float = x[i0 &* 64 &+ i1]
-                for i2 in 0..<32 {
-                    w0[i0 &* 32 &+ i2] += (a6 * p.W1[i1 &* 32 &+ i2])
+        for i8 in stride(from: ((batch) / (Self.tileRows)) &* Self.tileRows, to: batch, by: 1) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { acc6 in
+                for i9 in 0..<32 {
+                    acc6[i9] = 0.0
+                }
+                for i10 in 0..<64 {
+                    let a6: Float = x[i8 &* 64 &+ i10]
+                    for i12 in 0..<32 {
+                        acc6[i12] += (a6 * p.W1[i10 &* 32 &+ i12])
+                    }
+                }
+                for i12 in 0..<32 {
+                    let v7: Float = (acc6[i12] + p.b1[i12])
+                    let v8: Float = (v7 > 0.0 ? v7 : 0.0)
+                    w0[i8 &* 32 &+ i12] = v8
                 }
             }
         }
 
-        // h: [batch, 32] = relu(v6 + b1) -> workspace slot 0
-        for i0 in 0..<batch {
-            for i1 in 0..<32 {
-                let v7: Float = (w0[i0 &* 32 &+ i1] + p.b1[i1])
-                let v8: Float = (v7 > 0.0 ? v7 : 0.0)
-                w0[i0 &* 32 &+ i1] = v8
+        // logits: [batch, 10] = h @ W2 + b2 -> logits
+        for i1 in 0..<32 {
+            for i2 in 0..<10 {
+                w1[i1 &* 32 &+ i2] = p.W2[i1 &* 10 &+ i2]
+            }
+            for i2 in stride(from: 10, to: 32, by: 1) {
+                w1[i1 &* 32 &+ i2] = 0.0
             }
         }
-
-        // v9: [batch, 10] = h @ W2 -> workspace slot 1
-        for i3 in 0..<batch {
-            for i4 in 0..<10 {
-                w1[i3 &* 10 &+ i4] = 0.0
-            }
-        }
-        for i0 in 0..<batch {
-            for i1 in 0..<32 {
-                let a9: Float = w0[i0 &* 32 &+ i1]
-                for i2 in 0..<10 {
-                    w1[i0 &* 10 &+ i2] += (a9 * p.W2[i1 &* 10 &+ i2])
+        for i3 in 0..<(batch) / (Self.tileRows) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { acc9 in
+                for i4 in 0..<Self.tileRows &* 32 {
+                    acc9[i4] = 0.0
+                }
+                for i5 in 0..<32 {
+                    for i6 in 0..<Self.tileRows {
+                        let a9: Float = w0[(i3 &* Self.tileRows &+ i6) &* 32 &+ i5]
+                        for i7 in 0..<32 {
+                            acc9[i6 &* 32 &+ i7] += (a9 * w1[i5 &* 32 &+ i7])
+                        }
+                    }
+                }
+                for i6 in 0..<Self.tileRows {
+                    for i7 in 0..<10 {
+                        let v10: Float = (acc9[i6 &* 32 &+ i7] + p.b2[i7])
+                        logits[(i3 &* Self.tileRows &+ i6) &* 10 &+ i7] = v10
+                    }
                 }
             }
         }
-
-        // logits: [batch, 10] = v9 + b2 -> logits
-        for i0 in 0..<batch {
-            for i1 in 0..<10 {
-                let v10: Float = (w1[i0 &* 10 &+ i1] + p.b2[i1])
-                logits[i0 &* 10 &+ i1] = v10
+        for i8 in stride(from: ((batch) / (Self.tileRows)) &* Self.tileRows, to: batch, by: 1) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { acc9 in
+                for i9 in 0..<32 {
+                    acc9[i9] = 0.0
+                }
+                for i10 in 0..<32 {
+                    let a9: Float = w0[i8 &* 32 &+ i10]
+                    for i12 in 0..<32 {
+                        acc9[i12] += (a9 * w1[i10 &* 32 &+ i12])
+                    }
+                }
+                for i12 in 0..<10 {
+                    let v10: Float = (acc9[i12] + p.b2[i12])
+                    logits[i8 &* 10 &+ i12] = v10
+                }
             }
         }
     }
