@@ -472,6 +472,13 @@ struct KernelLowering {
     }
 
     /// Binds a node's element to its name in `body`.
+    /// `value` itself, or when it is a choice between literals (`.select`), a name bound to it.
+    mutating func typedOperand(_ id: NodeID, _ index: [IntExpr], _ value: ScalarExpr, _ body: inout [Statement]) -> ScalarExpr {
+        guard case .select = value else { return value }
+        if let known = memo[Memo(node: id, index: index)] { return known }
+        return bind(id, index, value, &body)
+    }
+
     mutating func bind(_ id: NodeID, _ index: [IntExpr], _ value: ScalarExpr, _ body: inout [Statement]) -> ScalarExpr {
         let name = Self.localName(id)
         body.append(.define(name, value))
@@ -526,8 +533,15 @@ struct KernelLowering {
             if let offset = stepCountOffset(id) { return .stepCount(offset: offset) }
             if let known = memo[Memo(node: id, index: index)] { return known }
             let (first, second) = (node.operands[0], node.operands[1])
-            let a = value(first, broadcastIndex(index, to: node.shape, from: graph[first].shape), &body)
-            let b = value(second, broadcastIndex(index, to: node.shape, from: graph[second].shape), &body)
+            let (firstIndex, secondIndex) = (broadcastIndex(index, to: node.shape, from: graph[first].shape), broadcastIndex(index, to: node.shape, from: graph[second].shape))
+            var a = value(first, firstIndex, &body)
+            var b = value(second, secondIndex, &body)
+            if op.isComparison || op == .masked {
+                // Swift gives `(i1 <= i0 ? 1.0 : 0.0) == 0.0` no type of its own (it picks
+                // Foundation's Decimal): an operand that is such a choice (`tril`) gets a typed name.
+                a = typedOperand(first, firstIndex, a, &body)
+                b = typedOperand(second, secondIndex, b, &body)
+            }
             return bind(id, index, .arithmetic(op, a, b), &body)
         case .linearAlgebra:
             // A matrix product (a transpose is a view): computed by the nest around an epilogue,

@@ -2,7 +2,8 @@ import AdjointIR
 import AdjointSema
 
 /// Ops evaluated exactly at a point where they are not differentiable: `relu`, `abs` and
-/// `leaky_relu` at an input of 0, `max` and `min` at a tie. There the reverse mode takes one
+/// `leaky_relu` at an input of 0, `max` and `min` at a tie (of two tensors, or within a slice they
+/// reduce). There the reverse mode takes one
 /// side's derivative (relu's 0, max's 1 towards `a`) while central differences average both
 /// sides, so a gradient check fails without anything being wrong; zero-initialized params make
 /// this common (`relu(x @ W)` with `W = 0`). `adjoint check` prints these as hints beside a failure.
@@ -53,6 +54,15 @@ public enum Kinks {
                 atKink = operands[0].scalars.count { $0 == 0 }
             case .arithmetic(.maximum), .arithmetic(.minimum):
                 atKink = Tensor.zip(operands[0], operands[1]) { $0 == $1 ? 1 : 0 }.scalars.count { $0 == 1 }
+            case .reduction(.max, let axis?), .reduction(.min, let axis?):
+                // A slice whose extreme is reached twice (the derivative takes the first).
+                let (a, result) = (operands[0], values[id]!)
+                let length = a.sizes[axis]
+                let inner = a.sizes[(axis + 1)...].reduce(1, *)
+                atKink = result.scalars.indices.count { r in
+                    let (o, i) = (r / inner, r % inner)
+                    return (0..<length).count { a.scalars[(o * length + $0) * inner + i] == result.scalars[r] } > 1
+                }
             default:
                 continue
             }

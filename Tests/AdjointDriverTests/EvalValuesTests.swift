@@ -83,6 +83,11 @@ import Testing
         let tied = CommandLineInterface.run(["check", tie.path])
         #expect(tied.status == 1)
         #expect(tied.output.contains("hint: m = max(...) has tied operands at 1 of 1 elements"))
+        // A reduction's tie: the rows of a zero matrix have their maximum three times.
+        let rows = try TemporaryFile("param w: [2, 3] = 0\nm = max(w, axis = 1)\nminimize sum(m)\n", suffix: ".adj")
+        let tiedRows = CommandLineInterface.run(["check", rows.path])
+        #expect(tiedRows.status == 1)
+        #expect(tiedRows.output.contains("hint: m = max(...) has tied operands at 2 of 2 elements"), "\(tiedRows.output)")
         // A passing check prints no hint, even where an op sits at its kink off the failing path.
         #expect(!CommandLineInterface.run(["check", linear]).output.contains("hint:"))
     }
