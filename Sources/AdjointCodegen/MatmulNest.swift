@@ -33,7 +33,8 @@ enum MatmulForm {
 ///   when B is too large for the cache, so that a tile of B stays in cache across all rows;
 /// - `Aᵀ B`: k-i-j (both read along rows of the stored matrices);
 /// - `A Bᵀ` and matrix-vector products: one dot product per result element along k.
-/// Large products (`registerTiling`) instead take register tiles over a packed copy of B.
+/// Products of 2¹² multiply-adds or more (`registerTiling`) instead take register tiles over a
+/// packed copy of B.
 extension KernelLowering {
     /// B operands with more elements than this (static sizes) are tiled: 64 Ki elements is 256 KB
     /// in float, about a core's L2 cache.
@@ -199,7 +200,7 @@ struct MatmulIndexing {
 
 // MARK: - Register tiles
 
-/// A large product `C = A B` (either operand possibly a transpose read in place) as register
+/// A product `C = A B` (either operand possibly a transpose read in place) as register
 /// tiles: B is copied into panels of `registerTile.columns` columns, contiguous along the panel's
 /// row (`xᵀ` and `Wᵀ` are thus read once, in place, and every later read is contiguous); for each
 /// panel, each block of rows of A keeps its rows × columns accumulators in a tile of locals, with
@@ -222,11 +223,15 @@ extension KernelLowering {
     static let registerTile = (rows: 8, columns: 32)
     /// The name of the rows per register tile in the generated code, defined for the target.
     static let tileRowsName = "ADJOINT_TILE_ROWS"
-    /// Products with fewer multiply-adds than this (a runtime dim counted as 64) keep the plain
-    /// loops (and one thread): the packing and the threads do not pay for themselves there. A
-    /// product `A Bᵀ` takes register tiles at any size, on one thread below this: its plain form,
-    /// a dot product per element, is a serial sum that no compiler vectorizes.
+    /// Register-tiled products with at least this many multiply-adds (a runtime dim counted as 64)
+    /// run on several threads; below it a fork and join costs more than the threads share.
     static let registerTiledWork = 1 << 19
+    /// Products with fewer multiply-adds than this keep the plain loops, where packing B does not
+    /// pay for itself; from it up they take register tiles (on one thread up to
+    /// `registerTiledWork`): the plain i-k-j loop stores a partial sum per multiply-add, which
+    /// made S's small products (2¹³ to 2¹⁷ multiply-adds) three times slower. A product `A Bᵀ`
+    /// takes register tiles at any size: its plain form, a dot product per element, is a serial
+    /// sum that no compiler vectorizes.
     static let smallTiledWork = 1 << 12
 
     /// The sizes of a product worth register tiles: matrix by matrix, B's columns fixed.
@@ -274,6 +279,8 @@ extension KernelLowering {
         let work = estimatedWork(graph, id)
         let large = work >= Self.registerTiledWork
         let dotProducts = isTransposedView(graph, graph[id].operands[1]) && !isTransposedView(graph, graph[id].operands[0])
+        // From 8 columns: a 10-column B (a classifier's last layer) padded to a panel of 32 costs
+        // three times its multiply-adds in vector lanes, still far faster than scalar loops.
         guard n >= Self.registerTile.columns / 4, work >= Self.smallTiledWork || dotProducts else { return nil }
         let indexing = MatmulIndexing(graph, id)
         return RegisterTiling(m: m, k: k, n: n, parallel: large, batch: indexing.foldsBatchIntoRows ? [] : indexing.batch)
@@ -281,7 +288,7 @@ extension KernelLowering {
 
     /// The storage of B when it is already in the packed layout, read there instead of copied: one
     /// panel of exactly `registerTile.columns` columns, a stored, untransposed matrix that no member
-    /// of the product's nest writes (`members`: the product and its epilogue).
+    /// of the product's nest writes (the product and its `epilogue`).
     func packedInPlace(_ id: NodeID, _ tiling: RegisterTiling, epilogue: [NodeID]) -> Storage? {
         let b = graph[id].operands[1]
         guard tiling.n == Self.registerTile.columns, tiling.batch.dims.isEmpty, graph[b].shape.rank == 2,
