@@ -18,7 +18,7 @@ import Testing
         #expect(files(folder) == ["digits.c", "digits.h"])
         let lines = result.output.split(separator: "\n").map(String.init)
         #expect(lines.prefix(2) == [folder.appendingPathComponent("digits.h").path, folder.appendingPathComponent("digits.c").path])
-        #expect(lines.last == "workspace: 300 * batch + 8192 bytes in 5 slots (step, float)")
+        #expect(lines.last == "workspace: 424 * batch + 8192 bytes in 5 slots (step, float)")
         let source = try String(contentsOf: folder.appendingPathComponent("digits.c"), encoding: .utf8)
         #expect(source.contains("float digits_loss("))
     }
