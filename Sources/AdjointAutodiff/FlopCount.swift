@@ -14,7 +14,10 @@ public struct FlopCount: Sendable, Equatable, CustomStringConvertible {
         var coefficient = cost
         for dim in shape.dims {
             switch dim {
-            case .fixed(let size): coefficient *= size
+            // Saturating: a fuzzed model's sizes may overflow the count (it is only reported).
+            case .fixed(let size):
+                let (product, overflow) = coefficient.multipliedReportingOverflow(by: size)
+                coefficient = overflow ? Int.max : product
             case .runtime(let name): monomial.append(name)
             }
         }
@@ -23,7 +26,10 @@ public struct FlopCount: Sendable, Equatable, CustomStringConvertible {
 
     public static func + (a: FlopCount, b: FlopCount) -> FlopCount {
         var result = a
-        for (monomial, coefficient) in b.terms { result.terms[monomial, default: 0] += coefficient }
+        for (monomial, coefficient) in b.terms {
+            let (sum, overflow) = result.terms[monomial, default: 0].addingReportingOverflow(coefficient)
+            result.terms[monomial] = overflow ? Int.max : sum
+        }
         return result
     }
 
