@@ -229,6 +229,11 @@ public struct Fuzzer: Sendable {
     private func gradientCheck(_ program: CheckedProgram) -> [String] {
         let dims = Dictionary(program.dims.filter { $0.size == nil }.map { ($0.name, 2) }, uniquingKeysWith: { a, _ in a })
         guard let count = Interpreter.elementCount(program.forwardGraph().graph, dims: dims), count <= 5_000 else { return [] }
+        // A loss that is not finite at the point (a softmax row masked to -inf throughout is NaN,
+        // in NumPy and JAX too) has no derivative to compare: no evidence either way.
+        let forward = program.forwardGraph()
+        let point = GradientCheck.randomBindings(program, seed: 1, dims: dims)
+        guard Interpreter.evaluate(forward.graph, bindings: point, dims: dims)[forward.loss]?.scalars.allSatisfy(\.isFinite) == true else { return [] }
         // A disagreement beyond what the differences allow (or NaN); a point where the differences
         // are too noisy to judge (`inconclusive`) is no evidence either way.
         let reports = GradientCheck.run(program, seed: 1, dims: dims, elementsPerParam: 2)
