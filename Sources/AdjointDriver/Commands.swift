@@ -106,9 +106,19 @@ public enum Commands {
             }
             let gradient = ReverseMode.differentiate(checked.forwardGraph())
             let point = bindings ?? GradientCheck.randomBindings(checked, seed: seed, dims: dims)
-            let reports = GradientCheck.run(gradient, bindings: point, dims: dims, seed: seed)
             let dimText = dims.isEmpty ? "" : ", " + dims.keys.sorted().map { "\($0) = \(dims[$0]!)" }.joined(separator: ", ")
             let at = valuesPath.map { ", at \($0)" } ?? ""
+            let lossValue = GradientCheck.loss(gradient, bindings: point, dims: dims, seed: seed)
+            guard lossValue.isFinite else {
+                // A NaN or infinite loss (a label on a position masked with -inf, a 0/0) has no
+                // derivative to compare: every difference would be NaN.
+                let value = lossValue.isNaN ? "NaN" : lossValue > 0 ? "inf" : "-inf"
+                let source = valuesPath.map { "the values in \($0)" } ?? "the point drawn with seed \(seed)"
+                return CommandResult(
+                    output: "", errors: "adjoint: error: check: the loss is \(value) at \(source)\(dimText), so there is no gradient to check there; try another --seed or --values\n",
+                    status: 1)
+            }
+            let reports = GradientCheck.run(gradient, bindings: point, dims: dims, seed: seed)
             var lines = ["gradient check of \(path) (seed \(seed)\(dimText)\(at)): reverse mode against extrapolated central differences"]
             let width = reports.map(\.param.count).max() ?? 0
             var failed: [String] = []

@@ -87,6 +87,15 @@ public enum GradientCheck {
             dims: dims, seed: seed, elementsPerParam: elementsPerParam)
     }
 
+    /// The loss at `bindings`, with the random stream of `seed` at step 0 (the value `run`
+    /// differences): a check is meaningful only where it is finite.
+    public static func loss(
+        _ gradient: GradientProgram, bindings: [String: Tensor], dims: [String: Int], seed: UInt64
+    ) -> Double {
+        Interpreter.evaluate(gradient.forward.graph, bindings: bindings, dims: dims, stream: RandomStream(seed: seed))[
+            gradient.forward.loss]!.scalar
+    }
+
     /// Checks `gradient`'s reverse mode at the given params and inputs; the seed chooses the
     /// sampled elements and the direction the loss's noise is measured along, and seeds the random
     /// stream, whose draws (at step 0) stay fixed while the loss is differenced.

@@ -56,6 +56,32 @@ import Testing
         #expect(result.errors.contains("cannot be made accurate to 0.0001 of the gradient"))
     }
 
+    /// A loss that is NaN or infinite at the point (log of a negative, a label on a position
+    /// masked with -inf) has no derivative there: one clear error, not a NaN on every param's line.
+    @Test func aLossThatIsNotFiniteAtThePointIsAnError() throws {
+        let model = try TemporaryFile(
+            "dim batch\ninput x: [batch, 3]\nparam W: [3, 2]\nminimize mean(log(x @ W - 10))\n", suffix: ".adj")
+        let result = CommandLineInterface.run(["check", model.path])
+        #expect(result.status == 1)
+        #expect(result.output.isEmpty)
+        #expect(result.errors.contains("the loss is NaN at the point drawn with seed 0, batch = 3"), "\(result.errors)")
+        let masked = try TemporaryFile(
+            """
+            dim n = 3
+            input ids: int[n]
+            const self: [n, n] = eye
+            param W: [n, n]
+            minimize softmax_cross_entropy(where(self, -inf, W), ids)
+            """, suffix: ".adj")
+        let values = try TemporaryFile(#"{"params": {"W": [1, 2, 3, 4, 5, 6, 7, 8, 9]}, "inputs": {"ids": [0, 2, 1]}}"#, suffix: ".json")
+        let onDiagonal = CommandLineInterface.run(["check", masked.path, "--values", values.path])
+        #expect(onDiagonal.status == 1)
+        #expect(onDiagonal.errors.contains("the loss is inf at the values in \(values.path)"), "\(onDiagonal.errors)")
+        let offDiagonal = try TemporaryFile(#"{"params": {"W": [1, 2, 3, 4, 5, 6, 7, 8, 9]}, "inputs": {"ids": [1, 2, 0]}}"#, suffix: ".json")
+        let passes = CommandLineInterface.run(["check", masked.path, "--values", offDiagonal.path])
+        #expect(passes.status == 0, "\(passes.output)\(passes.errors)")
+    }
+
     // MARK: Wrong derivative rules
 
     /// A derivative rule with one mistake, the op table's everywhere else.
