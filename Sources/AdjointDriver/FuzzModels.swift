@@ -123,8 +123,17 @@ extension Fuzzer.ModelBuilder {
         let a = operand(&random)!
         let floatA = operand(&random) { !$0.isInt }!
         switch random.below(16) {
-        case 0:  // a smooth function
-            let function = random.pick(["tanh", "sigmoid", "sin", "softplus", "cos"])
+        case 0:  // a smooth function, or a draw from the random stream
+            if random.chance(20) {
+                // Randomness: the stream is held fixed while the check differences the loss.
+                let shape = shapeText(floatA.shape)
+                let draw = random.pick([
+                    "dropout(\(floatA.text), 0.25)", "\(atom(floatA)) + 0.1 * normal(\(shape))",
+                    "\(atom(floatA)) * uniform(\(shape))",
+                ])
+                return (draw, Value(text: "", shape: floatA.shape, hasParam: floatA.hasParam))
+            }
+            let function = random.pick(["tanh", "sigmoid", "sin", "softplus", "cos", "erf", "gelu", "silu", "elu"])
             return ("\(function)(\(a.text))", Value(text: "", shape: a.shape, hasParam: a.hasParam))
         case 1:  // arithmetic with a value of the same shape, a suffix of it, a dim or a number
             let partners = values.filter { b in b.shape == a.shape || (b.shape.count < a.shape.count && Array(a.shape.suffix(b.shape.count)) == b.shape) }
@@ -336,7 +345,10 @@ extension Fuzzer.ModelBuilder {
         if random.chance(30), let logits = float.filter({ $0.shape.count >= 1 && ($0.shape.last ?? 0) >= 3 }).last {
             let rest = Array(logits.shape.dropLast())
             if let labels = values.first(where: { $0.isInt && $0.shape == rest }) {
-                if random.chance(50) { return "softmax_cross_entropy(\(logits.text), \(labels.text)) + \(regularizer)" }
+                if random.chance(50) {
+                    let smoothing = random.chance(30) ? ", label_smoothing = 0.1" : ""
+                    return "softmax_cross_entropy(\(logits.text), \(labels.text)\(smoothing)) + \(regularizer)"
+                }
                 return "cross_entropy(softmax(\(logits.text)), \(labels.text)) + \(regularizer)"
             }
         }

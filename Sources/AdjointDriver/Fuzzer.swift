@@ -233,7 +233,7 @@ public struct Fuzzer: Sendable {
         // in NumPy and JAX too) has no derivative to compare: no evidence either way.
         let forward = program.forwardGraph()
         let point = GradientCheck.randomBindings(program, seed: 1, dims: dims)
-        guard Interpreter.evaluate(forward.graph, bindings: point, dims: dims)[forward.loss]?.scalars.allSatisfy(\.isFinite) == true else { return [] }
+        guard Interpreter.evaluate(forward.graph, bindings: point, dims: dims, stream: RandomStream(seed: 1))[forward.loss]?.scalars.allSatisfy(\.isFinite) == true else { return [] }
         // A disagreement beyond what the differences allow (or NaN); a point where the differences
         // are too noisy to judge (`inconclusive`) is no evidence either way.
         let reports = GradientCheck.run(program, seed: 1, dims: dims, elementsPerParam: 2)

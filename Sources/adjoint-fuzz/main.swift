@@ -21,6 +21,31 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
+let usage = """
+    usage: adjoint-fuzz [--seconds N | --inputs N] [--start SEED] [--samples DIR] [--crashes DIR]
+           adjoint-fuzz --print SEED [--samples DIR]
+           adjoint-fuzz --worker FIRST COUNT [--samples DIR]
+
+    Runs the compiler's fuzzer in child processes (2,000 inputs each) for --seconds N (default 60)
+    or for --inputs N, from seed --start (default 0); mutates the models in --samples (default
+    samples); saves each crashing input as DIR/crash-SEED.adj (--crashes, default fuzz-crashes).
+    Exits 1 on a crash or a violation, or when fewer than a tenth of --inputs check.
+
+    """
+if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-h") {
+    FileHandle.standardOutput.write(Data(usage.utf8))
+    exit(0)
+}
+// Options and how many values follow each: anything else is a mistake, not a 60-second run.
+let arities = ["--seconds": 1, "--inputs": 1, "--start": 1, "--samples": 1, "--crashes": 1, "--print": 1, "--worker": 2]
+var argumentIndex = 1
+while argumentIndex < CommandLine.arguments.count {
+    let argument = CommandLine.arguments[argumentIndex]
+    guard let arity = arities[argument] else { fail("unknown argument '\(argument)' (see adjoint-fuzz --help)") }
+    guard argumentIndex + arity < CommandLine.arguments.count else { fail("\(argument) needs a value") }
+    argumentIndex += 1 + arity
+}
+
 let samples = option("--samples") ?? "samples"
 let corpusFiles = ((try? FileManager.default.contentsOfDirectory(atPath: samples)) ?? []).filter { $0.hasSuffix(".adj") }.sorted()
 let corpus = corpusFiles.compactMap { try? String(contentsOfFile: "\(samples)/\($0)", encoding: .utf8) }
