@@ -178,6 +178,32 @@ public enum Simplifier {
             }
             return nil
         },
+        // trace's derivative is δ I, written diag(broadcast(δ)): a product with it is a scaling,
+        // so ∂/∂A tr(A Aᵀ) prints as the textbook's 2A rather than δ₁ A + (Aᵀ δ₁)ᵀ.
+        Rule(name: "diag(broadcast(s)) @ x -> s * x") { op, operands, graph in
+            guard op == .linearAlgebra(.matmul) else { return nil }
+            let shape = graph.resultShape(op, operands)
+            for side in 0..<2 {
+                let diagonal = graph[operands[side]]
+                guard diagonal.op == .linearAlgebra(.diag), case .structural(.broadcast) = graph[diagonal.operands[0]].op,
+                    case let scale = graph[diagonal.operands[0]].operands[0], graph[scale].shape.isScalar,
+                    graph[operands[1 - side]].shape == shape
+                else { continue }
+                return graph.times(scale, operands[1 - side])
+            }
+            return nil
+        },
+        Rule(name: "transpose(s * x) -> s * transpose(x)") { op, operands, graph in
+            guard case .linearAlgebra(.transpose(let axes)) = op, case .arithmetic(.multiply) = graph[operands[0]].op,
+                case let inner = graph[operands[0]].operands, graph[inner[0]].shape.isScalar,
+                graph[inner[1]].shape == graph[operands[0]].shape
+            else { return nil }
+            return graph.times(inner[0], graph.transpose(inner[1], axes: axes))
+        },
+        Rule(name: "x + x -> 2 * x") { op, operands, graph in
+            guard op == .arithmetic(.add), operands[0] == operands[1] else { return nil }
+            return graph.times(graph.constant(2), operands[0])
+        },
         Rule(name: "sum_to(s * x) -> s * sum_to(x)") { op, operands, graph in
             guard case .structural(.sumTo(let target)) = op, case .arithmetic(.multiply) = graph[operands[0]].op,
                 graph[graph[operands[0]].operands[0]].shape.isScalar,

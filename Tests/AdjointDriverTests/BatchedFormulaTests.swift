@@ -65,7 +65,7 @@ import Testing
     @Test func notation() throws {
         let program = try #require(FormulaRoundTripTests.checked(Self.models[0]))
         let text = Derivation(path: "model.adj", program: program).render(.text)
-        #expect(text.contains("∂loss/∂B = transpose(A, axes = [0, 2, 1]) δ"), "\(text)")
+        #expect(text.contains("∂loss/∂B = 2 transpose(A, axes = [0, 2, 1]) c"), "\(text)")
         #expect(text.contains("c = A B"), "\(text)")
         #expect(text.contains("h = tanh(x W)"), "\(text)")
         #expect(text.contains("Σ_batch"), "\(text)")

@@ -43,9 +43,10 @@ import Testing
         #expect(named.contains("∂loss/∂v = 3 + scale cos(v)"), "\(named)")
     }
 
-    /// Repeats, double signs and products with 1 are written out: `2 δ₁`, `a + b`, `0.5`.
+    /// Repeats, double signs and products with 1 are written out: `w * w / 2` gives `w` (the
+    /// repeated term `x + x` is `2 x`, and 2 · (1/2) folds), `a + b`, `0.5`.
     @Test(arguments: [
-        ("param w = 1\nparam v: [3] = 1\nloss = w * w / 2 + sum(v) * -0.5\nminimize loss\n", "∂loss/∂w = 2 δ₁"),
+        ("param w = 1\nparam v: [3] = 1\nloss = w * w / 2 + sum(v) * -0.5\nminimize loss\n", "∂loss/∂w = w"),
         ("param v: [3] = 1\nloss = sum(v - (-0.5) * v)\nminimize loss\n", "∂loss/∂v = 1.5"),
         ("param v: [3] = 1\nloss = sum(-(-0.5 * v))\nminimize loss\n", "∂loss/∂v = 0.5"),
         ("param w = 1\nloss = -cos(w) * exp(w)\nminimize loss\n", "∂loss/∂w = −cos(w) v₁ + v₁ sin(w)"),

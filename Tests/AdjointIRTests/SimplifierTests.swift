@@ -98,6 +98,27 @@ import Testing
             lhs: { g, l in (.linearAlgebra(.matmul), [l.a, raw(&g, .arithmetic(.multiply), l.t, l.x)]) },
             rhs: { g, l in raw(&g, .arithmetic(.multiply), l.t, raw(&g, .linearAlgebra(.matmul), l.a, l.x)) }),
         Case(
+            rule: "diag(broadcast(s)) @ x -> s * x",
+            lhs: { g, l in
+                let identity = raw(&g, .linearAlgebra(.diag), raw(&g, .structural(.broadcast([.fixed(2)])), l.s))
+                return (.linearAlgebra(.matmul), [identity, l.x])
+            },
+            rhs: { g, l in raw(&g, .arithmetic(.multiply), l.s, l.x) }),
+        Case(
+            rule: "diag(broadcast(s)) @ x -> s * x",
+            lhs: { g, l in
+                let identity = raw(&g, .linearAlgebra(.diag), raw(&g, .structural(.broadcast([.fixed(2)])), l.s))
+                return (.linearAlgebra(.matmul), [l.a, identity])
+            },
+            rhs: { g, l in raw(&g, .arithmetic(.multiply), l.s, l.a) }),
+        Case(
+            rule: "transpose(s * x) -> s * transpose(x)",
+            lhs: { g, l in (.linearAlgebra(.transpose(axes: [1, 0])), [raw(&g, .arithmetic(.multiply), l.s, l.x)]) },
+            rhs: { g, l in raw(&g, .arithmetic(.multiply), l.s, raw(&g, .linearAlgebra(.transpose(axes: [1, 0])), l.x)) }),
+        Case(
+            rule: "x + x -> 2 * x", lhs: { _, l in (.arithmetic(.add), [l.x, l.x]) },
+            rhs: { g, l in raw(&g, .arithmetic(.multiply), c(&g, 2), l.x) }),
+        Case(
             rule: "sum_to(s * x) -> s * sum_to(x)",
             lhs: { g, l in (.structural(.sumTo([.fixed(3)])), [raw(&g, .arithmetic(.multiply), l.s, l.b)]) },
             rhs: { g, l in raw(&g, .arithmetic(.multiply), l.s, raw(&g, .structural(.sumTo([.fixed(3)])), l.b)) }),
