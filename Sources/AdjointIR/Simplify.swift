@@ -204,6 +204,20 @@ public enum Simplifier {
             guard op == .arithmetic(.add), operands[0] == operands[1] else { return nil }
             return graph.times(graph.constant(2), operands[0])
         },
+        // `64 * mean(..)` over [batch, 64] is 64 / (64 batch): the fixed sizes cancel when they
+        // divide the constant (exactly, so the value is the same to the last bit).
+        Rule(name: "c / size(k, dims) -> (c / k) / size(dims)") { op, operands, graph in
+            guard op == .arithmetic(.divide), let c = graph.constantValue(operands[0]),
+                case .leaf(.size(let dims)) = graph[operands[1]].op
+            else { return nil }
+            var fixed = 1
+            var runtime: [Dim] = []
+            for dim in dims {
+                if case .fixed(let size) = dim { fixed *= size } else { runtime.append(dim) }
+            }
+            guard fixed > 1, c.truncatingRemainder(dividingBy: Double(fixed)) == 0 else { return nil }
+            return graph.divided(graph.constant(c / Double(fixed)), graph.size(runtime))
+        },
         Rule(name: "sum_to(s * x) -> s * sum_to(x)") { op, operands, graph in
             guard case .structural(.sumTo(let target)) = op, case .arithmetic(.multiply) = graph[operands[0]].op,
                 graph[graph[operands[0]].operands[0]].shape.isScalar,

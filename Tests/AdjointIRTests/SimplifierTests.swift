@@ -119,6 +119,10 @@ import Testing
             rule: "x + x -> 2 * x", lhs: { _, l in (.arithmetic(.add), [l.x, l.x]) },
             rhs: { g, l in raw(&g, .arithmetic(.multiply), c(&g, 2), l.x) }),
         Case(
+            rule: "c / size(k, dims) -> (c / k) / size(dims)",
+            lhs: { g, _ in (.arithmetic(.divide), [c(&g, 12), raw(&g, .leaf(.size([batch, .fixed(3)])))]) },
+            rhs: { g, _ in raw(&g, .arithmetic(.divide), c(&g, 4), raw(&g, .leaf(.size([batch])))) }),
+        Case(
             rule: "sum_to(s * x) -> s * sum_to(x)",
             lhs: { g, l in (.structural(.sumTo([.fixed(3)])), [raw(&g, .arithmetic(.multiply), l.s, l.b)]) },
             rhs: { g, l in raw(&g, .arithmetic(.multiply), l.s, raw(&g, .structural(.sumTo([.fixed(3)])), l.b)) }),
