@@ -6,7 +6,8 @@ ADJ = "samples/attention.adj"
 DIMS = {"batch": 3}
 IDS = {}
 
-def loss(p, x, d):
+def block(p, x, d, mask):
+    """The attention block's loss, with `mask(scores, causal)` applied before the softmax."""
     B, T, C, H = x["x"].shape[0], d["seq"], d["model"], d["heads"]
     hs = C // H
     X = x["x"]
@@ -14,9 +15,10 @@ def loss(p, x, d):
         return t.reshape(B, T, H, hs).transpose(0, 2, 1, 3)
     q, k, v = heads(X @ p["Wq"]), heads(X @ p["Wk"]), heads(X @ p["Wv"])
     att = (q @ jnp.swapaxes(k, -2, -1)) / jnp.sqrt(hs)
-    causal = jnp.tril(jnp.ones((T, T)))
-    att = att * causal - 1e9 * (1 - causal)
-    att = jax.nn.softmax(att, axis=-1)
+    att = jax.nn.softmax(mask(att, jnp.tril(jnp.ones((T, T)))), axis=-1)
     y = (att @ v).transpose(0, 2, 1, 3).reshape(B, T, C)
     out = y @ p["Wo"] + X
     return jnp.mean((out - x["y"]) ** 2)
+
+def loss(p, x, d):
+    return block(p, x, d, lambda att, causal: att * causal - 1e9 * (1 - causal))
