@@ -221,17 +221,48 @@ struct FormulaBuilder {
             return boundFormulas.keys.sorted().map { (names[$0]!, boundFormulas[$0]!) }
         }
 
-        /// `[c, a, b]` when the node is `masked(c, a) + masked(c == 0, b)`: a `where`.
-        func whereOperands(_ id: NodeID) -> [NodeID]? {
+        /// One term of a `where`: `masked(c, a)`, or a scalar times one (`0.1 masked(c, δ)`, as
+        /// the derivative of `where(c, x, 0.1 x)` makes it); `node` is the term itself.
+        struct MaskedTerm {
+            var node: NodeID
+            var condition: NodeID
+            var value: NodeID
+            var scale: NodeID?
+        }
+
+        func maskedTerm(_ id: NodeID) -> MaskedTerm? {
+            let node = graph[id]
+            if node.op == .arithmetic(.masked) { return MaskedTerm(node: id, condition: node.operands[0], value: node.operands[1]) }
+            guard node.op == .arithmetic(.multiply), graph[node.operands[0]].shape.isScalar,
+                case let masked = graph[node.operands[1]], masked.op == .arithmetic(.masked), masked.shape == node.shape
+            else { return nil }
+            return MaskedTerm(node: id, condition: masked.operands[0], value: masked.operands[1], scale: node.operands[0])
+        }
+
+        /// The condition and its two branches when the node is `masked(c, a) + masked(c == 0, b)`
+        /// in either order, either term possibly scaled: `where(c, a, b)`.
+        func whereOperands(_ id: NodeID) -> (condition: NodeID, chosen: MaskedTerm, other: MaskedTerm)? {
             let operands = graph[id].operands
-            guard operands.count == 2, graph[operands[0]].op == .arithmetic(.masked), graph[operands[1]].op == .arithmetic(.masked)
+            guard graph[id].op == .arithmetic(.add), operands.count == 2, let first = maskedTerm(operands[0]),
+                let second = maskedTerm(operands[1])
             else { return nil }
-            let (chosen, other) = (graph[operands[0]].operands, graph[operands[1]].operands)
-            let otherwise = graph[other[0]]
-            guard otherwise.op == .arithmetic(.equal), otherwise.operands[0] == chosen[0],
-                case .leaf(.constant(0, _)) = graph[otherwise.operands[1]].op
-            else { return nil }
-            return [chosen[0], chosen[1], other[1]]
+            /// c, when `condition` is `c == 0`.
+            func negated(_ condition: NodeID) -> NodeID? {
+                let node = graph[condition]
+                guard node.op == .arithmetic(.equal), case .leaf(.constant(0, _)) = graph[node.operands[1]].op else { return nil }
+                return node.operands[0]
+            }
+            if negated(second.condition) == first.condition { return (first.condition, first, second) }
+            if negated(first.condition) == second.condition { return (second.condition, second, first) }
+            return nil
+        }
+
+        /// A branch of a `where`: its value, times its scale if it has one.
+        mutating func branch(_ term: MaskedTerm) -> Formula {
+            guard let scale = term.scale else { return formula(term.value) }
+            // The operands into a local first, as `expand` does for `written`.
+            let arguments = [formula(scale), formula(term.value)]
+            return written(graph[term.node], arguments)
         }
 
         /// Leaves, and transparent wrappers of leaves, are cheaper to repeat than to name.
@@ -267,9 +298,10 @@ struct FormulaBuilder {
             case .leaf(.size(let dims)): return sizeFormula(dims)
             case .leaf(.random(let draw)): return .symbol(draw.formulaName)
             case .arithmetic(.add) where whereOperands(id) != nil:
-                // `where(c, a, b)`, which the checker builds as `masked(c, a) + masked(c == 0, b)`.
-                var parts: [Formula] = []
-                for operand in whereOperands(id)! { parts.append(formula(operand)) }
+                // `where(c, a, b)`, which the checker builds as `masked(c, a) + masked(c == 0, b)`,
+                // and its derivative, a case split of the cotangent: `where(z > 0, δ, 0.1 δ)`.
+                let (condition, chosen, other) = whereOperands(id)!
+                let parts = [formula(condition), branch(chosen), branch(other)]
                 return .call("where", parts)
             case .structural(.broadcast), .structural(.reshape):
                 // Broadcasting is implicit in the notation where NumPy's rules give the same result.

@@ -69,6 +69,17 @@ public enum FormulaPrinter {
             case .transpose(let a): return wrap(a, below: 5) + (latex ? "^\\top" : "ᵀ")
             case .call("𝟙", let arguments) where latex:  // `𝟙(c)`: 1 where c is not 0
                 return "\\mathbb{1}\\left[\(arguments.map(print).joined(separator: ", "))\\right]"
+            case .call("where", let arguments) where latex && arguments.count == 3:
+                // A case split, as a textbook writes a piecewise function; a comparison shows as
+                // itself, any other condition c as c ≠ 0.
+                let condition: String
+                if case .indicator(let a, let relation, let b) = arguments[0] {
+                    let symbol = ["≥": "\\geq", "≤": "\\leq", "≠": "\\neq"][relation] ?? relation
+                    condition = "\(print(a)) \(symbol) \(print(b))"
+                } else {
+                    condition = "\(print(arguments[0])) \\neq 0"
+                }
+                return "\\begin{cases} \(print(arguments[1])) & \\text{if } \(condition) \\\\ \(print(arguments[2])) & \\text{otherwise} \\end{cases}"
             case .call(let name, let arguments):
                 let list = arguments.map(print).joined(separator: ", ")
                 return latex ? "\\operatorname{\(name.replacingOccurrences(of: "_", with: "\\_"))}\\left(\(list)\\right)" : "\(name)(\(list))"

@@ -1,3 +1,4 @@
+import AdjointAutodiff
 import AdjointDriver
 import AdjointSyntax
 import Foundation
@@ -103,5 +104,22 @@ import Testing
             """)
         #expect(masked.contains { $0.contains("softmax(where(causal, x, −inf))") }, "\(masked)")
         #expect(masked.contains { $0.contains("𝟙(c) ⊙ 𝟙(x < 1)") || $0.contains("𝟙(c) ⊙ ") }, "\(masked)")
+        // The derivative of a `where` is a case split of the cotangent, as a textbook writes a
+        // leaky ReLU's: not `0.1(𝟙(v₂) ⊙ δ₁) + 𝟙(v₁) ⊙ δ₁` with `v₂ = 𝟙(v₁ = 0)`.
+        let leakyModel = """
+            dim batch
+            input x: [batch, 3]
+            param W: [3, 3]
+            z = x @ W
+            minimize mean(square(where(z > 0, z, 0.1 * z)))
+            """
+        let leaky = try Self.gradientLines(leakyModel)
+        #expect(leaky.contains("∂loss/∂W = xᵀ where(v₁, δ₁, 0.1 δ₁)"), "\(leaky)")
+        #expect(!leaky.contains { $0.contains("𝟙(v₁ = 0)") }, "\(leaky)")
+        // LaTeX writes it as cases; a comparison as itself, another condition as c ≠ 0.
+        let latex = try Self.derivation(leakyModel).render(.latex)
+        #expect(latex.contains("\\begin{cases} \\delta_{1} & \\text{if } v_{1} \\neq 0 \\\\ 0.1 \\delta_{1} & \\text{otherwise} \\end{cases}"), "\(latex)")
+        let split = Formula.call("where", [.indicator(.symbol("z"), "≥", .number(2)), .symbol("z"), .number(0)])
+        #expect(FormulaPrinter.print(split, .latex) == "\\begin{cases} z & \\text{if } z \\geq 2 \\\\ 0 & \\text{otherwise} \\end{cases}")
     }
 }

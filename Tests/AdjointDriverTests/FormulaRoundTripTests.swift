@@ -173,6 +173,13 @@ import Testing
         att = softmax(where(causal, s, -inf))
         minimize sum(att * s)
         """,
+        """
+        dim batch
+        input x: [batch, 3]
+        param W: [3, 3]
+        z = x @ W
+        minimize mean(square(where(z > 0, z, 0.1 * z))) + sum(where(z < 0.5, 3 * z, z))
+        """,
     ])
     func selectionFormulasEvaluateToTheGradients(text: String) throws {
         let program = try #require(Self.checked(text))
