@@ -236,6 +236,56 @@ public enum Simplifier {
             default: return nil
             }
         },
+        // A broadcast scalar stays a scalar through pointwise work and reshapes, broadcast once
+        // where it meets a tensor: the reverse pass of a mean (δ = broadcast(1/batch)) negated,
+        // scaled and reshaped to [batch, 1] is still one number, which closed forms print as one
+        // and kernels compute once.
+        Rule(name: "f(broadcast(s)) -> broadcast(f(s))") { op, operands, graph in
+            guard case .elementwise = op, operands.count == 1, case .structural(.broadcast(let shape)) = graph[operands[0]].op,
+                case let scalar = graph[operands[0]].operands[0], graph[scalar].shape.isScalar
+            else { return nil }
+            return graph.broadcast(graph.add(op, [scalar]), to: shape)
+        },
+        Rule(name: "broadcast(s) ∘ t -> broadcast(s ∘ t)") { op, operands, graph in
+            guard case .arithmetic = op, operands.count == 2 else { return nil }
+            var scalars: [NodeID] = []
+            var broadcasts = 0
+            for operand in operands {
+                if graph[operand].shape.isScalar {
+                    scalars.append(operand)
+                } else if case .structural(.broadcast) = graph[operand].op, graph[graph[operand].operands[0]].shape.isScalar {
+                    scalars.append(graph[operand].operands[0])
+                    broadcasts += 1
+                }
+            }
+            guard scalars.count == 2, broadcasts > 0 else { return nil }
+            let shape = graph.resultShape(op, operands)
+            return graph.broadcast(graph.add(op, scalars), to: shape)
+        },
+        Rule(name: "broadcast(s) ∘ x -> s ∘ x") { op, operands, graph in
+            // Arithmetic broadcasts a scalar operand itself, when the other has the result's shape.
+            guard case .arithmetic = op, operands.count == 2 else { return nil }
+            let shape = graph.resultShape(op, operands)
+            for side in 0..<2 {
+                guard case .structural(.broadcast) = graph[operands[side]].op, case let scalar = graph[operands[side]].operands[0],
+                    graph[scalar].shape.isScalar, graph[operands[1 - side]].shape == shape
+                else { continue }
+                var replaced = operands
+                replaced[side] = scalar
+                return graph.add(op, replaced)
+            }
+            return nil
+        },
+        Rule(name: "reshape(broadcast(s)) -> broadcast(s)") { op, operands, graph in
+            switch op {
+            case .structural(.reshape(let shape)), .structural(.broadcast(let shape)):
+                guard case .structural(.broadcast) = graph[operands[0]].op, case let scalar = graph[operands[0]].operands[0],
+                    graph[scalar].shape.isScalar
+                else { return nil }
+                return graph.broadcast(scalar, to: shape)
+            default: return nil
+            }
+        },
         Rule(name: "broadcast(x) to its own shape -> x") { op, operands, graph in
             switch op {
             case .structural(let structural) where structural.target == graph[operands[0]].shape: return operands[0]

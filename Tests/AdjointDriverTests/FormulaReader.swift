@@ -553,7 +553,11 @@ struct FormulaReader {
             let x = i >= 0 ? a.tensor.sizes[i] : 1
             let y = j >= 0 ? b.tensor.sizes[j] : 1
             guard x == y || x == 1 || y == 1 else { throw fail("sizes \(a.tensor.sizes) and \(b.tensor.sizes) do not broadcast") }
-            labels.append(x != 1 && i >= 0 ? a.labels[i] : j >= 0 ? b.labels[j] : nil)
+            // An axis keeps a dim name either operand gives it (`(1 / batch) one_hot(labels, 4)
+            // + exp(logits)`: one_hot's axes are unnamed, logits' first is `batch`).
+            let fromA = x != 1 && i >= 0 ? a.labels[i] : nil
+            let fromB = y != 1 && j >= 0 ? b.labels[j] : nil
+            labels.append(fromA ?? fromB ?? (i >= 0 ? a.labels[i] : nil) ?? (j >= 0 ? b.labels[j] : nil))
         }
         return Value(Tensor.zip(a.tensor, b.tensor, f), labels: labels)
     }

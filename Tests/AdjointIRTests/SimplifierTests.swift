@@ -123,6 +123,26 @@ import Testing
             lhs: { g, _ in (.arithmetic(.divide), [c(&g, 12), raw(&g, .leaf(.size([batch, .fixed(3)])))]) },
             rhs: { g, _ in raw(&g, .arithmetic(.divide), c(&g, 4), raw(&g, .leaf(.size([batch])))) }),
         Case(
+            rule: "f(broadcast(s)) -> broadcast(f(s))",
+            lhs: { g, l in (.elementwise(.exp), [raw(&g, .structural(.broadcast([.fixed(2), .fixed(3)])), l.s)]) },
+            rhs: { g, l in raw(&g, .structural(.broadcast([.fixed(2), .fixed(3)])), raw(&g, .elementwise(.exp), l.s)) }),
+        Case(
+            rule: "broadcast(s) ∘ t -> broadcast(s ∘ t)",
+            lhs: { g, l in (.arithmetic(.subtract), [raw(&g, .structural(.broadcast([batch, .fixed(3)])), l.s), l.t]) },
+            rhs: { g, l in raw(&g, .structural(.broadcast([batch, .fixed(3)])), raw(&g, .arithmetic(.subtract), l.s, l.t)) }),
+        Case(
+            rule: "broadcast(s) ∘ x -> s ∘ x",
+            lhs: { g, l in (.arithmetic(.subtract), [raw(&g, .structural(.broadcast([.fixed(2), .fixed(3)])), l.s), l.x]) },
+            rhs: { g, l in raw(&g, .arithmetic(.subtract), l.s, l.x) }),
+        Case(
+            rule: "reshape(broadcast(s)) -> broadcast(s)",
+            lhs: { g, l in (.structural(.reshape([.fixed(3), .fixed(2)])), [raw(&g, .structural(.broadcast([.fixed(2), .fixed(3)])), l.s)]) },
+            rhs: { g, l in raw(&g, .structural(.broadcast([.fixed(3), .fixed(2)])), l.s) }),
+        Case(
+            rule: "reshape(broadcast(s)) -> broadcast(s)",
+            lhs: { g, l in (.structural(.broadcast([batch, .fixed(3)])), [raw(&g, .structural(.broadcast([.fixed(3)])), l.s)]) },
+            rhs: { g, l in raw(&g, .structural(.broadcast([batch, .fixed(3)])), l.s) }),
+        Case(
             rule: "sum_to(s * x) -> s * sum_to(x)",
             lhs: { g, l in (.structural(.sumTo([.fixed(3)])), [raw(&g, .arithmetic(.multiply), l.s, l.b)]) },
             rhs: { g, l in raw(&g, .arithmetic(.multiply), l.s, raw(&g, .structural(.sumTo([.fixed(3)])), l.b)) }),
