@@ -257,6 +257,19 @@ struct FormulaBuilder {
             return nil
         }
 
+        /// `(x, k)` when the node is `exp(x − reshape(logsumexp(x, axis = k), keepdims shape))`.
+        func softmaxOperand(_ id: NodeID) -> (NodeID, Int)? {
+            let difference = graph[graph[id].operands[0]]
+            guard difference.op == .arithmetic(.subtract), case let x = difference.operands[0], graph[x].shape == graph[id].shape,
+                case .structural(.reshape(let kept)) = graph[difference.operands[1]].op,
+                case let reduced = graph[graph[difference.operands[1]].operands[0]],
+                case .reduction(.logsumexp, axis: let axis?) = reduced.op, reduced.operands[0] == x
+            else { return nil }
+            var expected = graph[x].shape.dims
+            expected[axis] = .fixed(1)
+            return kept.dims == expected ? (x, axis) : nil
+        }
+
         /// A branch of a `where`: its value, times its scale if it has one.
         mutating func branch(_ term: MaskedTerm) -> Formula {
             guard let scale = term.scale else { return formula(term.value) }
@@ -303,6 +316,12 @@ struct FormulaBuilder {
                 let (condition, chosen, other) = whereOperands(id)!
                 let parts = [formula(condition), branch(chosen), branch(other)]
                 return .call("where", parts)
+            case .elementwise(.exp) where softmaxOperand(id) != nil:
+                // exp(x − logsumexp(x, axis = k, keepdims)), the derivative of a logsumexp (the
+                // class-index cross entropy's), is the textbook's softmax(x, axis = k).
+                let (x, axis) = softmaxOperand(id)!
+                let argument = shaped(x)
+                return written(Node(op: .normalizer(.softmax, axis: axis), operands: [x], shape: node.shape), [argument])
             case .structural(.broadcast), .structural(.reshape):
                 // Broadcasting is implicit in the notation where NumPy's rules give the same result.
                 return Self.isImplicit(node.op, from: graph[operands[0]].shape) ? formula(operands[0]) : explicitShape(id)

@@ -119,6 +119,17 @@ import Testing
         // LaTeX writes it as cases; a comparison as itself, another condition as c ≠ 0.
         let latex = try Self.derivation(leakyModel).render(.latex)
         #expect(latex.contains("\\begin{cases} \\delta_{1} & \\text{if } v_{1} \\neq 0 \\\\ 0.1 \\delta_{1} & \\text{otherwise} \\end{cases}"), "\(latex)")
+        // The derivative of a logsumexp (a class-index cross entropy's) is the textbook's softmax.
+        let crossEntropy = try Self.gradientLines(
+            """
+            dim batch
+            input x: [batch, 64]
+            input y: int[batch]
+            param W: [64, 10]
+            logits = x @ W
+            minimize softmax_cross_entropy(logits, y)
+            """)
+        #expect(crossEntropy.contains("∂loss/∂W = xᵀ(−(1 / batch) one_hot(y, 10) + (1 / batch) softmax(logits))"), "\(crossEntropy)")
         let split = Formula.call("where", [.indicator(.symbol("z"), "≥", .number(2)), .symbol("z"), .number(0)])
         #expect(FormulaPrinter.print(split, .latex) == "\\begin{cases} z & \\text{if } z \\geq 2 \\\\ 0 & \\text{otherwise} \\end{cases}")
     }

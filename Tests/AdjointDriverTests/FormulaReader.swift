@@ -227,7 +227,8 @@ struct FormulaReader {
                 } else {
                     guard axis == 0 else { throw fail("a gather after other indices") }
                     let taken = Op.indexing(.take(axis: 0)).evaluate([result.tensor, index.tensor], dims: [:])
-                    result = Value(taken, labels: taken.sizes.map { _ in nil })
+                    // The ids' axes (`tokens`: batch, seq), then the table's other axes.
+                    result = Value(taken, labels: index.labels + result.labels.dropFirst())
                     axis += index.tensor.rank
                 }
             }
