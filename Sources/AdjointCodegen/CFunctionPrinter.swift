@@ -277,6 +277,23 @@ public struct CFunctionPrinter: Sendable {
         return out
     }
 
+    /// `(a OP b ? then : otherwise)`: a select, and `min` as `a < b` choosing `a` or `b`.
+    private func writeConditional<Sink: TextSink>(
+        _ a: IntExpr, _ comparison: String, _ b: IntExpr, _ then: IntExpr, _ otherwise: IntExpr, into out: inout Sink
+    ) {
+        out.append("(")
+        write(a, into: &out)
+        out.append(" ")
+        out.append(comparison)
+        out.append(" ")
+        write(b, into: &out)
+        out.append(" ? ")
+        write(then, into: &out)
+        out.append(" : ")
+        write(otherwise, into: &out)
+        out.append(")")
+    }
+
     /// Appends an integer expression, parenthesized only where precedence needs it.
     func write<Sink: TextSink>(_ expr: IntExpr, into out: inout Sink) {
         switch expr {
@@ -321,15 +338,7 @@ public struct CFunctionPrinter: Sendable {
             write(b, into: &out)
             out.append(")")
         case .min(let a, let b):
-            out.append("(")
-            write(a, into: &out)
-            out.append(" < ")
-            write(b, into: &out)
-            out.append(" ? ")
-            write(a, into: &out)
-            out.append(" : ")
-            write(b, into: &out)
-            out.append(")")
+            writeConditional(a, "<", b, a, b, into: &out)
         case .element(.input(let name), let index):
             write(.input(name), index, into: &out)
         case .element(let storage, let index):
@@ -338,17 +347,7 @@ public struct CFunctionPrinter: Sendable {
             write(storage, index, into: &out)
             out.append(")")
         case .select(let comparison, let a, let b, let c, let d):
-            out.append("(")
-            write(a, into: &out)
-            out.append(" ")
-            out.append(comparison.rawValue)
-            out.append(" ")
-            write(b, into: &out)
-            out.append(" ? ")
-            write(c, into: &out)
-            out.append(" : ")
-            write(d, into: &out)
-            out.append(")")
+            writeConditional(a, comparison.rawValue, b, c, d, into: &out)
         case .roundedUp(let a, let multiple):
             out.append("(")
             write(a, into: &out)
