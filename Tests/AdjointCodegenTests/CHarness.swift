@@ -352,10 +352,11 @@ enum CHarness {
         return lines
     }
 
+    /// A case's build run once: its kernels, the params and inputs, what it printed, its gradient.
+    typealias Run = (kernels: ModelKernels, bindings: [String: Tensor], output: HarnessOutput, gradients: [String: Tensor])
+
     /// Compiles the case's model and harness with the strict flags, runs it, and parses its output.
-    static func run(_ test: KernelCase) throws -> (
-        kernels: ModelKernels, bindings: [String: Tensor], output: HarnessOutput, gradients: [String: Tensor]
-    ) {
+    static func run(_ test: KernelCase) throws -> Run {
         let program = try test.checked()
         let kernels = ModelKernels(
             program, name: test.name, modelPath: "\(test.name).adj", options: CodegenOptions(blas: test.blas))

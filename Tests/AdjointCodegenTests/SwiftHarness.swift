@@ -20,15 +20,25 @@ final class SwiftHarness: @unchecked Sendable {
         var description: String
     }
 
-    /// The cases every run compiles: every sample, the op models and the update rules in double;
-    /// a few samples and op models in float.
-    static let cases: [KernelCase] = {
+    /// The cases `SwiftKernelTests` checks: every sample, the op models and the update rules in
+    /// double; a few samples and op models in float.
+    static let kernelCases: [KernelCase] = {
         let floatSamples: Set<String> = ["digits", "mnist_mlp", "logistic", "adamw"]
         let floatOps: Set<String> = ["elementwise", "losses", "normalizers", "reductions", "functions_v2", "diagonals"]
         let doubles = TestModels.sampleCases(dims: [7], precisions: [.double]) + TestModels.cases(dims: [7], precisions: [.double])
         let floats = TestModels.sampleCases(dims: [7], precisions: [.float]).filter { floatSamples.contains($0.name) }
             + TestModels.cases(dims: [7], precisions: [.float]).filter { floatOps.contains($0.name) }
         return doubles + floats
+    }()
+
+    /// Every case any suite checks in Swift, compiled into one executable (one `swiftc` run for
+    /// the whole test run): `SwiftKernelTests`' cases, the indexing, selection and batched-product
+    /// models, and the models whose names are Swift's own identifiers.
+    static let cases: [KernelCase] = {
+        let all = kernelCases + IndexingModels.cases + SelectionKernelTests.swiftCases + BatchedMatmulKernelTests.swiftCases
+            + IdentifierTests.swiftCases
+        precondition(Set(all.map(key)).count == all.count, "two Swift harness cases share a key")
+        return all
     }()
 
     static let shared = SwiftHarness(cases)
