@@ -112,8 +112,11 @@ final class SwiftHarness: @unchecked Sendable {
         try CHarness.allocationCounter.write(to: folder.appendingPathComponent("allocations.c"), atomically: true, encoding: .utf8)
         let counter = try run("/usr/bin/cc", ["-O2", "-c", "allocations.c", "-o", "allocations.o"], in: folder)
         guard counter.status == 0 else { throw HarnessFailure(description: "cc failed: \(counter.errors)") }
+        // Six batches on two jobs: the models' compile times differ tenfold, and two batches of
+        // equal file counts would leave one core idle while the other finishes.
         let compile = try run(
-            swiftc, ["-O", "-swift-version", "6", "-warnings-as-errors", "-j", "2"] + files + ["allocations.o", "-o", "harness"],
+            swiftc, ["-O", "-swift-version", "6", "-warnings-as-errors", "-j", "2", "-driver-batch-count", "6"] + files
+                + ["allocations.o", "-o", "harness"],
             in: folder)
         guard compile.status == 0 else { throw HarnessFailure(description: "swiftc failed:\n\(compile.errors)") }
         let result = try run(folder.appendingPathComponent("harness").path, [], in: folder)
