@@ -127,12 +127,11 @@ import Testing
         test.swiftKey = "batched_\(test.name)_\(test.precision.rawValue)"
         return test
     }
-    static let swiftHarness = SwiftHarness(swiftCases)
 
     /// The generated Swift: loss, gradient and outputs.
     @Test(arguments: swiftCases)
     func generatedSwiftMatchesTheInterpreter(test: KernelCase) throws {
-        let output = try Self.swiftHarness.output(test)
+        let output = try SwiftHarness.shared.output(test)
         let program = try checkedProgram(test.source, path: "\(test.name).adj")
         let bindings = CHarness.bindings(program, test)
         func expectClose(_ key: String, _ expected: [Double]) {

@@ -352,10 +352,58 @@ enum CHarness {
         return lines
     }
 
+    /// A case's build run once: its kernels, the params and inputs, what it printed, its gradient.
+    typealias Run = (kernels: ModelKernels, bindings: [String: Tensor], output: HarnessOutput, gradients: [String: Tensor])
+
     /// Compiles the case's model and harness with the strict flags, runs it, and parses its output.
-    static func run(_ test: KernelCase) throws -> (
-        kernels: ModelKernels, bindings: [String: Tensor], output: HarnessOutput, gradients: [String: Tensor]
-    ) {
+    /// A case built before in this test run (the same model, sizes, data and flags: the C of a
+    /// sample that `SwiftKernelTests` compares with, the serial build an OpenMP test compares
+    /// with) is not built again: the build is deterministic, its result the same.
+    static func run(_ test: KernelCase) throws -> Run {
+        try RunCache.shared.run(test, build)
+    }
+
+    /// Everything a case's build and run depend on (all but which checks follow).
+    static func buildKey(_ test: KernelCase) -> String {
+        [
+            test.name, test.program == nil ? test.source : "program " + test.source, test.dims.keys.sorted().map { "\($0)=\(test.dims[$0]!)" }.joined(separator: ","),
+            test.precision.rawValue, "\(test.sanitize)", "\(test.paramsFromInit)", "\(test.paramRange)",
+            test.values.keys.sorted().map { "\($0)=\(test.values[$0]!)" }.joined(separator: ","), "\(test.openmp)", "\(test.blas)",
+            test.defines.joined(separator: ","), "\(test.aarch64)", test.standard, "\(test.checksBadIds)",
+        ].joined(separator: "|")
+    }
+
+    /// Every case built so far, by `buildKey`; a case being built holds its key's lock.
+    final class RunCache: @unchecked Sendable {
+        static let shared = RunCache()
+        private let lock = NSLock()
+        private var locks: [String: NSLock] = [:]
+        private var runs: [String: Run] = [:]
+
+        func run(_ test: KernelCase, _ build: (KernelCase) throws -> Run) throws -> Run {
+            // A case built directly from a program (no source to parse) is keyed by its name and
+            // description, which `IndexingModels` keeps unique.
+            let key = CHarness.buildKey(test)
+            lock.lock()
+            let keyLock = locks[key] ?? NSLock()
+            locks[key] = keyLock
+            lock.unlock()
+            keyLock.lock()
+            defer { keyLock.unlock() }
+            lock.lock()
+            let known = runs[key]
+            lock.unlock()
+            if let known { return known }
+            let result = try build(test)
+            lock.lock()
+            runs[key] = result
+            lock.unlock()
+            return result
+        }
+    }
+
+    /// `run` without the cache.
+    static func build(_ test: KernelCase) throws -> Run {
         let program = try test.checked()
         let kernels = ModelKernels(
             program, name: test.name, modelPath: "\(test.name).adj", options: CodegenOptions(blas: test.blas))

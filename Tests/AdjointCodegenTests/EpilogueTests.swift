@@ -142,8 +142,7 @@ import Testing
     func networkMatchesTheInterpreter(precision: Precision) throws {
         var test = KernelCase(
             name: "network", source: Self.network, dims: ["batch": 13], precision: precision, paramRange: -0.1...0.1)
-        try verify(test)
-        let serial = try CHarness.run(test)
+        let serial = try verify(test)
         test.openmp = true
         let parallel = try CHarness.run(test)
         func bits(_ output: HarnessOutput) -> [String: [UInt64]] { output.mapValues { $0.map(\.bitPattern) } }

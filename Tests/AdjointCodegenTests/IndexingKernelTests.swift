@@ -12,9 +12,8 @@ import Testing
 @Suite struct IndexingKernelTests {
     @Test(arguments: IndexingModels.cases)
     func cKernelsMatchTheInterpreter(test: KernelCase) throws {
-        try verify(test)
+        let output = try verify(test).output
         guard test.checksBadIds else { return }
-        let output = try CHarness.run(test).output
         expectBadIdsRejected(output, test)
     }
 
@@ -30,12 +29,9 @@ import Testing
         if test.checksBadIds { expectBadIdsRejected(output, test) }
     }
 
-    /// One Swift build for every case.
-    static let swiftHarness = SwiftHarness(IndexingModels.cases)
-
     @Test(arguments: IndexingModels.cases)
     func swiftKernelsMatchTheInterpreter(test: KernelCase) throws {
-        let output = try Self.swiftHarness.output(test)
+        let output = try SwiftHarness.shared.output(test)
         let program = try test.checked()
         let bindings = CHarness.bindings(program, test)
         func expectClose(_ key: String, _ expected: [Double], tolerance: Double = test.tolerance) {

@@ -8,10 +8,12 @@ import Testing
 
 /// Every kernel of the generated C against the reference interpreter: the loss, the gradient,
 /// predict, apply (on the C gradient), five fused steps, init (bit for bit in double), and NaN
-/// for a runtime dim of 0.
-func verify(_ test: KernelCase) throws {
+/// for a runtime dim of 0. Returns the run, for callers that check more of the same build.
+@discardableResult
+func verify(_ test: KernelCase) throws -> CHarness.Run {
     let program = try test.checked()
-    let (kernels, bindings, output, cGradients) = try CHarness.run(test)
+    let run = try CHarness.run(test)
+    let (kernels, bindings, output, cGradients) = run
     let tolerance = test.tolerance
     // Adam divides each moment by its own scale, so an element whose gradient is at float's
     // rounding level still moves by a full ±lr per step: in float, params and moments after Adam
@@ -52,7 +54,7 @@ func verify(_ test: KernelCase) throws {
 
     // apply on the C gradient, from zero state (for the largest sample, only through step, whose
     // result is gradient then apply).
-    guard test.checksSteps else { return }
+    guard test.checksSteps else { return run }
     if test.checksApply {
         try verifyApply(test, program, bindings, cGradients, output)
     }
@@ -91,6 +93,7 @@ func verify(_ test: KernelCase) throws {
             #expect(output["zero_predict"] == [Double](repeating: -12345, count: program.outputs.count))
         }
     }
+    return run
 }
 
 /// `apply` on the C gradient from zero state, against the interpreter on the same gradient.
@@ -498,8 +501,7 @@ enum TestModels {
             paramRange: -0.1...0.1)
         let serial = try CHarness.run(test)
         test.openmp = true
-        try verify(test)
-        let parallel = try CHarness.run(test)
+        let parallel = try verify(test)
         // Compared by bit pattern (a NaN the harness prints on purpose equals itself).
         func bits(_ output: HarnessOutput) -> [String: [UInt64]] { output.mapValues { $0.map(\.bitPattern) } }
         #expect(bits(parallel.output) == bits(serial.output), "\(test.testDescription): printed results differ from the serial build")
@@ -515,8 +517,7 @@ enum TestModels {
         var test = KernelCase(name: "tiled", source: source, dims: dims, precision: .float, paramRange: -0.1...0.1)
         let native = try CHarness.run(test)
         test.defines = ["ADJOINT_TILE_ROWS=\(rows)"]
-        try verify(test)
-        let chosen = try CHarness.run(test)
+        let chosen = try verify(test)
         func bits(_ output: HarnessOutput) -> [String: [UInt64]] { output.mapValues { $0.map(\.bitPattern) } }
         #expect(bits(chosen.output) == bits(native.output), "\(test.testDescription): results differ from the target's rows")
         #expect(chosen.gradients == native.gradients, "\(test.testDescription): gradients differ from the target's rows")

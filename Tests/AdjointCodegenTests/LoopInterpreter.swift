@@ -70,16 +70,24 @@ struct LoopInterpreter {
     /// `C = op(A) op(B)` as a CBLAS computes it (alpha 1, beta 0), every element summed over k.
     private mutating func gemm(_ call: Gemm) {
         let (m, n, k) = (integer(call.m), integer(call.n), integer(call.k))
-        func element(_ operand: Gemm.Operand, _ row: Int, _ column: Int) -> Double {
-            let (r, c) = operand.transposed ? (column, row) : (row, column)
-            return buffers[operand.storage]![integer(operand.offset) + r * integer(operand.leadingDimension) + c]
+        // Each operand's buffer, offset and strides resolved once (the sums are the same).
+        func layout(_ operand: Gemm.Operand) -> (values: [Double], offset: Int, rowStride: Int, columnStride: Int) {
+            let leading = integer(operand.leadingDimension)
+            return (buffers[operand.storage]!, integer(operand.offset), operand.transposed ? 1 : leading, operand.transposed ? leading : 1)
         }
+        var (a, b) = (layout(call.a), layout(call.b))
+        let (cOffset, cLeading) = (integer(call.c.offset), integer(call.c.leadingDimension))
+        // Writing a buffer the product reads: each element from the buffers as they are then.
+        let aliased = call.c.storage == call.a.storage || call.c.storage == call.b.storage
         for row in 0..<m {
             for column in 0..<n {
+                if aliased { (a, b) = (layout(call.a), layout(call.b)) }
                 var total = 0.0
-                for p in 0..<k { total += element(call.a, row, p) * element(call.b, p, column) }
+                for p in 0..<k {
+                    total += a.values[a.offset + row * a.rowStride + p * a.columnStride] * b.values[b.offset + p * b.rowStride + column * b.columnStride]
+                }
                 let result = call.alpha * total
-                write(call.c.storage, integer(call.c.offset) + row * integer(call.c.leadingDimension) + column) { _ in result }
+                write(call.c.storage, cOffset + row * cLeading + column) { _ in result }
             }
         }
     }
@@ -89,10 +97,10 @@ struct LoopInterpreter {
             scalars[name] = update(scalars[name] ?? 0)
             return
         }
-        guard buffers[storage] != nil, buffers[storage]!.indices.contains(index) else {
+        guard let position = buffers.index(forKey: storage), buffers.values[position].indices.contains(index) else {
             preconditionFailure("write outside \(storage) at \(index)")
         }
-        buffers[storage]![index] = update(buffers[storage]![index])
+        buffers.values[position][index] = update(buffers.values[position][index])
     }
 
     private func integer(_ expr: IntExpr) -> Int {
@@ -100,17 +108,25 @@ struct LoopInterpreter {
         case .constant(let value): return value
         case .variable(let name): return variables[name]!
         case .dim(let name): return dims[name]!
-        case .sum(let terms): return terms.reduce(0) { $0 + integer($1) }
-        case .product(let factors): return factors.reduce(1) { $0 * integer($1) }
+        // Loops, not closures: a closure would copy the interpreter (every buffer retained) per call.
+        case .sum(let terms):
+            var total = 0
+            for term in terms { total += integer(term) }
+            return total
+        case .product(let factors):
+            var total = 1
+            for factor in factors { total *= integer(factor) }
+            return total
         case .quotient(let a, let b): return integer(a) / integer(b)
         case .remainder(let a, let b): return integer(a) % integer(b)
         case .min(let a, let b): return Swift.min(integer(a), integer(b))
         case .roundedUp(let a, let multiple): return (integer(a) + multiple - 1) / multiple * multiple
         case .element(let storage, let index):
-            guard let buffer = buffers[storage], buffer.indices.contains(integer(index)) else {
-                preconditionFailure("read outside \(storage) at \(integer(index))")
+            let position = integer(index)
+            guard let buffer = buffers[storage], buffer.indices.contains(position) else {
+                preconditionFailure("read outside \(storage) at \(position)")
             }
-            return Int(buffer[integer(index)])
+            return Int(buffer[position])
         case .select(let comparison, let a, let b, let c, let d):
             return comparison.holds(integer(a), integer(b)) ? integer(c) : integer(d)
         }
@@ -121,17 +137,19 @@ struct LoopInterpreter {
         case .literal(let value): return value
         case .load(.local(let name), _), .name(let name): return scalars[name]!
         case .load(let storage, let index):
-            guard let buffer = buffers[storage], buffer.indices.contains(integer(index)) else {
-                preconditionFailure("read outside \(storage) at \(integer(index))")
+            let position = integer(index)
+            guard let buffer = buffers[storage], buffer.indices.contains(position) else {
+                preconditionFailure("read outside \(storage) at \(position)")
             }
-            return buffer[integer(index)]
+            return buffer[position]
         case .integer(let expr): return Double(integer(expr))
         case .stepCount(let offset): return stepCount + Double(offset)
         case .draw(let draw, let index): return draw.element(integer(index), seed: seed, t: Int64(stepCount))
         case .elementwise(let op, let a): return op.apply(value(a))
         case .arithmetic(let op, let a, let b): return op.apply(value(a), value(b))
         case .call(let function, let arguments):
-            let x = arguments.map(value)
+            var x: [Double] = []
+            for argument in arguments { x.append(value(argument)) }
             switch function {
             case .exp: return Foundation.exp(x[0])
             case .log: return Foundation.log(x[0])

@@ -20,15 +20,25 @@ final class SwiftHarness: @unchecked Sendable {
         var description: String
     }
 
-    /// The cases every run compiles: every sample, the op models and the update rules in double;
-    /// a few samples and op models in float.
-    static let cases: [KernelCase] = {
+    /// The cases `SwiftKernelTests` checks: every sample, the op models and the update rules in
+    /// double; a few samples and op models in float.
+    static let kernelCases: [KernelCase] = {
         let floatSamples: Set<String> = ["digits", "mnist_mlp", "logistic", "adamw"]
         let floatOps: Set<String> = ["elementwise", "losses", "normalizers", "reductions", "functions_v2", "diagonals"]
         let doubles = TestModels.sampleCases(dims: [7], precisions: [.double]) + TestModels.cases(dims: [7], precisions: [.double])
         let floats = TestModels.sampleCases(dims: [7], precisions: [.float]).filter { floatSamples.contains($0.name) }
             + TestModels.cases(dims: [7], precisions: [.float]).filter { floatOps.contains($0.name) }
         return doubles + floats
+    }()
+
+    /// Every case any suite checks in Swift, compiled into one executable (one `swiftc` run for
+    /// the whole test run): `SwiftKernelTests`' cases, the indexing, selection and batched-product
+    /// models, and the models whose names are Swift's own identifiers.
+    static let cases: [KernelCase] = {
+        let all = kernelCases + IndexingModels.cases + SelectionKernelTests.swiftCases + BatchedMatmulKernelTests.swiftCases
+            + IdentifierTests.swiftCases
+        precondition(Set(all.map(key)).count == all.count, "two Swift harness cases share a key")
+        return all
     }()
 
     static let shared = SwiftHarness(cases)
@@ -102,8 +112,11 @@ final class SwiftHarness: @unchecked Sendable {
         try CHarness.allocationCounter.write(to: folder.appendingPathComponent("allocations.c"), atomically: true, encoding: .utf8)
         let counter = try run("/usr/bin/cc", ["-O2", "-c", "allocations.c", "-o", "allocations.o"], in: folder)
         guard counter.status == 0 else { throw HarnessFailure(description: "cc failed: \(counter.errors)") }
+        // Six batches on two jobs: the models' compile times differ tenfold, and two batches of
+        // equal file counts would leave one core idle while the other finishes.
         let compile = try run(
-            swiftc, ["-O", "-swift-version", "6", "-warnings-as-errors", "-j", "2"] + files + ["allocations.o", "-o", "harness"],
+            swiftc, ["-O", "-swift-version", "6", "-warnings-as-errors", "-j", "2", "-driver-batch-count", "6"] + files
+                + ["allocations.o", "-o", "harness"],
             in: folder)
         guard compile.status == 0 else { throw HarnessFailure(description: "swiftc failed:\n\(compile.errors)") }
         let result = try run(folder.appendingPathComponent("harness").path, [], in: folder)

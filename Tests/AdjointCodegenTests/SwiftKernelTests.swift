@@ -10,7 +10,7 @@ import Testing
 /// apply, five fused steps, init to the last bit in double, nothing for a runtime dim of 0),
 /// against the generated C on the same data, and `step` allocating nothing.
 @Suite struct SwiftKernelTests {
-    @Test(arguments: SwiftHarness.cases)
+    @Test(arguments: SwiftHarness.kernelCases)
     func matchesTheInterpreter(test: KernelCase) throws {
         let output = try SwiftHarness.shared.output(test)
         let program = try test.checked()
@@ -89,7 +89,7 @@ import Testing
     }
 
     /// The cases compared with the C kernels directly: every sample in the harness.
-    static let samples = SwiftHarness.cases.filter { test in Repository.samples.contains { TestModels.identifier($0) == test.name } }
+    static let samples = SwiftHarness.kernelCases.filter { test in Repository.samples.contains { TestModels.identifier($0) == test.name } }
 
     /// The Swift and the C kernels on the same params and inputs: everything the two harnesses
     /// print alike (apply aside: the C one applies its own gradient) agrees to rounding.
