@@ -23,8 +23,8 @@ enum NameMangling {
     }
 
     /// The prefixes of the kernels' own variables, each followed by digits (`i0`, `v12`, `w3`, and
-    /// the Swift gradient's `g0`).
-    static let generatedPrefixes: Set<Substring> = ["i", "v", "sum", "max", "lse", "total", "dot", "a", "w", "acc", "g"]
+    /// the Swift kernels' `g0` and `size0`).
+    static let generatedPrefixes: Set<Substring> = ["i", "v", "sum", "max", "lse", "total", "dot", "a", "w", "acc", "g", "size"]
 
     /// Whether a name has the form of one of the kernels' own variables.
     static func looksGenerated(_ name: Substring) -> Bool {

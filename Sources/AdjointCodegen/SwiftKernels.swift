@@ -73,11 +73,29 @@ extension SwiftPrinter {
             "private static func \(kernel.kind.rawValue)Kernel(\(parameters.joined(separator: ", ")))\(result) {",
         ]
         if kernel.takesWorkspace, !kernel.workspace.slots.isEmpty {
-            let offsets = kernel.workspace.offsets(elementBytes: precision.bytes)
+            // Each rounded slot size once, as a typed `Int` (`let size0: Int = (48 &* batch &+ 15)
+            // / 16 &* 16`): spelled out inside every offset, swiftc took most of a second to
+            // type-check each offset line of a model with a runtime dim.
+            var sizes: [IntExpr: String] = [:]
+            func named(_ expr: IntExpr) -> IntExpr {
+                switch expr {
+                case .sum(let terms): return .sum(terms.map(named))
+                case .product(let factors): return .product(factors.map(named))
+                case .roundedUp:
+                    if let name = sizes[expr] { return .variable(name) }
+                    let name = "size\(sizes.count)"
+                    lines.append("    let \(name): Int = \(integer(expr, wrapping: true))")
+                    sizes[expr] = name
+                    return .variable(name)
+                default: return expr
+                }
+            }
+            let offsets = kernel.workspace.offsets(elementBytes: precision.bytes).map(named)
             lines.append("    let scratch = workspace.bindMemory(to: \(real).self, capacity: \(integer(offsets.last!, wrapping: true)))")
             for slot in kernel.workspace.slots.indices {
                 let offset = offsets[slot]
-                lines.append("    let w\(slot) = \(offset == .zero ? "scratch" : "scratch + (\(integer(offset, wrapping: true)))")")
+                let text = integer(offset, wrapping: true)
+                lines.append("    let w\(slot) = \(offset == .zero ? "scratch" : text.contains(" ") ? "scratch + (\(text))" : "scratch + \(text)")")
             }
         }
         lines += block(kernel.body, indent: 1)

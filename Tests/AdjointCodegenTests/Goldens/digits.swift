@@ -343,10 +343,12 @@ extension Digits {
 
     /// The loss at the current params.
     private static func lossKernel(p: ParamPointers, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch: Int, workspace: UnsafeMutableRawPointer) -> Float {
-        let scratch = workspace.bindMemory(to: Float.self, capacity: 1024 &+ (32 &* batch &+ 15) / 16 &* 16 &+ (10 &* batch &+ 15) / 16 &* 16)
+        let size0: Int = (32 &* batch &+ 15) / 16 &* 16
+        let size1: Int = (10 &* batch &+ 15) / 16 &* 16
+        let scratch = workspace.bindMemory(to: Float.self, capacity: 1024 &+ size0 &+ size1)
         let w0 = scratch
-        let w1 = scratch + ((32 &* batch &+ 15) / 16 &* 16)
-        let w2 = scratch + ((32 &* batch &+ 15) / 16 &* 16 &+ (10 &* batch &+ 15) / 16 &* 16)
+        let w1 = scratch + size0
+        let w2 = scratch + (size0 &+ size1)
 
         // h: [batch, 32] = relu(x @ W1 + b1) -> workspace slot 0
         for i3 in 0..<(batch) / (Self.tileRows) {
@@ -460,12 +462,14 @@ extension Digits {
 
     /// The loss and its gradient with respect to every param, at the current params.
     private static func gradientKernel(p: ParamPointers, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch: Int, g: ParamPointers, workspace: UnsafeMutableRawPointer) -> Float {
-        let scratch = workspace.bindMemory(to: Float.self, capacity: 1024 &+ 3 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
+        let size0: Int = (32 &* batch &+ 15) / 16 &* 16
+        let size1: Int = (10 &* batch &+ 15) / 16 &* 16
+        let scratch = workspace.bindMemory(to: Float.self, capacity: 1024 &+ 3 &* size0 &+ size1)
         let w0 = scratch
-        let w1 = scratch + ((32 &* batch &+ 15) / 16 &* 16)
-        let w2 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16))
-        let w3 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
-        let w4 = scratch + (1024 &+ 2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
+        let w1 = scratch + size0
+        let w2 = scratch + (2 &* size0)
+        let w3 = scratch + (2 &* size0 &+ size1)
+        let w4 = scratch + (1024 &+ 2 &* size0 &+ size1)
 
         // v7: [batch, 32] = x @ W1 + b1 -> workspace slot 0
         // h: [batch, 32] = relu(v7) -> workspace slot 1
@@ -872,12 +876,14 @@ extension Digits {
 
     /// One training step (forward, reverse pass, update) in place: returns the loss before the update.
     private static func stepKernel(p: ParamPointers, s: StatePointers, t: inout Int64, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch: Int, workspace: UnsafeMutableRawPointer) -> Float {
-        let scratch = workspace.bindMemory(to: Float.self, capacity: 2048 &+ 3 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
+        let size0: Int = (32 &* batch &+ 15) / 16 &* 16
+        let size1: Int = (10 &* batch &+ 15) / 16 &* 16
+        let scratch = workspace.bindMemory(to: Float.self, capacity: 2048 &+ 3 &* size0 &+ size1)
         let w0 = scratch
-        let w1 = scratch + ((32 &* batch &+ 15) / 16 &* 16)
-        let w2 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16))
-        let w3 = scratch + (2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
-        let w4 = scratch + (2048 &+ 2 &* ((32 &* batch &+ 15) / 16 &* 16) &+ (10 &* batch &+ 15) / 16 &* 16)
+        let w1 = scratch + size0
+        let w2 = scratch + (2 &* size0)
+        let w3 = scratch + (2 &* size0 &+ size1)
+        let w4 = scratch + (2048 &+ 2 &* size0 &+ size1)
 
         // v29: [] = t + 1
         let v29: Float = Float(t &+ 1)
@@ -1264,9 +1270,10 @@ extension Digits {
 
     /// The outputs at the current params.
     private static func predictKernel(p: ParamPointers, x: UnsafePointer<Float>, batch: Int, logits: UnsafeMutablePointer<Float>, workspace: UnsafeMutableRawPointer) {
-        let scratch = workspace.bindMemory(to: Float.self, capacity: 1024 &+ (32 &* batch &+ 15) / 16 &* 16)
+        let size0: Int = (32 &* batch &+ 15) / 16 &* 16
+        let scratch = workspace.bindMemory(to: Float.self, capacity: 1024 &+ size0)
         let w0 = scratch
-        let w1 = scratch + ((32 &* batch &+ 15) / 16 &* 16)
+        let w1 = scratch + size0
 
         // h: [batch, 32] = relu(x @ W1 + b1) -> workspace slot 0
         for i3 in 0..<(batch) / (Self.tileRows) {
