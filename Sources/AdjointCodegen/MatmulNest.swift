@@ -260,10 +260,15 @@ extension KernelLowering {
         /// Whether A is copied, tile by tile, into rows of `tileRows` elements contiguous along k
         /// before the product: a transposed matrix A (`xᵀ` of a weight gradient) read in place is
         /// `tileRows` elements per row of x, a whole row of x apart, and every panel reads all of
-        /// them again; x's rows are 4 KiB apart at 1024 columns, where the L1 cache keeps 12 (one
-        /// set). The product of L's weight gradient on one Zen 5 core: 82 against 112 GFLOP/s
-        /// with AVX2, 231 against 235 with AVX-512. Only for several panels (more than 32 columns).
+        /// them again. When x's rows are a multiple of 256 elements long (1 KiB of floats), they
+        /// fall into a few sets of the L1 cache (4 KiB apart, at 1024 columns, all into one set of
+        /// 12 lines) and evict each other: L's `h1ᵀ δ` on one Zen 5 core took 82 GFLOP/s read in
+        /// place and 112 packed with AVX2, 231 and 235 with AVX-512; at 784 columns (`xᵀ δ` of M
+        /// and L), whose rows spread over every set, packing gained nothing (110 either way). Only
+        /// for several panels (more than 32 columns), where A is read once per panel.
         var packsA = false
+        /// The stored row length, in elements, from which a transposed A is packed.
+        static let packedAStride = 256
         /// The element count of B's packed copy: k by n rounded up to whole panels, for each
         /// element of the batch loop (so that batch elements can run on threads of their own).
         var packedShape: Shape { Shape(batch.dims + [k, .fixed(packedColumns)]) }
@@ -307,7 +312,9 @@ extension KernelLowering {
         guard n >= Self.registerTile.columns / 4, work >= Self.smallTiledWork || dotProducts else { return nil }
         let indexing = MatmulIndexing(graph, id)
         var tiling = RegisterTiling(m: m, k: k, n: n, parallel: large, batch: indexing.foldsBatchIntoRows ? [] : indexing.batch)
-        tiling.packsA = !tiling.narrow && aShape.rank == 2 && bShape.rank == 2 && isTransposedView(graph, graph[id].operands[0])
+        if case .fixed(let rows) = m, rows % RegisterTiling.packedAStride == 0, !tiling.narrow, aShape.rank == 2, bShape.rank == 2 {
+            tiling.packsA = isTransposedView(graph, graph[id].operands[0])
+        }
         return tiling
     }
 

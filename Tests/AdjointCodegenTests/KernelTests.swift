@@ -282,12 +282,13 @@ enum TestModels {
             """
         ),
         (
+            // 260 columns: a partial last panel for every tile width; xᵀ of 256 columns: packed A.
             "tiled",
             """
             dim n
-            input x: [n, 300]
+            input x: [n, 256]
             input y: [n, 260]
-            param W: [300, 260] = normal(0, 0.05)
+            param W: [256, 260] = normal(0, 0.05)
             loss = mse(tanh(x @ W), y)
             minimize loss using adamw(lr = 0.01)
             """
