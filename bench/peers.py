@@ -6,9 +6,24 @@ generated kernels: median microseconds per step over RUNS runs of STEPS steps, a
     bench/peers.py FRAMEWORK SIZES BATCH RULE RUNS STEPS THREADS
     (FRAMEWORK: jax or torch; SIZES: 784,256,10; RULE: sgd or adam)
 
-Prints `NAME median low high`. One framework per process: their thread pools would compete. Not needed by CI; bench/run calls it when
-`import jax, torch` works. THREADS: torch.set_num_threads; XLA is told through XLA_FLAGS by bench/run.
+Prints `NAME median low high`, NAME naming the instruction set the peer was allowed (`jax.jit/AVX2`,
+`pytorch-eager/AVX512`). One framework per process: their thread pools would compete. Not needed by CI;
+bench/run calls it when `import jax, torch` works. THREADS: torch.set_num_threads; XLA uses its
+default pool (as many threads as cores).
+
+bench/run caps the peers at AVX2 beside the kernels' `-march=haswell` rows with the environment (each
+checked on a Zen 5 EPYC with AVX-512, jaxlib 0.10.2 and torch 2.15.0):
+- XLA: `XLA_FLAGS=--xla_cpu_max_isa=AVX2` caps only the code XLA's LLVM emits (the fusions); its dots
+  go to YNNPACK, which picks its kernels from CPUID alone (`ynn::dot_fp32_5x64x1_1x16x1_avx512` in
+  `perf`) and has no cap. `--xla_cpu_experimental_ynn_fusion_type=` (empty) keeps the dots out of
+  YNNPACK, so they go to oneDNN, which `ONEDNN_MAX_CPU_ISA=AVX2` caps (`ONEDNN_VERBOSE=1` prints
+  `isa:Intel AVX2`); uncapped, oneDNN's dot is as fast as YNNPACK's (1024^3 on 2 threads: 141-156
+  against 137-148 GFLOP/s), so the detour costs jax nothing of its own.
+- PyTorch: `ATEN_CPU_CAPABILITY=avx2` (the elementwise kernels; `torch.backends.cpu.get_cpu_capability()`
+  says AVX2), `ONEDNN_MAX_CPU_ISA=AVX2` and `MKL_ENABLE_INSTRUCTIONS=AVX2` for the products. MKL ignores
+  the latter on AMD CPUs, where it always runs its AVX2 kernels (`mkl_blas_def_sgemm_kernel_0_zen`).
 """
+import os
 import statistics
 import sys
 import time
@@ -115,9 +130,14 @@ def main():
     framework, sizes = sys.argv[1], [int(s) for s in sys.argv[2].split(",")]
     batch, rule, runs, steps, threads = int(sys.argv[3]), sys.argv[4], int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
     if framework == "jax":
-        name, (median, low, high) = "jax.jit", jax_step(sizes, batch, rule, runs, steps)
+        median, low, high = jax_step(sizes, batch, rule, runs, steps)
+        isa = "AVX2" if "xla_cpu_max_isa=AVX2" in os.environ.get("XLA_FLAGS", "") else "native"
+        name = f"jax.jit/{isa}"
     else:
-        name, (median, low, high) = "pytorch-eager", torch_step(sizes, batch, rule, runs, steps, threads)
+        median, low, high = torch_step(sizes, batch, rule, runs, steps, threads)
+        import torch
+
+        name = f"pytorch-eager/{torch.backends.cpu.get_cpu_capability()}"
     print(f"{name} {median:.1f} {low:.1f} {high:.1f}", flush=True)
 
 

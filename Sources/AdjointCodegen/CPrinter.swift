@@ -131,33 +131,59 @@ public struct CPrinter: Sendable {
 
     // MARK: - Target-dependent pieces
 
-    /// The rows of a matrix product's register tile (`KernelLowering.tiledMatmulNest`), chosen
-    /// when the C is compiled: a tile is rows × 32 accumulators, which should fill the target's
-    /// vector registers without spilling. A build may define `ADJOINT_TILE_ROWS` itself (1 to 8).
+    /// The shape of a matrix product's register tile (`KernelLowering.tiledMatmulNest`), chosen
+    /// when the C is compiled: a tile of a product of more than 32 columns is rows × columns
+    /// accumulators, one of at most 32 columns narrow rows × 32, which should fill the target's
+    /// vector registers without spilling. A build may define any of the three macros itself (rows
+    /// 1 to 8; columns 8, 16, 24 or 32).
     var tileRowsMacro: [String] {
-        let name = KernelLowering.tileRowsName
+        let (rows, columns, narrow) = (KernelLowering.tileRowsName, KernelLowering.tileColumnsName, KernelLowering.narrowTileRowsName)
         // Registers per row of 32 floats: 2 on AVX-512 (16 floats each), 4 on AVX (8), 8 on NEON
-        // and SSE (4); doubles take twice as many. The rows leave registers for B and A's element
-        // (measured on bench/models/l.adj with -march=haswell: 3 rows 32 ms a step, 4 rows 43, 8
-        // rows 52; SSE2 alone: 2 rows 5.0 ms on m.adj, 1 row 6.4, 8 rows 6.4).
-        let (avx512, avx, neon, other) = precision == .float ? (8, 3, 3, 2) : (4, 1, 1, 1)
-        return [
-            "/* Rows per register tile: rows x 32 \(real) accumulators kept in vector registers. */",
-            "#ifndef \(name)",
-            "#if defined(__AVX512F__)",
-            "#define \(name) \(avx512) /* 32 zmm registers */",
-            "#elif defined(__AVX__)",
-            "#define \(name) \(avx) /* 16 ymm registers (AVX, AVX2) */",
-            "#elif defined(__ARM_NEON) || defined(__aarch64__)",
-            "#define \(name) \(neon) /* 32 q registers */",
+        // and SSE (4); doubles take twice as many. The rows leave registers for B and A's element.
+        // Measured on bench/models/l.adj with -march=haswell: 3 rows of 32 columns 32 ms a step, 4
+        // rows 43, 8 rows 52; its 256 x 1024 x 1024 product alone on one Zen 5 core (gcc 12): 4 rows
+        // of 24 columns 122 GFLOP/s, 3 of 32 96, 2 of 48 101, 6 of 16 55 (gcc keeps one of its 12
+        // accumulators on the stack). SSE2 alone: 2 rows 5.0 ms on m.adj, 1 row 6.4, 8 rows 6.4.
+        let float = precision == .float
+        let targets: [(test: String, tile: (Int, Int, Int), registers: String)] = [
+            ("defined(__AVX512F__)", float ? (8, 32, 8) : (4, 32, 4), "32 zmm registers"),
+            ("defined(__AVX__)", float ? (4, 24, 3) : (1, 32, 1), "16 ymm registers (AVX, AVX2)"),
+            ("defined(__ARM_NEON) || defined(__aarch64__)", float ? (3, 32, 3) : (1, 32, 1), "32 q registers"),
+        ]
+        let other = float ? (2, 32, 2) : (1, 32, 1)
+        var lines = [
+            "/* Register tiles: a product of more than 32 columns keeps \(rows) x \(columns) \(real)",
+            "   accumulators in vector registers, one of at most 32 columns \(narrow) x 32. */",
+        ]
+        for (index, target) in targets.enumerated() {
+            lines.append("#\(index == 0 ? "if" : "elif") \(target.test)")
+            lines.append("#define ADJOINT_TARGET_TILE_ROWS \(target.tile.0) /* \(target.registers) */")
+            lines.append("#define ADJOINT_TARGET_TILE_COLUMNS \(target.tile.1)")
+            lines.append("#define ADJOINT_TARGET_NARROW_TILE_ROWS \(target.tile.2)")
+        }
+        lines += [
             "#else",
-            "#define \(name) \(other) /* 16 xmm registers (SSE2), or unknown */",
+            "#define ADJOINT_TARGET_TILE_ROWS \(other.0) /* 16 xmm registers (SSE2), or unknown */",
+            "#define ADJOINT_TARGET_TILE_COLUMNS \(other.1)",
+            "#define ADJOINT_TARGET_NARROW_TILE_ROWS \(other.2)",
             "#endif",
+        ]
+        for name in [rows, columns, narrow] {
+            lines += ["#ifndef \(name)", "#define \(name) \(name.replacingOccurrences(of: "ADJOINT_", with: "ADJOINT_TARGET_"))", "#endif"]
+        }
+        let most = KernelLowering.registerTile.rows
+        let choices = KernelLowering.tileColumnChoices
+        let columnTest = choices.map { "\(columns) != \($0)" }.joined(separator: " && ")
+        let columnList = choices.dropLast().map(String.init).joined(separator: ", ") + " or \(choices.last!)"
+        lines += [
+            "#if \(rows) < 1 || \(rows) > \(most) || \(narrow) < 1 || \(narrow) > \(most)",
+            "#error \"\(rows) and \(narrow) must be 1 to \(most)\"",
             "#endif",
-            "#if \(name) < 1 || \(name) > \(KernelLowering.registerTile.rows)",
-            "#error \"\(name) must be 1 to \(KernelLowering.registerTile.rows)\"",
+            "#if \(columnTest)",
+            "#error \"\(columns) must be \(columnList)\"",
             "#endif", "",
         ]
+        return lines
     }
 
     /// Whether statements hold a register tile (only loops hold one).

@@ -38,6 +38,8 @@ struct KernelLowering {
     var sizeBound = SizeBound()
     /// The workspace slot of each register-tiled product's packed copy of B.
     var packSlots: NodeMap<Int>
+    /// The workspace slot of a register-tiled product's packed A (`RegisterTiling.packsA`).
+    var packASlots: NodeMap<Int>
     /// The workspace slot of each row logsumexp a loss keeps (`FusionPlan.keepsLogSumExp`).
     var logSumExpSlots: NodeMap<Int>
     /// The schedule in groups: each group one loop nest. Elementwise nests of one shape that
@@ -99,6 +101,7 @@ struct KernelLowering {
         for (id, name) in spec.names where id.index < count { names[id] = name }
         self.names = names
         (placement, destinations, packSlots, logSumExpSlots) = (NodeMap(count: count), NodeMap(count: count), NodeMap(count: count), NodeMap(count: count))
+        packASlots = NodeMap(count: count)
         memo = BodyMemo(count: count)
         for result in spec.results { destinations[result.node, default: []].append(result.destination) }
         for id in plan.schedule {
@@ -292,6 +295,11 @@ struct KernelLowering {
             {
                 let slot = allocator.allocate(SymbolicCount(tiling.packedShape))
                 packSlots[product] = slot
+                if tiling.packsA {
+                    let aSlot = allocator.allocate(SymbolicCount(Shape([tiling.m, tiling.k])))
+                    packASlots[product] = aSlot
+                    allocator.release(aSlot)
+                }
                 allocator.release(slot)
             }
             for done in releases[position] { allocator.release(slots[done.index]) }

@@ -208,10 +208,13 @@ struct MatmulIndexing {
 /// C compiler turns into vector registers. Rows left over after the last full block get a tile of
 /// one row.
 ///
-/// The rows per tile are the target's, not the compiler's: the loops name `tileRows`, which the C
-/// source defines with `#if` on the vector extensions it is compiled for (`CPrinter.tileRowsMacro`:
-/// 8 rows of 32 floats are 16 AVX-512 registers, but 32 of AVX2's 16, which would spill) and the
-/// Swift source with `#if arch`. Each element's sum is the same whatever the rows.
+/// The tile's shape is the target's, not the compiler's: the loops name `tileRows` and, in a product
+/// of more than 32 columns, `tileColumns` (the panel's width), which the C source defines with `#if`
+/// on the vector extensions it is compiled for (`CPrinter.tileRowsMacro`: 8 rows of 32 floats are
+/// 16 AVX-512 registers, but 32 of AVX2's 16, which would spill; AVX2 takes 4 rows of 24, 12
+/// registers) and the Swift source with `#if arch`. A product of at most 32 columns is one panel of
+/// 32 whatever the target, in tiles of `narrowTileRows` rows (as many accumulators as a wide tile:
+/// 3 rows of 32 on AVX2). Each element's sum is the same whatever the shape.
 ///
 /// Panels are independent: each packs its own columns and writes its own columns of C (with an
 /// epilogue, its own columns of every member's buffer, reading other buffers only at those
@@ -223,6 +226,15 @@ extension KernelLowering {
     static let registerTile = (rows: 8, columns: 32)
     /// The name of the rows per register tile in the generated code, defined for the target.
     static let tileRowsName = "ADJOINT_TILE_ROWS"
+    /// The name of the columns per panel of a product of more than `registerTile.columns` columns,
+    /// defined for the target: one of `tileColumnChoices`.
+    static let tileColumnsName = "ADJOINT_TILE_COLUMNS"
+    /// The name of the rows per tile of a product of at most `registerTile.columns` columns (one
+    /// panel of that many), defined for the target.
+    static let narrowTileRowsName = "ADJOINT_NARROW_TILE_ROWS"
+    /// The panel widths a target may choose. B's packed copy is sized for the one that rounds the
+    /// columns up the most, so that the workspace does not depend on the target.
+    static let tileColumnChoices = [8, 16, 24, 32]
     /// Register-tiled products with at least this many multiply-adds (a runtime dim counted as 64)
     /// run on several threads; below it a fork and join costs more than the threads share.
     static let registerTiledWork = 1 << 19
@@ -245,11 +257,27 @@ extension KernelLowering {
         /// The batch axes a loop runs over, each element with its own B (`[]` when B is the same
         /// for every batch index and the batch is folded into the rows).
         var batch: Shape
+        /// Whether A is copied, tile by tile, into rows of `tileRows` elements contiguous along k
+        /// before the product: a transposed matrix A (`xᵀ` of a weight gradient) read in place is
+        /// `tileRows` elements per row of x, a whole row of x apart, and every panel reads all of
+        /// them again. When x's rows are a multiple of 256 elements long (1 KiB of floats), they
+        /// fall into a few sets of the L1 cache (4 KiB apart, at 1024 columns, all into one set of
+        /// 12 lines) and evict each other: L's `h1ᵀ δ` on one Zen 5 core took 82 GFLOP/s read in
+        /// place and 112 packed with AVX2, 231 and 235 with AVX-512; at 784 columns (`xᵀ δ` of M
+        /// and L), whose rows spread over every set, packing gained nothing (110 either way). Only
+        /// for several panels (more than 32 columns), where A is read once per panel.
+        var packsA = false
+        /// The stored row length, in elements, from which a transposed A is packed.
+        static let packedAStride = 256
         /// The element count of B's packed copy: k by n rounded up to whole panels, for each
         /// element of the batch loop (so that batch elements can run on threads of their own).
-        var packedShape: Shape {
-            let columns = KernelLowering.registerTile.columns
-            return Shape(batch.dims + [k, .fixed((n + columns - 1) / columns * columns)])
+        var packedShape: Shape { Shape(batch.dims + [k, .fixed(packedColumns)]) }
+        /// Whether B is one panel of `registerTile.columns` columns on every target.
+        var narrow: Bool { n <= KernelLowering.registerTile.columns }
+        /// The columns of B's packed copy: whole panels, of the widest rounding a target may choose.
+        var packedColumns: Int {
+            let choices = narrow ? [KernelLowering.registerTile.columns] : KernelLowering.tileColumnChoices
+            return choices.map { (n + $0 - 1) / $0 * $0 }.max()!
         }
     }
 
@@ -283,7 +311,11 @@ extension KernelLowering {
         // three times its multiply-adds in vector lanes, still far faster than scalar loops.
         guard n >= Self.registerTile.columns / 4, work >= Self.smallTiledWork || dotProducts else { return nil }
         let indexing = MatmulIndexing(graph, id)
-        return RegisterTiling(m: m, k: k, n: n, parallel: large, batch: indexing.foldsBatchIntoRows ? [] : indexing.batch)
+        var tiling = RegisterTiling(m: m, k: k, n: n, parallel: large, batch: indexing.foldsBatchIntoRows ? [] : indexing.batch)
+        if case .fixed(let rows) = m, rows % RegisterTiling.packedAStride == 0, !tiling.narrow, aShape.rank == 2, bShape.rank == 2 {
+            tiling.packsA = isTransposedView(graph, graph[id].operands[0])
+        }
+        return tiling
     }
 
     /// The storage of B when it is already in the packed layout, read there instead of copied: one
@@ -302,8 +334,13 @@ extension KernelLowering {
 
     mutating func tiledMatmulNest(_ id: NodeID, _ tiling: RegisterTiling, epilogue: [NodeID]) -> [Statement] {
         let (a, b) = (graph[id].operands[0], graph[id].operands[1])
-        let (rows, columns) = Self.registerTile
+        let rows = Self.registerTile.rows
         let (k, n) = (IntExpr(tiling.k), tiling.n)
+        // A narrow product is one panel of 32 columns; a wide one has panels of the target's width.
+        let narrow = tiling.narrow
+        let columns: IntExpr = narrow ? .constant(Self.registerTile.columns) : .variable(Self.tileColumnsName)
+        // Whether every panel is full: C's columns are a multiple of every width a target may take.
+        let whole = narrow ? n == Self.registerTile.columns : Self.tileColumnChoices.allSatisfy { n % $0 == 0 }
         // Batch axes: folded into the rows when every batch index reads the same B (one packed
         // B, one long run of rows), else a loop around the whole product, each operand at its
         // own batch index.
@@ -343,21 +380,21 @@ extension KernelLowering {
             if epilogue.isEmpty, let target = placement[id] { return [.store(target, row * .constant(n) + column, element)] }
             return storeProduct(id, unflattened(row) + [column], element, epilogue: epilogue)
         }
-        let panels = (n + columns - 1) / columns
+        let panels: IntExpr = narrow ? .one : .quotient(.constant(n - 1) + columns, columns)
         let inPlaceB = packedInPlace(id, tiling, epilogue: epilogue)
         let pack = inPlaceB ?? Storage.workspace(packSlots[id]!)
         let panelName = freshName()
         // A single panel needs no loop over panels.
-        let panel = panels == 1 ? IntExpr.zero : .variable(panelName)
-        let firstColumn = .constant(columns) * panel
+        let panel = narrow ? IntExpr.zero : .variable(panelName)
+        let firstColumn = columns * panel
         // The columns of this panel that C has: all of them but in a last, partial panel (C's
         // own n when it is the only panel, rather than `min(32, n)` spelled out in the C).
         let width =
-            n % columns == 0 ? IntExpr.constant(columns)
-            : panels == 1 ? .constant(n) : .min(.constant(columns), .constant(n) + .constant(-columns) * panel)
+            whole ? columns
+            : narrow ? .constant(n) : .min(columns, .constant(n) + .constant(-1) * columns * panel)
         // Each element of a batch loop packs its own B after the others'.
-        let packStart = folded ? IntExpr.zero : flatIndex(batchIndex, indexing.batch) * IntExpr.count(Shape([tiling.k, .fixed(panels * columns)]))
-        func packed(_ p: IntExpr, _ column: IntExpr) -> IntExpr { packStart + (panel * k + p) * .constant(columns) + column }
+        let packStart = folded ? IntExpr.zero : flatIndex(batchIndex, indexing.batch) * IntExpr.count(Shape([tiling.k, .fixed(tiling.packedColumns)]))
+        func packed(_ p: IntExpr, _ column: IntExpr) -> IntExpr { packStart + (panel * k + p) * columns + column }
 
         // Pack: B[p, firstColumn + c] for each row p of the panel, zeros past C's last column.
         let (p, c) = (freshName(), freshName())
@@ -365,16 +402,23 @@ extension KernelLowering {
         let element = value(b, indexing.b(batchIndex, .variable(p), firstColumn + .variable(c)), &copy)
         copy.append(.store(pack, packed(.variable(p), .variable(c)), element))
         var columnLoops: [Statement] = [.loop(variable: c, start: .zero, end: width, step: 1, body: copy)]
-        if n % columns != 0 {
+        if !whole {
             columnLoops.append(
-                .loop(variable: c, start: width, end: .constant(columns), step: 1,
+                .loop(variable: c, start: width, end: columns, step: 1,
                     body: [.store(pack, packed(.variable(p), .variable(c)), .literal(0))]))
         }
         var panelBody: [Statement] = inPlaceB == nil ? [.loop(variable: p, start: .zero, end: k, step: 1, body: columnLoops)] : []
+        // A transposed B (`Wᵀ`) is read along its stored rows: a column of the panel at a time.
+        if inPlaceB == nil, isTransposedView(b) {
+            panelBody = [.loop(variable: c, start: .zero, end: width, step: 1, body: [.loop(variable: p, start: .zero, end: k, step: 1, body: copy)])]
+            if !whole { panelBody.append(.loop(variable: p, start: .zero, end: k, step: 1, body: Array(columnLoops.dropFirst()))) }
+        }
 
         // One tile of `height` rows from `firstRow` (`tileRows` or one): accumulate over k, then
         // store its columns.
-        func tile(_ firstRow: IntExpr, height: IntExpr) -> [Statement] {
+        let tileRows = IntExpr.variable(narrow ? Self.narrowTileRowsName : Self.tileRowsName)
+        let packedA: Storage? = tiling.packsA ? .workspace(packASlots[id]!) : nil
+        func tile(_ firstRow: IntExpr, height: IntExpr, block: IntExpr? = nil) -> [Statement] {
             let accumulators = "acc\(id.index)"
             let single = height == .one
             let (zeroName, kName, rowName, columnName) = (freshName(), freshName(), freshName(), freshName())
@@ -382,45 +426,56 @@ extension KernelLowering {
             func rowLoop(_ body: [Statement]) -> [Statement] {
                 single ? body : [.loop(variable: rowName, start: .zero, end: height, step: 1, body: body)]
             }
-            let slot = row * .constant(columns) + column
+            let slot = row * columns + column
             var update = newBody()
-            let x = aElement(firstRow + row, kIndex, &update)
+            let x: ScalarExpr
+            if let packedA, let block { x = .load(packedA, (block * k + kIndex) * tileRows + row) } else { x = aElement(firstRow + row, kIndex, &update) }
             let factor = "a\(id.index)"
             update.append(.define(factor, x))
             update.append(
-                .loop(variable: columnName, start: .zero, end: .constant(columns), step: 1,
+                .loop(variable: columnName, start: .zero, end: columns, step: 1,
                     body: [.accumulate(.tile(accumulators), slot, .arithmetic(.multiply, .name(factor), .load(pack, packed(kIndex, column))))]))
             let store = storeElement(firstRow + row, firstColumn + column, .load(.tile(accumulators), slot))
             return [
-                .declareTile(accumulators, count: (single ? 1 : rows) * columns),
-                .loop(variable: zeroName, start: .zero, end: height * .constant(columns), step: 1,
+                .declareTile(accumulators, count: (single ? 1 : rows) * Self.registerTile.columns),
+                .loop(variable: zeroName, start: .zero, end: height * columns, step: 1,
                     body: [.store(.tile(accumulators), .variable(zeroName), .literal(0))]),
                 .loop(variable: kName, start: .zero, end: k, step: 1, body: rowLoop(update)),
             ] + rowLoop([.loop(variable: columnName, start: .zero, end: width, step: 1, body: store)])
         }
         // Blocks of `tileRows` rows: block b holds rows b·tileRows up to (b + 1)·tileRows.
-        let tileRows = IntExpr.variable(Self.tileRowsName)
         let blockName = freshName()
         let blocks = IntExpr.quotient(m, tileRows)
         panelBody.append(
             .loop(variable: blockName, start: .zero, end: blocks, step: 1,
-                body: tile(.variable(blockName) * tileRows, height: tileRows)))
+                body: tile(.variable(blockName) * tileRows, height: tileRows, block: .variable(blockName))))
         let leftoverName = freshName()
         panelBody.append(
             .loop(variable: leftoverName, start: blocks * tileRows, end: m, step: 1, body: tile(.variable(leftoverName), height: .one)))
+        // A's full blocks, each k by `tileRows` (rows left over are read in place), before the
+        // product (A has no batch axes).
+        var packingA: [Statement] = []
+        if let packedA {
+            let (block, p, row) = (freshName(), freshName(), freshName())
+            var copyA = newBody()
+            let element = aElement(.variable(block) * tileRows + .variable(row), .variable(p), &copyA)
+            copyA.append(.store(packedA, (.variable(block) * k + .variable(p)) * tileRows + .variable(row), element))
+            let body: [Statement] = [.loop(variable: p, start: .zero, end: k, step: 1, body: [.loop(variable: row, start: .zero, end: tileRows, step: 1, body: copyA)])]
+            packingA = [tiling.parallel ? .parallelLoop(variable: block, start: .zero, end: blocks, step: 1, body: body) : .loop(variable: block, start: .zero, end: blocks, step: 1, body: body)]
+        }
         let product: [Statement]
-        if panels == 1 {
+        if narrow {
             product = panelBody
         } else if tiling.parallel && folded {
-            product = [.parallelLoop(variable: panelName, start: .zero, end: .constant(panels), step: 1, body: panelBody)]
+            product = [.parallelLoop(variable: panelName, start: .zero, end: panels, step: 1, body: panelBody)]
         } else {
-            product = [.loop(variable: panelName, start: .zero, end: .constant(panels), step: 1, body: panelBody)]
+            product = [.loop(variable: panelName, start: .zero, end: panels, step: 1, body: panelBody)]
         }
-        if folded { return product }
+        if folded { return packingA + product }
         // A loop over the batch: its outermost loop on threads when the product is large (each
         // element packs its own B and writes its own matrices of C).
         let nest = loops(batchIndex, indexing.batch, product)
-        guard tiling.parallel, nest.count == 1, case .loop(let variable, let start, let end, let step, let body) = nest[0] else { return nest }
-        return [.parallelLoop(variable: variable, start: start, end: end, step: step, body: body)]
+        guard tiling.parallel, nest.count == 1, case .loop(let variable, let start, let end, let step, let body) = nest[0] else { return packingA + nest }
+        return packingA + [.parallelLoop(variable: variable, start: start, end: end, step: step, body: body)]
     }
 }

@@ -211,7 +211,13 @@ extension SwiftPrinter {
         let (plus, times) = wrapping ? ("&+", "&*") : ("+", "*")
         switch expr {
         case .constant(let value): return String(value)
-        case .variable(let name): return name == KernelLowering.tileRowsName ? "Self.tileRows" : name
+        case .variable(let name):
+            switch name {
+            // One tile shape for every product: rows × 32 (Swift cannot test the vector extensions).
+            case KernelLowering.tileRowsName, KernelLowering.narrowTileRowsName: return "Self.tileRows"
+            case KernelLowering.tileColumnsName: return String(KernelLowering.registerTile.columns)
+            default: return name
+            }
         case .dim(let name): return local(name)
         case .sum(let terms):
             // A negative constant, or a product led by one, reads as a subtraction: `a &- 7`.

@@ -285,12 +285,13 @@ enum TestModels {
             """
         ),
         (
+            // 260 columns: a partial last panel for every tile width; xᵀ of 256 columns: packed A.
             "tiled",
             """
             dim n
-            input x: [n, 300]
+            input x: [n, 256]
             input y: [n, 260]
-            param W: [300, 260] = normal(0, 0.05)
+            param W: [256, 260] = normal(0, 0.05)
             loss = mse(tanh(x @ W), y)
             minimize loss using adamw(lr = 0.01)
             """
@@ -508,15 +509,17 @@ enum TestModels {
         #expect(parallel.gradients == serial.gradients, "\(test.testDescription): gradients differ from the serial build")
     }
 
-    /// The rows per register tile are the target's (`ADJOINT_TILE_ROWS`, 8 on AVX-512, 3 on AVX2):
-    /// every row count gives the interpreter's results, bit for bit the same as the target's own.
-    @Test(arguments: [1, 2, 3, 8])
-    func everyTileRowCountGivesTheSameBits(rows: Int) throws {
+    /// The register tile's shape is the target's (`ADJOINT_TILE_ROWS` x `ADJOINT_TILE_COLUMNS`, 8 x
+    /// 32 on AVX-512, 4 x 24 on AVX2; `ADJOINT_NARROW_TILE_ROWS` x 32 for at most 32 columns): every
+    /// shape gives the interpreter's results, bit for bit the same as the target's own. The tiled
+    /// model's 260 columns end in a partial panel for every width.
+    @Test(arguments: [(1, 32, 1), (2, 32, 2), (3, 32, 3), (8, 32, 8), (4, 24, 3), (3, 16, 5), (5, 8, 1)])
+    func everyTileShapeGivesTheSameBits(rows: Int, columns: Int, narrowRows: Int) throws {
         let source = TestModels.ops.first { $0.name == "tiled" }!.source
         let dims = Dictionary(uniqueKeysWithValues: TestModels.runtimeDims(source).map { ($0, 19) })
         var test = KernelCase(name: "tiled", source: source, dims: dims, precision: .float, paramRange: -0.1...0.1)
         let native = try CHarness.run(test)
-        test.defines = ["ADJOINT_TILE_ROWS=\(rows)"]
+        test.defines = ["ADJOINT_TILE_ROWS=\(rows)", "ADJOINT_TILE_COLUMNS=\(columns)", "ADJOINT_NARROW_TILE_ROWS=\(narrowRows)"]
         let chosen = try verify(test)
         func bits(_ output: HarnessOutput) -> [String: [UInt64]] { output.mapValues { $0.map(\.bitPattern) } }
         #expect(bits(chosen.output) == bits(native.output), "\(test.testDescription): results differ from the target's rows")

@@ -13,8 +13,11 @@ struct LoopInterpreter {
     private var scalars: [String: Double] = [:]
     /// Whether a bad id ended the kernel.
     private(set) var exited = false
-    /// The loop variables; the rows per register tile, which the C compiler decides, as 3 here.
-    private var variables: [String: Int] = [KernelLowering.tileRowsName: 3]
+    /// The loop variables; the register tile's shape, which the C compiler decides, as AVX2's
+    /// here (4 rows of 24 columns, 3 rows in a product of at most 32 columns).
+    private var variables: [String: Int] = [
+        KernelLowering.tileRowsName: 4, KernelLowering.tileColumnsName: 24, KernelLowering.narrowTileRowsName: 3,
+    ]
 
     init(buffers: [Storage: [Double]], dims: [String: Int]) {
         self.buffers = buffers

@@ -6,20 +6,39 @@
 
 #include "digits.h"
 
-/* Rows per register tile: rows x 32 float accumulators kept in vector registers. */
-#ifndef ADJOINT_TILE_ROWS
+/* Register tiles: a product of more than 32 columns keeps ADJOINT_TILE_ROWS x ADJOINT_TILE_COLUMNS float
+   accumulators in vector registers, one of at most 32 columns ADJOINT_NARROW_TILE_ROWS x 32. */
 #if defined(__AVX512F__)
-#define ADJOINT_TILE_ROWS 8 /* 32 zmm registers */
+#define ADJOINT_TARGET_TILE_ROWS 8 /* 32 zmm registers */
+#define ADJOINT_TARGET_TILE_COLUMNS 32
+#define ADJOINT_TARGET_NARROW_TILE_ROWS 8
 #elif defined(__AVX__)
-#define ADJOINT_TILE_ROWS 3 /* 16 ymm registers (AVX, AVX2) */
+#define ADJOINT_TARGET_TILE_ROWS 4 /* 16 ymm registers (AVX, AVX2) */
+#define ADJOINT_TARGET_TILE_COLUMNS 24
+#define ADJOINT_TARGET_NARROW_TILE_ROWS 3
 #elif defined(__ARM_NEON) || defined(__aarch64__)
-#define ADJOINT_TILE_ROWS 3 /* 32 q registers */
+#define ADJOINT_TARGET_TILE_ROWS 3 /* 32 q registers */
+#define ADJOINT_TARGET_TILE_COLUMNS 32
+#define ADJOINT_TARGET_NARROW_TILE_ROWS 3
 #else
-#define ADJOINT_TILE_ROWS 2 /* 16 xmm registers (SSE2), or unknown */
+#define ADJOINT_TARGET_TILE_ROWS 2 /* 16 xmm registers (SSE2), or unknown */
+#define ADJOINT_TARGET_TILE_COLUMNS 32
+#define ADJOINT_TARGET_NARROW_TILE_ROWS 2
 #endif
+#ifndef ADJOINT_TILE_ROWS
+#define ADJOINT_TILE_ROWS ADJOINT_TARGET_TILE_ROWS
 #endif
-#if ADJOINT_TILE_ROWS < 1 || ADJOINT_TILE_ROWS > 8
-#error "ADJOINT_TILE_ROWS must be 1 to 8"
+#ifndef ADJOINT_TILE_COLUMNS
+#define ADJOINT_TILE_COLUMNS ADJOINT_TARGET_TILE_COLUMNS
+#endif
+#ifndef ADJOINT_NARROW_TILE_ROWS
+#define ADJOINT_NARROW_TILE_ROWS ADJOINT_TARGET_NARROW_TILE_ROWS
+#endif
+#if ADJOINT_TILE_ROWS < 1 || ADJOINT_TILE_ROWS > 8 || ADJOINT_NARROW_TILE_ROWS < 1 || ADJOINT_NARROW_TILE_ROWS > 8
+#error "ADJOINT_TILE_ROWS and ADJOINT_NARROW_TILE_ROWS must be 1 to 8"
+#endif
+#if ADJOINT_TILE_COLUMNS != 8 && ADJOINT_TILE_COLUMNS != 16 && ADJOINT_TILE_COLUMNS != 24 && ADJOINT_TILE_COLUMNS != 32
+#error "ADJOINT_TILE_COLUMNS must be 8, 16, 24 or 32"
 #endif
 
 /* sqrt(x), rounded as sqrtf rounds it, without errno, so that loops calling it vectorize:
@@ -140,28 +159,28 @@ float digits_loss(const digits_params *restrict p, const float *restrict x, cons
     float *restrict w2 = (float *)workspace + (32 * batch + 15) / 16 * 16 + (10 * batch + 15) / 16 * 16;
 
     /* h: [batch, 32] = relu(x @ W1 + b1) -> workspace slot 0 */
-    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_TILE_ROWS); ++i3) {
+    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_NARROW_TILE_ROWS); ++i3) {
         float acc6[256];
-        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+        for (int64_t i4 = 0; i4 < ADJOINT_NARROW_TILE_ROWS * 32; ++i4) {
             acc6[i4] = 0.0f;
         }
         for (int64_t i5 = 0; i5 < 64; ++i5) {
-            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
-                const float a6 = x[(i3 * ADJOINT_TILE_ROWS + i6) * 64 + i5];
+            for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
+                const float a6 = x[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 64 + i5];
                 for (int64_t i7 = 0; i7 < 32; ++i7) {
                     acc6[i6 * 32 + i7] += (a6 * p->W1[i5 * 32 + i7]);
                 }
             }
         }
-        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+        for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
             for (int64_t i7 = 0; i7 < 32; ++i7) {
                 const float v7 = (acc6[i6 * 32 + i7] + p->b1[i7]);
                 const float v8 = (v7 > 0.0f ? v7 : 0.0f);
-                w0[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] = v8;
+                w0[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 32 + i7] = v8;
             }
         }
     }
-    for (int64_t i8 = ((batch) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < batch; ++i8) {
+    for (int64_t i8 = ((batch) / (ADJOINT_NARROW_TILE_ROWS)) * ADJOINT_NARROW_TILE_ROWS; i8 < batch; ++i8) {
         float acc6[32];
         for (int64_t i9 = 0; i9 < 32; ++i9) {
             acc6[i9] = 0.0f;
@@ -188,27 +207,27 @@ float digits_loss(const digits_params *restrict p, const float *restrict x, cons
             w2[i1 * 32 + i2] = 0.0f;
         }
     }
-    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_TILE_ROWS); ++i3) {
+    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_NARROW_TILE_ROWS); ++i3) {
         float acc9[256];
-        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+        for (int64_t i4 = 0; i4 < ADJOINT_NARROW_TILE_ROWS * 32; ++i4) {
             acc9[i4] = 0.0f;
         }
         for (int64_t i5 = 0; i5 < 32; ++i5) {
-            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
-                const float a9 = w0[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i5];
+            for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
+                const float a9 = w0[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 32 + i5];
                 for (int64_t i7 = 0; i7 < 32; ++i7) {
                     acc9[i6 * 32 + i7] += (a9 * w2[i5 * 32 + i7]);
                 }
             }
         }
-        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+        for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
             for (int64_t i7 = 0; i7 < 10; ++i7) {
                 const float v10 = (acc9[i6 * 32 + i7] + p->b2[i7]);
-                w1[(i3 * ADJOINT_TILE_ROWS + i6) * 10 + i7] = v10;
+                w1[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 10 + i7] = v10;
             }
         }
     }
-    for (int64_t i8 = ((batch) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < batch; ++i8) {
+    for (int64_t i8 = ((batch) / (ADJOINT_NARROW_TILE_ROWS)) * ADJOINT_NARROW_TILE_ROWS; i8 < batch; ++i8) {
         float acc9[32];
         for (int64_t i9 = 0; i9 < 32; ++i9) {
             acc9[i9] = 0.0f;
@@ -256,29 +275,29 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
 
     /* v7: [batch, 32] = x @ W1 + b1 -> workspace slot 0
        h: [batch, 32] = relu(v7) -> workspace slot 1 */
-    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_TILE_ROWS); ++i3) {
+    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_NARROW_TILE_ROWS); ++i3) {
         float acc6[256];
-        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+        for (int64_t i4 = 0; i4 < ADJOINT_NARROW_TILE_ROWS * 32; ++i4) {
             acc6[i4] = 0.0f;
         }
         for (int64_t i5 = 0; i5 < 64; ++i5) {
-            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
-                const float a6 = x[(i3 * ADJOINT_TILE_ROWS + i6) * 64 + i5];
+            for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
+                const float a6 = x[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 64 + i5];
                 for (int64_t i7 = 0; i7 < 32; ++i7) {
                     acc6[i6 * 32 + i7] += (a6 * p->W1[i5 * 32 + i7]);
                 }
             }
         }
-        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+        for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
             for (int64_t i7 = 0; i7 < 32; ++i7) {
                 const float v7 = (acc6[i6 * 32 + i7] + p->b1[i7]);
-                w0[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] = v7;
+                w0[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 32 + i7] = v7;
                 const float v8 = (v7 > 0.0f ? v7 : 0.0f);
-                w1[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] = v8;
+                w1[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 32 + i7] = v8;
             }
         }
     }
-    for (int64_t i8 = ((batch) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < batch; ++i8) {
+    for (int64_t i8 = ((batch) / (ADJOINT_NARROW_TILE_ROWS)) * ADJOINT_NARROW_TILE_ROWS; i8 < batch; ++i8) {
         float acc6[32];
         for (int64_t i9 = 0; i9 < 32; ++i9) {
             acc6[i9] = 0.0f;
@@ -306,27 +325,27 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
             w3[i1 * 32 + i2] = 0.0f;
         }
     }
-    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_TILE_ROWS); ++i3) {
+    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_NARROW_TILE_ROWS); ++i3) {
         float acc9[256];
-        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+        for (int64_t i4 = 0; i4 < ADJOINT_NARROW_TILE_ROWS * 32; ++i4) {
             acc9[i4] = 0.0f;
         }
         for (int64_t i5 = 0; i5 < 32; ++i5) {
-            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
-                const float a9 = w1[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i5];
+            for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
+                const float a9 = w1[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 32 + i5];
                 for (int64_t i7 = 0; i7 < 32; ++i7) {
                     acc9[i6 * 32 + i7] += (a9 * w3[i5 * 32 + i7]);
                 }
             }
         }
-        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+        for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
             for (int64_t i7 = 0; i7 < 10; ++i7) {
                 const float v10 = (acc9[i6 * 32 + i7] + p->b2[i7]);
-                w2[(i3 * ADJOINT_TILE_ROWS + i6) * 10 + i7] = v10;
+                w2[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 10 + i7] = v10;
             }
         }
     }
-    for (int64_t i8 = ((batch) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < batch; ++i8) {
+    for (int64_t i8 = ((batch) / (ADJOINT_NARROW_TILE_ROWS)) * ADJOINT_NARROW_TILE_ROWS; i8 < batch; ++i8) {
         float acc9[32];
         for (int64_t i9 = 0; i9 < 32; ++i9) {
             acc9[i9] = 0.0f;
@@ -383,33 +402,33 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
     }
 
     /* v24: [batch, 32] = (v17 @ transpose(W2)) * step(v7) -> workspace slot 0 */
-    for (int64_t i1 = 0; i1 < 10; ++i1) {
-        for (int64_t i2 = 0; i2 < 32; ++i2) {
+    for (int64_t i2 = 0; i2 < 32; ++i2) {
+        for (int64_t i1 = 0; i1 < 10; ++i1) {
             w3[i1 * 32 + i2] = p->W2[i2 * 10 + i1];
         }
     }
-    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_TILE_ROWS); ++i3) {
+    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_NARROW_TILE_ROWS); ++i3) {
         float acc20[256];
-        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+        for (int64_t i4 = 0; i4 < ADJOINT_NARROW_TILE_ROWS * 32; ++i4) {
             acc20[i4] = 0.0f;
         }
         for (int64_t i5 = 0; i5 < 10; ++i5) {
-            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
-                const float a20 = w2[(i3 * ADJOINT_TILE_ROWS + i6) * 10 + i5];
+            for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
+                const float a20 = w2[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 10 + i5];
                 for (int64_t i7 = 0; i7 < 32; ++i7) {
                     acc20[i6 * 32 + i7] += (a20 * w3[i5 * 32 + i7]);
                 }
             }
         }
-        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+        for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
             for (int64_t i7 = 0; i7 < 32; ++i7) {
-                const float v23 = (w0[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] > 0.0f ? 1.0f : 0.0f);
+                const float v23 = (w0[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 32 + i7] > 0.0f ? 1.0f : 0.0f);
                 const float v24 = (acc20[i6 * 32 + i7] * v23);
-                w0[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] = v24;
+                w0[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 32 + i7] = v24;
             }
         }
     }
-    for (int64_t i8 = ((batch) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < batch; ++i8) {
+    for (int64_t i8 = ((batch) / (ADJOINT_NARROW_TILE_ROWS)) * ADJOINT_NARROW_TILE_ROWS; i8 < batch; ++i8) {
         float acc20[32];
         for (int64_t i9 = 0; i9 < 32; ++i9) {
             acc20[i9] = 0.0f;
@@ -436,26 +455,26 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
             w4[i1 * 32 + i2] = 0.0f;
         }
     }
-    for (int64_t i3 = 0; i3 < (32) / (ADJOINT_TILE_ROWS); ++i3) {
+    for (int64_t i3 = 0; i3 < (32) / (ADJOINT_NARROW_TILE_ROWS); ++i3) {
         float acc22[256];
-        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+        for (int64_t i4 = 0; i4 < ADJOINT_NARROW_TILE_ROWS * 32; ++i4) {
             acc22[i4] = 0.0f;
         }
         for (int64_t i5 = 0; i5 < batch; ++i5) {
-            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
-                const float a22 = w1[i5 * 32 + i3 * ADJOINT_TILE_ROWS + i6];
+            for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
+                const float a22 = w1[i5 * 32 + i3 * ADJOINT_NARROW_TILE_ROWS + i6];
                 for (int64_t i7 = 0; i7 < 32; ++i7) {
                     acc22[i6 * 32 + i7] += (a22 * w4[i5 * 32 + i7]);
                 }
             }
         }
-        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+        for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
             for (int64_t i7 = 0; i7 < 10; ++i7) {
-                g->W2[(i3 * ADJOINT_TILE_ROWS + i6) * 10 + i7] = acc22[i6 * 32 + i7];
+                g->W2[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 10 + i7] = acc22[i6 * 32 + i7];
             }
         }
     }
-    for (int64_t i8 = ((32) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < 32; ++i8) {
+    for (int64_t i8 = ((32) / (ADJOINT_NARROW_TILE_ROWS)) * ADJOINT_NARROW_TILE_ROWS; i8 < 32; ++i8) {
         float acc22[32];
         for (int64_t i9 = 0; i9 < 32; ++i9) {
             acc22[i9] = 0.0f;
@@ -482,26 +501,26 @@ float digits_gradient(const digits_params *restrict p, const float *restrict x, 
     }
 
     /* d_W1: [64, 32] = transpose(x) @ v24 -> grads W1 */
-    for (int64_t i3 = 0; i3 < (64) / (ADJOINT_TILE_ROWS); ++i3) {
+    for (int64_t i3 = 0; i3 < (64) / (ADJOINT_NARROW_TILE_ROWS); ++i3) {
         float acc27[256];
-        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+        for (int64_t i4 = 0; i4 < ADJOINT_NARROW_TILE_ROWS * 32; ++i4) {
             acc27[i4] = 0.0f;
         }
         for (int64_t i5 = 0; i5 < batch; ++i5) {
-            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
-                const float a27 = x[i5 * 64 + i3 * ADJOINT_TILE_ROWS + i6];
+            for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
+                const float a27 = x[i5 * 64 + i3 * ADJOINT_NARROW_TILE_ROWS + i6];
                 for (int64_t i7 = 0; i7 < 32; ++i7) {
                     acc27[i6 * 32 + i7] += (a27 * w0[i5 * 32 + i7]);
                 }
             }
         }
-        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+        for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
             for (int64_t i7 = 0; i7 < 32; ++i7) {
-                g->W1[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] = acc27[i6 * 32 + i7];
+                g->W1[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 32 + i7] = acc27[i6 * 32 + i7];
             }
         }
     }
-    for (int64_t i8 = ((64) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < 64; ++i8) {
+    for (int64_t i8 = ((64) / (ADJOINT_NARROW_TILE_ROWS)) * ADJOINT_NARROW_TILE_ROWS; i8 < 64; ++i8) {
         float acc27[32];
         for (int64_t i9 = 0; i9 < 32; ++i9) {
             acc27[i9] = 0.0f;
@@ -671,29 +690,29 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
 
     /* v7: [batch, 32] = x @ W1 + b1 -> workspace slot 0
        h: [batch, 32] = relu(v7) -> workspace slot 1 */
-    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_TILE_ROWS); ++i3) {
+    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_NARROW_TILE_ROWS); ++i3) {
         float acc6[256];
-        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+        for (int64_t i4 = 0; i4 < ADJOINT_NARROW_TILE_ROWS * 32; ++i4) {
             acc6[i4] = 0.0f;
         }
         for (int64_t i5 = 0; i5 < 64; ++i5) {
-            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
-                const float a6 = x[(i3 * ADJOINT_TILE_ROWS + i6) * 64 + i5];
+            for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
+                const float a6 = x[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 64 + i5];
                 for (int64_t i7 = 0; i7 < 32; ++i7) {
                     acc6[i6 * 32 + i7] += (a6 * p->W1[i5 * 32 + i7]);
                 }
             }
         }
-        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+        for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
             for (int64_t i7 = 0; i7 < 32; ++i7) {
                 const float v7 = (acc6[i6 * 32 + i7] + p->b1[i7]);
-                w0[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] = v7;
+                w0[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 32 + i7] = v7;
                 const float v8 = (v7 > 0.0f ? v7 : 0.0f);
-                w1[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] = v8;
+                w1[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 32 + i7] = v8;
             }
         }
     }
-    for (int64_t i8 = ((batch) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < batch; ++i8) {
+    for (int64_t i8 = ((batch) / (ADJOINT_NARROW_TILE_ROWS)) * ADJOINT_NARROW_TILE_ROWS; i8 < batch; ++i8) {
         float acc6[32];
         for (int64_t i9 = 0; i9 < 32; ++i9) {
             acc6[i9] = 0.0f;
@@ -721,27 +740,27 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
             w3[i1 * 32 + i2] = 0.0f;
         }
     }
-    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_TILE_ROWS); ++i3) {
+    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_NARROW_TILE_ROWS); ++i3) {
         float acc9[256];
-        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+        for (int64_t i4 = 0; i4 < ADJOINT_NARROW_TILE_ROWS * 32; ++i4) {
             acc9[i4] = 0.0f;
         }
         for (int64_t i5 = 0; i5 < 32; ++i5) {
-            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
-                const float a9 = w1[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i5];
+            for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
+                const float a9 = w1[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 32 + i5];
                 for (int64_t i7 = 0; i7 < 32; ++i7) {
                     acc9[i6 * 32 + i7] += (a9 * w3[i5 * 32 + i7]);
                 }
             }
         }
-        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+        for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
             for (int64_t i7 = 0; i7 < 10; ++i7) {
                 const float v10 = (acc9[i6 * 32 + i7] + p->b2[i7]);
-                w2[(i3 * ADJOINT_TILE_ROWS + i6) * 10 + i7] = v10;
+                w2[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 10 + i7] = v10;
             }
         }
     }
-    for (int64_t i8 = ((batch) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < batch; ++i8) {
+    for (int64_t i8 = ((batch) / (ADJOINT_NARROW_TILE_ROWS)) * ADJOINT_NARROW_TILE_ROWS; i8 < batch; ++i8) {
         float acc9[32];
         for (int64_t i9 = 0; i9 < 32; ++i9) {
             acc9[i9] = 0.0f;
@@ -820,33 +839,33 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
     }
 
     /* v24: [batch, 32] = (v17 @ transpose(W2)) * step(v7) -> workspace slot 0 */
-    for (int64_t i1 = 0; i1 < 10; ++i1) {
-        for (int64_t i2 = 0; i2 < 32; ++i2) {
+    for (int64_t i2 = 0; i2 < 32; ++i2) {
+        for (int64_t i1 = 0; i1 < 10; ++i1) {
             w3[i1 * 32 + i2] = p->W2[i2 * 10 + i1];
         }
     }
-    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_TILE_ROWS); ++i3) {
+    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_NARROW_TILE_ROWS); ++i3) {
         float acc20[256];
-        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+        for (int64_t i4 = 0; i4 < ADJOINT_NARROW_TILE_ROWS * 32; ++i4) {
             acc20[i4] = 0.0f;
         }
         for (int64_t i5 = 0; i5 < 10; ++i5) {
-            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
-                const float a20 = w2[(i3 * ADJOINT_TILE_ROWS + i6) * 10 + i5];
+            for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
+                const float a20 = w2[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 10 + i5];
                 for (int64_t i7 = 0; i7 < 32; ++i7) {
                     acc20[i6 * 32 + i7] += (a20 * w3[i5 * 32 + i7]);
                 }
             }
         }
-        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+        for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
             for (int64_t i7 = 0; i7 < 32; ++i7) {
-                const float v23 = (w0[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] > 0.0f ? 1.0f : 0.0f);
+                const float v23 = (w0[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 32 + i7] > 0.0f ? 1.0f : 0.0f);
                 const float v24 = (acc20[i6 * 32 + i7] * v23);
-                w0[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] = v24;
+                w0[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 32 + i7] = v24;
             }
         }
     }
-    for (int64_t i8 = ((batch) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < batch; ++i8) {
+    for (int64_t i8 = ((batch) / (ADJOINT_NARROW_TILE_ROWS)) * ADJOINT_NARROW_TILE_ROWS; i8 < batch; ++i8) {
         float acc20[32];
         for (int64_t i9 = 0; i9 < 32; ++i9) {
             acc20[i9] = 0.0f;
@@ -873,26 +892,26 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
             w4[i1 * 32 + i2] = 0.0f;
         }
     }
-    for (int64_t i3 = 0; i3 < (32) / (ADJOINT_TILE_ROWS); ++i3) {
+    for (int64_t i3 = 0; i3 < (32) / (ADJOINT_NARROW_TILE_ROWS); ++i3) {
         float acc22[256];
-        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+        for (int64_t i4 = 0; i4 < ADJOINT_NARROW_TILE_ROWS * 32; ++i4) {
             acc22[i4] = 0.0f;
         }
         for (int64_t i5 = 0; i5 < batch; ++i5) {
-            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
-                const float a22 = w1[i5 * 32 + i3 * ADJOINT_TILE_ROWS + i6];
+            for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
+                const float a22 = w1[i5 * 32 + i3 * ADJOINT_NARROW_TILE_ROWS + i6];
                 for (int64_t i7 = 0; i7 < 32; ++i7) {
                     acc22[i6 * 32 + i7] += (a22 * w4[i5 * 32 + i7]);
                 }
             }
         }
-        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+        for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
             for (int64_t i7 = 0; i7 < 10; ++i7) {
-                w3[(i3 * ADJOINT_TILE_ROWS + i6) * 10 + i7] = acc22[i6 * 32 + i7];
+                w3[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 10 + i7] = acc22[i6 * 32 + i7];
             }
         }
     }
-    for (int64_t i8 = ((32) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < 32; ++i8) {
+    for (int64_t i8 = ((32) / (ADJOINT_NARROW_TILE_ROWS)) * ADJOINT_NARROW_TILE_ROWS; i8 < 32; ++i8) {
         float acc22[32];
         for (int64_t i9 = 0; i9 < 32; ++i9) {
             acc22[i9] = 0.0f;
@@ -965,26 +984,26 @@ float digits_step(digits_params *restrict p, digits_state *restrict s, const flo
     }
 
     /* d_W1: [64, 32] = transpose(x) @ v24 -> workspace slot 3 */
-    for (int64_t i3 = 0; i3 < (64) / (ADJOINT_TILE_ROWS); ++i3) {
+    for (int64_t i3 = 0; i3 < (64) / (ADJOINT_NARROW_TILE_ROWS); ++i3) {
         float acc27[256];
-        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+        for (int64_t i4 = 0; i4 < ADJOINT_NARROW_TILE_ROWS * 32; ++i4) {
             acc27[i4] = 0.0f;
         }
         for (int64_t i5 = 0; i5 < batch; ++i5) {
-            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
-                const float a27 = x[i5 * 64 + i3 * ADJOINT_TILE_ROWS + i6];
+            for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
+                const float a27 = x[i5 * 64 + i3 * ADJOINT_NARROW_TILE_ROWS + i6];
                 for (int64_t i7 = 0; i7 < 32; ++i7) {
                     acc27[i6 * 32 + i7] += (a27 * w0[i5 * 32 + i7]);
                 }
             }
         }
-        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+        for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
             for (int64_t i7 = 0; i7 < 32; ++i7) {
-                w3[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] = acc27[i6 * 32 + i7];
+                w3[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 32 + i7] = acc27[i6 * 32 + i7];
             }
         }
     }
-    for (int64_t i8 = ((64) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < 64; ++i8) {
+    for (int64_t i8 = ((64) / (ADJOINT_NARROW_TILE_ROWS)) * ADJOINT_NARROW_TILE_ROWS; i8 < 64; ++i8) {
         float acc27[32];
         for (int64_t i9 = 0; i9 < 32; ++i9) {
             acc27[i9] = 0.0f;
@@ -1036,28 +1055,28 @@ void digits_predict(const digits_params *restrict p, const float *restrict x, in
     float *restrict w1 = (float *)workspace + (32 * batch + 15) / 16 * 16;
 
     /* h: [batch, 32] = relu(x @ W1 + b1) -> workspace slot 0 */
-    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_TILE_ROWS); ++i3) {
+    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_NARROW_TILE_ROWS); ++i3) {
         float acc6[256];
-        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+        for (int64_t i4 = 0; i4 < ADJOINT_NARROW_TILE_ROWS * 32; ++i4) {
             acc6[i4] = 0.0f;
         }
         for (int64_t i5 = 0; i5 < 64; ++i5) {
-            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
-                const float a6 = x[(i3 * ADJOINT_TILE_ROWS + i6) * 64 + i5];
+            for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
+                const float a6 = x[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 64 + i5];
                 for (int64_t i7 = 0; i7 < 32; ++i7) {
                     acc6[i6 * 32 + i7] += (a6 * p->W1[i5 * 32 + i7]);
                 }
             }
         }
-        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+        for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
             for (int64_t i7 = 0; i7 < 32; ++i7) {
                 const float v7 = (acc6[i6 * 32 + i7] + p->b1[i7]);
                 const float v8 = (v7 > 0.0f ? v7 : 0.0f);
-                w0[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i7] = v8;
+                w0[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 32 + i7] = v8;
             }
         }
     }
-    for (int64_t i8 = ((batch) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < batch; ++i8) {
+    for (int64_t i8 = ((batch) / (ADJOINT_NARROW_TILE_ROWS)) * ADJOINT_NARROW_TILE_ROWS; i8 < batch; ++i8) {
         float acc6[32];
         for (int64_t i9 = 0; i9 < 32; ++i9) {
             acc6[i9] = 0.0f;
@@ -1084,27 +1103,27 @@ void digits_predict(const digits_params *restrict p, const float *restrict x, in
             w1[i1 * 32 + i2] = 0.0f;
         }
     }
-    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_TILE_ROWS); ++i3) {
+    for (int64_t i3 = 0; i3 < (batch) / (ADJOINT_NARROW_TILE_ROWS); ++i3) {
         float acc9[256];
-        for (int64_t i4 = 0; i4 < ADJOINT_TILE_ROWS * 32; ++i4) {
+        for (int64_t i4 = 0; i4 < ADJOINT_NARROW_TILE_ROWS * 32; ++i4) {
             acc9[i4] = 0.0f;
         }
         for (int64_t i5 = 0; i5 < 32; ++i5) {
-            for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
-                const float a9 = w0[(i3 * ADJOINT_TILE_ROWS + i6) * 32 + i5];
+            for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
+                const float a9 = w0[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 32 + i5];
                 for (int64_t i7 = 0; i7 < 32; ++i7) {
                     acc9[i6 * 32 + i7] += (a9 * w1[i5 * 32 + i7]);
                 }
             }
         }
-        for (int64_t i6 = 0; i6 < ADJOINT_TILE_ROWS; ++i6) {
+        for (int64_t i6 = 0; i6 < ADJOINT_NARROW_TILE_ROWS; ++i6) {
             for (int64_t i7 = 0; i7 < 10; ++i7) {
                 const float v10 = (acc9[i6 * 32 + i7] + p->b2[i7]);
-                logits[(i3 * ADJOINT_TILE_ROWS + i6) * 10 + i7] = v10;
+                logits[(i3 * ADJOINT_NARROW_TILE_ROWS + i6) * 10 + i7] = v10;
             }
         }
     }
-    for (int64_t i8 = ((batch) / (ADJOINT_TILE_ROWS)) * ADJOINT_TILE_ROWS; i8 < batch; ++i8) {
+    for (int64_t i8 = ((batch) / (ADJOINT_NARROW_TILE_ROWS)) * ADJOINT_NARROW_TILE_ROWS; i8 < batch; ++i8) {
         float acc9[32];
         for (int64_t i9 = 0; i9 < 32; ++i9) {
             acc9[i9] = 0.0f;

@@ -604,8 +604,8 @@ extension Digits {
         }
 
         // v24: [batch, 32] = (v17 @ transpose(W2)) * step(v7) -> workspace slot 0
-        for i1 in 0..<10 {
-            for i2 in 0..<32 {
+        for i2 in 0..<32 {
+            for i1 in 0..<10 {
                 w3[i1 &* 32 &+ i2] = p.W2[i2 &* 10 &+ i1]
             }
         }
@@ -1053,8 +1053,8 @@ extension Digits {
         }
 
         // v24: [batch, 32] = (v17 @ transpose(W2)) * step(v7) -> workspace slot 0
-        for i1 in 0..<10 {
-            for i2 in 0..<32 {
+        for i2 in 0..<32 {
+            for i1 in 0..<10 {
                 w3[i1 &* 32 &+ i2] = p.W2[i2 &* 10 &+ i1]
             }
         }
