@@ -43,6 +43,14 @@ final class SwiftHarness: @unchecked Sendable {
 
     static let shared = SwiftHarness(cases)
 
+    /// Whether a case is compiled with `-O`, as users build the kernels: the samples, whose step
+    /// must not allocate (a property of optimized builds: unoptimized Swift allocates closure
+    /// contexts). The other cases check values, which `-Onone` computes the same (Swift does not
+    /// reassociate floating point) in a third of the compile time.
+    static func isOptimized(_ test: KernelCase) -> Bool {
+        test.swiftKey == nil && Repository.samples.contains { TestModels.identifier($0) == test.name }
+    }
+
     /// The type and file name of a case: `digits_double` (struct `DigitsDouble`).
     static func key(_ test: KernelCase) -> String { test.swiftKey ?? "\(test.name)_\(test.precision.rawValue)" }
 
@@ -70,8 +78,7 @@ final class SwiftHarness: @unchecked Sendable {
     static func build(_ cases: [KernelCase]) throws -> [String: HarnessOutput] {
         let folder = try temporaryFolder("swift-harness")
         defer { if ProcessInfo.processInfo.environment["KEEP_HARNESS"] == nil { try? FileManager.default.removeItem(at: folder) } }
-        var files = ["main.swift"]
-        var main = [
+        let prelude = [
             "import Foundation", "",
             "@_silgen_name(\"adjoint_allocations\") func allocations() -> Int", "",
             "/// Prints a tensor, or every k-th element of a large one and the sum of all magnitudes.",
@@ -86,13 +93,13 @@ final class SwiftHarness: @unchecked Sendable {
             "    return data.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }",
             "}", "",
         ]
+        var functions: [String: [String]] = [:]
         for test in cases {
             let program = try test.checked()
             let key = key(test)
             let kernels = ModelKernels(program, name: key, modelPath: "\(test.name).adj")
             let printer = SwiftPrinter(kernels, precision: test.precision, tool: "adjoint test")
             try printer.source().write(to: folder.appendingPathComponent("\(key).swift"), atomically: true, encoding: .utf8)
-            files.append("\(key).swift")
             let bindings = CHarness.bindings(program, test)
             let forward = program.forwardGraph()
             let gradient = ReverseMode.differentiate(forward)
@@ -104,26 +111,38 @@ final class SwiftHarness: @unchecked Sendable {
                 data += values[gradient.gradients.first { $0.param == param.name }!.node]!.scalars
             }
             try data.withUnsafeBytes { try Data($0).write(to: folder.appendingPathComponent("\(key).bin")) }
-            main += caseFunction(printer, program, test)
+            functions[key] = caseFunction(printer, program, test)
         }
-        main += ["let cases = ["] + cases.map { "    (\"\(key($0))\", run_\(key($0)))," } + ["]"]
-        main += ["for (key, run) in cases {", "    print(\"case \\(key)\")", "    run(read(key + \".bin\"))", "}", ""]
-        try main.joined(separator: "\n").write(to: folder.appendingPathComponent("main.swift"), atomically: true, encoding: .utf8)
         try CHarness.allocationCounter.write(to: folder.appendingPathComponent("allocations.c"), atomically: true, encoding: .utf8)
         let counter = try run("/usr/bin/cc", ["-O2", "-c", "allocations.c", "-o", "allocations.o"], in: folder)
         guard counter.status == 0 else { throw HarnessFailure(description: "cc failed: \(counter.errors)") }
-        // Six batches on two jobs: the models' compile times differ tenfold, and two batches of
-        // equal file counts would leave one core idle while the other finishes.
-        let compile = try run(
-            swiftc, ["-O", "-swift-version", "6", "-warnings-as-errors", "-j", "2", "-driver-batch-count", "6"] + files
-                + ["allocations.o", "-o", "harness"],
-            in: folder)
-        guard compile.status == 0 else { throw HarnessFailure(description: "swiftc failed:\n\(compile.errors)") }
-        let result = try run(folder.appendingPathComponent("harness").path, [], in: folder)
-        guard result.status == 0 else { throw HarnessFailure(description: "the harness exited \(result.status):\n\(result.errors)") }
+        // Two executables, the samples optimized (`isOptimized`), each from its own folder (top-level
+        // code must be in a `main.swift`), compiled in six batches on two jobs: the models' compile
+        // times differ tenfold, and two batches of equal file counts would leave one core idle
+        // while the other finishes.
+        var printed = ""
+        for optimized in [true, false] {
+            let chosen = cases.filter { isOptimized($0) == optimized }.map(key)
+            guard !chosen.isEmpty else { continue }
+            let subfolder = folder.appendingPathComponent(optimized ? "optimized" : "unoptimized")
+            try FileManager.default.createDirectory(at: subfolder, withIntermediateDirectories: false)
+            var main = prelude
+            for key in chosen { main += functions[key]! }
+            main += ["let cases = ["] + chosen.map { "    (\"\($0)\", run_\($0))," } + ["]"]
+            main += ["for (key, run) in cases {", "    print(\"case \\(key)\")", "    run(read(\"../\" + key + \".bin\"))", "}", ""]
+            try main.joined(separator: "\n").write(to: subfolder.appendingPathComponent("main.swift"), atomically: true, encoding: .utf8)
+            let compile = try run(
+                swiftc, [optimized ? "-O" : "-Onone", "-swift-version", "6", "-warnings-as-errors", "-j", "2", "-driver-batch-count", "6"]
+                    + ["main.swift"] + chosen.map { "../\($0).swift" } + ["../allocations.o", "-o", "harness"],
+                in: subfolder)
+            guard compile.status == 0 else { throw HarnessFailure(description: "swiftc failed:\n\(compile.errors)") }
+            let result = try run(subfolder.appendingPathComponent("harness").path, [], in: subfolder)
+            guard result.status == 0 else { throw HarnessFailure(description: "the harness exited \(result.status):\n\(result.errors)") }
+            printed += result.output
+        }
         var outputs: [String: HarnessOutput] = [:]
         var current = ""
-        for line in result.output.split(separator: "\n") {
+        for line in printed.split(separator: "\n") {
             let words = line.split(separator: " ")
             guard let first = words.first else { continue }
             if first == "case" {

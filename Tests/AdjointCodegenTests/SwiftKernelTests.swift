@@ -83,9 +83,13 @@ import Testing
             }
         }
 
-        // One more step, its scratch already sized: no allocation (and the counter does count).
+        // One more step, its scratch already sized: no allocation (and the counter does count), in
+        // the optimized build the samples get.
         let allocations = output["step_allocations"] ?? []
-        #expect(allocations.count == 3 && allocations[0] == 0 && allocations[1] >= 1, "\(test.testDescription): allocations during a step, of a probe: \(allocations)")
+        #expect(allocations.count == 3 && allocations[1] >= 1, "\(test.testDescription): allocations during a step, of a probe: \(allocations)")
+        if SwiftHarness.isOptimized(test) {
+            #expect(allocations.first == 0, "\(test.testDescription): allocations during a step: \(allocations)")
+        }
     }
 
     /// The cases compared with the C kernels directly: every sample in the harness.
