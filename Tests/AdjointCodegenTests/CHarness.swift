@@ -360,7 +360,7 @@ enum CHarness {
     /// sample that `SwiftKernelTests` compares with, the serial build an OpenMP test compares
     /// with) is not built again: the build is deterministic, its result the same.
     static func run(_ test: KernelCase) throws -> Run {
-        try RunCache.shared.run(test, build)
+        try runs.value(for: buildKey(test)) { try build(test) }
     }
 
     /// Everything a case's build and run depend on (all but which checks follow).
@@ -373,34 +373,9 @@ enum CHarness {
         ].joined(separator: "|")
     }
 
-    /// Every case built so far, by `buildKey`; a case being built holds its key's lock.
-    final class RunCache: @unchecked Sendable {
-        static let shared = RunCache()
-        private let lock = NSLock()
-        private var locks: [String: NSLock] = [:]
-        private var runs: [String: Run] = [:]
-
-        func run(_ test: KernelCase, _ build: (KernelCase) throws -> Run) throws -> Run {
-            // A case built directly from a program (no source to parse) is keyed by its name and
-            // description, which `IndexingModels` keeps unique.
-            let key = CHarness.buildKey(test)
-            lock.lock()
-            let keyLock = locks[key] ?? NSLock()
-            locks[key] = keyLock
-            lock.unlock()
-            keyLock.lock()
-            defer { keyLock.unlock() }
-            lock.lock()
-            let known = runs[key]
-            lock.unlock()
-            if let known { return known }
-            let result = try build(test)
-            lock.lock()
-            runs[key] = result
-            lock.unlock()
-            return result
-        }
-    }
+    /// Every case built so far, by `buildKey` (a case built directly from a program, with no
+    /// source to parse, is keyed by its name and description, which `IndexingModels` keeps unique).
+    static let runs = OnceCache<Run>()
 
     /// `run` without the cache.
     static func build(_ test: KernelCase) throws -> Run {

@@ -121,14 +121,28 @@ func verifyApply(
 /// sanitized run of the largest sample share them (the interpreter takes half a minute).
 final class ReferenceSteps: @unchecked Sendable {
     static let shared = ReferenceSteps()
-    private let lock = NSLock()
-    private var locks: [String: NSLock] = [:]
-    private var results: [String: (losses: [Double], final: Training.Point)] = [:]
+    private let results = OnceCache<(losses: [Double], final: Training.Point)>()
 
     func steps(_ test: KernelCase, _ step: UpdateProgram, _ bindings: [String: Tensor]) -> (
         losses: [Double], final: Training.Point
     ) {
         let key = "\(test.source) \(test.precision) \(test.dims.sorted { $0.key < $1.key })"
+        return results.value(for: key) {
+            // The stream's seed as the harness's `NAME_state_init` (or Swift `init(seed:)`) sets it.
+            let start = Training.Point(bindings: bindings, state: Training.initialState(step), seed: CHarness.seed)
+            return Training.steps(step, from: start, dims: test.dims, count: CHarness.steps)
+        }
+    }
+}
+
+/// Values computed once per key however many tests ask at once: the first asker computes, while
+/// later askers of the same key wait on that key's lock (other keys go on in parallel).
+final class OnceCache<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var locks: [String: NSLock] = [:]
+    private var values: [String: Value] = [:]
+
+    func value(for key: String, _ compute: () throws -> Value) rethrows -> Value {
         lock.lock()
         let keyLock = locks[key] ?? NSLock()
         locks[key] = keyLock
@@ -136,16 +150,14 @@ final class ReferenceSteps: @unchecked Sendable {
         keyLock.lock()
         defer { keyLock.unlock() }
         lock.lock()
-        let known = results[key]
+        let known = values[key]
         lock.unlock()
         if let known { return known }
-        // The stream's seed as the harness's `NAME_state_init` (or Swift `init(seed:)`) sets it.
-        let start = Training.Point(bindings: bindings, state: Training.initialState(step), seed: CHarness.seed)
-        let result = Training.steps(step, from: start, dims: test.dims, count: CHarness.steps)
+        let value = try compute()
         lock.lock()
-        results[key] = result
+        values[key] = value
         lock.unlock()
-        return result
+        return value
     }
 }
 
