@@ -76,12 +76,18 @@ import Testing
         try main.write(to: folder.appendingPathComponent("main.c"), atomically: true, encoding: .utf8)
         let compile = try run("/usr/bin/cc", CHarness.flags.map { $0 == "-std=c99" ? "-std=gnu11" : $0 } + ["-O2", "vae.c", "main.c", "-o", "c-run", "-lm"], in: folder)
         try #require(compile.status == 0, "cc failed:\n\(compile.errors)")
+        return try runSeeds(program, "c", in: folder)
+    }
+
+    /// Runs `NAME-run SEED NAME-SEED.bin` for every seed and reads back the params after `step`
+    /// and after `gradient` then `apply`.
+    static func runSeeds(_ program: CheckedProgram, _ backend: String, in folder: URL) throws -> Run {
         var result: Run = [:]
         let count = program.params.reduce(0) { $0 + $1.shape.sizes([:]).reduce(1, *) }
         for seed in seeds {
-            let status = try run(folder.appendingPathComponent("c-run").path, ["\(seed)", "c-\(seed).bin"], in: folder)
-            try #require(status.status == 0, "the C run exited \(status.status): \(status.errors)")
-            let values = try read(folder.appendingPathComponent("c-\(seed).bin"))
+            let status = try run(folder.appendingPathComponent("\(backend)-run").path, ["\(seed)", "\(backend)-\(seed).bin"], in: folder)
+            try #require(status.status == 0, "the \(backend) run exited \(status.status): \(status.errors)")
+            let values = try read(folder.appendingPathComponent("\(backend)-\(seed).bin"))
             result[seed] = (Array(values[..<count]), Array(values[count...]))
         }
         return result
@@ -111,15 +117,7 @@ import Testing
         try main.write(to: folder.appendingPathComponent("main.swift"), atomically: true, encoding: .utf8)
         let compile = try run(SwiftHarness.swiftc, ["-O", "-swift-version", "6", "-warnings-as-errors", "Vae.swift", "main.swift", "-o", "swift-run"], in: folder)
         try #require(compile.status == 0, "swiftc failed:\n\(compile.errors)")
-        var result: Run = [:]
-        let count = program.params.reduce(0) { $0 + $1.shape.sizes([:]).reduce(1, *) }
-        for seed in seeds {
-            let status = try run(folder.appendingPathComponent("swift-run").path, ["\(seed)", "swift-\(seed).bin"], in: folder)
-            try #require(status.status == 0, "the Swift run exited \(status.status): \(status.errors)")
-            let values = try read(folder.appendingPathComponent("swift-\(seed).bin"))
-            result[seed] = (Array(values[..<count]), Array(values[count...]))
-        }
-        return result
+        return try runSeeds(program, "swift", in: folder)
     }
 
     @Test func vaeStepsAreBitIdenticalAcrossBackends() throws {
